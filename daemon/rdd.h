@@ -1,0 +1,250 @@
+/*
+ * rdd.h: the host daemon's internal types and the interfaces between its
+ * modules. One struct rdd_daemon holds all state; modules get it explicitly.
+ */
+#ifndef RDD_H
+#define RDD_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "redundancyd/rdd_plugin.h"
+
+struct event_base;
+struct event;
+struct rdd_daemon;
+
+#define RDD_ERRLEN 512
+
+/* ---- errlist: collected errors, each "file:line: message" ---- */
+struct errlist {
+	char **v;
+	size_t n;
+};
+void errlist_add(struct errlist *e, const char *fmt, ...) RDD_PRINTF(2, 3);
+void errlist_free(struct errlist *e);
+
+/* ---- util.c ---- */
+int64_t util_now_ms(void);	/* monotonic */
+int64_t util_wall_ms(void);	/* realtime, for journals and since-times */
+/* Parse "30", "30s", "500ms", "5m", "1h", "2d" to milliseconds. */
+int util_parse_duration(const char *s, int64_t *ms);
+/* Parse "1024", "80K", "80M", "2G" (powers of 1024) to bytes. */
+int util_parse_size(const char *s, int64_t *bytes);
+/* Write a file atomically: temp file, fsync, rename, fsync of the dir. */
+int util_write_atomic(const char *path, const void *buf, size_t len,
+    mode_t mode);
+/* Read a whole file (NUL-terminated) up to max bytes. */
+char *util_read_file(const char *path, size_t max, size_t *len);
+int util_mkdirs(const char *path, mode_t mode);
+const char *util_state_name(enum rdd_state st);
+
+/* ---- log.c: system.log, one file per monitor, stderr, syslog ---- */
+struct log_conf {
+	const char *dir;	/* NULL: no files */
+	int foreground;		/* copy to stderr */
+	int syslog;		/* also to syslog(3) */
+	enum rdd_log_level level;
+};
+int log_setup(const struct log_conf *lc, char *err, size_t errlen);
+void log_reopen(void);	/* SIGUSR1 */
+void log_close(void);
+/* monitor NULL: system.log; else <dir>/<monitor>.log (and system.log). */
+void log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
+    va_list ap);
+void log_write(const char *monitor, enum rdd_log_level lvl, const char *fmt,
+    ...) RDD_PRINTF(3, 4);
+#define log_err(...) log_write(NULL, RDD_LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_write(NULL, RDD_LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_write(NULL, RDD_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_write(NULL, RDD_LOG_DEBUG, __VA_ARGS__)
+
+/* ---- redact.c: secrets never reach a log, journal or reply ---- */
+void redact_add(const char *secret);	/* registered secrets */
+void redact_clear(void);
+/* Returns a malloc'd copy of s with secrets and token shapes masked. */
+char *redact_str(const char *s);
+
+/* ---- journal.c: append-only JSON lines ---- */
+int journal_open(const char *path, char *err, size_t errlen);
+void journal_close(void);
+/* kind: detect, action, result, reload, control, start, stop, giveup ... */
+void journal_write(const char *kind, const char *monitor, const char *target,
+    const char *msg, long uid);
+/* Records newer than since_ms (wall clock), as a JSON array string. */
+char *journal_read_since(const char *path, int64_t since_ms, size_t max);
+
+/* ---- conf.c: libconfig main file + conf.d drop-ins ---- */
+struct conf_recovery {
+	int max_attempts;	/* per incident, default 3 */
+	int64_t delay_ms;	/* first delay, default 5 s */
+	double backoff;		/* factor, default 2.0 */
+	int64_t max_delay_ms;	/* cap, default 5 m */
+	int64_t cooldown_ms;	/* after give-up or success, default 10 m */
+	int64_t window_ms;	/* sliding window for give-up, default 1 h */
+	int window_max;		/* recoveries in window before give-up, 10 */
+	int hard_after;		/* consecutive failures -> hard, default 1 */
+	double flap_low, flap_high; /* percent state change, 20 / 50 */
+};
+
+struct conf_monitor {
+	char *name;
+	char *plugin;
+	int enabled;
+	int64_t interval_ms;
+	int64_t timeout_ms;	/* check timeout, default min(interval, 60 s) */
+	struct rdd_strlist depends_on;
+	struct conf_recovery rec; /* global recovery with monitor overrides */
+	char *file;		/* where the monitor was declared */
+	int line;
+	const void *setting;	/* libconfig setting, valid while conf lives */
+	void *plugin_config;	/* filled struct of plugin's config_size */
+	const struct rdd_plugin *pd; /* set by conf_bind_plugins */
+};
+
+struct conf {
+	char *path;
+	char *plugin_dir;
+	char *state_dir;
+	char *log_dir;
+	char *control_socket;
+	char *control_group;	/* NULL: owner only */
+	char *http_listen;	/* "127.0.0.1:9321"; NULL or "" disables */
+	int http_any;		/* operator allows a non-loopback address */
+	char *pidfile;
+	int syslog;
+	int64_t startup_delay_ms;
+	int max_concurrent_recoveries;
+	int max_children;
+	int max_transfers;
+	int64_t shutdown_deadline_ms;
+	struct conf_recovery rec;
+	struct conf_monitor *mon;
+	size_t nmon;
+	void *cfgs;		/* libconfig objects, one per file */
+	size_t ncfgs;
+	char **files;		/* the files read, in order */
+};
+
+/*
+ * Load path and <dir of path>/conf.d/ *.conf in name order. Errors go to errs
+ * as "file:line: message". Returns NULL if there was any error.
+ */
+struct conf *conf_load(const char *path, struct errlist *errs);
+/*
+ * Fill each monitor's plugin_config from its plugin's option table;
+ * lookup returns the descriptor for a plugin name or NULL.
+ */
+int conf_bind_plugins(struct conf *c,
+    const struct rdd_plugin *(*lookup)(void *arg, const char *name),
+    void *arg, struct errlist *errs);
+void conf_free(struct conf *c);
+/* Fill one options struct (also used by tests and --plugin-help). */
+int conf_fill_options(const struct rdd_option *opts, void *dst,
+    const void *setting, const char *file, struct errlist *errs);
+void conf_free_options(const struct rdd_option *opts, void *dst);
+/* Dependency order: indexes of monitors, upstream first; -1 on a cycle. */
+int conf_topo_order(const struct conf *c, size_t *order, struct errlist *errs);
+
+/* ---- loader.c: dlopen of plugins with ABI checks ---- */
+struct loader_entry {
+	char *path;
+	char *file;		/* base name */
+	void *dl;		/* dlopen handle, NULL if refused */
+	const struct rdd_plugin *pd;
+	char *error;		/* why refused, NULL if loaded */
+};
+struct loader {
+	struct loader_entry *v;
+	size_t n;
+};
+/* Scan dir for *.so; refused files carry error, others keep loading. */
+int loader_scan(struct loader *l, const char *dir, uid_t allowed_uid);
+/* Load one file (tests); returns 0 or -1 with err. */
+int loader_load_file(struct loader_entry *e, const char *path,
+    uid_t allowed_uid);
+const struct rdd_plugin *loader_find(struct loader *l, const char *name);
+void loader_free(struct loader *l);
+
+/* ---- svc_child.c: async children ---- */
+struct svc_child;
+struct svc_child *svc_child_new(struct event_base *base, int max_children);
+/* owner: fairness key (the monitor); queued when the cap is reached. */
+uint64_t svc_child_run(struct svc_child *s, const void *owner,
+    const struct rdd_child_spec *spec, rdd_child_cb cb, void *arg);
+void svc_child_cancel(struct svc_child *s, uint64_t h);
+void svc_child_cancel_owner(struct svc_child *s, const void *owner);
+size_t svc_child_running(struct svc_child *s);
+size_t svc_child_queued(struct svc_child *s);
+void svc_child_free(struct svc_child *s);	/* kills what still runs */
+
+/* ---- svc_http.c: curl multi-socket on libevent ---- */
+struct svc_http;
+struct svc_http *svc_http_new(struct event_base *base, int max_transfers);
+uint64_t svc_http_request(struct svc_http *s, const void *owner,
+    const struct rdd_http_request *req, rdd_http_cb cb, void *arg);
+void svc_http_cancel(struct svc_http *s, uint64_t h);
+void svc_http_cancel_owner(struct svc_http *s, const void *owner);
+const char *svc_http_header(const struct rdd_http_response *res,
+    const char *name, char *buf, size_t buflen);
+void svc_http_free(struct svc_http *s);
+
+/* ---- svc_watch.c: inotify with a polling fallback ---- */
+struct svc_watch;
+struct svc_watch *svc_watch_new(struct event_base *base, int64_t poll_ms);
+uint64_t svc_watch_add(struct svc_watch *s, const void *owner,
+    const char *path, rdd_watch_cb cb, void *arg);
+void svc_watch_del(struct svc_watch *s, uint64_t h);
+void svc_watch_del_owner(struct svc_watch *s, const void *owner);
+void svc_watch_free(struct svc_watch *s);
+
+/* ---- secret.c ---- */
+/* From env_name, else file (must be 0600 or stricter, owned by us). */
+char *secret_load(const char *env_name, const char *file, char *err,
+    size_t errlen);
+
+/* ---- state.c: persistent key/value state ---- */
+struct state;
+struct state *state_open(const char *path, char *err, size_t errlen);
+const char *state_get(struct state *s, const char *scope, const char *key);
+void state_set(struct state *s, const char *scope, const char *key,
+    const char *value);
+void state_del_scope(struct state *s, const char *scope);
+int state_flush(struct state *s);	/* atomic; no-op when clean */
+int state_dirty(const struct state *s);
+void state_free(struct state *s);
+
+/* ---- control.c: the Unix socket, JSON lines ---- */
+struct control;
+/*
+ * handler gets the parsed request (a json_object *) and the peer uid and
+ * returns the reply (a json_object *, ownership passed) or NULL to reply
+ * later with control_reply().
+ */
+struct control_req;
+typedef void *(*control_handler)(void *arg, struct control_req *r,
+    void *request, long uid);
+struct control *control_new(struct event_base *base, const char *path,
+    const char *group, control_handler h, void *arg, char *err,
+    size_t errlen);
+void control_reply(struct control_req *r, void *reply);
+void control_free(struct control *c);
+/* Parse one request line; returns json_object * or NULL with err. */
+void *control_parse(const char *line, size_t len, char *err, size_t errlen);
+
+/* ---- httpd.c: /health, /metrics, / ---- */
+struct httpd;
+struct httpd *httpd_new(struct rdd_daemon *d, const char *listen,
+    int allow_any, char *err, size_t errlen);
+void httpd_free(struct httpd *h);
+
+/* ---- engine (health.c, recover.c, sched.c): status for the surfaces ---- */
+/* A json_object * describing one monitor (name) or all (NULL). */
+void *engine_status_json(struct rdd_daemon *d, const char *monitor);
+/* Prometheus text exposition; malloc'd. */
+char *engine_metrics_text(struct rdd_daemon *d);
+enum rdd_state engine_overall(struct rdd_daemon *d);
+
+#endif /* RDD_H */
