@@ -1,0 +1,967 @@
+/*
+ * loader.c: finds plugin .so files, refuses unsafe or incompatible ones with a
+ * message naming the file, the versions and the fix, and dlopens the rest.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr1, dlinfo */
+#endif
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rdd.h"
+
+#define LOADER_NAME_MAX 64
+#define LOADER_OPTS_MAX 256
+#define LOADER_ACTIONS_MAX 32
+#define LOADER_CONFIG_MAX (1024 * 1024)
+/* magic, abi_major, abi_minor, size: readable before size is trusted. */
+#define LOADER_HDR_SIZE (offsetof(struct rdd_plugin, size) + sizeof(uint32_t))
+
+/*
+ * Used when even the refusal text cannot be allocated: an entry must never
+ * look loaded (error == NULL) just because memory ran out.
+ */
+static char loader_oom[] = "out of memory while loading the plugin";
+
+static const struct {
+	const char *name;
+	size_t size;
+	size_t align;
+} loader_types[] = {
+    [RDD_OPT_END] = {"end", 0, 1},
+    [RDD_OPT_BOOL] = {"bool", sizeof(int), _Alignof(int)},
+    [RDD_OPT_INT] = {"int", sizeof(int64_t), _Alignof(int64_t)},
+    [RDD_OPT_DOUBLE] = {"double", sizeof(double), _Alignof(double)},
+    [RDD_OPT_STRING] = {"string", sizeof(char *), _Alignof(char *)},
+    [RDD_OPT_DURATION] = {"duration", sizeof(int64_t), _Alignof(int64_t)},
+    [RDD_OPT_SIZE] = {"size", sizeof(int64_t), _Alignof(int64_t)},
+    [RDD_OPT_STRLIST] = {"strlist", sizeof(struct rdd_strlist),
+        _Alignof(struct rdd_strlist)},
+    [RDD_OPT_GROUP] = {"group", sizeof(void *), _Alignof(void *)},
+};
+#define LOADER_NTYPES (sizeof(loader_types) / sizeof(loader_types[0]))
+
+static void loader_refuse(struct loader_entry *e, const char *fmt, ...)
+    RDD_PRINTF(2, 3);
+
+static void
+loader_refuse(struct loader_entry *e, const char *fmt, ...)
+{
+	char buf[RDD_ERRLEN * 2];
+	const char *who = e->file != NULL ? e->file : "plugin";
+	va_list ap;
+	int n;
+
+	if (e->error != NULL && e->error != loader_oom)
+		free(e->error);
+	n = snprintf(buf, sizeof(buf), "%s: ", who);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	va_end(ap);
+	e->error = strdup(buf);
+	if (e->error == NULL)
+		e->error = loader_oom;
+}
+
+/*
+ * Plugin-supplied text (names, descriptions) may hold anything; it reaches a
+ * terminal or a log only with control bytes masked and its length capped.
+ */
+static void
+loader_clean(char *dst, size_t dstlen, const char *src)
+{
+	size_t i, max = 200;
+
+	if (dstlen == 0)
+		return;
+	if (src == NULL)
+		src = "";
+	for (i = 0; src[i] != '\0' && i + 1 < dstlen && i < max; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	dst[i] = '\0';
+	if (src[i] != '\0' && i >= 3) {
+		dst[i - 1] = '.';
+		dst[i - 2] = '.';
+		dst[i - 3] = '.';
+	}
+}
+
+static const char *
+loader_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	return "not a regular file";
+}
+
+static int
+loader_owner_ok(uid_t owner, uid_t allowed_uid)
+{
+	return owner == 0 || owner == allowed_uid;
+}
+
+/*
+ * A directory anyone can write to lets anyone plant a plugin, even with the
+ * sticky bit (a new file needs no rename), so it is refused outright.
+ */
+static int
+loader_check_dir(const struct stat *st, const char *dir, uid_t allowed_uid,
+    char *buf, size_t len)
+{
+	if (!S_ISDIR(st->st_mode)) {
+		snprintf(buf, len,
+		    "plugin directory %s is %s: point "
+		    "plugin_dir at a directory",
+		    dir, loader_kind(st->st_mode));
+		return -1;
+	}
+	if (st->st_mode & S_IWOTH) {
+		snprintf(buf, len,
+		    "plugin directory %s is world-writable "
+		    "(mode %04o): anyone could plant a plugin; run chmod o-w "
+		    "%s",
+		    dir, (unsigned)(st->st_mode & 07777), dir);
+		return -1;
+	}
+	if (!loader_owner_ok(st->st_uid, allowed_uid)) {
+		snprintf(buf, len,
+		    "plugin directory %s is owned by uid %lu, "
+		    "neither root nor uid %lu: run chown root %s",
+		    dir, (unsigned long)st->st_uid, (unsigned long)allowed_uid,
+		    dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+loader_check_file(
+    struct loader_entry *e, const struct stat *st, uid_t allowed_uid)
+{
+	if (!S_ISREG(st->st_mode)) {
+		loader_refuse(e,
+		    "%s is %s, not a regular file: remove it "
+		    "from the plugin directory",
+		    e->path, loader_kind(st->st_mode));
+		return -1;
+	}
+	if (st->st_mode & S_IWOTH) {
+		loader_refuse(e,
+		    "%s is world-writable (mode %04o): anyone "
+		    "could replace its code; run chmod o-w %s",
+		    e->path, (unsigned)(st->st_mode & 07777), e->path);
+		return -1;
+	}
+	if (!loader_owner_ok(st->st_uid, allowed_uid)) {
+		loader_refuse(e,
+		    "%s is owned by uid %lu, neither root nor "
+		    "uid %lu: run chown root %s or remove it",
+		    e->path, (unsigned long)st->st_uid,
+		    (unsigned long)allowed_uid, e->path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A symbolic link is followed, but the directory holding its target must be
+ * as safe as the plugin directory, or the link just moves the hole.
+ */
+static int
+loader_check_link(struct loader_entry *e, uid_t allowed_uid)
+{
+	char *real, *slash, msg[RDD_ERRLEN];
+	struct stat dst;
+
+	real = realpath(e->path, NULL);
+	if (real == NULL) {
+		loader_refuse(e,
+		    "cannot resolve the symbolic link %s: %s: "
+		    "fix or remove the link",
+		    e->path, strerror(errno));
+		return -1;
+	}
+	slash = strrchr(real, '/');
+	if (slash == real)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	if (stat(real, &dst) == -1) {
+		loader_refuse(e, "cannot stat %s: %s: fix or remove the link",
+		    real, strerror(errno));
+		free(real);
+		return -1;
+	}
+	if (loader_check_dir(&dst, real, allowed_uid, msg, sizeof(msg)) == -1) {
+		loader_refuse(
+		    e, "symbolic link into an unsafe directory: %s", msg);
+		free(real);
+		return -1;
+	}
+	free(real);
+	return 0;
+}
+
+static int
+loader_name_ok(const char *s, const char *extra)
+{
+	size_t i;
+
+	if (s[0] == '\0')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= LOADER_NAME_MAX)
+			return 0;
+		if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_')
+			continue;
+		if (extra != NULL && strchr(extra, s[i]) != NULL)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The host writes each option's value at its offset into a buffer of
+ * config_size bytes, so a table that points outside it would corrupt the
+ * daemon's heap: checked here, before any plugin is trusted.
+ */
+static int
+loader_check_options(struct loader_entry *e, const struct rdd_plugin *pd)
+{
+	const struct rdd_option *o;
+	char nm[LOADER_NAME_MAX + 8];
+	size_t i, j;
+
+	if (pd->config_size > LOADER_CONFIG_MAX) {
+		loader_refuse(e,
+		    "config_size of %zu bytes is implausible "
+		    "(at most %d): set .config_size = sizeof(your config "
+		    "struct) and rebuild",
+		    pd->config_size, LOADER_CONFIG_MAX);
+		return -1;
+	}
+	if (pd->options == NULL)
+		return 0;
+	for (i = 0;; i++) {
+		if (i >= LOADER_OPTS_MAX) {
+			loader_refuse(e,
+			    "option table has no RDD_OPTIONS_END "
+			    "within %d entries: end it with RDD_OPTIONS_END",
+			    LOADER_OPTS_MAX);
+			return -1;
+		}
+		o = &pd->options[i];
+		if (o->name == NULL)
+			break;
+		loader_clean(nm, sizeof(nm), o->name);
+		if (!loader_name_ok(o->name, "-")) {
+			loader_refuse(e,
+			    "option '%s' has an invalid name: use "
+			    "lowercase letters, digits, '_' and '-' (at most "
+			    "%d)",
+			    nm, LOADER_NAME_MAX);
+			return -1;
+		}
+		if ((unsigned)o->type == RDD_OPT_END ||
+		    (unsigned)o->type >= LOADER_NTYPES) {
+			loader_refuse(e,
+			    "option '%s' has unknown type %d: use "
+			    "one of the RDD_OPT_* types",
+			    nm, (int)o->type);
+			return -1;
+		}
+		if (o->offset > pd->config_size ||
+		    loader_types[o->type].size > pd->config_size - o->offset) {
+			loader_refuse(e,
+			    "option '%s' (%s, %zu bytes at offset "
+			    "%zu) lies outside the config struct of %zu "
+			    "bytes: set .config_size = sizeof(your config "
+			    "struct) and use offsetof()",
+			    nm, loader_types[o->type].name,
+			    loader_types[o->type].size, o->offset,
+			    pd->config_size);
+			return -1;
+		}
+		if (o->offset % loader_types[o->type].align != 0) {
+			loader_refuse(e,
+			    "option '%s' (%s) at offset %zu is "
+			    "misaligned: use offsetof() of a field of that "
+			    "type",
+			    nm, loader_types[o->type].name, o->offset);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(pd->options[j].name, o->name) == 0) {
+				loader_refuse(e,
+				    "option '%s' is declared "
+				    "twice: remove one entry",
+				    nm);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+loader_check_actions(struct loader_entry *e, const struct rdd_plugin *pd)
+{
+	char nm[LOADER_NAME_MAX + 8];
+	size_t i;
+
+	if (pd->actions == NULL)
+		return 0;
+	for (i = 0;; i++) {
+		if (i >= LOADER_ACTIONS_MAX) {
+			loader_refuse(e,
+			    "recovery ladder has no NULL end "
+			    "within %d actions: end .actions with NULL",
+			    LOADER_ACTIONS_MAX);
+			return -1;
+		}
+		if (pd->actions[i] == NULL)
+			break;
+		if (!loader_name_ok(pd->actions[i], "-.")) {
+			loader_clean(nm, sizeof(nm), pd->actions[i]);
+			loader_refuse(e,
+			    "recovery action '%s' has an invalid "
+			    "name: use lowercase letters, digits, '_', '-' "
+			    "and '.'",
+			    nm);
+			return -1;
+		}
+	}
+	if (i > 0 && pd->recover == NULL) {
+		loader_refuse(e, "declares recovery actions but no recover "
+		                 "callback: set .recover or drop .actions");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Validate the descriptor as data. Nothing of the plugin but its descriptor
+ * is read here, and fields beyond its declared size stay zero in the copy.
+ */
+static int
+loader_check_desc(struct loader_entry *e, void *dl)
+{
+	const ElfW(Sym) *es = NULL;
+	struct link_map *lm = NULL;
+	struct rdd_plugin hdr;
+	const struct rdd_plugin *pd;
+	size_t symsize = 0, n;
+	char nm[LOADER_NAME_MAX + 8];
+	const void *sym;
+	Dl_info info;
+
+	dlerror();
+	sym = dlsym(dl, "rdd_plugin");
+	if (sym == NULL) {
+		loader_refuse(e,
+		    "no rdd_plugin symbol: not a redundancyd "
+		    "plugin (build it with RDD_EXPORT const struct "
+		    "rdd_plugin rdd_plugin)");
+		return -1;
+	}
+	memset(&info, 0, sizeof(info));
+	if (dladdr1(sym, &info, (void **)&es, RTLD_DL_SYMENT) != 0 &&
+	    es != NULL && info.dli_saddr == sym) {
+		if (ELF32_ST_TYPE(es->st_info) == STT_FUNC ||
+		    ELF32_ST_TYPE(es->st_info) == STT_GNU_IFUNC) {
+			loader_refuse(e,
+			    "rdd_plugin is a function, not the "
+			    "descriptor: declare RDD_EXPORT const struct "
+			    "rdd_plugin rdd_plugin = { RDD_PLUGIN_HEADER, "
+			    "... }");
+			return -1;
+		}
+		symsize = es->st_size;
+		if (dlinfo(dl, RTLD_DI_LINKMAP, &lm) == 0 && lm != NULL &&
+		    info.dli_fname != NULL && lm->l_name != NULL &&
+		    strcmp(info.dli_fname, lm->l_name) != 0) {
+			loader_refuse(e,
+			    "rdd_plugin comes from %s, a library "
+			    "it links, not from the file itself: export the "
+			    "descriptor from the plugin",
+			    info.dli_fname);
+			return -1;
+		}
+	}
+	if (symsize != 0 && symsize < LOADER_HDR_SIZE) {
+		loader_refuse(e,
+		    "the rdd_plugin symbol is %zu bytes, too "
+		    "small for a descriptor: not a redundancyd plugin (build "
+		    "it with RDD_EXPORT const struct rdd_plugin rdd_plugin)",
+		    symsize);
+		return -1;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	memcpy(&hdr, sym, LOADER_HDR_SIZE);
+	if (hdr.magic != RDD_PLUGIN_MAGIC) {
+		loader_refuse(e,
+		    "bad magic 0x%08x, expected 0x%08x: not a "
+		    "redundancyd plugin or a corrupted file",
+		    (unsigned)hdr.magic, (unsigned)RDD_PLUGIN_MAGIC);
+		return -1;
+	}
+	if (hdr.abi_major > RDD_ABI_MAJOR) {
+		loader_refuse(e,
+		    "ABI %u.%u, host %d.%d: rebuild the plugin "
+		    "against redundancyd-plugin %d.x",
+		    hdr.abi_major, hdr.abi_minor, RDD_ABI_MAJOR, RDD_ABI_MINOR,
+		    RDD_ABI_MAJOR);
+		return -1;
+	}
+	if (hdr.abi_major < RDD_ABI_MAJOR) {
+		loader_refuse(e,
+		    "ABI %u.%u, host %d.%d: rebuild the plugin "
+		    "against redundancyd-plugin >= %d",
+		    hdr.abi_major, hdr.abi_minor, RDD_ABI_MAJOR, RDD_ABI_MINOR,
+		    RDD_ABI_MAJOR);
+		return -1;
+	}
+	if (hdr.abi_minor > RDD_ABI_MINOR) {
+		loader_refuse(e,
+		    "ABI %u.%u, host %d.%d: the plugin needs a "
+		    "newer redundancyd; upgrade the daemon or rebuild the "
+		    "plugin against ABI %d.%d",
+		    hdr.abi_major, hdr.abi_minor, RDD_ABI_MAJOR, RDD_ABI_MINOR,
+		    RDD_ABI_MAJOR, RDD_ABI_MINOR);
+		return -1;
+	}
+	if (hdr.size < RDD_PLUGIN_SIZE_V1_0) {
+		loader_refuse(e,
+		    "descriptor of %u bytes, at least %zu "
+		    "expected for ABI 1.0: rebuild the plugin",
+		    (unsigned)hdr.size, (size_t)RDD_PLUGIN_SIZE_V1_0);
+		return -1;
+	}
+	if (symsize != 0 && hdr.size > symsize) {
+		loader_refuse(e,
+		    "descriptor declares %u bytes but the "
+		    "rdd_plugin symbol holds %zu: a corrupted file or a "
+		    "hand-made header; rebuild the plugin with "
+		    "RDD_PLUGIN_HEADER",
+		    (unsigned)hdr.size, symsize);
+		return -1;
+	}
+
+	n = hdr.size < sizeof(e->copy) ? hdr.size : sizeof(e->copy);
+	memset(&e->copy, 0, sizeof(e->copy));
+	memcpy(&e->copy, sym, n);
+	pd = &e->copy;
+
+	if (pd->name == NULL) {
+		loader_refuse(e, "the descriptor has no name: set .name");
+		return -1;
+	}
+	if (!loader_name_ok(pd->name, NULL)) {
+		loader_clean(nm, sizeof(nm), pd->name);
+		loader_refuse(e,
+		    "plugin name '%s' is invalid: use lowercase "
+		    "letters, digits and '_' only (at most %d)",
+		    nm, LOADER_NAME_MAX);
+		return -1;
+	}
+	if (pd->create == NULL) {
+		loader_refuse(e,
+		    "plugin '%s' has no create callback: set "
+		    ".create",
+		    pd->name);
+		return -1;
+	}
+	if (pd->check == NULL) {
+		loader_refuse(e,
+		    "plugin '%s' has no check callback: set "
+		    ".check",
+		    pd->name);
+		return -1;
+	}
+	if (loader_check_options(e, pd) == -1 ||
+	    loader_check_actions(e, pd) == -1)
+		return -1;
+	e->pd = pd;
+	return 0;
+}
+
+void
+loader_entry_free(struct loader_entry *e)
+{
+	if (e->dl != NULL)
+		dlclose(e->dl);
+	free(e->path);
+	free(e->file);
+	if (e->error != loader_oom)
+		free(e->error);
+	memset(e, 0, sizeof(*e));
+}
+
+int
+loader_load_file(struct loader_entry *e, const char *path, uid_t allowed_uid)
+{
+	const char *base;
+	struct stat st;
+	void *dl;
+	size_t len;
+
+	memset(e, 0, sizeof(*e));
+	base = strrchr(path, '/');
+	e->file = strdup(base != NULL ? base + 1 : path);
+	/* Without a slash dlopen would search the library path instead. */
+	len = strlen(path) + 3;
+	e->path = malloc(len);
+	if (e->path == NULL || e->file == NULL) {
+		e->error = loader_oom;
+		return -1;
+	}
+	snprintf(e->path, len, "%s%s", base != NULL ? "" : "./", path);
+
+	if (lstat(e->path, &st) == -1) {
+		loader_refuse(e,
+		    "cannot stat %s: %s: check the plugin "
+		    "directory",
+		    e->path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if (stat(e->path, &st) == -1) {
+			loader_refuse(e,
+			    "%s is a broken symbolic link: %s: "
+			    "fix or remove the link",
+			    e->path, strerror(errno));
+			return -1;
+		}
+		if (S_ISREG(st.st_mode) &&
+		    loader_check_link(e, allowed_uid) == -1)
+			return -1;
+	}
+	if (loader_check_file(e, &st, allowed_uid) == -1)
+		return -1;
+
+	dlerror();
+	dl = dlopen(e->path, RTLD_NOW | RTLD_LOCAL);
+	if (dl == NULL) {
+		const char *why = dlerror();
+
+		loader_refuse(e,
+		    "cannot load: %s: rebuild it or remove it "
+		    "from the plugin directory",
+		    why != NULL ? why : "unknown dlopen error");
+		return -1;
+	}
+	if (loader_check_desc(e, dl) == -1) {
+		dlclose(dl);
+		memset(&e->copy, 0, sizeof(e->copy));
+		return -1;
+	}
+	e->dl = dl;
+	return 0;
+}
+
+static int
+loader_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+loader_is_plugin_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	/* Hidden files are editors' and package managers' leftovers. */
+	return n[0] != '.' && len > 3 && strcmp(n + len - 3, ".so") == 0;
+}
+
+static int
+loader_list(DIR *d, char ***namesp, size_t *np)
+{
+	char **names = NULL, **nv;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	while ((de = readdir(d)) != NULL) {
+		if (!loader_is_plugin_name(de->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(names, cap * sizeof(*names));
+			if (nv == NULL)
+				goto fail;
+			names = nv;
+		}
+		names[n] = strdup(de->d_name);
+		if (names[n] == NULL)
+			goto fail;
+		n++;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), loader_cmp);
+	*namesp = names;
+	*np = n;
+	return 0;
+fail:
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+	return -1;
+}
+
+/* The later of two plugins with one name loses, so name order decides. */
+static void
+loader_dedup(struct loader *l, size_t i)
+{
+	struct loader_entry *e = &l->v[i];
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		if (l->v[j].dl == NULL ||
+		    strcmp(l->v[j].pd->name, e->pd->name) != 0)
+			continue;
+		loader_refuse(e,
+		    "duplicate plugin name '%s' also in %s: "
+		    "remove one of the two files",
+		    e->pd->name, l->v[j].file);
+		dlclose(e->dl);
+		e->dl = NULL;
+		e->pd = NULL;
+		memset(&e->copy, 0, sizeof(e->copy));
+		return;
+	}
+}
+
+int
+loader_scan(struct loader *l, const char *dir, uid_t allowed_uid)
+{
+	char dirmsg[RDD_ERRLEN], *path, **names = NULL;
+	struct stat st;
+	size_t i, n = 0, len;
+	int fd, dir_ok, saved;
+	DIR *d;
+
+	l->v = NULL;
+	l->n = 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	dir_ok = loader_check_dir(
+	             &st, dir, allowed_uid, dirmsg, sizeof(dirmsg)) == 0;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (loader_list(d, &names, &n) == -1) {
+		closedir(d);
+		errno = ENOMEM;
+		return -1;
+	}
+	closedir(d);
+	if (n == 0) {
+		free(names);
+		return 0;
+	}
+	/* Allocated once: pd points into each entry, which must not move. */
+	l->v = calloc(n, sizeof(*l->v));
+	if (l->v == NULL) {
+		for (i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		errno = ENOMEM;
+		return -1;
+	}
+	l->n = n;
+	for (i = 0; i < n; i++) {
+		struct loader_entry *e = &l->v[i];
+
+		len = strlen(dir) + strlen(names[i]) + 2;
+		path = malloc(len);
+		if (path == NULL) {
+			e->file = names[i];
+			names[i] = NULL;
+			e->error = loader_oom;
+			continue;
+		}
+		snprintf(path, len, "%s/%s", dir, names[i]);
+		if (!dir_ok) {
+			e->path = path;
+			e->file = names[i];
+			names[i] = NULL;
+			loader_refuse(e, "%s", dirmsg);
+			continue;
+		}
+		if (loader_load_file(e, path, allowed_uid) == 0)
+			loader_dedup(l, i);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+const struct rdd_plugin *
+loader_find(struct loader *l, const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].dl != NULL && l->v[i].pd != NULL &&
+		    strcmp(l->v[i].pd->name, name) == 0)
+			return l->v[i].pd;
+	}
+	return NULL;
+}
+
+void
+loader_free(struct loader *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		loader_entry_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+loader_print(const struct loader *l, FILE *out)
+{
+	char ver[64], desc[256];
+	const struct loader_entry *e;
+	const char *why;
+	size_t i, w = 0, flen;
+	int fw;
+
+	if (l->n == 0) {
+		fprintf(out, "no plugins (*.so) in the plugin directory\n");
+		return;
+	}
+	for (i = 0; i < l->n; i++) {
+		flen = l->v[i].file != NULL ? strlen(l->v[i].file) : 0;
+		if (flen > w)
+			w = flen;
+	}
+	fw = w > 64 ? 64 : (int)w;
+	for (i = 0; i < l->n; i++) {
+		e = &l->v[i];
+		if (e->dl == NULL || e->pd == NULL) {
+			why = e->error != NULL ? e->error : "not loaded";
+			flen = e->file != NULL ? strlen(e->file) : 0;
+			if (flen > 0 && strncmp(why, e->file, flen) == 0 &&
+			    strncmp(why + flen, ": ", 2) == 0)
+				why += flen + 2;
+			fprintf(out, "%-*s  REFUSED: %s\n", fw,
+			    e->file != NULL ? e->file : "?", why);
+			continue;
+		}
+		loader_clean(ver, sizeof(ver),
+		    e->pd->version != NULL ? e->pd->version : "?");
+		loader_clean(desc, sizeof(desc),
+		    e->pd->description != NULL ? e->pd->description : "");
+		fprintf(out, "%-*s  %s %s  ABI %u.%u  %s\n", fw, e->file,
+		    e->pd->name, ver, e->pd->abi_major, e->pd->abi_minor, desc);
+	}
+}
+
+static void
+loader_fmt_ms(char *buf, size_t len, double v)
+{
+	static const struct {
+		int64_t ms;
+		const char *unit;
+	} u[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+	int64_t ms = (int64_t)v;
+	size_t i;
+
+	if (ms != 0) {
+		for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+			if (ms % u[i].ms == 0) {
+				snprintf(buf, len, "%lld%s",
+				    (long long)(ms / u[i].ms), u[i].unit);
+				return;
+			}
+		}
+	}
+	snprintf(buf, len, "%lldms", (long long)ms);
+}
+
+static void
+loader_fmt_bytes(char *buf, size_t len, double v)
+{
+	static const char units[] = "GMK";
+	int64_t b = (int64_t)v, m;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		m = (int64_t)1 << (10 * (3 - i));
+		if (b != 0 && b % m == 0) {
+			snprintf(
+			    buf, len, "%lld%c", (long long)(b / m), units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%lld", (long long)b);
+}
+
+static void
+loader_fmt_bound(char *buf, size_t len, enum rdd_opt_type t, double v)
+{
+	if (t == RDD_OPT_DURATION)
+		loader_fmt_ms(buf, len, v);
+	else if (t == RDD_OPT_SIZE)
+		loader_fmt_bytes(buf, len, v);
+	else if (t == RDD_OPT_INT)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%g", v);
+}
+
+struct loader_row {
+	char name[LOADER_NAME_MAX + 8];
+	char type[16];
+	char def[64];
+	char range[64];
+	char flags[24];
+	char desc[256];
+};
+
+static void
+loader_fill_row(struct loader_row *r, const struct rdd_option *o)
+{
+	char lo[24], hi[24];
+	unsigned t = (unsigned)o->type;
+
+	loader_clean(r->name, sizeof(r->name), o->name);
+	snprintf(r->type, sizeof(r->type), "%s",
+	    t < LOADER_NTYPES ? loader_types[t].name : "?");
+	loader_clean(r->def, sizeof(r->def), o->def != NULL ? o->def : "-");
+	snprintf(r->range, sizeof(r->range), "-");
+	if (o->min < o->max &&
+	    (o->type == RDD_OPT_INT || o->type == RDD_OPT_DOUBLE ||
+	        o->type == RDD_OPT_DURATION || o->type == RDD_OPT_SIZE)) {
+		loader_fmt_bound(lo, sizeof(lo), o->type, o->min);
+		loader_fmt_bound(hi, sizeof(hi), o->type, o->max);
+		snprintf(r->range, sizeof(r->range), "%s..%s", lo, hi);
+	}
+	snprintf(r->flags, sizeof(r->flags), "%s%s%s",
+	    (o->flags & RDD_OPT_REQUIRED) ? "required" : "",
+	    (o->flags & RDD_OPT_REQUIRED) && (o->flags & RDD_OPT_SECRET) ? ","
+	                                                                 : "",
+	    (o->flags & RDD_OPT_SECRET) ? "secret" : "");
+	if (r->flags[0] == '\0')
+		snprintf(r->flags, sizeof(r->flags), "-");
+	loader_clean(r->desc, sizeof(r->desc), o->desc != NULL ? o->desc : "");
+}
+
+static int
+loader_widen(int w, const char *s)
+{
+	int n = (int)strlen(s);
+
+	return n > w ? n : w;
+}
+
+void
+loader_print_help(const struct rdd_plugin *pd, FILE *out)
+{
+	static const struct loader_row head = {
+	    "NAME", "TYPE", "DEFAULT", "RANGE", "FLAGS", "DESCRIPTION"};
+	char s1[128], s2[256];
+	struct loader_row *rows;
+	size_t i, n = 0;
+	int wn, wt, wd, wr, wf;
+
+	loader_clean(s1, sizeof(s1), pd->version != NULL ? pd->version : "?");
+	loader_clean(
+	    s2, sizeof(s2), pd->description != NULL ? pd->description : "");
+	fprintf(out, "%s %s: %s\nABI %u.%u\n\n", pd->name, s1, s2,
+	    pd->abi_major, pd->abi_minor);
+
+	fprintf(out, "Recovery actions: ");
+	if (pd->actions == NULL || pd->actions[0] == NULL)
+		fprintf(out, "none (the plugin only checks)");
+	for (i = 0; pd->actions != NULL && pd->actions[i] != NULL &&
+	            i < LOADER_ACTIONS_MAX;
+	     i++) {
+		loader_clean(s1, sizeof(s1), pd->actions[i]);
+		fprintf(out, "%s%s", i > 0 ? " -> " : "", s1);
+	}
+	fprintf(out, "\n\n");
+
+	while (pd->options != NULL && n < LOADER_OPTS_MAX &&
+	       pd->options[n].name != NULL)
+		n++;
+	if (n == 0) {
+		fprintf(out, "Options: none\n");
+		return;
+	}
+	rows = calloc(n, sizeof(*rows));
+	if (rows == NULL) {
+		fprintf(out, "Options: (out of memory)\n");
+		return;
+	}
+	wn = (int)strlen(head.name);
+	wt = (int)strlen(head.type);
+	wd = (int)strlen(head.def);
+	wr = (int)strlen(head.range);
+	wf = (int)strlen(head.flags);
+	for (i = 0; i < n; i++) {
+		loader_fill_row(&rows[i], &pd->options[i]);
+		wn = loader_widen(wn, rows[i].name);
+		wt = loader_widen(wt, rows[i].type);
+		wd = loader_widen(wd, rows[i].def);
+		wr = loader_widen(wr, rows[i].range);
+		wf = loader_widen(wf, rows[i].flags);
+	}
+	fprintf(out, "Options:\n");
+	for (i = 0; i <= n; i++) {
+		const struct loader_row *r = i == 0 ? &head : &rows[i - 1];
+
+		fprintf(out, "  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wn,
+		    r->name, wt, r->type, wd, r->def, wr, r->range, wf,
+		    r->flags, r->desc);
+	}
+	free(rows);
+}
