@@ -147,6 +147,15 @@ int conf_fill_options(const struct rdd_option *opts, void *dst,
 void conf_free_options(const struct rdd_option *opts, void *dst);
 /* Dependency order: indexes of monitors, upstream first; -1 on a cycle. */
 int conf_topo_order(const struct conf *c, size_t *order, struct errlist *errs);
+/* -- conf.c additions (helper "conf") -- */
+/*
+ * conf_load, also collecting warnings (unknown top-level, daemon or recovery
+ * keys) as "file:line: message" in warns (may be NULL). A conf_strlist
+ * filled by conf.c is NULL-terminated (v[n] == NULL), usable as an argv.
+ */
+struct conf *conf_load2(const char *path, struct errlist *errs,
+    struct errlist *warns);
+/* -- end of conf.c additions -- */
 
 /* ---- loader.c: dlopen of plugins with ABI checks ---- */
 struct loader_entry {
@@ -155,6 +164,12 @@ struct loader_entry {
 	void *dl;		/* dlopen handle, NULL if refused */
 	const struct rdd_plugin *pd;
 	char *error;		/* why refused, NULL if loaded */
+	/*
+	 * (loader) Host copy of the descriptor, zeroed beyond the plugin's
+	 * declared size; pd points here, so an entry must not move once
+	 * loaded.
+	 */
+	struct rdd_plugin copy;
 };
 struct loader {
 	struct loader_entry *v;
@@ -167,6 +182,15 @@ int loader_load_file(struct loader_entry *e, const char *path,
     uid_t allowed_uid);
 const struct rdd_plugin *loader_find(struct loader *l, const char *name);
 void loader_free(struct loader *l);
+/* ---- loader.c additions (loader helper) ---- */
+#include <stdio.h>
+/* Release what loader_load_file filled (loader_free does it per entry). */
+void loader_entry_free(struct loader_entry *e);
+/* --plugins: one line per file, "REFUSED: reason" for a refused one. */
+void loader_print(const struct loader *l, FILE *out);
+/* --plugin-help: identity, recovery ladder and the option table. */
+void loader_print_help(const struct rdd_plugin *pd, FILE *out);
+/* ---- end of loader.c additions ---- */
 
 /* ---- svc_child.c: async children ---- */
 struct svc_child;
@@ -199,6 +223,36 @@ uint64_t svc_watch_add(struct svc_watch *s, const void *owner,
 void svc_watch_del(struct svc_watch *s, uint64_t h);
 void svc_watch_del_owner(struct svc_watch *s, const void *owner);
 void svc_watch_free(struct svc_watch *s);
+
+/* ---- fairq.c (added by the svc helper): the children's and transfers' queue */
+/*
+ * Jobs wait per owner in FIFO order; the next job comes from the owner served
+ * least recently, so one owner with 200 jobs queued cannot starve another.
+ * An entry is embedded in the job; it stays registered while it runs so that
+ * its owner remembers when it was last served.
+ */
+struct fairq_owner;
+struct fairq_ent {
+	struct fairq_ent *prev, *next;	/* in its owner's FIFO while queued */
+	struct fairq_owner *fo;
+	int queued;
+};
+struct fairq {
+	struct fairq_owner *owners;
+	uint64_t serial;
+	size_t nqueued;
+	size_t nrunning;
+};
+void fairq_init(struct fairq *q);
+/* Queue e for owner; -1 (ENOMEM) if the owner record cannot be made. */
+int fairq_push(struct fairq *q, struct fairq_ent *e, const void *owner);
+/* The next entry to run, now counted as running; NULL if none waits. */
+struct fairq_ent *fairq_pop(struct fairq *q);
+/* Forget e, whether queued or running. */
+void fairq_remove(struct fairq *q, struct fairq_ent *e);
+size_t fairq_queued(const struct fairq *q);
+size_t fairq_running(const struct fairq *q);
+void fairq_free(struct fairq *q);	/* entries stay the caller's */
 
 /* ---- secret.c ---- */
 /* From env_name, else file (must be 0600 or stricter, owned by us). */
@@ -233,12 +287,44 @@ void control_reply(struct control_req *r, void *reply);
 void control_free(struct control *c);
 /* Parse one request line; returns json_object * or NULL with err. */
 void *control_parse(const char *line, size_t len, char *err, size_t errlen);
+/* ---- control.c additions (control helper) ---- */
+/*
+ * Ownership of a struct control_req:
+ *  - The handler returns a reply: control.c writes and frees it, and r is
+ *    gone when the handler returns.
+ *  - The handler returns NULL: it owns r and must finish it exactly once,
+ *    with control_reply() (one reply; the connection then takes the next
+ *    request) or control_end() (ends a stream and closes the connection,
+ *    which is how a "logs -f" client learns the stream is over). r stays
+ *    valid until then even if the client or the whole control goes away;
+ *    output to a gone client is dropped. Never both return a reply and
+ *    call control_reply().
+ *  - The request json_object is freed after the handler returns; keep it
+ *    with json_object_get(). Replies passed in are always consumed.
+ *  - "ping" is answered by control.c without calling the handler.
+ *  - The daemon must ignore SIGPIPE (replies to a closed peer use write).
+ *  - control_free() may be called from inside the handler (the free waits
+ *    until the handler returns).
+ */
+/* Write {"line":line} without finishing r; dropped if the client is gone. */
+void control_stream(struct control_req *r, const char *line);
+/* Write any JSON object (ownership passed) without finishing r. */
+void control_send(struct control_req *r, void *obj);
+/* Finish a streamed request: flush, then close the connection; frees r. */
+void control_end(struct control_req *r);
+/* 0 once the client went away (then stop streaming and control_end(r)). */
+int control_req_alive(struct control_req *r);
+/* ---- end of control.c additions ---- */
 
 /* ---- httpd.c: /health, /metrics, / ---- */
 struct httpd;
 struct httpd *httpd_new(struct rdd_daemon *d, const char *listen,
     int allow_any, char *err, size_t errlen);
 void httpd_free(struct httpd *h);
+/* ---- httpd.c additions (control helper) ---- */
+/* The bound TCP port (useful with "127.0.0.1:0" in tests). */
+int httpd_port(const struct httpd *h);
+/* ---- end of httpd.c additions ---- */
 
 /* ---- engine (health.c, recover.c, sched.c): status for the surfaces ---- */
 /* A json_object * describing one monitor (name) or all (NULL). */

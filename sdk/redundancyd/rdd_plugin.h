@@ -227,27 +227,27 @@ struct rdd_host {
 
 	uint64_t (*child_run)(struct rdd_monitor *m,
 	    const struct rdd_child_spec *spec, rdd_child_cb cb, void *arg);
-	void (*child_cancel)(uint64_t h); /* cb is not called afterwards */
+	void (*child_cancel)(struct rdd_monitor *m, uint64_t h); /* no cb after */
 
 	uint64_t (*http)(struct rdd_monitor *m,
 	    const struct rdd_http_request *req, rdd_http_cb cb, void *arg);
-	void (*http_cancel)(uint64_t h);
+	void (*http_cancel)(struct rdd_monitor *m, uint64_t h);
 	/* A header of a response, case-insensitive, into buf; NULL if none. */
 	const char *(*http_header)(const struct rdd_http_response *res,
 	    const char *name, char *buf, size_t buflen);
 
 	uint64_t (*timer_add)(struct rdd_monitor *m, int64_t ms, int repeat,
 	    rdd_timer_cb cb, void *arg);
-	void (*timer_del)(uint64_t h);
+	void (*timer_del)(struct rdd_monitor *m, uint64_t h);
 
 	uint64_t (*fd_watch)(struct rdd_monitor *m, int fd, int events,
 	    rdd_fd_cb cb, void *arg);
-	void (*fd_unwatch)(uint64_t h);
+	void (*fd_unwatch)(struct rdd_monitor *m, uint64_t h);
 
 	/* A file or directory; cb runs on create, change, delete or move. */
 	uint64_t (*watch_add)(struct rdd_monitor *m, const char *path,
 	    rdd_watch_cb cb, void *arg);
-	void (*watch_del)(uint64_t h);
+	void (*watch_del)(struct rdd_monitor *m, uint64_t h);
 
 	/* Reply to a control command: ok or not, and text for the operator. */
 	void (*command_done)(struct rdd_command *c, int ok, const char *text);
