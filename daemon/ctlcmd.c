@@ -1,0 +1,389 @@
+/*
+ * ctlcmd.c: what each control command does: status, health, logs, recover,
+ * reload, history, stop and plugin commands, each journaled with its uid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "config.h"
+#include "daemon.h"
+
+#define CTL_TAIL_MAX (256 * 1024)	/* bytes read back for `logs -n` */
+#define CTL_FOLLOW_MS 250
+
+struct follow {
+	struct rdd_daemon *d;
+	struct control_req *req;
+	char *path;
+	off_t off;
+	struct event *ev;
+};
+
+static json_object *
+ctl_error(const char *fmt, ...) RDD_PRINTF(1, 2);
+
+static json_object *
+ctl_error(const char *fmt, ...)
+{
+	json_object *o = json_object_new_object();
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(buf));
+	return o;
+}
+
+static json_object *
+ctl_ok(const char *msg)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	if (msg)
+		json_object_object_add(o, "message", json_object_new_string(msg));
+	return o;
+}
+
+static const char *
+ctl_str(json_object *req, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int64_t
+ctl_int(json_object *req, const char *key, int64_t def)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return def;
+	return json_object_get_int64(v);
+}
+
+static char *
+ctl_log_path(struct rdd_daemon *d, const char *monitor)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s.log", d->conf->log_dir,
+		monitor ? monitor : "system") < 0)
+		return NULL;
+	return p;
+}
+
+/* The last n lines of a file, reading at most CTL_TAIL_MAX bytes. */
+static json_object *
+ctl_tail(const char *path, int64_t n, off_t *end)
+{
+	json_object *a = json_object_new_array();
+	struct stat st;
+	char *buf, *p, *line;
+	off_t from;
+	ssize_t r;
+	int fd;
+	size_t cnt = 0, i, total;
+
+	*end = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return a;
+	if (fstat(fd, &st) == -1 || (buf = malloc(CTL_TAIL_MAX + 1)) == NULL) {
+		close(fd);
+		return a;
+	}
+	*end = st.st_size;
+	from = st.st_size > CTL_TAIL_MAX ? st.st_size - CTL_TAIL_MAX : 0;
+	r = pread(fd, buf, CTL_TAIL_MAX, from);
+	close(fd);
+	if (r <= 0) {
+		free(buf);
+		return a;
+	}
+	buf[r] = '\0';
+	p = buf;
+	if (from > 0 && (p = strchr(buf, '\n')) != NULL)
+		p++;
+	for (line = p; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		cnt++;
+	total = cnt;
+	for (i = 0, line = p; line && *line; i++) {
+		char *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if ((int64_t)(total - i) <= n)
+			json_object_array_add(a, json_object_new_string(line));
+		line = nl ? nl + 1 : NULL;
+	}
+	free(buf);
+	return a;
+}
+
+static void
+ctl_follow_free(struct follow *f)
+{
+	if (f->ev)
+		event_free(f->ev);
+	control_end(f->req);
+	free(f->path);
+	free(f);
+}
+
+static void
+ctl_follow_cb(evutil_socket_t fd0, short what, void *arg)
+{
+	struct follow *f = arg;
+	char buf[8192];
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	if (!control_req_alive(f->req) || f->d->stopping) {
+		ctl_follow_free(f);
+		return;
+	}
+	if (stat(f->path, &st) == 0 && st.st_size < f->off)
+		f->off = 0; /* rotated or truncated */
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	while ((r = pread(fd, buf, sizeof(buf) - 1, f->off)) > 0) {
+		char *line = buf, *nl;
+		size_t used = 0;
+
+		buf[r] = '\0';
+		while ((nl = memchr(line, '\n', (size_t)(buf + r - line))) != NULL) {
+			json_object *o = json_object_new_object();
+
+			*nl = '\0';
+			json_object_object_add(o, "line",
+			    json_object_new_string(line));
+			control_stream(f->req, json_object_to_json_string_ext(o,
+			    JSON_C_TO_STRING_PLAIN));
+			json_object_put(o);
+			used = (size_t)(nl + 1 - buf);
+			line = nl + 1;
+		}
+		if (used == 0) {
+			/* A partial line: wait for its end, unless huge. */
+			if (r < (ssize_t)sizeof(buf) - 1)
+				break;
+			used = (size_t)r;
+		}
+		f->off += (off_t)used;
+	}
+	close(fd);
+}
+
+static json_object *
+ctl_logs(struct rdd_daemon *d, struct control_req *r, json_object *req)
+{
+	const char *mon = ctl_str(req, "monitor");
+	int64_t n = ctl_int(req, "lines", 50);
+	json_object *follow, *o;
+	char *path;
+	off_t end;
+
+	if (mon && monitor_find(d, mon) == NULL)
+		return ctl_error("no monitor named '%s'", mon);
+	if ((path = ctl_log_path(d, mon)) == NULL)
+		return ctl_error("out of memory");
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "lines", ctl_tail(path, n < 0 ? 0 : n, &end));
+	if (json_object_object_get_ex(req, "follow", &follow) &&
+	    json_object_get_boolean(follow)) {
+		struct follow *f = calloc(1, sizeof(*f));
+		struct timeval tv = { 0, CTL_FOLLOW_MS * 1000 };
+
+		if (f == NULL) {
+			free(path);
+			return o;
+		}
+		f->d = d;
+		f->req = r;
+		f->path = path;
+		f->off = end;
+		f->ev = event_new(d->base, -1, EV_PERSIST, ctl_follow_cb, f);
+		event_add(f->ev, &tv);
+		control_stream(r, json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		return NULL;
+	}
+	free(path);
+	return o;
+}
+
+static json_object *
+ctl_history(struct rdd_daemon *d, json_object *req)
+{
+	int64_t since = ctl_int(req, "since_ms", 0);
+	char *path = NULL, *text;
+	json_object *o, *recs;
+
+	if (asprintf(&path, "%s/journal.jsonl", d->conf->log_dir) < 0)
+		return ctl_error("out of memory");
+	text = journal_read_since(path, since, (size_t)ctl_int(req, "lines", 1000));
+	free(path);
+	recs = text ? json_tokener_parse(text) : NULL;
+	free(text);
+	if (recs == NULL)
+		recs = json_object_new_array();
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "records", recs);
+	return o;
+}
+
+static json_object *
+ctl_recover(struct rdd_daemon *d, struct control_req *r, json_object *req)
+{
+	const char *mon = ctl_str(req, "monitor");
+	const char *target = ctl_str(req, "target");
+	struct monitor *m;
+	char err[RDD_ERRLEN];
+	int rc;
+
+	if (mon == NULL)
+		return ctl_error("recover: name a monitor");
+	if ((m = monitor_find(d, mon)) == NULL)
+		return ctl_error("no monitor named '%s'", mon);
+	if (m->ctx == NULL)
+		return ctl_error("monitor '%s' failed to start: see its log", mon);
+	rc = recover_manual(m, target, target ? r : NULL, err, sizeof(err));
+	if (rc == -1)
+		return ctl_error("%s", err);
+	if (rc == 0)
+		return NULL; /* the reply comes when the action is done */
+	{
+		char msg[RDD_ERRLEN + 64];
+
+		snprintf(msg, sizeof(msg), "recovery started for %s", err);
+		return ctl_ok(msg);
+	}
+}
+
+static json_object *
+ctl_run(struct rdd_daemon *d, struct control_req *r, json_object *req)
+{
+	const char *mon = ctl_str(req, "monitor");
+	json_object *args;
+	struct monitor *m;
+	struct rdd_command *c;
+	const char *argv[32];
+	int argc = 0;
+	size_t i;
+
+	if (mon == NULL)
+		return ctl_error("run: name a monitor");
+	if ((m = monitor_find(d, mon)) == NULL)
+		return ctl_error("no monitor named '%s'", mon);
+	if (m->ctx == NULL || m->pd->command == NULL)
+		return ctl_error("monitor '%s' (plugin %s) takes no commands",
+		    mon, m->pd->name);
+	if (json_object_object_get_ex(req, "args", &args) &&
+	    json_object_is_type(args, json_type_array))
+		for (i = 0; i < json_object_array_length(args) && argc < 31; i++) {
+			json_object *a = json_object_array_get_idx(args, i);
+
+			if (json_object_is_type(a, json_type_string))
+				argv[argc++] = json_object_get_string(a);
+		}
+	argv[argc] = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return ctl_error("out of memory");
+	c->m = m;
+	c->req = r;
+	m->pd->command(m->ctx, c, argc, argv);
+	return NULL;
+}
+
+void
+ctlcmd_command_done(struct rdd_command *c, int ok, const char *text)
+{
+	json_object *o = ok ? ctl_ok(text) : ctl_error("%s", text ? text : "failed");
+
+	journal_write("command-result", c->m->cm->name, NULL,
+	    text ? text : "", -1);
+	control_reply(c->req, o);
+	free(c);
+}
+
+static void
+ctl_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	daemon_shutdown(arg);
+}
+
+void *
+ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
+{
+	struct rdd_daemon *d = arg;
+	json_object *req = request;
+	const char *cmd = ctl_str(req, "cmd"), *mon;
+	char what[256];
+
+	if (cmd == NULL)
+		return ctl_error("request: field 'cmd' is missing");
+	mon = ctl_str(req, "monitor");
+	if (strcmp(cmd, "ping") != 0 && strcmp(cmd, "status") != 0 &&
+	    strcmp(cmd, "health") != 0 && strcmp(cmd, "logs") != 0 &&
+	    strcmp(cmd, "history") != 0) {
+		snprintf(what, sizeof(what), "%s%s%s%s%s", cmd, mon ? " " : "",
+		    mon ? mon : "", ctl_str(req, "target") ? " " : "",
+		    ctl_str(req, "target") ? ctl_str(req, "target") : "");
+		journal_write("control", mon, ctl_str(req, "target"), what, uid);
+		log_info("control: uid %ld: %s", uid, what);
+	}
+	if (strcmp(cmd, "ping") == 0) {
+		json_object *o = ctl_ok(NULL);
+
+		json_object_object_add(o, "version",
+		    json_object_new_string(PACKAGE_VERSION));
+		return o;
+	}
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "health") == 0) {
+		if (mon && monitor_find(d, mon) == NULL)
+			return ctl_error("no monitor named '%s'", mon);
+		return engine_status_json(d, mon);
+	}
+	if (strcmp(cmd, "logs") == 0)
+		return ctl_logs(d, r, req);
+	if (strcmp(cmd, "history") == 0)
+		return ctl_history(d, req);
+	if (strcmp(cmd, "recover") == 0)
+		return ctl_recover(d, r, req);
+	if (strcmp(cmd, "run") == 0)
+		return ctl_run(d, r, req);
+	if (strcmp(cmd, "reload") == 0) {
+		char err[RDD_ERRLEN];
+
+		if (daemon_reload(d, uid, err, sizeof(err)) != 0)
+			return ctl_error("%s", err);
+		return ctl_ok(err);
+	}
+	if (strcmp(cmd, "stop") == 0) {
+		struct timeval zero = { 0, 0 };
+
+		event_base_once(d->base, -1, EV_TIMEOUT, ctl_stop_cb, d, &zero);
+		return ctl_ok("stopping");
+	}
+	return ctl_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,521 @@
+/*
+ * health.c: the health model: targets with state, message, metrics and
+ * since-time; soft and hard states; flap detection; roll-ups; status views.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "daemon.h"
+
+/* Worse-of ordering: CRITICAL > UNKNOWN > WARNING > OK. */
+static int
+health_rank(enum rdd_state st)
+{
+	switch (st) {
+	case RDD_OK:
+		return 0;
+	case RDD_WARNING:
+		return 1;
+	case RDD_UNKNOWN:
+		return 2;
+	case RDD_CRITICAL:
+		return 3;
+	}
+	return 2;
+}
+
+static enum rdd_state
+health_worse(enum rdd_state a, enum rdd_state b)
+{
+	return health_rank(a) >= health_rank(b) ? a : b;
+}
+
+struct target *
+health_target(struct monitor *m, const char *name, int create)
+{
+	struct target *t, **nv;
+	size_t i;
+
+	for (i = 0; i < m->nt; i++)
+		if (strcmp(m->t[i]->name, name) == 0)
+			return m->t[i];
+	if (!create)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	nv = realloc(m->t, (m->nt + 1) * sizeof(*nv));
+	if (t == NULL || nv == NULL || (t->name = strdup(name)) == NULL) {
+		free(t);
+		if (nv)
+			m->t = nv;
+		return NULL;
+	}
+	m->t = nv;
+	m->t[m->nt++] = t;
+	t->m = m;
+	t->state = RDD_UNKNOWN;
+	t->hard = 0;
+	t->since = util_wall_ms();
+	recover_restore(t);
+	return t;
+}
+
+void
+health_target_free(struct target *t)
+{
+	size_t i;
+
+	recover_target_gone(t);
+	for (i = 0; i < t->nmetrics; i++) {
+		free(t->metrics[i].name);
+		free(t->metrics[i].unit);
+	}
+	free(t->metrics);
+	free(t->window);
+	free(t->name);
+	free(t->msg);
+	free(t);
+}
+
+/*
+ * Nagios's percent state change over the last 21 results, weighted from
+ * 0.8 for the oldest to 1.2 for the newest, with hysteresis between the
+ * low and high thresholds.
+ */
+static void
+health_flap(struct target *t, int changed)
+{
+	const struct conf_recovery *rc = &t->m->cm->rec;
+	double sum = 0, w;
+	int i, was = t->flapping;
+
+	if (t->nhist < FLAP_SAMPLES)
+		t->hist[t->nhist++] = (uint8_t)changed;
+	else {
+		memmove(t->hist, t->hist + 1, FLAP_SAMPLES - 1);
+		t->hist[FLAP_SAMPLES - 1] = (uint8_t)changed;
+	}
+	for (i = 0; i < t->nhist; i++) {
+		w = 0.8 + 0.4 * i / (FLAP_SAMPLES - 1);
+		if (t->hist[i])
+			sum += w;
+	}
+	t->flap_pct = t->nhist > 1 ? 100.0 * sum / (t->nhist - 1) : 0;
+	if (t->flap_pct > 100)
+		t->flap_pct = 100;
+	if (!t->flapping && t->flap_pct >= rc->flap_high)
+		t->flapping = 1;
+	else if (t->flapping && t->flap_pct < rc->flap_low)
+		t->flapping = 0;
+	if (was != t->flapping) {
+		log_write(t->m->cm->name, RDD_LOG_WARN,
+		    "%s: %s flapping (%.0f%% state change)", t->name,
+		    t->flapping ? "started" : "stopped", t->flap_pct);
+		journal_write(t->flapping ? "flap-start" : "flap-stop",
+		    t->m->cm->name, t->name, t->msg, -1);
+	}
+}
+
+static void
+health_set_metrics(struct target *t, const struct rdd_metric *mv, size_t nm)
+{
+	size_t i;
+
+	for (i = 0; i < t->nmetrics; i++) {
+		free(t->metrics[i].name);
+		free(t->metrics[i].unit);
+	}
+	free(t->metrics);
+	t->metrics = NULL;
+	t->nmetrics = 0;
+	if (nm == 0 || (t->metrics = calloc(nm, sizeof(*t->metrics))) == NULL)
+		return;
+	for (i = 0; i < nm; i++) {
+		if (mv[i].name == NULL)
+			continue;
+		t->metrics[t->nmetrics].name = strdup(mv[i].name);
+		t->metrics[t->nmetrics].unit = strdup(mv[i].unit ? mv[i].unit : "");
+		t->metrics[t->nmetrics].value = mv[i].value;
+		t->nmetrics++;
+	}
+}
+
+void
+health_observe(struct target *t, enum rdd_state st, const char *msg,
+    const struct rdd_metric *mv, size_t nm, int pushed)
+{
+	struct monitor *m = t->m;
+	enum rdd_state old = t->state;
+	int oldhard = t->hard, changed;
+
+	if (msg == NULL)
+		msg = "";
+	if (st > RDD_UNKNOWN)
+		st = RDD_UNKNOWN;
+	t->seen = 1;
+	if (mv != NULL || !pushed)
+		health_set_metrics(t, mv, nm);
+	if (t->msg == NULL || strcmp(t->msg, msg) != 0) {
+		free(t->msg);
+		t->msg = strdup(msg);
+	}
+	if (st == RDD_OK) {
+		t->fails = 0;
+		t->hard = 1;
+	} else {
+		t->fails++;
+		/* A push is a direct observation: it is hard at once. */
+		t->hard = pushed || t->fails >= m->cm->rec.hard_after;
+	}
+	changed = st != old;
+	if (changed)
+		t->since = util_wall_ms();
+	health_flap(t, changed);
+	if (changed || (t->hard && !oldhard)) {
+		enum rdd_log_level lvl = st == RDD_OK ? RDD_LOG_INFO
+		    : st == RDD_WARNING		    ? RDD_LOG_WARN
+						    : RDD_LOG_ERR;
+
+		log_write(m->cm->name, lvl, "%s: %s -> %s%s: %s", t->name,
+		    util_state_name(old), util_state_name(st),
+		    t->hard ? "" : " (soft)", msg);
+		if (st != RDD_OK && t->hard)
+			journal_write("detect", m->cm->name, t->name, msg, -1);
+	}
+	t->state = st;
+	if (m->d->once)
+		return;
+	if (st == RDD_OK) {
+		if (t->incident_wall != 0 || t->verifying)
+			recover_confirmed(t);
+	} else if (t->hard && st == RDD_CRITICAL)
+		recover_consider(t);
+}
+
+void
+health_check_finished(struct monitor *m)
+{
+	size_t i;
+
+	/* Plugins report every target on each check: the rest are gone. */
+	for (i = 0; i < m->nt;) {
+		struct target *t = m->t[i];
+
+		if (!t->seen && !t->recovering) {
+			log_write(m->cm->name, RDD_LOG_INFO,
+			    "%s: no longer reported; forgotten", t->name);
+			m->t[i] = m->t[--m->nt];
+			health_target_free(t);
+			continue;
+		}
+		i++;
+	}
+	health_rollup(m->d);
+}
+
+int
+monitor_blocked(struct monitor *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cm->depends_on.n; i++) {
+		struct monitor *up = monitor_find(m->d,
+		    m->cm->depends_on.v[i]);
+
+		if (up != NULL &&
+		    (up->state == RDD_CRITICAL || monitor_blocked(up)))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+health_monitor_rollup(struct monitor *m)
+{
+	enum rdd_state st = RDD_OK, old = m->state;
+	size_t i, bad = 0;
+	char buf[256];
+	const char *worst = NULL;
+
+	if (m->ctx == NULL) {
+		st = RDD_UNKNOWN;
+		snprintf(buf, sizeof(buf), "plugin instance failed to start");
+	} else if (m->nt == 0 && m->checks == 0) {
+		st = old;
+		snprintf(buf, sizeof(buf), "%s", m->msg ? m->msg : "");
+	} else {
+		for (i = 0; i < m->nt; i++) {
+			struct target *t = m->t[i];
+			enum rdd_state ts = t->hard ? t->state : RDD_OK;
+
+			if (t->hard && t->state != RDD_OK) {
+				bad++;
+				if (worst == NULL ||
+				    health_rank(ts) > health_rank(st))
+					worst = t->name;
+			}
+			st = health_worse(st, ts);
+		}
+		if (bad == 0)
+			snprintf(buf, sizeof(buf), "%zu target%s OK", m->nt,
+			    m->nt == 1 ? "" : "s");
+		else
+			snprintf(buf, sizeof(buf), "%zu of %zu targets not OK "
+			    "(worst: %s)", bad, m->nt, worst);
+	}
+	if (m->msg == NULL || strcmp(buf, m->msg) != 0) {
+		free(m->msg);
+		m->msg = strdup(buf);
+	}
+	if (st != old)
+		m->since = util_wall_ms();
+	m->state = st;
+}
+
+void
+health_rollup(struct rdd_daemon *d)
+{
+	enum rdd_state all = RDD_OK;
+	size_t i, j;
+
+	for (i = 0; i < d->nmon; i++) {
+		health_monitor_rollup(d->mon[i]);
+		all = health_worse(all, d->mon[i]->state);
+	}
+	/* A target whose upstream is down is blocked, not recovered. */
+	for (i = 0; i < d->nmon; i++) {
+		int b = monitor_blocked(d->mon[i]);
+
+		for (j = 0; j < d->mon[i]->nt; j++) {
+			struct target *t = d->mon[i]->t[j];
+
+			if (b != t->blocked) {
+				t->blocked = b;
+				journal_write(b ? "blocked" : "unblocked",
+				    d->mon[i]->cm->name, t->name,
+				    b ? "an upstream monitor is down" : "", -1);
+			}
+			if (!b && t->state == RDD_CRITICAL && t->hard)
+				recover_consider(t);
+		}
+	}
+	d->overall = d->nmon ? all : RDD_OK;
+	daemon_state_changed(d);
+}
+
+enum rdd_state
+engine_overall(struct rdd_daemon *d)
+{
+	return d->overall;
+}
+
+static json_object *
+health_time(int64_t wall_ms)
+{
+	char buf[32];
+	time_t s = (time_t)(wall_ms / 1000);
+	struct tm tm;
+
+	if (wall_ms <= 0)
+		return NULL;
+	gmtime_r(&s, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_object_new_string(buf);
+}
+
+static json_object *
+health_target_json(struct target *t)
+{
+	json_object *o = json_object_new_object(), *mo;
+	size_t i;
+
+	json_object_object_add(o, "name", json_object_new_string(t->name));
+	json_object_object_add(o, "state", json_object_new_int(t->state));
+	json_object_object_add(o, "state_name",
+	    json_object_new_string(util_state_name(t->state)));
+	json_object_object_add(o, "hard", json_object_new_boolean(t->hard));
+	json_object_object_add(o, "since", health_time(t->since));
+	json_object_object_add(o, "message",
+	    json_object_new_string(t->msg ? t->msg : ""));
+	json_object_object_add(o, "blocked", json_object_new_boolean(t->blocked));
+	json_object_object_add(o, "attempts", json_object_new_int(t->attempts));
+	json_object_object_add(o, "recovering",
+	    json_object_new_boolean(t->recovering || t->queued));
+	json_object_object_add(o, "gave_up", json_object_new_boolean(t->gave_up));
+	json_object_object_add(o, "flapping",
+	    json_object_new_boolean(t->flapping));
+	if (t->last_ttr_ms > 0)
+		json_object_object_add(o, "last_ttr_ms",
+		    json_object_new_int64(t->last_ttr_ms));
+	mo = json_object_new_object();
+	for (i = 0; i < t->nmetrics; i++) {
+		json_object *v = json_object_new_object();
+
+		json_object_object_add(v, "value",
+		    json_object_new_double(t->metrics[i].value));
+		json_object_object_add(v, "unit",
+		    json_object_new_string(t->metrics[i].unit));
+		json_object_object_add(mo, t->metrics[i].name, v);
+	}
+	json_object_object_add(o, "metrics", mo);
+	return o;
+}
+
+static json_object *
+health_monitor_json(struct monitor *m)
+{
+	json_object *o = json_object_new_object(), *ta;
+	size_t i;
+
+	json_object_object_add(o, "name", json_object_new_string(m->cm->name));
+	json_object_object_add(o, "plugin", json_object_new_string(m->pd->name));
+	json_object_object_add(o, "state", json_object_new_int(m->state));
+	json_object_object_add(o, "state_name",
+	    json_object_new_string(util_state_name(m->state)));
+	json_object_object_add(o, "since", health_time(m->since));
+	json_object_object_add(o, "message",
+	    json_object_new_string(m->msg ? m->msg : ""));
+	json_object_object_add(o, "last_check", health_time(m->last_check_wall));
+	json_object_object_add(o, "checks", json_object_new_int64((int64_t)m->checks));
+	json_object_object_add(o, "overruns",
+	    json_object_new_int64((int64_t)m->overruns));
+	json_object_object_add(o, "blocked",
+	    json_object_new_boolean(monitor_blocked(m)));
+	ta = json_object_new_array();
+	for (i = 0; i < m->nt; i++)
+		json_object_array_add(ta, health_target_json(m->t[i]));
+	json_object_object_add(o, "targets", ta);
+	return o;
+}
+
+void *
+engine_status_json(struct rdd_daemon *d, const char *monitor)
+{
+	json_object *o = json_object_new_object(), *ma;
+	enum rdd_state st = monitor ? RDD_OK : d->overall;
+	size_t i;
+
+	ma = json_object_new_array();
+	for (i = 0; i < d->nmon; i++) {
+		if (monitor && strcmp(monitor, d->mon[i]->cm->name) != 0)
+			continue;
+		if (monitor)
+			st = d->mon[i]->state;
+		json_object_array_add(ma, health_monitor_json(d->mon[i]));
+	}
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "state", json_object_new_int(st));
+	json_object_object_add(o, "state_name",
+	    json_object_new_string(util_state_name(st)));
+	json_object_object_add(o, "monitors", ma);
+	return o;
+}
+
+/* Prometheus label values: backslash, quote and newline escaped. */
+static void
+health_label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void
+health_metric_name(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') ? *s : '_', f);
+}
+
+char *
+engine_metrics_text(struct rdd_daemon *d)
+{
+	char *buf = NULL;
+	size_t len = 0, i, j, k;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	fputs("# HELP redundancyd_up 1 while the daemon runs.\n"
+	      "# TYPE redundancyd_up gauge\nredundancyd_up 1\n", f);
+	fprintf(f, "# HELP redundancyd_state Overall state: 0 OK, 1 WARNING, "
+		   "2 CRITICAL, 3 UNKNOWN.\n# TYPE redundancyd_state gauge\n"
+		   "redundancyd_state %d\n", d->overall);
+	fputs("# HELP redundancyd_recoveries_in_flight Recovery actions "
+	      "running now.\n# TYPE redundancyd_recoveries_in_flight gauge\n", f);
+	fprintf(f, "redundancyd_recoveries_in_flight %d\n", d->recoveries);
+	fputs("# HELP redundancyd_monitor_state Monitor roll-up state.\n"
+	      "# TYPE redundancyd_monitor_state gauge\n", f);
+	for (i = 0; i < d->nmon; i++) {
+		fputs("redundancyd_monitor_state{monitor=\"", f);
+		health_label(f, d->mon[i]->cm->name);
+		fprintf(f, "\"} %d\n", d->mon[i]->state);
+	}
+	fputs("# HELP redundancyd_monitor_checks_total Completed checks.\n"
+	      "# TYPE redundancyd_monitor_checks_total counter\n", f);
+	for (i = 0; i < d->nmon; i++) {
+		fputs("redundancyd_monitor_checks_total{monitor=\"", f);
+		health_label(f, d->mon[i]->cm->name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)d->mon[i]->checks);
+	}
+	fputs("# HELP redundancyd_monitor_overruns_total Checks skipped "
+	      "because the previous one still ran.\n"
+	      "# TYPE redundancyd_monitor_overruns_total counter\n", f);
+	for (i = 0; i < d->nmon; i++) {
+		fputs("redundancyd_monitor_overruns_total{monitor=\"", f);
+		health_label(f, d->mon[i]->cm->name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)d->mon[i]->overruns);
+	}
+	fputs("# HELP redundancyd_target_state Target state.\n"
+	      "# TYPE redundancyd_target_state gauge\n", f);
+	for (i = 0; i < d->nmon; i++)
+		for (j = 0; j < d->mon[i]->nt; j++) {
+			fputs("redundancyd_target_state{monitor=\"", f);
+			health_label(f, d->mon[i]->cm->name);
+			fputs("\",target=\"", f);
+			health_label(f, d->mon[i]->t[j]->name);
+			fprintf(f, "\"} %d\n", d->mon[i]->t[j]->state);
+		}
+	fputs("# HELP redundancyd_target_recovery_attempts Attempts in the "
+	      "current incident.\n"
+	      "# TYPE redundancyd_target_recovery_attempts gauge\n", f);
+	for (i = 0; i < d->nmon; i++)
+		for (j = 0; j < d->mon[i]->nt; j++) {
+			fputs("redundancyd_target_recovery_attempts{monitor=\"", f);
+			health_label(f, d->mon[i]->cm->name);
+			fputs("\",target=\"", f);
+			health_label(f, d->mon[i]->t[j]->name);
+			fprintf(f, "\"} %d\n", d->mon[i]->t[j]->attempts);
+		}
+	/* Plugin metrics, one untyped family per metric name. */
+	for (i = 0; i < d->nmon; i++)
+		for (j = 0; j < d->mon[i]->nt; j++) {
+			struct target *t = d->mon[i]->t[j];
+
+			for (k = 0; k < t->nmetrics; k++) {
+				if (!isfinite(t->metrics[k].value))
+					continue;
+				fputs("redundancyd_metric_", f);
+				health_metric_name(f, t->metrics[k].name);
+				fputs("{monitor=\"", f);
+				health_label(f, d->mon[i]->cm->name);
+				fputs("\",target=\"", f);
+				health_label(f, t->name);
+				fputs("\",unit=\"", f);
+				health_label(f, t->metrics[k].unit);
+				fprintf(f, "\"} %.17g\n", t->metrics[k].value);
+			}
+		}
+	fclose(f);
+	return buf;
+}

@@ -1,0 +1,482 @@
+/*
+ * hostapi.c: the struct rdd_host table handed to plugins, and the handles
+ * (timers, fd watches) it gives out, released with their monitor.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/event.h>
+#include <libconfig.h>
+
+#include "daemon.h"
+
+
+
+
+enum handle_kind { H_TIMER, H_FD, H_CHILD, H_HTTP, H_WATCH };
+
+struct handle {
+	uint64_t id;
+	enum handle_kind kind;
+	struct monitor *m;
+	struct event *ev;
+	uint64_t svc;		/* the service's own handle */
+	int repeat;
+	union {
+		rdd_timer_cb timer;
+		rdd_fd_cb fd;
+	} cb;
+	void *arg;
+};
+
+static struct handle *
+hostapi_handle_new(struct monitor *m, enum handle_kind kind)
+{
+	struct rdd_daemon *d = m->d;
+	struct handle *h, **nv;
+
+	h = calloc(1, sizeof(*h));
+	nv = realloc(d->handles, (d->nhandles + 1) * sizeof(*nv));
+	if (h == NULL || nv == NULL) {
+		free(h);
+		if (nv)
+			d->handles = nv;
+		return NULL;
+	}
+	d->handles = nv;
+	h->id = ++d->next_handle;
+	h->kind = kind;
+	h->m = m;
+	d->handles[d->nhandles++] = h;
+	return h;
+}
+
+static struct handle *
+hostapi_handle_find(struct rdd_daemon *d, uint64_t id, size_t *idx)
+{
+	size_t i;
+
+	if (d == NULL || id == 0)
+		return NULL;
+	for (i = 0; i < d->nhandles; i++)
+		if (d->handles[i]->id == id) {
+			if (idx)
+				*idx = i;
+			return d->handles[i];
+		}
+	return NULL;
+}
+
+static void
+hostapi_handle_free(struct rdd_daemon *d, size_t i)
+{
+	struct handle *h = d->handles[i];
+
+	if (h->ev)
+		event_free(h->ev);
+	d->handles[i] = d->handles[--d->nhandles];
+	free(h);
+}
+
+static void
+h_log(struct rdd_monitor *rm, enum rdd_log_level lvl, const char *fmt, ...)
+{
+	struct monitor *m = (struct monitor *)rm;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(m ? m->cm->name : NULL, lvl, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+h_monitor_name(struct rdd_monitor *rm)
+{
+	return ((struct monitor *)rm)->cm->name;
+}
+
+static const char *
+h_state_dir(struct rdd_monitor *rm)
+{
+	struct monitor *m = (struct monitor *)rm;
+
+	/* Monitor names are [A-Za-z0-9_.-]: safe as one path component. */
+	if (m->sdir == NULL &&
+	    asprintf(&m->sdir, "%s/%s", m->d->conf->state_dir, m->cm->name) < 0)
+		m->sdir = NULL;
+	if (m->sdir != NULL && util_mkdirs(m->sdir, 0700) != 0)
+		log_write(m->cm->name, RDD_LOG_ERR, "cannot create %s: %m: "
+		    "check daemon.state_dir", m->sdir);
+	return m->sdir;
+}
+
+static char *
+h_secret(struct rdd_monitor *rm, const char *env, const char *file,
+    char *err, size_t errlen)
+{
+	char *s = secret_load(env, file, err, errlen);
+
+	if (s != NULL)
+		redact_add(s);
+	return s;
+}
+
+static int
+h_group_count(const void *g)
+{
+	return g ? config_setting_length((const config_setting_t *)g) : 0;
+}
+
+static const void *
+h_group_elem(const void *g, int i)
+{
+	return g ? config_setting_get_elem((const config_setting_t *)g,
+		       (unsigned)i)
+		 : NULL;
+}
+
+/* name NULL: the element's own string value (an array of strings). */
+static const char *
+h_group_string(const void *g, const char *name)
+{
+	const config_setting_t *s = g;
+
+	if (s == NULL)
+		return NULL;
+	if (name != NULL)
+		s = config_setting_get_member(s, name);
+	if (s == NULL || config_setting_type(s) != CONFIG_TYPE_STRING)
+		return NULL;
+	return config_setting_get_string(s);
+}
+
+static int
+h_group_int(const void *g, const char *name, int64_t *out)
+{
+	const config_setting_t *s = g;
+
+	if (s == NULL)
+		return -1;
+	if (name != NULL)
+		s = config_setting_get_member(s, name);
+	if (s == NULL)
+		return -1;
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		*out = config_setting_get_int64(s);
+		return 0;
+	case CONFIG_TYPE_BOOL:
+		*out = config_setting_get_bool(s);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static void
+h_report(struct rdd_check *c, const char *target, enum rdd_state st,
+    const char *msg, const struct rdd_metric *mv, size_t nm)
+{
+	struct target *t;
+
+	if (c == NULL || c->abandoned || target == NULL)
+		return;
+	if ((t = health_target(c->m, target, 1)) == NULL)
+		return;
+	health_observe(t, st, msg, mv, nm, 0);
+}
+
+static void
+h_check_done(struct rdd_check *c)
+{
+	if (c != NULL)
+		monitor_check_done(c);
+}
+
+static void
+h_recovery_done(struct rdd_recovery *r, int ok, const char *msg)
+{
+	if (r != NULL)
+		recover_done(r, ok, msg);
+}
+
+static void
+h_push(struct rdd_monitor *rm, const char *target, enum rdd_state st,
+    const char *msg)
+{
+	struct monitor *m = (struct monitor *)rm;
+	struct target *t;
+
+	if (m == NULL || target == NULL || m->d->stopping)
+		return;
+	if ((t = health_target(m, target, 1)) == NULL)
+		return;
+	t->seen = 1;
+	health_observe(t, st, msg, NULL, 0, 1);
+	health_rollup(m->d);
+}
+
+static void
+h_journal(struct rdd_monitor *rm, const char *event, const char *target,
+    const char *msg)
+{
+	journal_write(event, ((struct monitor *)rm)->cm->name, target, msg, -1);
+}
+
+static const char *
+h_state_get(struct rdd_monitor *rm, const char *key)
+{
+	struct monitor *m = (struct monitor *)rm;
+
+	return m->d->state ? state_get(m->d->state, m->cm->name, key) : NULL;
+}
+
+static void
+h_state_set(struct rdd_monitor *rm, const char *key, const char *value)
+{
+	struct monitor *m = (struct monitor *)rm;
+
+	if (m->d->state == NULL)
+		return;
+	state_set(m->d->state, m->cm->name, key, value);
+	if (state_flush(m->d->state) != 0)
+		log_write(m->cm->name, RDD_LOG_WARN, "state: cannot write: %m");
+}
+
+/* Children and transfers: the service does the work, we tag the owner. */
+static uint64_t
+h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
+    rdd_child_cb cb, void *arg)
+{
+	struct monitor *m = (struct monitor *)rm;
+
+	if (spec == NULL || spec->argv == NULL || spec->argv[0] == NULL)
+		return 0;
+	return svc_child_run(m->d->child, m, spec, cb, arg);
+}
+
+static void
+h_child_cancel(struct rdd_monitor *rm, uint64_t h)
+{
+	if (rm && h)
+		svc_child_cancel(((struct monitor *)rm)->d->child, h);
+}
+
+static uint64_t
+h_http(struct rdd_monitor *rm, const struct rdd_http_request *req,
+    rdd_http_cb cb, void *arg)
+{
+	struct monitor *m = (struct monitor *)rm;
+
+	if (req == NULL || req->url == NULL)
+		return 0;
+	return svc_http_request(m->d->http, m, req, cb, arg);
+}
+
+static void
+h_http_cancel(struct rdd_monitor *rm, uint64_t h)
+{
+	if (rm && h)
+		svc_http_cancel(((struct monitor *)rm)->d->http, h);
+}
+
+static void
+hostapi_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct handle *h = arg;
+	struct rdd_daemon *d = h->m->d;
+	size_t i;
+	rdd_timer_cb cb = h->cb.timer;
+	void *cbarg = h->arg;
+
+	/* A one-shot timer is gone before its callback may add another. */
+	if (!h->repeat && hostapi_handle_find(d, h->id, &i))
+		hostapi_handle_free(d, i);
+	cb(cbarg);
+}
+
+static uint64_t
+h_timer_add(struct rdd_monitor *rm, int64_t ms, int repeat, rdd_timer_cb cb,
+    void *arg)
+{
+	struct monitor *m = (struct monitor *)rm;
+	struct handle *h;
+	struct timeval tv;
+
+	if (cb == NULL || ms < 0 || (h = hostapi_handle_new(m, H_TIMER)) == NULL)
+		return 0;
+	h->repeat = repeat;
+	h->cb.timer = cb;
+	h->arg = arg;
+	h->ev = event_new(m->d->base, -1, repeat ? EV_PERSIST : 0,
+	    hostapi_timer_cb, h);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (h->ev == NULL || event_add(h->ev, &tv) != 0) {
+		size_t i;
+
+		if (hostapi_handle_find(m->d, h->id, &i))
+			hostapi_handle_free(m->d, i);
+		return 0;
+	}
+	return h->id;
+}
+
+static void
+h_timer_del(struct rdd_monitor *rm, uint64_t id)
+{
+	struct rdd_daemon *d = rm ? ((struct monitor *)rm)->d : NULL;
+	size_t i;
+	struct handle *h = d ? hostapi_handle_find(d, id, &i) : NULL;
+
+	if (h && h->kind == H_TIMER)
+		hostapi_handle_free(d, i);
+}
+
+static void
+hostapi_fd_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct handle *h = arg;
+	int ev = 0;
+
+	if (what & EV_READ)
+		ev |= RDD_FD_READ;
+	if (what & EV_WRITE)
+		ev |= RDD_FD_WRITE;
+	h->cb.fd(fd, ev, h->arg);
+}
+
+static uint64_t
+h_fd_watch(struct rdd_monitor *rm, int fd, int events, rdd_fd_cb cb,
+    void *arg)
+{
+	struct monitor *m = (struct monitor *)rm;
+	struct handle *h;
+	short what = EV_PERSIST;
+
+	if (cb == NULL || fd < 0 || (h = hostapi_handle_new(m, H_FD)) == NULL)
+		return 0;
+	if (events & RDD_FD_READ)
+		what |= EV_READ;
+	if (events & RDD_FD_WRITE)
+		what |= EV_WRITE;
+	h->cb.fd = cb;
+	h->arg = arg;
+	h->ev = event_new(m->d->base, fd, what, hostapi_fd_cb, h);
+	if (h->ev == NULL || event_add(h->ev, NULL) != 0) {
+		size_t i;
+
+		if (hostapi_handle_find(m->d, h->id, &i))
+			hostapi_handle_free(m->d, i);
+		return 0;
+	}
+	return h->id;
+}
+
+static void
+h_fd_unwatch(struct rdd_monitor *rm, uint64_t id)
+{
+	struct rdd_daemon *d = rm ? ((struct monitor *)rm)->d : NULL;
+	size_t i;
+	struct handle *h = d ? hostapi_handle_find(d, id, &i) : NULL;
+
+	if (h && h->kind == H_FD)
+		hostapi_handle_free(d, i);
+}
+
+static uint64_t
+h_watch_add(struct rdd_monitor *rm, const char *path, rdd_watch_cb cb,
+    void *arg)
+{
+	struct monitor *m = (struct monitor *)rm;
+
+	if (path == NULL || cb == NULL)
+		return 0;
+	return svc_watch_add(m->d->watch, m, path, cb, arg);
+}
+
+static void
+h_watch_del(struct rdd_monitor *rm, uint64_t h)
+{
+	if (rm && h)
+		svc_watch_del(((struct monitor *)rm)->d->watch, h);
+}
+
+
+
+static void
+h_command_done(struct rdd_command *c, int ok, const char *text)
+{
+	if (c != NULL)
+		ctlcmd_command_done(c, ok, text);
+}
+
+void
+hostapi_init(struct rdd_daemon *d)
+{
+	struct rdd_host *h = &d->host;
+
+	memset(h, 0, sizeof(*h));
+	h->size = sizeof(*h);
+	h->abi_major = RDD_ABI_MAJOR;
+	h->abi_minor = RDD_ABI_MINOR;
+	h->log = h_log;
+	h->monitor_name = h_monitor_name;
+	h->state_dir = h_state_dir;
+	h->secret = h_secret;
+	h->group_count = h_group_count;
+	h->group_elem = h_group_elem;
+	h->group_string = h_group_string;
+	h->group_int = h_group_int;
+	h->report = h_report;
+	h->check_done = h_check_done;
+	h->recovery_done = h_recovery_done;
+	h->push = h_push;
+	h->journal = h_journal;
+	h->state_get = h_state_get;
+	h->state_set = h_state_set;
+	h->child_run = h_child_run;
+	h->child_cancel = h_child_cancel;
+	h->http = h_http;
+	h->http_cancel = h_http_cancel;
+	h->http_header = svc_http_header;
+	h->timer_add = h_timer_add;
+	h->timer_del = h_timer_del;
+	h->fd_watch = h_fd_watch;
+	h->fd_unwatch = h_fd_unwatch;
+	h->watch_add = h_watch_add;
+	h->watch_del = h_watch_del;
+	h->command_done = h_command_done;
+}
+
+void
+hostapi_release_owner(struct rdd_daemon *d, struct monitor *m)
+{
+	size_t i;
+
+	for (i = 0; i < d->nhandles;) {
+		if (d->handles[i]->m == m) {
+			hostapi_handle_free(d, i);
+			continue;
+		}
+		i++;
+	}
+	if (d->child)
+		svc_child_cancel_owner(d->child, m);
+	if (d->http)
+		svc_http_cancel_owner(d->http, m);
+	if (d->watch)
+		svc_watch_del_owner(d->watch, m);
+}
+
+void
+hostapi_free(struct rdd_daemon *d)
+{
+	while (d->nhandles > 0)
+		hostapi_handle_free(d, d->nhandles - 1);
+	free(d->handles);
+	d->handles = NULL;
+}

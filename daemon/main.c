@@ -1,0 +1,660 @@
+/*
+ * main.c: redundancyd's process life: options, configuration and plugins,
+ * daemon mode and pidfile, signals, reload, graceful stop and --once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "daemon.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONF SYSCONFDIR "/redundancyd/redundancyd.conf"
+
+/* Exit codes, documented in redundancyd(8) and the README. */
+#define EX_OK_ 0
+#define EX_CONFIG 1	/* configuration or plugin error */
+#define EX_START 2	/* could not set up sockets, files or the loop */
+#define EX_RUNNING 3	/* another instance holds the pidfile */
+#define EX_USAGE_ 64
+
+struct opts {
+	const char *conf;
+	const char *pidfile;
+	const char *plugin_help;
+	const char *once_monitor;
+	int foreground, test, debug, once, plugins;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: redundancyd [-c FILE] [-f] [-t] [-d] [-p PIDFILE] [-V]\n"
+	    "                   [--once [MONITOR]] [--plugins] "
+	    "[--plugin-help PLUGIN]\n"
+	    "  -c FILE      configuration (default %s)\n"
+	    "  -f           stay in the foreground, log to stderr too\n"
+	    "  -t           test the configuration and exit\n"
+	    "  -d           debug logging (also DEBUG_REDUNDANCY=true)\n"
+	    "  -p PIDFILE   pidfile (default from daemon.pidfile)\n"
+	    "  -V           print the version and ABI and exit\n"
+	    "  --once [M]   run every check (or monitor M's) once, print, "
+	    "exit with the worst state\n"
+	    "  --plugins    list the plugin directory and why a file is "
+	    "refused\n"
+	    "  --plugin-help P  options and recovery actions of plugin P\n",
+	    DEFAULT_CONF);
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "once", optional_argument, NULL, 'O' },
+		{ "plugins", no_argument, NULL, 'P' },
+		{ "plugin-help", required_argument, NULL, 'H' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->conf = DEFAULT_CONF;
+	while ((ch = getopt_long(argc, argv, "c:ftdp:Vh", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 't':
+			o->test = 1;
+			break;
+		case 'd':
+			o->debug = 1;
+			break;
+		case 'p':
+			o->pidfile = optarg;
+			break;
+		case 'V':
+			printf("redundancyd %s (plugin ABI %d.%d)\n",
+			    PACKAGE_VERSION, RDD_ABI_MAJOR, RDD_ABI_MINOR);
+			exit(EX_OK_);
+		case 'O':
+			o->once = 1;
+			if (optarg)
+				o->once_monitor = optarg;
+			else if (optind < argc && argv[optind][0] != '-')
+				o->once_monitor = argv[optind++];
+			break;
+		case 'P':
+			o->plugins = 1;
+			break;
+		case 'H':
+			o->plugin_help = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EX_OK_);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "redundancyd: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct rdd_plugin *
+lookup_plugin(void *arg, const char *name)
+{
+	return loader_find(arg, name);
+}
+
+static void
+print_errs(const struct errlist *e, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		fprintf(stderr, "%s%s\n", prefix, e->v[i]);
+}
+
+/*
+ * Configuration plus plugins: the loader scans the directory the config
+ * names, then every monitor's options are checked against its plugin.
+ */
+static struct conf *
+load_all(struct rdd_daemon *d, const char *path, struct errlist *errs,
+    struct errlist *warns)
+{
+	struct conf *c = conf_load2(path, errs, warns);
+	size_t i;
+
+	if (c == NULL)
+		return NULL;
+	if (d->loader.n == 0) {
+		if (loader_scan(&d->loader, c->plugin_dir, geteuid()) == -1)
+			errlist_add(warns, "%s: cannot read the plugin "
+			    "directory: %s: set daemon.plugin_dir",
+			    c->plugin_dir, strerror(errno));
+		for (i = 0; i < d->loader.n; i++)
+			if (d->loader.v[i].error)
+				errlist_add(warns, "plugin refused: %s",
+				    d->loader.v[i].error);
+	}
+	if (conf_bind_plugins(c, lookup_plugin, &d->loader, errs) != 0 ||
+	    errs->n > 0) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int
+pidfile_lock(const char *path, int *fdp)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		fprintf(stderr, "redundancyd: %s: %s: fix daemon.pidfile or -p\n",
+		    path, strerror(errno));
+		return EX_START;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fprintf(stderr, "redundancyd: already running as pid %s "
+		    "(pidfile %s): stop it first or use another -p\n",
+		    buf[0] ? buf : "?", path);
+		close(fd);
+		return EX_RUNNING;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static void
+pidfile_write(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n)
+		log_warn("pidfile: cannot write: %m");
+}
+
+/*
+ * Fork into the background; the parent exits only once the child reports
+ * that it is listening, so `redundancyd && redundancyctl status` works.
+ */
+static int
+daemonize(int *notify_fd)
+{
+	int p[2], devnull;
+	pid_t pid;
+	char c;
+
+	if (pipe(p) == -1)
+		return -1;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(EX_START);
+		_exit(c == '0' ? EX_OK_ : c - '0');
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		return -1;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") == -1)
+		return -1;
+	if ((devnull = open("/dev/null", O_RDWR)) != -1) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+	*notify_fd = p[1];
+	return 0;
+}
+
+static void
+notify_ready(int *fd, int code)
+{
+	char c = (char)('0' + code);
+	const char *ns = getenv("NOTIFY_SOCKET");
+
+	if (*fd >= 0) {
+		if (write(*fd, &c, 1) != 1)
+			log_warn("cannot tell the parent we started: %m");
+		close(*fd);
+		*fd = -1;
+	}
+	/* systemd Type=notify and start-stop-daemon --notify-await. */
+	if (code == 0 && ns && (ns[0] == '/' || ns[0] == '@') &&
+	    strlen(ns) < sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		socklen_t len;
+		int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		strcpy(sun.sun_path, ns);
+		if (ns[0] == '@')
+			sun.sun_path[0] = '\0';
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    strlen(ns));
+		if (s != -1) {
+			if (sendto(s, "READY=1", 7, 0, (struct sockaddr *)&sun,
+				len) == -1)
+				log_warn("NOTIFY_SOCKET: %m");
+			close(s);
+		}
+	}
+}
+
+void
+daemon_state_changed(struct rdd_daemon *d)
+{
+	if (d->state && !d->once)
+		(void)state_flush(d->state);
+}
+
+static void
+daemon_finish(struct rdd_daemon *d)
+{
+	if (d->stop_ev) {
+		event_free(d->stop_ev);
+		d->stop_ev = NULL;
+	}
+	monitors_destroy(d);
+	if (d->state && state_flush(d->state) != 0)
+		log_err("state: final flush failed: %m: recovery counters of "
+		    "this run may be lost");
+	journal_write("stop", NULL, NULL, "redundancyd stopped", -1);
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+daemon_stop_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct rdd_daemon *d = arg;
+	static const struct timeval tick = { 0, 50 * 1000 };
+	int64_t left = d->conf->shutdown_deadline_ms -
+	    (util_now_ms() - d->exit_code);
+
+	if (monitors_busy(d) && left > 0) {
+		evtimer_add(d->stop_ev, &tick);
+		return;
+	}
+	if (monitors_busy(d))
+		log_warn("stopping with checks or recoveries still in flight "
+		    "after %lld ms (daemon.shutdown_deadline)",
+		    (long long)d->conf->shutdown_deadline_ms);
+	daemon_finish(d);
+}
+
+void
+daemon_shutdown(struct rdd_daemon *d)
+{
+	size_t i;
+
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_info("stopping: %d recoveries and checks in flight get up to "
+	    "%lld ms", d->recoveries, (long long)d->conf->shutdown_deadline_ms);
+	for (i = 0; i < d->nmon; i++)
+		evtimer_del(d->mon[i]->timer);
+	if (d->startup_ev)
+		evtimer_del(d->startup_ev);
+	recover_cancel_all(d);
+	/* exit_code holds the time the stop began until then. */
+	d->exit_code = (int)util_now_ms();
+	d->stop_ev = evtimer_new(d->base, daemon_stop_poll, d);
+	daemon_stop_poll(-1, 0, d);
+}
+
+int
+daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
+{
+	struct errlist errs = { 0 }, warns = { 0 };
+	struct conf *nc;
+	size_t i;
+
+	nc = load_all(d, d->conf_path, &errs, &warns);
+	for (i = 0; i < warns.n; i++)
+		log_warn("reload: %s", warns.v[i]);
+	if (nc == NULL) {
+		for (i = 0; i < errs.n; i++)
+			log_err("reload: %s", errs.v[i]);
+		snprintf(err, errlen, "reload refused, the running "
+		    "configuration stays: %s%s", errs.n ? errs.v[0] : "error",
+		    errs.n > 1 ? " (and more: see system.log)" : "");
+		journal_write("reload-failed", NULL, NULL, err, uid);
+		errlist_free(&errs);
+		errlist_free(&warns);
+		return -1;
+	}
+	errlist_free(&warns);
+	if (strcmp(nc->control_socket, d->conf->control_socket) != 0 ||
+	    strcmp(nc->log_dir, d->conf->log_dir) != 0 ||
+	    strcmp(nc->state_dir, d->conf->state_dir) != 0 ||
+	    strcmp(nc->http_listen ? nc->http_listen : "",
+		d->conf->http_listen ? d->conf->http_listen : "") != 0)
+		log_warn("reload: changes to daemon sockets and directories "
+		    "take effect at the next restart");
+	monitors_destroy(d);
+	conf_free(d->conf);
+	d->conf = nc;
+	if (monitors_create(d, &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			log_err("reload: %s", errs.v[i]);
+	}
+	errlist_free(&errs);
+	monitors_start(d, 0);
+	snprintf(err, errlen, "configuration reloaded: %zu monitors", d->nmon);
+	log_info("%s", err);
+	journal_write("reload", NULL, NULL, err, uid);
+	return 0;
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct rdd_daemon *d = arg;
+	char err[RDD_ERRLEN];
+
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		daemon_shutdown(d);
+		break;
+	case SIGHUP:
+		log_info("SIGHUP: reloading %s", d->conf_path);
+		(void)daemon_reload(d, (long)getuid(), err, sizeof(err));
+		break;
+	case SIGUSR1:
+		log_reopen();
+		log_info("SIGUSR1: log files reopened");
+		break;
+	}
+}
+
+static void
+on_startup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)arg;
+}
+
+static int
+run_once_print(struct rdd_daemon *d)
+{
+	enum rdd_state worst = RDD_OK;
+	size_t i, j;
+	static const int rank[] = { 0, 1, 3, 2 };
+
+	for (i = 0; i < d->nmon; i++) {
+		struct monitor *m = d->mon[i];
+
+		printf("%s (%s): %s: %s\n", m->cm->name, m->pd->name,
+		    util_state_name(m->state), m->msg ? m->msg : "");
+		if (rank[m->state] > rank[worst])
+			worst = m->state;
+		for (j = 0; j < m->nt; j++) {
+			struct target *t = m->t[j];
+
+			printf("  %-28s %-8s %s\n", t->name,
+			    util_state_name(t->state), t->msg ? t->msg : "");
+			if (rank[t->state] > rank[worst])
+				worst = t->state;
+		}
+	}
+	return (int)worst;
+}
+
+static int
+run(struct opts *o)
+{
+	struct rdd_daemon d0, *d = &d0;
+	struct errlist errs = { 0 }, warns = { 0 };
+	struct log_conf lc = { 0 };
+	char err[RDD_ERRLEN];
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	int pidfd = -1, notify_fd = -1, rc = EX_OK_;
+	size_t i;
+
+	memset(d, 0, sizeof(*d));
+	d->conf_path = realpath(o->conf, NULL);
+	if (d->conf_path == NULL)
+		d->conf_path = strdup(o->conf);
+	d->once = o->once;
+	d->once_monitor = o->once_monitor;
+	d->started_wall = util_wall_ms();
+	lc.foreground = 1;
+	lc.level = o->debug ? RDD_LOG_DEBUG : RDD_LOG_INFO;
+	(void)log_setup(&lc, err, sizeof(err));
+
+	d->conf = load_all(d, d->conf_path, &errs, &warns);
+	if (o->plugins || o->plugin_help) {
+		if (d->loader.n == 0 && d->conf == NULL) {
+			/* The config is broken: still show the default dir. */
+			fprintf(stderr, "redundancyd: %s did not load; listing "
+			    "%s\n", o->conf, PLUGINDIR);
+			loader_scan(&d->loader, PLUGINDIR, geteuid());
+		}
+		if (o->plugins)
+			loader_print(&d->loader, stdout);
+		else {
+			const struct rdd_plugin *pd =
+			    loader_find(&d->loader, o->plugin_help);
+
+			if (pd == NULL) {
+				fprintf(stderr, "redundancyd: no plugin named "
+				    "'%s' loaded: see redundancyd --plugins\n",
+				    o->plugin_help);
+				rc = EX_CONFIG;
+			} else
+				loader_print_help(pd, stdout);
+		}
+		goto out;
+	}
+	print_errs(&warns, "warning: ");
+	if (d->conf == NULL) {
+		print_errs(&errs, "");
+		fprintf(stderr, "redundancyd: %s: %zu error%s: nothing "
+		    "started\n", o->conf, errs.n, errs.n == 1 ? "" : "s");
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if (o->test) {
+		printf("configuration OK: %s: %zu monitor%s, %zu file%s\n",
+		    d->conf_path, d->conf->nmon, d->conf->nmon == 1 ? "" : "s",
+		    d->conf->ncfgs, d->conf->ncfgs == 1 ? "" : "s");
+		goto out;
+	}
+
+	if (!o->once) {
+		const char *pf = o->pidfile ? o->pidfile : d->conf->pidfile;
+
+		if (pf && *pf && (rc = pidfile_lock(pf, &pidfd)) != 0)
+			goto out;
+		if (!o->foreground && daemonize(&notify_fd) == -1) {
+			fprintf(stderr, "redundancyd: cannot daemonize: %s\n",
+			    strerror(errno));
+			rc = EX_START;
+			goto out;
+		}
+		if (pidfd >= 0)
+			pidfile_write(pidfd);
+		lc.dir = d->conf->log_dir;
+		lc.foreground = o->foreground;
+		lc.syslog = d->conf->syslog;
+		if (log_setup(&lc, err, sizeof(err)) != 0) {
+			fprintf(stderr, "redundancyd: %s\n", err);
+			rc = EX_START;
+			goto out;
+		}
+	}
+
+	d->base = event_base_new();
+	d->child = svc_child_new(d->base, d->conf->max_children);
+	d->http = svc_http_new(d->base, d->conf->max_transfers);
+	d->watch = svc_watch_new(d->base, 1000);
+	if (d->base == NULL || d->child == NULL || d->http == NULL ||
+	    d->watch == NULL) {
+		log_err("cannot set up the event loop and services");
+		rc = EX_START;
+		goto out;
+	}
+	hostapi_init(d);
+	if (!o->once) {
+		char *jp = NULL;
+
+		if (util_mkdirs(d->conf->state_dir, 0750) != 0)
+			log_warn("%s: %m: set daemon.state_dir",
+			    d->conf->state_dir);
+		snprintf(err, sizeof(err), "%s/state.json", d->conf->state_dir);
+		if ((d->state = state_open(err, err, sizeof(err))) == NULL) {
+			log_err("%s", err);
+			rc = EX_START;
+			goto out;
+		}
+		if (asprintf(&jp, "%s/journal.jsonl", d->conf->log_dir) < 0 ||
+		    journal_open(jp, err, sizeof(err)) != 0)
+			log_warn("journal: %s", err);
+		free(jp);
+		d->ctl = control_new(d->base, d->conf->control_socket,
+		    d->conf->control_group, ctlcmd_handle, d, err, sizeof(err));
+		if (d->ctl == NULL) {
+			log_err("control socket: %s", err);
+			rc = EX_START;
+			goto out;
+		}
+		if (d->conf->http_listen && *d->conf->http_listen &&
+		    (d->httpd = httpd_new(d, d->conf->http_listen,
+			 d->conf->http_any, err, sizeof(err))) == NULL) {
+			log_err("http: %s", err);
+			rc = EX_START;
+			goto out;
+		}
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+			d->sig[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+			evsignal_add(d->sig[i], NULL);
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if (monitors_create(d, &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			log_err("%s", errs.v[i]);
+		if (o->once) {
+			rc = RDD_UNKNOWN;
+			goto out;
+		}
+	}
+	if (o->once) {
+		monitors_start(d, 0);
+		if (d->pending_once > 0)
+			event_base_dispatch(d->base);
+		health_rollup(d);
+		rc = run_once_print(d);
+		monitors_destroy(d);
+		goto out;
+	}
+	for (i = 0; i < warns.n; i++)
+		log_warn("%s", warns.v[i]);
+	log_info("redundancyd %s started: %zu monitors, plugin ABI %d.%d, "
+	    "first checks in %lld ms", PACKAGE_VERSION, d->nmon, RDD_ABI_MAJOR,
+	    RDD_ABI_MINOR, (long long)d->conf->startup_delay_ms);
+	journal_write("start", NULL, NULL, "redundancyd started", (long)getuid());
+	monitors_start(d, d->conf->startup_delay_ms);
+	d->startup_ev = evtimer_new(d->base, on_startup, d);
+	notify_ready(&notify_fd, 0);
+	event_base_dispatch(d->base);
+	log_info("stopped");
+	rc = EX_OK_;
+out:
+	if (notify_fd >= 0)
+		notify_ready(&notify_fd, rc == 0 ? 0 : rc);
+	if (d->nmon)
+		monitors_destroy(d);
+	for (i = 0; i < sizeof(d->sig) / sizeof(d->sig[0]); i++)
+		if (d->sig[i])
+			event_free(d->sig[i]);
+	if (d->startup_ev)
+		event_free(d->startup_ev);
+	if (d->httpd)
+		httpd_free(d->httpd);
+	if (d->ctl)
+		control_free(d->ctl);
+	if (d->child)
+		svc_child_free(d->child);
+	if (d->http)
+		svc_http_free(d->http);
+	if (d->watch)
+		svc_watch_free(d->watch);
+	hostapi_free(d);
+	if (d->state)
+		state_free(d->state);
+	journal_close();
+	if (d->conf)
+		conf_free(d->conf);
+	loader_free(&d->loader);
+	if (d->base)
+		event_base_free(d->base);
+	if (pidfd >= 0) {
+		const char *pf = o->pidfile;
+
+		if (pf)
+			unlink(pf);
+		close(pidfd);
+	}
+	errlist_free(&errs);
+	errlist_free(&warns);
+	free(d->conf_path);
+	redact_clear();
+	log_close();
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+
+	if (parse_opts(argc, argv, &o) != 0)
+		return EX_USAGE_;
+	return run(&o);
+}

@@ -1,0 +1,339 @@
+/*
+ * util.c: clocks, duration and size parsing, atomic file writes, whole-file
+ * reads, mkdir -p and state names shared by every module of the daemon.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf */
+#endif
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rdd.h"
+
+int64_t
+util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+util_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Leading decimal digits of s into *v; returns the rest or NULL. */
+static const char *
+util_digits(const char *s, int64_t *v)
+{
+	int64_t n = 0;
+
+	if (*s < '0' || *s > '9')
+		return NULL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (n > (INT64_MAX - (*s - '0')) / 10)
+			return NULL;
+		n = n * 10 + (*s - '0');
+	}
+	*v = n;
+	return s;
+}
+
+int
+util_parse_duration(const char *s, int64_t *ms)
+{
+	const char *p;
+	int64_t n, mult;
+
+	if (s == NULL || (p = util_digits(s, &n)) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (*p == '\0' || strcmp(p, "s") == 0)
+		mult = 1000;
+	else if (strcmp(p, "ms") == 0)
+		mult = 1;
+	else if (strcmp(p, "m") == 0)
+		mult = 60 * 1000;
+	else if (strcmp(p, "h") == 0)
+		mult = 3600 * 1000;
+	else if (strcmp(p, "d") == 0)
+		mult = 86400 * 1000;
+	else {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n > INT64_MAX / mult) {
+		errno = ERANGE;
+		return -1;
+	}
+	*ms = n * mult;
+	return 0;
+}
+
+int
+util_parse_size(const char *s, int64_t *bytes)
+{
+	const char *p;
+	int64_t n, mult = 1;
+
+	if (s == NULL || (p = util_digits(s, &n)) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	switch (*p) {
+	case 'k':
+	case 'K':
+		mult = 1024;
+		p++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1024 * 1024;
+		p++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1024 * 1024 * 1024;
+		p++;
+		break;
+	}
+	if (*p == 'b' || *p == 'B')
+		p++;
+	if (*p != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n > INT64_MAX / mult) {
+		errno = ERANGE;
+		return -1;
+	}
+	*bytes = n * mult;
+	return 0;
+}
+
+/* The directory part of path, or "." for a bare name; malloc'd. */
+static char *
+util_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int
+util_fsync_dir(const char *path)
+{
+	char *dir;
+	int fd, rc = 0, saved;
+
+	if ((dir = util_dir_of(path)) == NULL)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd == -1)
+		return -1;
+	/* Some filesystems cannot sync a directory; the rename still holds. */
+	if (fsync(fd) == -1 && errno != EINVAL && errno != EROFS)
+		rc = -1;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
+util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	const char *p = buf;
+	char *tmp = NULL;
+	int fd = -1, i, saved, created = 0;
+	ssize_t w;
+
+	/* A counter instead of a random name: O_EXCL settles any race. */
+	for (i = 0; i < 1000; i++) {
+		free(tmp);
+		if (asprintf(&tmp, "%s.tmp.%ld.%d", path, (long)getpid(), i) <
+		    0)
+			return -1;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (fd != -1 || errno != EEXIST)
+			break;
+	}
+	if (fd == -1)
+		goto fail;
+	created = 1;
+	/* The umask must not weaken or widen what the caller asked for. */
+	if (fchmod(fd, mode) == -1)
+		goto fail;
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	i = close(fd);
+	fd = -1;
+	if (i == -1 || rename(tmp, path) == -1)
+		goto fail;
+	free(tmp);
+	return util_fsync_dir(path);
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	if (created)
+		unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
+char *
+util_read_file(const char *path, size_t max, size_t *len)
+{
+	char *buf = NULL, *nb;
+	size_t cap = 0, ncap, n = 0;
+	ssize_t r;
+	int fd, saved;
+
+	if (max > SIZE_MAX / 2)
+		max = SIZE_MAX / 2;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	for (;;) {
+		if (n == cap) {
+			/* Holding max + 1 bytes already: the file is too big.
+			 */
+			if (cap > max) {
+				errno = EFBIG;
+				goto fail;
+			}
+			ncap = cap == 0 ? 4096 : cap * 2;
+			if (ncap > max + 1)
+				ncap = max + 1;
+			if ((nb = realloc(buf, ncap + 1)) == NULL)
+				goto fail;
+			buf = nb;
+			cap = ncap;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	buf[n] = '\0';
+	close(fd);
+	if (len != NULL)
+		*len = n;
+	return buf;
+fail:
+	saved = errno;
+	close(fd);
+	free(buf);
+	errno = saved;
+	return NULL;
+}
+
+/* Create one level; an existing directory is fine, anything else is not. */
+static int
+util_mkdir1(const char *p, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(p, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (stat(p, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int
+util_mkdirs(const char *path, mode_t mode)
+{
+	char *p, *s;
+	int saved;
+
+	if (path == NULL || *path == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((p = strdup(path)) == NULL)
+		return -1;
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/' || s[-1] == '/')
+			continue;
+		*s = '\0';
+		if (util_mkdir1(p, mode) == -1)
+			goto fail;
+		*s = '/';
+	}
+	if (util_mkdir1(p, mode) == -1)
+		goto fail;
+	free(p);
+	return 0;
+fail:
+	saved = errno;
+	free(p);
+	errno = saved;
+	return -1;
+}
+
+const char *
+util_state_name(enum rdd_state st)
+{
+	switch (st) {
+	case RDD_OK:
+		return "OK";
+	case RDD_WARNING:
+		return "WARNING";
+	case RDD_CRITICAL:
+		return "CRITICAL";
+	case RDD_UNKNOWN:
+		return "UNKNOWN";
+	}
+	return "UNKNOWN";
+}
