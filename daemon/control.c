@@ -948,13 +948,24 @@ control_send(struct control_req *r, void *obj)
 void
 control_stream(struct control_req *r, const char *line)
 {
-	json_object *o;
+	struct control_conn *cn;
+	const char *p;
+	size_t n;
 
 	if (r == NULL || line == NULL || !control_stream_ok(r))
 		return;
-	o = json_object_new_object();
-	json_object_object_add(o, "line", json_object_new_string(line));
-	control_send(r, o);
+	cn = r->conn;
+	r->streamed = 1;
+	/* A stray newline would split one message into two for the client. */
+	for (p = line; *p != '\0'; p += n) {
+		n = strcspn(p, "\r\n");
+		bufferevent_write(cn->bev, p, n);
+		if (p[n] != '\0') {
+			bufferevent_write(cn->bev, " ", 1);
+			n++;
+		}
+	}
+	bufferevent_write(cn->bev, "\n", 1);
 }
 
 void

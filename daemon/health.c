@@ -12,6 +12,8 @@
 
 #include "daemon.h"
 
+#define FLAP_MIN_SAMPLES 10
+
 /* Worse-of ordering: CRITICAL > UNKNOWN > WARNING > OK. */
 static int
 health_rank(enum rdd_state st)
@@ -107,7 +109,9 @@ health_flap(struct target *t, int changed)
 	t->flap_pct = t->nhist > 1 ? 100.0 * sum / (t->nhist - 1) : 0;
 	if (t->flap_pct > 100)
 		t->flap_pct = 100;
-	if (!t->flapping && t->flap_pct >= rc->flap_high)
+	/* A short history says nothing about flapping yet. */
+	if (!t->flapping && t->nhist >= FLAP_MIN_SAMPLES &&
+	    t->flap_pct >= rc->flap_high)
 		t->flapping = 1;
 	else if (t->flapping && t->flap_pct < rc->flap_low)
 		t->flapping = 0;
@@ -171,8 +175,9 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 		/* A push is a direct observation: it is hard at once. */
 		t->hard = pushed || t->fails >= m->cm->rec.hard_after;
 	}
-	changed = st != old;
-	if (changed)
+	/* The first observation replaces "not checked yet": not a change. */
+	changed = st != old && t->nhist > 0;
+	if (st != old)
 		t->since = util_wall_ms();
 	health_flap(t, changed);
 	if (changed || (t->hard && !oldhard)) {

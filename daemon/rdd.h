@@ -306,7 +306,10 @@ void *control_parse(const char *line, size_t len, char *err, size_t errlen);
  *  - control_free() may be called from inside the handler (the free waits
  *    until the handler returns).
  */
-/* Write {"line":line} without finishing r; dropped if the client is gone. */
+/*
+ * Write line (one JSON text, like {"line":"..."}) and a newline without
+ * finishing r; CR/LF inside become spaces; dropped if the client is gone.
+ */
 void control_stream(struct control_req *r, const char *line);
 /* Write any JSON object (ownership passed) without finishing r. */
 void control_send(struct control_req *r, void *obj);

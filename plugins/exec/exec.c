@@ -25,6 +25,9 @@ struct exec_config {
 	int64_t check_timeout;
 	int64_t recover_timeout;
 	int64_t output_cap;
+	char *secret_env;
+	char *secret_file;
+	char *secret_var;
 };
 
 struct exec {
@@ -75,6 +78,14 @@ static const struct rdd_option exec_options[] = {
     EXEC_OPT("output_cap", RDD_OPT_SIZE, "64K", 1024, 67108864.0, output_cap, 0,
         "bytes kept of each output stream of a command; the rest is "
         "discarded"),
+    EXEC_OPT("secret_env", RDD_OPT_STRING, NULL, 0, 0, secret_env, 0,
+        "environment variable of the daemon holding a secret (an API "
+        "token) that commands get as secret_var; redacted from logs"),
+    EXEC_OPT("secret_file", RDD_OPT_STRING, NULL, 0, 0, secret_file, 0,
+        "file of mode 0600 holding that secret, when secret_env is "
+        "unset or empty"),
+    EXEC_OPT("secret_var", RDD_OPT_STRING, "RDD_SECRET", 0, 0, secret_var, 0,
+        "name of the variable that carries the secret to commands"),
     RDD_OPTIONS_END,
 };
 
@@ -219,6 +230,8 @@ exec_ladder(struct exec *x, const void *recover, char *err, size_t errlen)
 	return 0;
 }
 
+static int exec_secret(struct exec *x, char *err, size_t errlen);
+
 static int
 exec_create(const struct rdd_host *host, struct rdd_monitor *m,
     const void *config, void **ctx, char *err, size_t errlen)
@@ -274,11 +287,55 @@ exec_create(const struct rdd_host *host, struct rdd_monitor *m,
 		exec_free(x);
 		return -1;
 	}
+	if ((cfg->secret_env || cfg->secret_file) &&
+	    exec_secret(x, err, errlen) != 0) {
+		exec_free(x);
+		return -1;
+	}
 	*ctx = x;
 	return 0;
 nomem:
 	snprintf(err, errlen, "exec: out of memory");
 	return -1;
+}
+
+/*
+ * The secret reaches commands through their environment, never argv (argv
+ * shows in ps); the host registers it for redaction as it hands it out.
+ */
+static int
+exec_secret(struct exec *x, char *err, size_t errlen)
+{
+	const struct exec_config *cfg = x->cfg;
+	const char *var = cfg->secret_var ? cfg->secret_var : "RDD_SECRET";
+	char *sec, *kv, **nv;
+	size_t n = 0, len;
+
+	sec = x->host->secret(x->mon, cfg->secret_env, cfg->secret_file, err,
+	    errlen);
+	if (sec == NULL)
+		return -1;
+	len = strlen(var) + strlen(sec) + 2;
+
+	if ((kv = malloc(len)) == NULL) {
+		free(sec);
+		snprintf(err, errlen, "exec: out of memory");
+		return -1;
+	}
+	snprintf(kv, len, "%s=%s", var, sec);
+	memset(sec, 0, strlen(sec));
+	free(sec);
+	while (x->env != NULL && x->env[n] != NULL)
+		n++;
+	if ((nv = realloc(x->env, (n + 2) * sizeof(*nv))) == NULL) {
+		free(kv);
+		snprintf(err, errlen, "exec: out of memory");
+		return -1;
+	}
+	nv[n] = kv;
+	nv[n + 1] = NULL;
+	x->env = nv;
+	return 0;
 }
 
 static int

@@ -1,0 +1,812 @@
+/*
+ * redundancyctl.c: the command-line client of redundancyd's control socket:
+ * one JSON request, the reply as a table or as JSON, and a Nagios exit code.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "rdd.h"
+
+#ifndef RDD_DEFAULT_SOCKET
+#define RDD_DEFAULT_SOCKET "/run/redundancyd/control.sock"
+#endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define EX_OK 0
+#define EX_FAILED 1		/* the daemon said ok:false */
+#define EX_UNREACHABLE 3	/* also Nagios UNKNOWN */
+#define EX_USAGE_ 64
+#define CTL_REPLY_TIMEOUT_S 60
+#define CTL_MAX_REPLY (64 << 20)
+
+struct ctl {
+	const char *sock;
+	int json;
+	int fd;
+	char *buf;		/* bytes read but not yet returned */
+	size_t len, cap;
+};
+
+static volatile sig_atomic_t ctl_interrupted;
+
+static void
+ctl_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: redundancyctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+	    "       redundancyctl -V\n"
+	    "commands:\n"
+	    "  status                          every monitor and target\n"
+	    "  health [MONITOR]                the same, for one monitor\n"
+	    "  logs [MONITOR] [-n N] [-f]      last N log lines; -f follows\n"
+	    "  recover MONITOR [TARGET]        run the recovery ladder now\n"
+	    "  reload                          re-read the configuration\n"
+	    "  history [--since DURATION]      incident journal, e.g. 1h\n"
+	    "  run-workflow MONITOR WORKFLOW [JOB]\n"
+	    "  stop                            stop the daemon\n"
+	    "  ping                            is the daemon answering\n"
+	    "status and health exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
+	    "Socket: -s, else $REDUNDANCYD_SOCKET, else %s.\n",
+	    RDD_DEFAULT_SOCKET);
+}
+
+static int
+ctl_usage_error(const char *fmt, ...) RDD_PRINTF(1, 2);
+
+static int
+ctl_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("redundancyctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (redundancyctl -h for help)\n", stderr);
+	return EX_USAGE_;
+}
+
+static void
+ctl_onsigint(int sig)
+{
+	ctl_interrupted = 1;
+}
+
+/* ---- talking to the daemon ---- */
+
+static int
+ctl_connect(struct ctl *c)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = { CTL_REPLY_TIMEOUT_S, 0 };
+
+	if (strlen(c->sock) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "redundancyctl: socket path %s is too long "
+		    "(at most %zu bytes)\n", c->sock, sizeof(sun.sun_path) - 1);
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, c->sock, strlen(c->sock) + 1);
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "redundancyctl: cannot connect to %s: %s: is "
+		    "redundancyd running? (-s to choose the socket)\n",
+		    c->sock, strerror(errno));
+		return -1;
+	}
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return 0;
+}
+
+static int
+ctl_send(struct ctl *c, json_object *req)
+{
+	const char *s;
+	size_t len, off = 0;
+	ssize_t n;
+	char *line;
+
+	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	len = strlen(s);
+	if ((line = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(line, s, len);
+	line[len++] = '\n';
+	while (off < len) {
+		n = write(c->fd, line + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "redundancyctl: %s: cannot send the "
+			    "request: %s\n", c->sock, strerror(errno));
+			free(line);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	return 0;
+}
+
+/*
+ * One line into *line (malloc'd, no newline). Returns 1, 0 at end of
+ * stream, -1 on error (message printed) or -2 when interrupted.
+ */
+static int
+ctl_readline(struct ctl *c, char **line)
+{
+	char *nl, *nb;
+	size_t n;
+	ssize_t r;
+
+	for (;;) {
+		if (c->len > 0 && (nl = memchr(c->buf, '\n', c->len)) != NULL) {
+			n = (size_t)(nl - c->buf);
+			if ((*line = malloc(n + 1)) == NULL)
+				return -1;
+			memcpy(*line, c->buf, n);
+			(*line)[n] = '\0';
+			memmove(c->buf, nl + 1, c->len - n - 1);
+			c->len -= n + 1;
+			return 1;
+		}
+		if (c->cap - c->len < 4096) {
+			if (c->cap >= CTL_MAX_REPLY) {
+				fprintf(stderr, "redundancyctl: %s: reply "
+				    "larger than %d bytes\n", c->sock,
+				    CTL_MAX_REPLY);
+				return -1;
+			}
+			n = c->cap ? c->cap * 2 : 65536;
+			if ((nb = realloc(c->buf, n)) == NULL)
+				return -1;
+			c->buf = nb;
+			c->cap = n;
+		}
+		r = read(c->fd, c->buf + c->len, c->cap - c->len);
+		if (r == -1 && errno == EINTR) {
+			if (ctl_interrupted)
+				return -2;
+			continue;
+		}
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			fprintf(stderr, "redundancyctl: %s: no reply within "
+			    "%d s: the daemon may be stuck, see its log\n",
+			    c->sock, CTL_REPLY_TIMEOUT_S);
+			return -1;
+		}
+		if (r == -1) {
+			fprintf(stderr, "redundancyctl: %s: %s\n", c->sock,
+			    strerror(errno));
+			return -1;
+		}
+		if (r == 0)
+			return 0;
+		c->len += (size_t)r;
+	}
+}
+
+/*
+ * Send req (consumed) and read one reply. With --json the raw line goes to
+ * *raw. Returns the parsed reply or NULL (message printed).
+ */
+static json_object *
+ctl_call(struct ctl *c, json_object *req, char **raw)
+{
+	json_object *o;
+	char *line = NULL;
+	int rc;
+
+	rc = ctl_send(c, req);
+	json_object_put(req);
+	if (rc == -1)
+		return NULL;
+	if ((rc = ctl_readline(c, &line)) != 1) {
+		if (rc == 0)
+			fprintf(stderr, "redundancyctl: %s: the daemon closed "
+			    "the connection without a reply: see its log\n",
+			    c->sock);
+		return NULL;
+	}
+	if ((o = json_tokener_parse(line)) == NULL ||
+	    !json_object_is_type(o, json_type_object)) {
+		fprintf(stderr, "redundancyctl: %s: the reply is not a JSON "
+		    "object: %.80s\n", c->sock, line);
+		json_object_put(o);
+		free(line);
+		return NULL;
+	}
+	if (raw != NULL)
+		*raw = line;
+	else
+		free(line);
+	return o;
+}
+
+static json_object *
+ctl_request(const char *cmd)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "cmd", json_object_new_string(cmd));
+	return o;
+}
+
+static const char *
+ctl_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) || v == NULL)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int
+ctl_ok(json_object *o)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, "ok", &v) &&
+	    json_object_get_boolean(v);
+}
+
+static void
+ctl_print_error(struct ctl *c, json_object *o)
+{
+	const char *e = ctl_str(o, "error");
+
+	fprintf(stderr, "redundancyctl: %s\n", e ? e : "the daemon refused "
+	    "the request without saying why");
+}
+
+/* ---- output ---- */
+
+/* Names and messages come from plugins: keep control bytes off the tty. */
+static void
+ctl_put_clean(FILE *fp, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, fp);
+}
+
+/* "2026-11-29T04:31:02.123Z" or +hh:mm offsets, or wall ms, to local time. */
+static void
+ctl_fmt_time(json_object *v, char *buf, size_t len)
+{
+	struct tm tm;
+	const char *s, *p;
+	time_t t;
+	int n = 0, sign, oh, om;
+
+	snprintf(buf, len, "-");
+	if (v == NULL)
+		return;
+	if (json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_double)) {
+		t = (time_t)(json_object_get_int64(v) / 1000);
+		if (t <= 0)
+			return;
+		goto local;
+	}
+	if ((s = json_object_get_string(v)) == NULL || *s == '\0')
+		return;
+	snprintf(buf, len, "%s", s);
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &tm.tm_year,
+	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+	    &n) != 6 || n == 0)
+		return;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	p = s + n;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == 'Z' || *p == 'z') {
+		t = timegm(&tm);
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 &&
+		    sscanf(p + 1, "%2d%2d", &oh, &om) != 2)
+			return;
+		t = timegm(&tm) - sign * (oh * 3600 + om * 60);
+	} else if (*p == '\0') {
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+	} else
+		return;
+local:
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static const char *
+ctl_state_name(json_object *o)
+{
+	static const char *const names[] = { "OK", "WARNING", "CRITICAL",
+		"UNKNOWN" };
+	json_object *v;
+	const char *s;
+	int st;
+
+	if ((s = ctl_str(o, "state_name")) != NULL)
+		return s;
+	if (!json_object_object_get_ex(o, "state", &v))
+		return "UNKNOWN";
+	st = json_object_get_int(v);
+	return st >= 0 && st <= 3 ? names[st] : "UNKNOWN";
+}
+
+static int
+ctl_bool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) &&
+	    json_object_get_boolean(v);
+}
+
+static void
+ctl_row(const char *indent, json_object *o)
+{
+	char name[256], since[64];
+	json_object *v = NULL;
+	const char *st = ctl_state_name(o);
+
+	snprintf(name, sizeof(name), "%s%s", indent,
+	    ctl_str(o, "name") ? ctl_str(o, "name") : "?");
+	json_object_object_get_ex(o, "since", &v);
+	ctl_fmt_time(v, since, sizeof(since));
+	ctl_put_clean(stdout, name);
+	printf("%*s %-9s %-21s ", strlen(name) < 18 ?
+	    (int)(18 - strlen(name)) : 0, "", st, since);
+	ctl_put_clean(stdout, ctl_str(o, "message"));
+	if (json_object_object_get_ex(o, "hard", &v) &&
+	    !json_object_get_boolean(v) && strcmp(st, "OK") != 0)
+		fputs(" [soft]", stdout);
+	if (ctl_bool(o, "blocked"))
+		fputs(" [blocked: upstream down]", stdout);
+	if (ctl_bool(o, "recovering"))
+		fputs(" [recovering]", stdout);
+	putchar('\n');
+}
+
+static void
+ctl_print_status(json_object *o)
+{
+	json_object *mons, *m, *ts;
+	size_t i, j, n;
+
+	printf("%-18s %-9s %-21s %s\n", "MONITOR", "STATE", "SINCE",
+	    "MESSAGE");
+	if (!json_object_object_get_ex(o, "monitors", &mons) ||
+	    !json_object_is_type(mons, json_type_array) ||
+	    (n = json_object_array_length(mons)) == 0) {
+		printf("(no monitors)\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		m = json_object_array_get_idx(mons, i);
+		ctl_row("", m);
+		if (!json_object_object_get_ex(m, "targets", &ts) ||
+		    !json_object_is_type(ts, json_type_array))
+			continue;
+		for (j = 0; j < json_object_array_length(ts); j++)
+			ctl_row("  ", json_object_array_get_idx(ts, j));
+	}
+}
+
+/* ---- commands ---- */
+
+static int
+ctl_cmd_status(struct ctl *c, const char *cmd, const char *monitor)
+{
+	json_object *req = ctl_request(cmd), *o, *v;
+	char *raw = NULL;
+	int st;
+
+	if (monitor != NULL)
+		json_object_object_add(req, "monitor",
+		    json_object_new_string(monitor));
+	if ((o = ctl_call(c, req, &raw)) == NULL)
+		return EX_UNREACHABLE;
+	if (!ctl_ok(o)) {
+		if (c->json)
+			puts(raw);
+		else
+			ctl_print_error(c, o);
+		free(raw);
+		json_object_put(o);
+		return EX_UNREACHABLE;
+	}
+	st = RDD_UNKNOWN;
+	if (json_object_object_get_ex(o, "state", &v) &&
+	    json_object_is_type(v, json_type_int))
+		st = json_object_get_int(v);
+	if (st < RDD_OK || st > RDD_UNKNOWN)
+		st = RDD_UNKNOWN;
+	if (c->json)
+		puts(raw);
+	else
+		ctl_print_status(o);
+	free(raw);
+	json_object_put(o);
+	return st;
+}
+
+/* Commands whose reply is ok or an error, and maybe a message. */
+static int
+ctl_cmd_simple(struct ctl *c, json_object *req)
+{
+	json_object *o;
+	const char *msg;
+	char *raw = NULL;
+	int rc = EX_OK;
+
+	if ((o = ctl_call(c, req, &raw)) == NULL)
+		return EX_UNREACHABLE;
+	if (c->json)
+		puts(raw);
+	if (!ctl_ok(o)) {
+		if (!c->json)
+			ctl_print_error(c, o);
+		rc = EX_FAILED;
+	} else if (!c->json) {
+		if ((msg = ctl_str(o, "message")) != NULL) {
+			ctl_put_clean(stdout, msg);
+			putchar('\n');
+		}
+	}
+	free(raw);
+	json_object_put(o);
+	return rc;
+}
+
+static int
+ctl_cmd_ping(struct ctl *c)
+{
+	json_object *o;
+	char *raw = NULL;
+	const char *pid, *ver;
+	int rc;
+
+	if ((o = ctl_call(c, ctl_request("ping"), &raw)) == NULL)
+		return EX_UNREACHABLE;
+	if (c->json)
+		puts(raw);
+	else if (ctl_ok(o)) {
+		pid = ctl_str(o, "pid");
+		ver = ctl_str(o, "version");
+		printf("redundancyd is answering on %s (pid %s%s%s)\n", c->sock,
+		    pid ? pid : "?", ver ? ", version " : "", ver ? ver : "");
+	} else
+		ctl_print_error(c, o);
+	rc = ctl_ok(o) ? EX_OK : EX_FAILED;
+	free(raw);
+	json_object_put(o);
+	return rc;
+}
+
+static int
+ctl_cmd_logs(struct ctl *c, const char *monitor, long lines, int follow)
+{
+	json_object *req = ctl_request("logs"), *o, *arr, *v;
+	struct sigaction sa;
+	char *raw = NULL, *line;
+	size_t i;
+	int rc;
+
+	if (monitor != NULL)
+		json_object_object_add(req, "monitor",
+		    json_object_new_string(monitor));
+	if (lines >= 0)
+		json_object_object_add(req, "lines",
+		    json_object_new_int64(lines));
+	if (follow) {
+		json_object_object_add(req, "follow",
+		    json_object_new_boolean(1));
+		/* Ctrl-C ends a follow cleanly, and no timeout applies. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = ctl_onsigint;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	if ((o = ctl_call(c, req, &raw)) == NULL)
+		return ctl_interrupted ? EX_OK : EX_UNREACHABLE;
+	if (c->json)
+		puts(raw);
+	free(raw);
+	if (!ctl_ok(o)) {
+		if (!c->json)
+			ctl_print_error(c, o);
+		json_object_put(o);
+		return EX_FAILED;
+	}
+	if (!c->json && json_object_object_get_ex(o, "lines", &arr) &&
+	    json_object_is_type(arr, json_type_array))
+		for (i = 0; i < json_object_array_length(arr); i++)
+			puts(json_object_get_string(
+			    json_object_array_get_idx(arr, i)));
+	json_object_put(o);
+	fflush(stdout);
+	if (!follow)
+		return EX_OK;
+	{
+		struct timeval tv = { 0, 0 };
+
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	while ((rc = ctl_readline(c, &line)) == 1) {
+		if (c->json) {
+			puts(line);
+		} else if ((o = json_tokener_parse(line)) != NULL) {
+			if (json_object_object_get_ex(o, "line", &v))
+				puts(json_object_get_string(v));
+			else if (json_object_object_get_ex(o, "ok", &v) &&
+			    !json_object_get_boolean(v)) {
+				ctl_print_error(c, o);
+				json_object_put(o);
+				free(line);
+				return EX_FAILED;
+			}
+			json_object_put(o);
+		}
+		free(line);
+		fflush(stdout);
+	}
+	return rc == -1 ? EX_UNREACHABLE : EX_OK;
+}
+
+static int
+ctl_cmd_history(struct ctl *c, int64_t since_ms)
+{
+	json_object *req = ctl_request("history"), *o, *recs, *r, *v;
+	const char *mon, *tgt, *kind, *msg;
+	char *raw = NULL, ts[64];
+	size_t i;
+
+	if (since_ms >= 0)
+		json_object_object_add(req, "since_ms",
+		    json_object_new_int64(since_ms));
+	if ((o = ctl_call(c, req, &raw)) == NULL)
+		return EX_UNREACHABLE;
+	if (c->json) {
+		puts(raw);
+		free(raw);
+		i = ctl_ok(o) ? EX_OK : EX_FAILED;
+		json_object_put(o);
+		return (int)i;
+	}
+	free(raw);
+	if (!ctl_ok(o)) {
+		ctl_print_error(c, o);
+		json_object_put(o);
+		return EX_FAILED;
+	}
+	if (json_object_object_get_ex(o, "records", &recs) &&
+	    json_object_is_type(recs, json_type_array)) {
+		for (i = 0; i < json_object_array_length(recs); i++) {
+			r = json_object_array_get_idx(recs, i);
+			v = NULL;
+			json_object_object_get_ex(r, "ts", &v);
+			ctl_fmt_time(v, ts, sizeof(ts));
+			kind = ctl_str(r, "kind");
+			mon = ctl_str(r, "monitor");
+			tgt = ctl_str(r, "target");
+			msg = ctl_str(r, "msg");
+			printf("%s %s ", ts, kind ? kind : "-");
+			ctl_put_clean(stdout, mon && *mon ? mon : "-");
+			if (tgt != NULL && *tgt != '\0') {
+				putchar('/');
+				ctl_put_clean(stdout, tgt);
+			}
+			putchar(' ');
+			ctl_put_clean(stdout, msg ? msg : "");
+			putchar('\n');
+		}
+	}
+	json_object_put(o);
+	return EX_OK;
+}
+
+/* ---- arguments ---- */
+
+struct ctl_args {
+	char *pos[8];
+	int npos;
+	long lines;
+	int follow;
+	const char *since;
+};
+
+/* Options after the command; -s and --json are accepted anywhere. */
+static int
+ctl_parse_rest(struct ctl *c, const char *cmd, int argc, char **argv,
+    struct ctl_args *a)
+{
+	char *end;
+	int i;
+
+	a->lines = -1;
+	for (i = 0; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (strcmp(s, "--json") == 0)
+			c->json = 1;
+		else if (strcmp(s, "-s") == 0 && i + 1 < argc)
+			c->sock = argv[++i];
+		else if (strcmp(cmd, "logs") == 0 && strcmp(s, "-f") == 0)
+			a->follow = 1;
+		else if (strcmp(cmd, "logs") == 0 && strcmp(s, "-n") == 0) {
+			if (i + 1 >= argc)
+				return ctl_usage_error("logs: -n needs a "
+				    "number of lines");
+			errno = 0;
+			a->lines = strtol(argv[++i], &end, 10);
+			if (errno != 0 || *end != '\0' || end == argv[i] ||
+			    a->lines < 0)
+				return ctl_usage_error("logs: -n '%s': "
+				    "expected a number of lines like 50",
+				    argv[i]);
+		} else if (strcmp(cmd, "history") == 0 &&
+		    strcmp(s, "--since") == 0) {
+			if (i + 1 >= argc)
+				return ctl_usage_error("history: --since needs "
+				    "a duration like 1h");
+			a->since = argv[++i];
+		} else if (strcmp(cmd, "history") == 0 &&
+		    strncmp(s, "--since=", 8) == 0)
+			a->since = s + 8;
+		else if (s[0] == '-' && s[1] != '\0')
+			return ctl_usage_error("%s: unknown option '%s'", cmd,
+			    s);
+		else if (a->npos >= (int)(sizeof(a->pos) / sizeof(a->pos[0])))
+			return ctl_usage_error("%s: too many arguments", cmd);
+		else
+			a->pos[a->npos++] = argv[i];
+	}
+	return 0;
+}
+
+static int
+ctl_nargs(const char *cmd, const struct ctl_args *a, int min, int max,
+    const char *what)
+{
+	if (a->npos < min || a->npos > max)
+		return ctl_usage_error("%s: expected %s", cmd, what);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl c;
+	struct ctl_args a;
+	json_object *req, *args;
+	const char *cmd;
+	int64_t since_ms;
+	int i, rc;
+
+	memset(&c, 0, sizeof(c));
+	memset(&a, 0, sizeof(a));
+	c.fd = -1;
+	signal(SIGPIPE, SIG_IGN);
+	if ((c.sock = getenv("REDUNDANCYD_SOCKET")) == NULL || *c.sock == '\0')
+		c.sock = RDD_DEFAULT_SOCKET;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--socket")
+		    == 0) {
+			if (++i >= argc)
+				return ctl_usage_error("-s needs a socket "
+				    "path");
+			c.sock = argv[i];
+		} else if (strncmp(argv[i], "--socket=", 9) == 0)
+			c.sock = argv[i] + 9;
+		else if (strcmp(argv[i], "--json") == 0)
+			c.json = 1;
+		else if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			printf("redundancyctl %s\n", PACKAGE_VERSION);
+			return EX_OK;
+		} else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			ctl_usage(stdout);
+			return EX_OK;
+		} else
+			return ctl_usage_error("unknown option '%s'", argv[i]);
+	}
+	if (i >= argc) {
+		ctl_usage(stderr);
+		return EX_USAGE_;
+	}
+	cmd = argv[i++];
+	if (strcmp(cmd, "help") == 0) {
+		ctl_usage(stdout);
+		return EX_OK;
+	}
+	if ((rc = ctl_parse_rest(&c, cmd, argc - i, argv + i, &a)) != 0)
+		return rc;
+
+	/* Check the arguments before touching the socket. */
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 ||
+	    strcmp(cmd, "stop") == 0 || strcmp(cmd, "ping") == 0 ||
+	    strcmp(cmd, "history") == 0)
+		rc = ctl_nargs(cmd, &a, 0, 0, "no arguments");
+	else if (strcmp(cmd, "health") == 0 || strcmp(cmd, "logs") == 0)
+		rc = ctl_nargs(cmd, &a, 0, 1, "at most one MONITOR");
+	else if (strcmp(cmd, "recover") == 0)
+		rc = ctl_nargs(cmd, &a, 1, 2, "MONITOR [TARGET]");
+	else if (strcmp(cmd, "run-workflow") == 0)
+		rc = ctl_nargs(cmd, &a, 2, 3, "MONITOR WORKFLOW [JOB]");
+	else
+		rc = ctl_usage_error("unknown command '%s'", cmd);
+	if (rc != 0)
+		return rc;
+	since_ms = -1;
+	if (a.since != NULL) {
+		if (util_parse_duration(a.since, &since_ms) == -1 ||
+		    since_ms < 0)
+			return ctl_usage_error("history: --since '%s': "
+			    "expected a duration like 30m, 1h or 2d",
+			    a.since);
+		since_ms = since_ms > util_wall_ms() ? 0 :
+		    util_wall_ms() - since_ms;
+	}
+
+	if (ctl_connect(&c) == -1)
+		return EX_UNREACHABLE;
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "health") == 0)
+		rc = ctl_cmd_status(&c, cmd, a.npos ? a.pos[0] : NULL);
+	else if (strcmp(cmd, "logs") == 0)
+		rc = ctl_cmd_logs(&c, a.npos ? a.pos[0] : NULL, a.lines,
+		    a.follow);
+	else if (strcmp(cmd, "ping") == 0)
+		rc = ctl_cmd_ping(&c);
+	else if (strcmp(cmd, "history") == 0)
+		rc = ctl_cmd_history(&c, since_ms);
+	else {
+		if (strcmp(cmd, "run-workflow") == 0) {
+			req = ctl_request("run");
+			args = json_object_new_array();
+			for (i = 1; i < a.npos; i++)
+				json_object_array_add(args,
+				    json_object_new_string(a.pos[i]));
+			json_object_object_add(req, "args", args);
+		} else
+			req = ctl_request(cmd);
+		if (a.npos > 0)
+			json_object_object_add(req, "monitor",
+			    json_object_new_string(a.pos[0]));
+		if (strcmp(cmd, "recover") == 0 && a.npos > 1)
+			json_object_object_add(req, "target",
+			    json_object_new_string(a.pos[1]));
+		rc = ctl_cmd_simple(&c, req);
+	}
+	close(c.fd);
+	free(c.buf);
+	return rc;
+}
