@@ -453,6 +453,7 @@ run(struct opts *o)
 	char err[RDD_ERRLEN];
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	int pidfd = -1, notify_fd = -1, rc = EX_OK_;
+	char *pidpath = NULL;
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
@@ -510,6 +511,8 @@ run(struct opts *o)
 
 		if (pf && *pf && (rc = pidfile_lock(pf, &pidfd)) != 0)
 			goto out;
+		if (pidfd >= 0)
+			pidpath = strdup(pf);
 		if (!o->foreground && daemonize(&notify_fd) == -1) {
 			fprintf(stderr, "redundancyd: cannot daemonize: %s\n",
 			    strerror(errno));
@@ -635,12 +638,12 @@ out:
 	if (d->base)
 		event_base_free(d->base);
 	if (pidfd >= 0) {
-		const char *pf = o->pidfile;
-
-		if (pf)
-			unlink(pf);
+		/* Unlink while still holding the lock: no window for a race. */
+		if (pidpath)
+			unlink(pidpath);
 		close(pidfd);
 	}
+	free(pidpath);
 	errlist_free(&errs);
 	errlist_free(&warns);
 	free(d->conf_path);

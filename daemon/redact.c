@@ -18,29 +18,45 @@
 #define REDACT_MARK "[REDACTED]"
 #define REDACT_MIN 4	/* shorter strings would mask ordinary words */
 
+struct redact_secret {
+	char *s;
+	size_t len;
+	size_t *fail;	/* KMP failure function: linear overlapping search */
+};
+
 /* Process-wide like stderr: every writer must see the same secrets. */
-static char **redact_secrets;
+static struct redact_secret *redact_secrets;
 static size_t redact_nsecrets;
 
 void
 redact_add(const char *secret)
 {
-	char **v, *c;
-	size_t i;
+	struct redact_secret *v, n;
+	size_t i, k;
 
-	if (secret == NULL || strlen(secret) < REDACT_MIN)
+	if (secret == NULL || (n.len = strlen(secret)) < REDACT_MIN)
 		return;
 	for (i = 0; i < redact_nsecrets; i++)
-		if (strcmp(redact_secrets[i], secret) == 0)
+		if (strcmp(redact_secrets[i].s, secret) == 0)
 			return;
-	if ((c = strdup(secret)) == NULL)
-		return;
-	v = reallocarray(redact_secrets, redact_nsecrets + 1, sizeof(*v));
+	n.s = strdup(secret);
+	n.fail = reallocarray(NULL, n.len, sizeof(*n.fail));
+	v = (n.s != NULL && n.fail != NULL) ? reallocarray(redact_secrets,
+	    redact_nsecrets + 1, sizeof(*v)) : NULL;
 	if (v == NULL) {
-		free(c);
+		free(n.s);
+		free(n.fail);
 		return;
 	}
-	v[redact_nsecrets++] = c;
+	n.fail[0] = 0;
+	for (i = 1, k = 0; i < n.len; i++) {
+		while (k > 0 && n.s[i] != n.s[k])
+			k = n.fail[k - 1];
+		if (n.s[i] == n.s[k])
+			k++;
+		n.fail[i] = k;
+	}
+	v[redact_nsecrets++] = n;
 	redact_secrets = v;
 }
 
@@ -51,8 +67,9 @@ redact_clear(void)
 
 	for (i = 0; i < redact_nsecrets; i++) {
 		/* Do not leave the secret lying in freed heap memory. */
-		explicit_bzero(redact_secrets[i], strlen(redact_secrets[i]));
-		free(redact_secrets[i]);
+		explicit_bzero(redact_secrets[i].s, redact_secrets[i].len);
+		free(redact_secrets[i].s);
+		free(redact_secrets[i].fail);
 	}
 	free(redact_secrets);
 	redact_secrets = NULL;
@@ -236,23 +253,24 @@ redact_userinfo(const char *s, char *mask, size_t at)
 	return at_sign + 1;
 }
 
+/* Marks every occurrence, overlapping ones included, in O(len). */
 static void
-redact_secret(const char *s, const char *secret, char *mask)
+redact_secret(const char *s, size_t len, const struct redact_secret *sec,
+    char *mask)
 {
-	const char *p = s;
-	size_t sl = strlen(secret), done = 0, off;
+	size_t i, k = 0, done = 0, start;
 
-	/*
-	 * Advance by one after each hit so that overlapping occurrences are
-	 * found; done keeps the marking itself linear.
-	 */
-	while ((p = strstr(p, secret)) != NULL) {
-		off = (size_t)(p - s);
-		if (off + sl > done) {
-			redact_mark(mask, off > done ? off : done, off + sl);
-			done = off + sl;
+	for (i = 0; i < len; i++) {
+		while (k > 0 && s[i] != sec->s[k])
+			k = sec->fail[k - 1];
+		if (s[i] == sec->s[k])
+			k++;
+		if (k == sec->len) {
+			start = i + 1 - sec->len;
+			redact_mark(mask, start > done ? start : done, i + 1);
+			done = i + 1;
+			k = sec->fail[k - 1];
 		}
-		p++;
 	}
 }
 
@@ -320,7 +338,7 @@ redact_str(const char *s)
 	if ((mask = calloc(len + 1, 1)) == NULL)
 		return NULL;
 	for (nsecret = 0; nsecret < redact_nsecrets; nsecret++)
-		redact_secret(s, redact_secrets[nsecret], mask);
+		redact_secret(s, len, &redact_secrets[nsecret], mask);
 	redact_shapes(s, mask);
 
 	/* Each run of masked bytes becomes one marker. */

@@ -623,12 +623,16 @@ exec_recover(void *ctx, struct rdd_recovery *r, const char *target,
 		h->recovery_done(r, 0, msg);
 		return;
 	}
-	if (rung >= x->nrungs) {
-		snprintf(msg, sizeof(msg), "no recovery command %zu configured",
-		    rung + 1);
+	if (x->nrungs == 0) {
+		snprintf(msg, sizeof(msg), "no recovery command configured: "
+		    "this monitor only watches (set recover = ( [...] ))");
 		h->recovery_done(r, 0, msg);
 		return;
 	}
+	/* The engine walks recover-1..5; past the configured ones the last
+	 * command repeats, as the engine's own ladder does. */
+	if (rung >= x->nrungs)
+		rung = x->nrungs - 1;
 	if (x->rec != NULL) {
 		snprintf(msg, sizeof(msg),
 		    "recover-%zu: recover-%zu is still running", rung + 1,
