@@ -642,7 +642,7 @@ conf_resolve(const struct conf_ld *L, const char *p)
 	return r;
 }
 
-/* "host:port" or "[v6]:port" with a port in 1..65535. */
+/* "host:port" or "[v6]:port"; port 0 asks the kernel for a free one. */
 static int
 conf_hostport_ok(const char *s)
 {
@@ -656,7 +656,7 @@ conf_hostport_ok(const char *s)
 		return 0;
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
-	return *end == '\0' && errno == 0 && port >= 1 && port <= 65535 &&
+	return *end == '\0' && errno == 0 && port >= 0 && port <= 65535 &&
 	       colon[1] >= '0' && colon[1] <= '9';
 }
 

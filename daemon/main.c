@@ -601,6 +601,10 @@ run(struct opts *o)
 	log_info("redundancyd %s started: %zu monitors, plugin ABI %d.%d, "
 	    "first checks in %lld ms", PACKAGE_VERSION, d->nmon, RDD_ABI_MAJOR,
 	    RDD_ABI_MINOR, (long long)d->conf->startup_delay_ms);
+	if (d->httpd)
+		log_info("status page on http://%.*s:%d/ (also /health, "
+		    "/metrics)", (int)strcspn(d->conf->http_listen, ":"),
+		    d->conf->http_listen, httpd_port(d->httpd));
 	journal_write("start", NULL, NULL, "redundancyd started", (long)getuid());
 	monitors_start(d, d->conf->startup_delay_ms);
 	d->startup_ev = evtimer_new(d->base, on_startup, d);
