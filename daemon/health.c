@@ -197,8 +197,12 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 	if (st == RDD_OK) {
 		if (t->incident_wall != 0 || t->verifying)
 			recover_confirmed(t);
-	} else if (t->hard && st == RDD_CRITICAL)
+	} else if (t->hard && st == RDD_CRITICAL) {
+		/* Still failing after an action that said it worked. */
+		if (t->verifying && !pushed)
+			t->verifying = 0;
 		recover_consider(t);
+	}
 }
 
 void
@@ -298,12 +302,12 @@ health_rollup(struct rdd_daemon *d)
 		for (j = 0; j < d->mon[i]->nt; j++) {
 			struct target *t = d->mon[i]->t[j];
 
-			if (b != t->blocked) {
-				t->blocked = b;
-				journal_write(b ? "blocked" : "unblocked",
-				    d->mon[i]->cm->name, t->name,
-				    b ? "an upstream monitor is down" : "", -1);
-			}
+			if (b == t->blocked)
+				continue;
+			t->blocked = b;
+			journal_write(b ? "blocked" : "unblocked",
+			    d->mon[i]->cm->name, t->name,
+			    b ? "an upstream monitor is down" : "", -1);
 			if (!b && t->state == RDD_CRITICAL && t->hard)
 				recover_consider(t);
 		}

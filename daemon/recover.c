@@ -177,10 +177,9 @@ recover_consider(struct target *t)
 	if (t->recovering || t->queued ||
 	    (t->retry_ev && evtimer_pending(t->retry_ev, NULL)))
 		return;
-	if (t->blocked)
+	/* An action succeeded: wait for the re-check to say if it worked. */
+	if (t->blocked || t->verifying)
 		return;
-	/* Verified by a re-check that still fails: the action did not work. */
-	t->verifying = 0;
 	if (t->gave_up) {
 		if (now < t->cooldown_wall)
 			return;
