@@ -185,6 +185,7 @@ journal_read_since(const char *path, int64_t since_ms, size_t max)
 	char *line = NULL, *out;
 	size_t cap = 0, n = 0, head = 0, i;
 	ssize_t len;
+	int err;
 
 	if (max == 0)
 		max = JOURNAL_DEFMAX;
@@ -219,11 +220,12 @@ journal_read_since(const char *path, int64_t since_ms, size_t max)
 			n++;
 	}
 	free(line);
+	err = ferror(fp);
 	fclose(fp);
 	json_tokener_free(tok);
 
 	out = NULL;
-	if ((arr = json_object_new_array()) != NULL) {
+	if (!err && (arr = json_object_new_array()) != NULL) {
 		for (i = 0; i < n; i++) {
 			o = ring[(head + max - n + i) % max];
 			ring[(head + max - n + i) % max] = NULL;

@@ -28,6 +28,7 @@
 struct log_file {
 	char *name;	/* monitor name */
 	int fd;		/* -1: open lazily on the next line */
+	int warned;	/* an open failure is reported once, not per line */
 };
 
 /*
@@ -178,12 +179,21 @@ log_monitor_fd(const char *monitor)
 		if ((v[i].name = strdup(monitor)) == NULL)
 			return -1;
 		v[i].fd = -1;
+		v[i].warned = 0;
 		log_st.nmon++;
 	}
 	if (log_st.mon[i].fd == -1) {
 		if ((name = log_file_name(monitor)) == NULL)
 			return -1;
 		log_st.mon[i].fd = log_open_file(log_st.dir, name);
+		if (log_st.mon[i].fd == -1 && !log_st.mon[i].warned) {
+			log_st.mon[i].warned = 1;
+			/* monitor NULL: cannot recurse into this table. */
+			log_err("log_dir %s: cannot open %s.log: %s: its lines "
+			    "go to system.log only; fix the directory's mode",
+			    log_st.dir, name, strerror(errno));
+		} else if (log_st.mon[i].fd != -1)
+			log_st.mon[i].warned = 0;
 		free(name);
 	}
 	return log_st.mon[i].fd;
@@ -296,7 +306,9 @@ log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
 	int n, saved = errno, mfd;
 	va_list aq;
 
-	if (log_st.setup && lvl > log_st.level)
+	/* Before setup only the environment can ask for debug lines. */
+	if (lvl > (log_st.setup ? log_st.level :
+	    log_env_debug() ? RDD_LOG_DEBUG : RDD_LOG_INFO))
 		return;
 	va_copy(aq, ap);
 	n = vsnprintf(stack, sizeof(stack), fmt, aq);

@@ -455,6 +455,18 @@ t_monitor_name_safe(void **state)
 	s = slurp_in(f, "system.log");
 	assert_int_equal(count_lines(s), 2);
 	free(s);
+
+	/* A monitor file that cannot be opened: reported once. */
+	snprintf(p, sizeof(p), "%s/blocked.log", f->dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	log_write("blocked", RDD_LOG_INFO, "b1");
+	log_write("blocked", RDD_LOG_INFO, "b2");
+	s = slurp_in(f, "system.log");
+	assert_int_equal(count_lines(s), 5);
+	assert_non_null(strstr(s, "ERROR log_dir "));
+	assert_non_null(strstr(s, "cannot open blocked.log"));
+	assert_non_null(strstr(s, "[blocked] b2\n"));
+	free(s);
 }
 
 static const char *const tokens[] = {
@@ -545,6 +557,7 @@ t_stderr(void **state)
 	log_close();
 	redact_add("before-setup-secret");
 	log_info("before setup before-setup-secret");	/* not yet set up */
+	log_debug("early debug");	/* INFO until set up */
 	assert_int_equal(log_setup(&lc, err, sizeof(err)), 0);
 	log_write("pm2", RDD_LOG_INFO, "foreground line");
 	log_debug("filtered");
@@ -560,6 +573,7 @@ t_stderr(void **state)
 	assert_non_null(strstr(s, "INFO before setup [REDACTED]\n"));
 	assert_non_null(strstr(s, "INFO [pm2] foreground line\n"));
 	assert_null(strstr(s, "quiet line"));
+	assert_null(strstr(s, "early debug"));
 	/* No files without a directory. */
 	free(s);
 	s = slurp_in(f, "pm2.log");
