@@ -360,9 +360,15 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 		return o;
 	}
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "health") == 0) {
+		char *text;
+
 		if (mon && monitor_find(d, mon) == NULL)
 			return ctl_error("no monitor named '%s'", mon);
-		return engine_status_json(d, mon);
+		if ((text = engine_status_text(d, mon)) == NULL)
+			return ctl_error("out of memory");
+		control_reply_text(r, text);
+		free(text);
+		return NULL;
 	}
 	if (strcmp(cmd, "logs") == 0)
 		return ctl_logs(d, r, req);

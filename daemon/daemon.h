@@ -160,6 +160,7 @@ void health_check_finished(struct monitor *m);
 void health_rollup(struct rdd_daemon *d);
 void health_target_free(struct target *t);
 int monitor_blocked(struct monitor *m);
+char *engine_status_text(struct rdd_daemon *d, const char *monitor);
 
 /* recover.c */
 void recover_consider(struct target *t);

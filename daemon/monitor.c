@@ -13,11 +13,14 @@
 
 static void monitor_timer_cb(evutil_socket_t fd, short what, void *arg);
 
-/* Up to 10% of the interval (at most 5 s) so monitors do not beat together. */
+/*
+ * A random delay below span (at most 5 s) so monitors do not beat
+ * together: 10% of the interval between checks, 10% of the startup delay
+ * before the first, so a startup delay of 0 means checks start at once.
+ */
 static int64_t
-monitor_jitter(struct monitor *m)
+monitor_jitter(int64_t span)
 {
-	int64_t span = m->cm->interval_ms / 10;
 	uint32_t r;
 
 	if (span > 5000)
@@ -130,7 +133,7 @@ monitors_start(struct rdd_daemon *d, int64_t delay_ms)
 		if (d->once)
 			monitor_run_check(m);
 		else
-			monitor_arm(m, delay_ms + monitor_jitter(m));
+			monitor_arm(m, delay_ms + monitor_jitter(delay_ms / 10));
 	}
 }
 
@@ -262,7 +265,8 @@ monitor_timer_cb(evutil_socket_t fd, short what, void *arg)
 	monitor_run_check(m);
 	/* Keep the cadence of the interval, not interval plus check time. */
 	if (m->cur != NULL && !evtimer_pending(m->timer, NULL))
-		monitor_arm(m, m->cm->interval_ms + monitor_jitter(m) / 4);
+		monitor_arm(m, m->cm->interval_ms +
+		    monitor_jitter(m->cm->interval_ms / 40));
 }
 
 int

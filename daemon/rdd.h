@@ -284,6 +284,8 @@ struct control *control_new(struct event_base *base, const char *path,
     const char *group, control_handler h, void *arg, char *err,
     size_t errlen);
 void control_reply(struct control_req *r, void *reply);
+/* The same with a reply already serialised: one JSON text, no newline. */
+void control_reply_text(struct control_req *r, const char *text);
 void control_free(struct control *c);
 /* Parse one request line; returns json_object * or NULL with err. */
 void *control_parse(const char *line, size_t len, char *err, size_t errlen);

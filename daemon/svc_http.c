@@ -15,10 +15,85 @@
 #include <string.h>
 #include <strings.h>
 
+#include <dlfcn.h>
+
+/* Plain prototypes: the functions are reached through a table below. */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 #include <event2/event.h>
 
 #include "rdd.h"
+
+/*
+ * libcurl is loaded on the first request, not linked: its TLS stack costs
+ * a daemon that never speaks HTTP some 8 MB of RSS at start. The table is
+ * process-wide like the library it points into; it is filled once.
+ */
+#define HTTP_CURL_FUNCS(X)                                                     \
+	X(global_init) X(global_cleanup) X(easy_init) X(easy_setopt)           \
+	X(easy_getinfo) X(easy_cleanup) X(easy_strerror) X(multi_init)         \
+	X(multi_setopt) X(multi_add_handle) X(multi_remove_handle)             \
+	X(multi_assign) X(multi_cleanup) X(multi_info_read)                    \
+	X(multi_socket_action) X(multi_strerror) X(slist_append)               \
+	X(slist_free_all)
+#define HTTP_CURL_FIELD(n) __typeof__(curl_##n) *n;
+static struct {
+	void *dl;
+	HTTP_CURL_FUNCS(HTTP_CURL_FIELD)
+} http_curl;
+
+static int
+http_curl_load(char *err, size_t errlen)
+{
+	static const char *const names[] = { "libcurl.so.4", "libcurl.so" };
+	void *dl = NULL, *f;
+	size_t i;
+
+	if (http_curl.dl != NULL)
+		return 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && dl == NULL; i++)
+		dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (dl == NULL) {
+		snprintf(err, errlen, "cannot load libcurl: %s: apt-get install "
+		    "libcurl4", dlerror());
+		return -1;
+	}
+#define HTTP_CURL_SYM(n)                                                       \
+	if ((f = dlsym(dl, "curl_" #n)) == NULL) {                             \
+		snprintf(err, errlen, "libcurl lacks curl_" #n ": install "    \
+		    "libcurl >= 7.68");                                        \
+		dlclose(dl);                                                   \
+		return -1;                                                     \
+	}                                                                      \
+	memcpy(&http_curl.n, &f, sizeof(f));
+	HTTP_CURL_FUNCS(HTTP_CURL_SYM)
+#undef HTTP_CURL_SYM
+	http_curl.dl = dl;
+	return 0;
+}
+
+/* curl.h wraps these three in function-like macros of their own. */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#undef curl_multi_setopt
+#define curl_global_init (*http_curl.global_init)
+#define curl_global_cleanup (*http_curl.global_cleanup)
+#define curl_easy_init (*http_curl.easy_init)
+#define curl_easy_setopt (*http_curl.easy_setopt)
+#define curl_easy_getinfo (*http_curl.easy_getinfo)
+#define curl_easy_cleanup (*http_curl.easy_cleanup)
+#define curl_easy_strerror (*http_curl.easy_strerror)
+#define curl_multi_init (*http_curl.multi_init)
+#define curl_multi_setopt (*http_curl.multi_setopt)
+#define curl_multi_add_handle (*http_curl.multi_add_handle)
+#define curl_multi_remove_handle (*http_curl.multi_remove_handle)
+#define curl_multi_assign (*http_curl.multi_assign)
+#define curl_multi_cleanup (*http_curl.multi_cleanup)
+#define curl_multi_info_read (*http_curl.multi_info_read)
+#define curl_multi_socket_action (*http_curl.multi_socket_action)
+#define curl_multi_strerror (*http_curl.multi_strerror)
+#define curl_slist_append (*http_curl.slist_append)
+#define curl_slist_free_all (*http_curl.slist_free_all)
 
 #define HTTP_DEFAULT_MAX 16
 #define HTTP_DEFAULT_TIMEOUT_MS 30000
@@ -56,7 +131,8 @@ struct http_sock {
 
 struct svc_http {
 	struct event_base *base;
-	CURLM *multi;
+	CURLM *multi;		/* NULL until the first request */
+	int curl_ref;		/* holds a curl_global_init reference */
 	struct event *timer;
 	struct event *later;	/* reports transfers that could not start */
 	struct http_sock *socks;
@@ -316,42 +392,51 @@ svc_http_new(struct event_base *base, int max_transfers)
 {
 	struct svc_http *s;
 
-	/*
-	 * libcurl's global state: curl_global_init is reference counted and
-	 * thread-safe since 7.84, so each svc_http takes one reference and
-	 * svc_http_free drops it; no flag of our own is needed.
-	 */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		goto fail;
+		return NULL;
 	s->base = base;
 	s->max = max_transfers > 0 ? (size_t)max_transfers : HTTP_DEFAULT_MAX;
 	s->next_h = 1;
 	fairq_init(&s->q);
-	if ((s->multi = curl_multi_init()) == NULL ||
-	    (s->timer = evtimer_new(base, http_timer_cb, s)) == NULL ||
-	    (s->later = evtimer_new(base, http_later_cb, s)) == NULL)
-		goto fail;
+	if ((s->timer = evtimer_new(base, http_timer_cb, s)) == NULL ||
+	    (s->later = evtimer_new(base, http_later_cb, s)) == NULL) {
+		if (s->timer != NULL)
+			event_free(s->timer);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * The first request loads libcurl and builds the multi handle.
+ * curl_global_init is reference counted (thread-safe since 7.84): each
+ * svc_http that got this far holds one reference.
+ */
+static int
+http_ready(struct svc_http *s)
+{
+	char err[256];
+
+	if (s->multi != NULL)
+		return 0;
+	if (http_curl_load(err, sizeof(err)) != 0) {
+		log_err("http: %s", err);
+		return -1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	if ((s->multi = curl_multi_init()) == NULL) {
+		curl_global_cleanup();
+		return -1;
+	}
+	s->curl_ref = 1;
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, http_sock_cb);
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION,
 	    http_multi_timer_cb);
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
-	return s;
-
-fail:
-	if (s != NULL) {
-		if (s->multi != NULL)
-			curl_multi_cleanup(s->multi);
-		if (s->timer != NULL)
-			event_free(s->timer);
-		if (s->later != NULL)
-			event_free(s->later);
-		free(s);
-	}
-	curl_global_cleanup();
-	return NULL;
+	return 0;
 }
 
 static int
@@ -481,6 +566,8 @@ svc_http_request(struct svc_http *s, const void *owner,
 
 	if (s == NULL || s->dying || req == NULL || req->url == NULL)
 		return 0;
+	if (http_ready(s) != 0)
+		return 0;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return 0;
 	x->s = s;
@@ -602,8 +689,9 @@ http_destroy(struct svc_http *s)
 	if (s->later != NULL)
 		event_free(s->later);
 	fairq_free(&s->q);
+	if (s->curl_ref)
+		curl_global_cleanup();
 	free(s);
-	curl_global_cleanup();
 }
 
 void
@@ -621,7 +709,8 @@ svc_http_free(struct svc_http *s)
 		http_xfer_free(x);
 	}
 	/* Closes the sockets; the socket callback frees their events. */
-	curl_multi_cleanup(s->multi);
+	if (s->multi != NULL)
+		curl_multi_cleanup(s->multi);
 	s->multi = NULL;
 	evtimer_del(s->timer);
 	evtimer_del(s->later);

@@ -45,8 +45,6 @@ struct exec {
 	struct rdd_recovery *rec; /* in flight, or NULL */
 	uint64_t rec_h;
 	size_t rec_rung;
-
-	struct perf_item perf[EXEC_METRICS_MAX];
 };
 
 #define EXEC_OPT(name, type, def, min, max, field, flags, desc)                \
@@ -416,10 +414,12 @@ exec_first_line(char *dst, size_t dstlen, const char *s, size_t len)
 
 /*
  * Nagios output: "TEXT | PERF" on line 1, then long text; a '|' on a later
- * line starts more perfdata running to the end. Fills msg and x->perf.
+ * line starts more perfdata running to the end. Fills msg and perf (room
+ * for EXEC_METRICS_MAX items, allocated per check: an instance at rest
+ * should cost bytes, not kilobytes, when a daemon runs a thousand).
  */
 static int
-exec_parse_output(struct exec *x, char *out, char *msg, size_t msglen)
+exec_parse_output(struct perf_item *perf, char *out, char *msg, size_t msglen)
 {
 	char *nl, *bar, *rest = NULL;
 	int n = 0;
@@ -430,11 +430,11 @@ exec_parse_output(struct exec *x, char *out, char *msg, size_t msglen)
 	}
 	if ((bar = strchr(out, '|')) != NULL) {
 		*bar = '\0';
-		n = perfdata_parse(bar + 1, x->perf, EXEC_METRICS_MAX);
+		n = perfdata_parse(bar + 1, perf, EXEC_METRICS_MAX);
 	}
 	exec_line_copy(msg, msglen, out, out + strlen(out));
 	if (rest != NULL && (bar = strchr(rest, '|')) != NULL)
-		n += perfdata_parse(bar + 1, x->perf + n, EXEC_METRICS_MAX - n);
+		n += perfdata_parse(bar + 1, perf + n, EXEC_METRICS_MAX - n);
 	return n;
 }
 
@@ -445,6 +445,7 @@ exec_check_cb(void *arg, const struct rdd_child_result *res)
 	const struct rdd_host *h = x->host;
 	struct rdd_check *c = x->check;
 	struct rdd_metric metrics[EXEC_METRICS_MAX];
+	struct perf_item *perf = NULL;
 	enum rdd_state st = RDD_UNKNOWN;
 	char msg[EXEC_MSG_MAX], line[EXEC_MSG_MAX - 32], d[32];
 	char *out;
@@ -467,11 +468,13 @@ exec_check_cb(void *arg, const struct rdd_child_result *res)
 	} else {
 		if (res->status >= 0 && res->status <= 3)
 			st = (enum rdd_state)res->status;
-		if ((out = exec_stream(res->out, res->out_len)) == NULL) {
+		if ((out = exec_stream(res->out, res->out_len)) == NULL ||
+		    (perf = calloc(EXEC_METRICS_MAX, sizeof(*perf))) == NULL) {
+			free(out);
 			snprintf(
 			    msg, sizeof(msg), "out of memory reading output");
 		} else {
-			n = exec_parse_output(x, out, line, sizeof(line));
+			n = exec_parse_output(perf, out, line, sizeof(line));
 			free(out);
 			if (line[0] == '\0')
 				exec_first_line(
@@ -492,10 +495,11 @@ exec_check_cb(void *arg, const struct rdd_child_result *res)
 		    (long long)x->cfg->output_cap);
 
 	for (i = 0; i < n; i++) {
-		metrics[i].name = x->perf[i].label;
-		perfdata_base(&x->perf[i], &metrics[i].value, &metrics[i].unit);
+		metrics[i].name = perf[i].label;
+		perfdata_base(&perf[i], &metrics[i].value, &metrics[i].unit);
 	}
 	h->report(c, x->target, st, msg, metrics, (size_t)n);
+	free(perf);
 	h->check_done(c);
 }
 
