@@ -24,11 +24,18 @@
 #define LOG_MSGMAX 65536	/* a plugin dumping a child's stdout stays sane */
 #define LOG_MODE 0640
 #define LOG_DIRMODE 0750
+/*
+ * Monitor log files kept open at once; the least recently written one is
+ * closed for the next. A thousand monitors must not take a thousand fds
+ * from the children and sockets that need them.
+ */
+#define LOG_MAX_OPEN 32
 
 struct log_file {
 	char *name;	/* monitor name */
 	int fd;		/* -1: open lazily on the next line */
 	int warned;	/* an open failure is reported once, not per line */
+	uint64_t used;	/* tick of the last line, for closing the oldest */
 };
 
 /*
@@ -44,6 +51,8 @@ static struct {
 	int sysfd;
 	struct log_file *mon;
 	size_t nmon;
+	size_t nopen;
+	uint64_t tick;
 } log_st = { .sysfd = -1 };
 
 static const char *
@@ -159,6 +168,23 @@ log_file_name(const char *monitor)
 	return s;
 }
 
+static void
+log_close_oldest(void)
+{
+	struct log_file *old = NULL;
+	size_t i;
+
+	for (i = 0; i < log_st.nmon; i++)
+		if (log_st.mon[i].fd != -1 &&
+		    (old == NULL || log_st.mon[i].used < old->used))
+			old = &log_st.mon[i];
+	if (old != NULL) {
+		close(old->fd);
+		old->fd = -1;
+		log_st.nopen--;
+	}
+}
+
 static int
 log_monitor_fd(const char *monitor)
 {
@@ -182,10 +208,15 @@ log_monitor_fd(const char *monitor)
 		v[i].warned = 0;
 		log_st.nmon++;
 	}
+	log_st.mon[i].used = ++log_st.tick;
 	if (log_st.mon[i].fd == -1) {
+		if (log_st.nopen >= LOG_MAX_OPEN)
+			log_close_oldest();
 		if ((name = log_file_name(monitor)) == NULL)
 			return -1;
 		log_st.mon[i].fd = log_open_file(log_st.dir, name);
+		if (log_st.mon[i].fd != -1)
+			log_st.nopen++;
 		if (log_st.mon[i].fd == -1 && !log_st.mon[i].warned) {
 			log_st.mon[i].warned = 1;
 			/* monitor NULL: cannot recurse into this table. */
@@ -421,6 +452,7 @@ log_reopen(void)
 			close(log_st.mon[i].fd);
 		log_st.mon[i].fd = -1;
 	}
+	log_st.nopen = 0;
 }
 
 void
@@ -439,6 +471,7 @@ log_close(void)
 	free(log_st.mon);
 	log_st.mon = NULL;
 	log_st.nmon = 0;
+	log_st.nopen = 0;
 	free(log_st.dir);
 	log_st.dir = NULL;
 	if (log_st.syslog)

@@ -600,10 +600,55 @@ t_long_message(void **state)
 	free(s);
 }
 
+static size_t
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Many monitors share a few fds: the oldest file closes for the next. */
+static void
+t_many_monitors_few_fds(void **state)
+{
+	struct fx *f = *state;
+	size_t before, i;
+	char name[32], *s;
+
+	open_logs(f, RDD_LOG_INFO);
+	log_info("first");
+	before = count_fds();
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "mon%zu", i);
+		log_write(name, RDD_LOG_INFO, "line of %s", name);
+	}
+	assert_true(count_fds() <= before + 32);
+	/* The first file was closed and is reopened for its second line. */
+	log_write("mon0", RDD_LOG_INFO, "again");
+	for (i = 0; i < 100; i += 33) {
+		snprintf(name, sizeof(name), "mon%zu.log", i);
+		s = slurp_in(f, name);
+		assert_non_null(strstr(s, "line of mon"));
+		free(s);
+	}
+	s = slurp_in(f, "mon0.log");
+	assert_int_equal(count_lines(s), 2);
+	free(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(t_many_monitors_few_fds, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(t_redact_table, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(t_redact_large, setup,
