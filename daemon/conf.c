@@ -1036,6 +1036,16 @@ conf_read_one(
 		return NULL;
 	}
 	close(fd);
+	/*
+	 * The configuration names commands the daemon runs: a file anybody
+	 * can write hands anybody those commands.
+	 */
+	if (st.st_mode & S_IWOTH) {
+		conf_err(L, "%s: mode %04o is writable by anybody, who could "
+		    "make the daemon run any command: chmod o-w %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return NULL;
+	}
 	if ((cfg = malloc(sizeof(*cfg))) == NULL) {
 		conf_err(L, "%s: out of memory", path);
 		return NULL;

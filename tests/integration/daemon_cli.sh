@@ -38,6 +38,10 @@ printf 'monitors = ( { name = "dropin"; plugin = "exec"; interval = "1h"; comman
 out=$("$RDD" -t -c "$WS/redundancyd.conf")
 check "a drop-in adds a monitor" sh -c "echo '$out' | grep -q '3 monitors'"
 rm -f "$WS/conf.d/20-bad.conf"
+chmod 0666 "$WS/redundancyd.conf"
+"$RDD" -t -c "$WS/redundancyd.conf" >"$WS/t.out" 2>&1
+check "a world-writable config is refused" sh -c "test $? -ne 0 && grep -q 'writable by anybody' '$WS/t.out'"
+chmod 0644 "$WS/redundancyd.conf"
 
 "$RDD" --once -c "$WS/redundancyd.conf" >"$WS/once.out" 2>&1
 rc=$?
