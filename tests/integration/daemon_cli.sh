@@ -110,4 +110,13 @@ wait "$DPID"
 check "the daemon exited 0" test "$?" -eq 0
 DPID=""
 check "the pidfile is gone" test ! -e "$WS/redundancyd.pid"
+
+# Daemon mode: the parent returns once the child listens.
+"$RDD" -c "$WS/redundancyd.conf"
+check "daemon mode returns 0 once started" test $? -eq 0
+dpid=$(cat "$WS/redundancyd.pid")
+check "the pidfile names the running daemon" kill -0 "$dpid"
+check "it answers at once" ctl logs -n 1
+kill -TERM "$dpid"
+check "it stops on SIGTERM and removes its pidfile" wait_for 10 test ! -e "$WS/redundancyd.pid"
 finish
