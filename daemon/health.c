@@ -181,14 +181,19 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 	if (st != old)
 		t->since = util_wall_ms();
 	health_flap(t, changed);
-	if (changed || (t->hard && !oldhard)) {
+	if (st != old || (t->hard && !oldhard)) {
 		enum rdd_log_level lvl = st == RDD_OK ? RDD_LOG_INFO
 		    : st == RDD_WARNING		    ? RDD_LOG_WARN
 						    : RDD_LOG_ERR;
 
-		log_write(m->cm->name, lvl, "%s: %s -> %s%s: %s", t->name,
-		    util_state_name(old), util_state_name(st),
-		    t->hard ? "" : " (soft)", msg);
+		if (st != old)
+			log_write(m->cm->name, lvl, "%s: %s -> %s%s: %s",
+			    t->name, util_state_name(old), util_state_name(st),
+			    t->hard ? "" : " (soft)", msg);
+		else
+			log_write(m->cm->name, lvl, "%s: %s is hard after %d "
+			    "checks: %s", t->name, util_state_name(st),
+			    t->fails, msg);
 		if (st != RDD_OK && t->hard)
 			journal_write("detect", m->cm->name, t->name, msg, -1);
 	}

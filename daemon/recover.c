@@ -461,8 +461,15 @@ recover_confirmed(struct target *t)
 	t->attempts = 0;
 	t->incident_wall = 0;
 	t->verifying = 0;
-	t->gave_up = 0;
-	t->cooldown_wall = 0;
+	/*
+	 * Healthy again by itself after a give-up: the pause holds until the
+	 * cooldown ends, or a flapping target would be given up on (and
+	 * journaled) at every other check.
+	 */
+	if (!t->gave_up || util_wall_ms() >= t->cooldown_wall) {
+		t->gave_up = 0;
+		t->cooldown_wall = 0;
+	}
 	recover_save(t);
 }
 
