@@ -26,6 +26,11 @@
 
 #include "rdd.h"
 
+/* configure's --with-plugindir, as the daemon itself is built with. */
+#ifndef PLUGINDIR
+#define PLUGINDIR "/usr/local/lib/redundancyd/plugins"
+#endif
+
 struct fx {
 	char dir[256];
 	char main[PATH_MAX];
@@ -183,7 +188,7 @@ test_defaults(void **state)
 	assert_int_equal(f->warns.n, 0);
 	assert_string_equal(c->path, f->main);
 	assert_string_equal(
-	    c->plugin_dir, "/usr/local/lib/redundancyd/plugins");
+	    c->plugin_dir, PLUGINDIR);
 	assert_string_equal(c->state_dir, "/var/lib/redundancyd");
 	assert_string_equal(c->log_dir, "/var/log/redundancyd");
 	assert_string_equal(c->control_socket, "/run/redundancyd/control.sock");
