@@ -134,10 +134,9 @@ struct rdd_daemon {
 	const char *once_monitor;
 	int pending_once;
 	int stopping;
-	int exit_code;
+	int64_t stop_began_ms;	/* monotonic; checks in flight get a deadline */
 	int64_t started_wall;
 	struct event *sig[5];
-	struct event *startup_ev;
 	struct event *stop_ev;
 	struct event *flush_ev;
 	enum rdd_state overall;

@@ -102,11 +102,12 @@ h_state_dir(struct rdd_monitor *rm)
 {
 	struct monitor *m = (struct monitor *)rm;
 
+	if (m->sdir != NULL)
+		return m->sdir;
 	/* Monitor names are [A-Za-z0-9_.-]: safe as one path component. */
-	if (m->sdir == NULL &&
-	    asprintf(&m->sdir, "%s/%s", m->d->conf->state_dir, m->cm->name) < 0)
-		m->sdir = NULL;
-	if (m->sdir != NULL && util_mkdirs(m->sdir, 0700) != 0)
+	if (asprintf(&m->sdir, "%s/%s", m->d->conf->state_dir, m->cm->name) < 0)
+		return m->sdir = NULL;
+	if (util_mkdirs(m->sdir, 0700) != 0)
 		log_write(m->cm->name, RDD_LOG_ERR, "cannot create %s: %m: "
 		    "check daemon.state_dir", m->sdir);
 	return m->sdir;

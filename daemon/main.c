@@ -312,7 +312,7 @@ daemon_stop_poll(evutil_socket_t fd, short what, void *arg)
 	struct rdd_daemon *d = arg;
 	static const struct timeval tick = { 0, 50 * 1000 };
 	int64_t left = d->conf->shutdown_deadline_ms -
-	    (util_now_ms() - d->exit_code);
+	    (util_now_ms() - d->stop_began_ms);
 
 	if (monitors_busy(d) && left > 0) {
 		evtimer_add(d->stop_ev, &tick);
@@ -337,11 +337,8 @@ daemon_shutdown(struct rdd_daemon *d)
 	    "%lld ms", d->recoveries, (long long)d->conf->shutdown_deadline_ms);
 	for (i = 0; i < d->nmon; i++)
 		evtimer_del(d->mon[i]->timer);
-	if (d->startup_ev)
-		evtimer_del(d->startup_ev);
 	recover_cancel_all(d);
-	/* exit_code holds the time the stop began until then. */
-	d->exit_code = (int)util_now_ms();
+	d->stop_began_ms = util_now_ms();
 	d->stop_ev = evtimer_new(d->base, daemon_stop_poll, d);
 	daemon_stop_poll(-1, 0, d);
 }
@@ -410,12 +407,6 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		log_info("SIGUSR1: log files reopened");
 		break;
 	}
-}
-
-static void
-on_startup(evutil_socket_t fd, short what, void *arg)
-{
-	(void)arg;
 }
 
 static int
@@ -607,7 +598,6 @@ run(struct opts *o)
 		    d->conf->http_listen, httpd_port(d->httpd));
 	journal_write("start", NULL, NULL, "redundancyd started", (long)getuid());
 	monitors_start(d, d->conf->startup_delay_ms);
-	d->startup_ev = evtimer_new(d->base, on_startup, d);
 	notify_ready(&notify_fd, 0);
 	event_base_dispatch(d->base);
 	log_info("stopped");
@@ -620,8 +610,6 @@ out:
 	for (i = 0; i < sizeof(d->sig) / sizeof(d->sig[0]); i++)
 		if (d->sig[i])
 			event_free(d->sig[i]);
-	if (d->startup_ev)
-		event_free(d->startup_ev);
 	if (d->httpd)
 		httpd_free(d->httpd);
 	if (d->ctl)
