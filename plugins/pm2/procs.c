@@ -424,18 +424,28 @@ procs_parse_text(const char *text, size_t len, struct procs_list *out,
 	out->n = 0;
 	out->v = NULL;
 	if (procs_json("process list", text, len, &arr, err, errlen) == -1) {
-		/* Skip notices PM2 prints before the JSON. */
-		for (p = text, off = 0; off < len; off++) {
-			if ((off == 0 || text[off - 1] == '\n') &&
-			    text[off] == '[')
-				break;
+		/*
+		 * Skip notices PM2 prints before the JSON; they may start
+		 * with '[' too ("[PM2] ..."), so try each such line.
+		 */
+		char err2[256];
+		int found = 0, tried = 0;
+
+		for (off = 1; off < len && !found; off++) {
+			if (text[off - 1] != '\n' || text[off] != '[')
+				continue;
+			p = text + off;
+			tried = 1;
+			if (procs_json("process list", p, len - off, &arr, err2,
+			        sizeof(err2)) == 0)
+				found = 1;
 		}
-		if (off == 0 || off >= len)
+		if (!found) {
+			/* The last candidate's error says most. */
+			if (tried)
+				snprintf(err, errlen, "%s", err2);
 			return -1;
-		p = text + off;
-		if (procs_json(
-		        "process list", p, len - off, &arr, err, errlen) == -1)
-			return -1;
+		}
 	}
 	rc = procs_parse(arr, out, err, errlen);
 	json_object_put(arr);

@@ -23,7 +23,7 @@ fuzz_walk(const struct toml_value *v, int depth)
 	int b;
 
 	if (depth > TOML_MAX_DEPTH + 2)
-		__builtin_trap();	/* the depth limit did not hold */
+		__builtin_trap(); /* the depth limit did not hold */
 	switch (v->kind) {
 	case TOML_TABLE:
 		for (i = 0; i < toml_table_len(v); i++) {
@@ -74,13 +74,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct toml_doc *doc;
 	char err[256];
-	static const char *paths[] = { "functions.directory", "build.functions",
-		"build.command", "functions.\"api-*\".node_bundler", "redirects",
-		"a.b.c", "'a'.\"b\"", "" };
+	static const char *paths[] = {"functions.directory", "build.functions",
+	    "build.command", "functions.\"api-*\".node_bundler", "redirects",
+	    "a.b.c", "'a'.\"b\"", ""};
 	size_t i;
 
-	doc = toml_parse((const char *)data, size, "fuzz.toml", err,
-	    sizeof(err));
+	doc =
+	    toml_parse((const char *)data, size, "fuzz.toml", err, sizeof(err));
 	if (doc == NULL) {
 		/* Every error names the place. */
 		if (strncmp(err, "fuzz.toml:", 10) != 0)

@@ -21,8 +21,7 @@ static char errbuf[512];
 static struct toml_doc *
 parse(const char *s)
 {
-	return toml_parse(s, strlen(s), "netlify.toml", errbuf,
-	    sizeof(errbuf));
+	return toml_parse(s, strlen(s), "netlify.toml", errbuf, sizeof(errbuf));
 }
 
 /* Parsing must fail with exactly this message. */
@@ -63,7 +62,7 @@ test_error_duplicate_key(void **state)
 {
 	(void)state;
 	expect_err("[functions]\n  directory = \"a\"\n  node_bundler = "
-	    "\"esbuild\"\n  directory = \"b\"\n",
+	           "\"esbuild\"\n  directory = \"b\"\n",
 	    "netlify.toml:4:3: duplicate key 'directory' (first defined on "
 	    "line 2)");
 	expect_err("a.b = 1\na . \"b\" = 2\n",
@@ -108,7 +107,8 @@ test_error_lexical(void **state)
 	(void)state;
 	expect_err("a = \"x\\qy\"\n",
 	    "netlify.toml:1:7: invalid escape: backslash followed by 'q'; use "
-	    "\\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX or \\UXXXXXXXX, or a literal "
+	    "\\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX or \\UXXXXXXXX, or a "
+	    "literal "
 	    "'string'");
 	expect_err("\n\na = \"\"\"never closed\n\n",
 	    "netlify.toml:3:5: unterminated string: add the closing \"\"\"");
@@ -126,8 +126,7 @@ test_error_lexical(void **state)
 	expect_err("a = 1 b = 2\n",
 	    "netlify.toml:1:7: expected a newline or '#' after the value, "
 	    "found 'b'");
-	expect_err("a = \n",
-	    "netlify.toml:1:5: missing value for key 'a'");
+	expect_err("a = \n", "netlify.toml:1:5: missing value for key 'a'");
 	expect_err("[build\n",
 	    "netlify.toml:1:7: expected ']' to close the header of 'build', "
 	    "found end of line");
@@ -164,7 +163,8 @@ test_error_utf8_column(void **state)
 	expect_err("a = \"\xed\xa0\x80\"\n",
 	    "netlify.toml:1:6: invalid UTF-8 (byte 0xED): save the file as "
 	    "UTF-8");
-	expect_err("\xef\xbb\xbf" "a = 1\n",
+	expect_err("\xef\xbb\xbf"
+	           "a = 1\n",
 	    "netlify.toml:1:1: the file starts with a byte order mark: save it "
 	    "as UTF-8 without BOM");
 }
@@ -184,12 +184,13 @@ test_error_buffer_edges(void **state)
 	/* No buffer at all, no name: still a clean failure. */
 	assert_null(toml_parse("a = ", 4, NULL, NULL, 0));
 	assert_null(toml_parse("= 1", 3, NULL, errbuf, sizeof(errbuf)));
-	assert_string_equal(errbuf, "<toml>:1:1: expected a key (letters, "
+	assert_string_equal(errbuf,
+	    "<toml>:1:1: expected a key (letters, "
 	    "digits, '_', '-' or a quoted string), found '='");
 	/* A NUL byte inside the buffer is data, not the end. */
 	assert_null(toml_parse("a = 1\0b", 7, "n", errbuf, sizeof(errbuf)));
 	assert_string_equal(errbuf, "n:1:6: expected a newline or '#' after "
-	    "the value, found U+0000");
+	                            "the value, found U+0000");
 	/* The empty document. */
 	doc = toml_parse(NULL, 0, "n", errbuf, sizeof(errbuf));
 	assert_non_null(doc);
@@ -211,8 +212,8 @@ test_lookups(void **state)
 
 	(void)state;
 	doc = parse("z = 1\ny = \"two\"\nx = [1, 2.5, true]\n"
-	    "\"a.b\" = 3\n'q\"' = 4\nnul = \"a\\u0000b\"\n"
-	    "[t.\"sub key\"]\nleaf = 07:32:00\n");
+	            "\"a.b\" = 3\n'q\"' = 4\nnul = \"a\\u0000b\"\n"
+	            "[t.\"sub key\"]\nleaf = 07:32:00\n");
 	assert_non_null(doc);
 	r = doc->root;
 	assert_int_equal(r->kind, TOML_TABLE);
@@ -226,7 +227,7 @@ test_lookups(void **state)
 	assert_null(toml_table_value_at(r, 7));
 	assert_ptr_equal(toml_table_value_at(r, 1), toml_get(r, "y"));
 	assert_null(toml_get(r, "missing"));
-	assert_null(toml_get(toml_get(r, "z"), "x"));	/* not a table */
+	assert_null(toml_get(toml_get(r, "z"), "x")); /* not a table */
 	assert_null(toml_get(NULL, "x"));
 
 	assert_int_equal(int_at(r, "z"), 1);
@@ -280,10 +281,11 @@ test_lines(void **state)
 	const struct toml_value *r, *v;
 
 	(void)state;
-	doc = parse("# header\n\n[build]\n  command = \"make\"\n"
-	    "[[redirects]]\nfrom = \"/a\"\n[[redirects]]\nfrom = \"/b\"\n"
-	    "m = \"\"\"\nx\ny\"\"\"\nafter = [\n 1,\n  2]\n"
-	    "[x.y.z]\n[x]\n");
+	doc =
+	    parse("# header\n\n[build]\n  command = \"make\"\n"
+	          "[[redirects]]\nfrom = \"/a\"\n[[redirects]]\nfrom = \"/b\"\n"
+	          "m = \"\"\"\nx\ny\"\"\"\nafter = [\n 1,\n  2]\n"
+	          "[x.y.z]\n[x]\n");
 	assert_non_null(doc);
 	r = doc->root;
 	v = toml_get(r, "build");
@@ -313,9 +315,9 @@ test_strings(void **state)
 
 	(void)state;
 	doc = parse("a = \"\\u00e9\\U0001F600\\t\"\n"
-	    "b = \"\"\"\r\nl1\r\nl2 \\\r\n   l3\"\"\"\n"
-	    "c = '''\nC:\\path\\'''\n"
-	    "d = \"\"\"q\"\"\"\"\"\n");
+	            "b = \"\"\"\r\nl1\r\nl2 \\\r\n   l3\"\"\"\n"
+	            "c = '''\nC:\\path\\'''\n"
+	            "d = \"\"\"q\"\"\"\"\"\n");
 	assert_non_null(doc);
 	r = doc->root;
 	assert_string_equal(str_at(r, "a"), "\xc3\xa9\xf0\x9f\x98\x80\t");
@@ -334,10 +336,11 @@ test_numbers_dates(void **state)
 	double f;
 
 	(void)state;
-	doc = parse("h = 0xFF_ff\no = 0o17\nb = 0b101\nmin = "
-	    "-9223372036854775808\nf = -1_0.5e-1\npi = +inf\nnn = -nan\n"
-	    "odt = 1979-05-27 07:32:00.123456789-07:30\nld = 2000-02-29\n"
-	    "ldt = 1979-05-27t07:32:00\n");
+	doc =
+	    parse("h = 0xFF_ff\no = 0o17\nb = 0b101\nmin = "
+	          "-9223372036854775808\nf = -1_0.5e-1\npi = +inf\nnn = -nan\n"
+	          "odt = 1979-05-27 07:32:00.123456789-07:30\nld = 2000-02-29\n"
+	          "ldt = 1979-05-27t07:32:00\n");
 	assert_non_null(doc);
 	r = doc->root;
 	assert_int_equal(int_at(r, "h"), 0xffff);
@@ -360,8 +363,8 @@ test_numbers_dates(void **state)
 	assert_int_equal(dt->nanosecond, 123456789);
 	assert_int_equal(dt->offset_minutes, -450);
 	assert_int_equal(toml_datetime(toml_get(r, "ld"))->kind, TOML_DT_DATE);
-	assert_int_equal(toml_datetime(toml_get(r, "ldt"))->kind,
-	    TOML_DT_LOCAL);
+	assert_int_equal(
+	    toml_datetime(toml_get(r, "ldt"))->kind, TOML_DT_LOCAL);
 	assert_string_equal(toml_kind_name(toml_get(r, "odt")), "datetime");
 	toml_free(doc);
 }
@@ -369,8 +372,8 @@ test_numbers_dates(void **state)
 static void
 test_float_locale(void **state)
 {
-	static const char *names[] = { "de_DE.UTF-8", "de_DE.utf8",
-		"fr_FR.UTF-8", "nl_NL.UTF-8", NULL };
+	static const char *names[] = {
+	    "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "nl_NL.UTF-8", NULL};
 	struct toml_doc *doc;
 	double f = 0;
 	int i;
@@ -380,7 +383,7 @@ test_float_locale(void **state)
 		if (setlocale(LC_NUMERIC, names[i]) != NULL)
 			break;
 	if (names[i] == NULL)
-		skip();	/* no comma-decimal locale installed */
+		skip(); /* no comma-decimal locale installed */
 	doc = parse("f = 3.25\n");
 	setlocale(LC_NUMERIC, "C");
 	assert_non_null(doc);
@@ -399,7 +402,8 @@ test_netlify_shapes(void **state)
 	size_t i, n;
 
 	(void)state;
-	doc = parse("[build]\n  command = \"npm run build\"\n"
+	doc = parse(
+	    "[build]\n  command = \"npm run build\"\n"
 	    "  publish = \"dist\"\n  functions = \"legacy/functions\"\n"
 	    "[functions]\n  directory = \"netlify/functions\"\n"
 	    "  node_bundler = \"esbuild\"\n"
@@ -413,8 +417,8 @@ test_netlify_shapes(void **state)
 	assert_non_null(doc);
 	r = doc->root;
 	/* [functions] directory wins over the legacy [build] functions. */
-	assert_string_equal(str_at(r, "functions.directory"),
-	    "netlify/functions");
+	assert_string_equal(
+	    str_at(r, "functions.directory"), "netlify/functions");
 	assert_string_equal(str_at(r, "build.functions"), "legacy/functions");
 	assert_string_equal(str_at(r, "functions.node_bundler"), "esbuild");
 	assert_string_equal(str_at(r, "functions.cleanup.schedule"), "@daily");
@@ -440,7 +444,8 @@ test_netlify_shapes(void **state)
 	assert_true(force);
 	assert_int_equal(rd->line, 16);
 	assert_string_equal(str_at(r, "context.production.environment."
-	    "API_URL"), "https://x");
+	                              "API_URL"),
+	    "https://x");
 	toml_free(doc);
 }
 
@@ -455,8 +460,10 @@ test_netlify_fixture(void **state)
 	int64_t mem = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/tests/unit/fixtures/toml/valid/"
-	    "netlify-per-function.toml", srcdir != NULL ? srcdir : ".");
+	snprintf(path, sizeof(path),
+	    "%s/tests/unit/fixtures/toml/valid/"
+	    "netlify-per-function.toml",
+	    srcdir != NULL ? srcdir : ".");
 	fp = fopen(path, "rb");
 	if (fp == NULL)
 		fail_msg("cannot open %s: set srcdir", path);
@@ -471,12 +478,14 @@ test_netlify_fixture(void **state)
 	free(buf);
 	if (doc == NULL)
 		fail_msg("%s", errbuf);
-	assert_string_equal(str_at(doc->root, "functions.directory"),
-	    "netlify/functions");
-	assert_string_equal(str_at(doc->root,
-	    "functions.\"scheduled-*\".node_bundler"), "zisi");
-	assert_int_equal(toml_int(toml_get_path(doc->root,
-	    "functions.report.memory"), &mem), 0);
+	assert_string_equal(
+	    str_at(doc->root, "functions.directory"), "netlify/functions");
+	assert_string_equal(
+	    str_at(doc->root, "functions.\"scheduled-*\".node_bundler"),
+	    "zisi");
+	assert_int_equal(
+	    toml_int(toml_get_path(doc->root, "functions.report.memory"), &mem),
+	    0);
 	assert_int_equal(mem, 1024);
 	toml_free(doc);
 }
@@ -514,7 +523,8 @@ test_depth_limit(void **state)
 	open = repeat("a = ", "[", n + 1, "");
 	close = repeat(open, "]", n + 1, "\n");
 	assert_null(parse(close));
-	assert_string_equal(errbuf, "netlify.toml:1:133: tables and arrays "
+	assert_string_equal(errbuf,
+	    "netlify.toml:1:133: tables and arrays "
 	    "nest deeper than 128 levels: flatten the document");
 	free(open);
 	free(close);
@@ -541,13 +551,13 @@ test_depth_limit(void **state)
 	s = repeat("[t", ".t", n, "]\n");
 	assert_null(parse(s));
 	assert_string_equal(errbuf, "netlify.toml:1:258: key has more than "
-	    "128 dotted parts");
+	                            "128 dotted parts");
 	free(s);
 	/* Each [[t.t...]] level adds an array and its element table. */
 	s = malloc(n * n + 64);
 	assert_non_null(s);
 	for (p = s, i = 0; i <= n / 2; i++) {
-		if (i == n / 2) {	/* 64 levels first, then one more */
+		if (i == n / 2) { /* 64 levels first, then one more */
 			doc = parse(s);
 			assert_non_null(doc);
 			toml_free(doc);
@@ -558,7 +568,8 @@ test_depth_limit(void **state)
 		p += sprintf(p, "]]\n");
 	}
 	assert_null(parse(s));
-	assert_string_equal(errbuf, "netlify.toml:65:1: tables and arrays "
+	assert_string_equal(errbuf,
+	    "netlify.toml:65:1: tables and arrays "
 	    "nest deeper than 128 levels: flatten the document");
 	free(s);
 
@@ -589,8 +600,8 @@ test_big_inputs(void **state)
 	for (p = s, i = 0; i < n; i++)
 		p += sprintf(p, "k%zu = %zu\n", i, i);
 	p += sprintf(p, "[t]\nlast = \"end\"\n");
-	doc = toml_parse(s, (size_t)(p - s), "big.toml", errbuf,
-	    sizeof(errbuf));
+	doc =
+	    toml_parse(s, (size_t)(p - s), "big.toml", errbuf, sizeof(errbuf));
 	assert_non_null(doc);
 	assert_int_equal(toml_table_len(doc->root), n + 1);
 	for (i = 0; i < n; i += 997) {
@@ -604,8 +615,11 @@ test_big_inputs(void **state)
 	sprintf(p, "[t]\n");
 	doc = toml_parse(s, strlen(s), "big.toml", errbuf, sizeof(errbuf));
 	assert_null(doc);
-	assert_int_equal(strncmp(errbuf, "big.toml:200003:1: table 't' is "
-	    "already defined on line 200001", 52), 0);
+	assert_int_equal(strncmp(errbuf,
+	                     "big.toml:200003:1: table 't' is "
+	                     "already defined on line 200001",
+	                     52),
+	    0);
 	free(s);
 
 	/* A long one-line array: columns must not cost quadratic time. */
@@ -631,20 +645,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_duplicate_key),
-		cmocka_unit_test(test_error_tables),
-		cmocka_unit_test(test_error_lexical),
-		cmocka_unit_test(test_error_utf8_column),
-		cmocka_unit_test(test_error_buffer_edges),
-		cmocka_unit_test(test_lookups),
-		cmocka_unit_test(test_lines),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_numbers_dates),
-		cmocka_unit_test(test_float_locale),
-		cmocka_unit_test(test_netlify_shapes),
-		cmocka_unit_test(test_netlify_fixture),
-		cmocka_unit_test(test_depth_limit),
-		cmocka_unit_test(test_big_inputs),
+	    cmocka_unit_test(test_error_duplicate_key),
+	    cmocka_unit_test(test_error_tables),
+	    cmocka_unit_test(test_error_lexical),
+	    cmocka_unit_test(test_error_utf8_column),
+	    cmocka_unit_test(test_error_buffer_edges),
+	    cmocka_unit_test(test_lookups),
+	    cmocka_unit_test(test_lines),
+	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_numbers_dates),
+	    cmocka_unit_test(test_float_locale),
+	    cmocka_unit_test(test_netlify_shapes),
+	    cmocka_unit_test(test_netlify_fixture),
+	    cmocka_unit_test(test_depth_limit),
+	    cmocka_unit_test(test_big_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

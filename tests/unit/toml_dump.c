@@ -128,10 +128,10 @@ dump_value(const struct toml_value *v)
 		    b ? "true" : "false");
 		break;
 	case TOML_DATETIME:
-		printf("{\"type\":\"%s\",\"value\":", dump_dt_type(
-		    toml_datetime(v)));
-		dump_str(toml_datetime(v)->text,
-		    strlen(toml_datetime(v)->text));
+		printf("{\"type\":\"%s\",\"value\":",
+		    dump_dt_type(toml_datetime(v)));
+		dump_str(
+		    toml_datetime(v)->text, strlen(toml_datetime(v)->text));
 		putchar('}');
 		break;
 	}

@@ -1,0 +1,88 @@
+# demo.d/20-pm2.sh: a real PM2 (from node_modules) in the workspace with a
+# worker that crashes and a critical HTTP api. The demo kills the worker
+# (PM2 will not restart it: autorestart is off) and redundancyd restarts it
+# over PM2's RPC socket; then it takes the api's port away so the api
+# crash-loops, and redundancyd walks its ladder up to a backup-api on
+# another port; when the port is free again and the api is back, the
+# backup is removed.
+
+DEMO_PM2="$TOP/node_modules/.bin/pm2"
+DEMO_PM2_PORT=${DEMO_PM2_PORT:-3710}
+DEMO_PM2_BACKUP_PORT=$((DEMO_PM2_PORT + 1))
+
+demo_pm2_say() {
+	echo "demo: [pm2] $*"
+}
+
+demo_pm2_http() {
+	node -e '
+require("http").get({ host: "127.0.0.1", port: +process.argv[1], timeout: 1000 },
+    (r) => { let b = ""; r.on("data", (d) => (b += d)).on("end", () => {
+	console.log("HTTP " + r.statusCode + ": " + b.trim()); }); })
+    .on("error", (e) => console.log("no answer (" + e.code + ")"));' "$1"
+}
+
+demo_pm2_setup() {
+	export PM2_HOME="$WS/pm2"
+	mkdir -p "$PM2_HOME"
+	cat >"$WS/pm2-ecosystem.json" <<EOF
+{
+  "apps": [
+    { "name": "worker", "script": "$TOP/tests/integration/apps/stable.js",
+      "autorestart": false, "env": { "PORT": $((DEMO_PM2_PORT + 2)) } },
+    { "name": "api", "script": "$TOP/tests/integration/apps/stable.js",
+      "max_restarts": 3, "env": { "PORT": $DEMO_PM2_PORT } }
+  ]
+}
+EOF
+	"$DEMO_PM2" start "$WS/pm2-ecosystem.json" >"$WS/pm2-start.out" 2>&1
+	demo_pm2_say "PM2 runs worker and api (PM2_HOME=$PM2_HOME)"
+}
+
+demo_pm2_conf() {
+	cat <<CONF
+	{ name = "pm2"; plugin = "pm2"; interval = "2s";
+	  pm2_home = "$PM2_HOME"; pm2_bin = "$DEMO_PM2";
+	  ecosystem = "$WS/pm2-ecosystem.json"; critical = ["api"];
+	  backup_env = ["api:PORT=$DEMO_PM2_BACKUP_PORT"]; settle = "5s";
+	  restarts_window = "30s"; }
+CONF
+}
+
+demo_pm2_chaos() {
+	sleep 4
+	demo_pm2_say "scene 1: kill -9 the worker; PM2 will not restart it (autorestart off)"
+	demo_pm2_pid=$("$DEMO_PM2" pid worker 2>/dev/null | head -n 1)
+	# pm2 pid prints 0 for a stopped app: kill -9 0 would hit us.
+	case "$demo_pm2_pid" in
+	'' | 0 | *[!0-9]*) demo_pm2_say "worker is not running (port busy?)" ;;
+	*) kill -9 "$demo_pm2_pid" 2>/dev/null || true ;;
+	esac
+	sleep 5
+	demo_pm2_say "worker is $("$DEMO_PM2" jlist 2>/dev/null | node -e '
+let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s).find(x=>x.name==="worker");
+console.log(p ? p.pm2_env.status + ", pid " + p.pid : "absent")})')"
+
+	demo_pm2_say "scene 2: stop api, take its port $DEMO_PM2_PORT, start api again: it crash-loops"
+	"$DEMO_PM2" stop api >/dev/null 2>&1 || true
+	node -e 'require("net").createServer().listen(+process.argv[1], "127.0.0.1")' \
+	    "$DEMO_PM2_PORT" &
+	echo $! >"$WS/pm2-squatter.pid"
+	sleep 1
+	"$DEMO_PM2" start api >/dev/null 2>&1 || true
+	demo_pm2_say "watch: restart fails, start-from-ecosystem fails, start-backup runs backup-api"
+	sleep 12
+	demo_pm2_say "backup port $DEMO_PM2_BACKUP_PORT: $(demo_pm2_http "$DEMO_PM2_BACKUP_PORT")"
+
+	demo_pm2_say "scene 3: free the port and restart api; after 5 s healthy the backup goes"
+	kill "$(cat "$WS/pm2-squatter.pid")" 2>/dev/null || true
+	"$DEMO_PM2" restart api >/dev/null 2>&1 || true
+	sleep 16
+	demo_pm2_say "api port $DEMO_PM2_PORT: $(demo_pm2_http "$DEMO_PM2_PORT")"
+	demo_pm2_say "backup-api: $("$DEMO_PM2" pid backup-api 2>/dev/null | grep -q . && echo still there || echo removed)"
+}
+
+demo_pm2_cleanup() {
+	[ -f "$WS/pm2-squatter.pid" ] && kill "$(cat "$WS/pm2-squatter.pid")" 2>/dev/null
+	"$DEMO_PM2" kill >/dev/null 2>&1 || true
+}
