@@ -44,6 +44,8 @@ struct target {
 	int verifying;		/* action succeeded; waiting for a check */
 	int blocked;		/* an upstream monitor is down */
 	int gave_up;
+	uint32_t na_rungs;	/* rungs that said "not applicable" */
+	int needs_operator;	/* no rung applies: wait for a person */
 	int64_t last_ttr_ms;	/* time to recover of the last incident */
 	struct event *retry_ev;
 	struct rdd_recovery *rec; /* in flight */

@@ -201,7 +201,8 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 	if (m->d->once)
 		return;
 	if (st == RDD_OK) {
-		if (t->incident_wall != 0 || t->verifying)
+		/* An action in flight ends with its own re-check. */
+		if (!t->recovering && (t->incident_wall != 0 || t->verifying))
 			recover_confirmed(t);
 	} else if (t->hard && st == RDD_CRITICAL) {
 		/* Still failing after an action that said it worked. */
@@ -361,6 +362,8 @@ health_target_json(struct target *t)
 	json_object_object_add(o, "recovering",
 	    json_object_new_boolean(t->recovering || t->queued));
 	json_object_object_add(o, "gave_up", json_object_new_boolean(t->gave_up));
+	json_object_object_add(o, "needs_operator",
+	    json_object_new_boolean(t->needs_operator));
 	json_object_object_add(o, "flapping",
 	    json_object_new_boolean(t->flapping));
 	if (t->last_ttr_ms > 0)
@@ -592,6 +595,8 @@ health_target_text(struct jbuf *b, struct target *t)
 	jb_bool(b, t->recovering || t->queued);
 	jb_lit(b, ",\"gave_up\":");
 	jb_bool(b, t->gave_up);
+	jb_lit(b, ",\"needs_operator\":");
+	jb_bool(b, t->needs_operator);
 	jb_lit(b, ",\"flapping\":");
 	jb_bool(b, t->flapping);
 	if (t->last_ttr_ms > 0)

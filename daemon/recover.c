@@ -178,7 +178,7 @@ recover_consider(struct target *t)
 	    (t->retry_ev && evtimer_pending(t->retry_ev, NULL)))
 		return;
 	/* An action succeeded: wait for the re-check to say if it worked. */
-	if (t->blocked || t->verifying)
+	if (t->blocked || t->verifying || t->needs_operator)
 		return;
 	if (t->gave_up) {
 		if (now < t->cooldown_wall)
@@ -312,6 +312,37 @@ recover_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	recover_finish(r, 0, "no answer from the plugin within 5 minutes");
 }
 
+/*
+ * Attempt n uses rung n-1, the last rung repeating; rungs that said they
+ * do not apply to this target are passed over for the rest of the incident.
+ */
+static size_t
+recover_rung(const struct target *t, size_t n)
+{
+	size_t r = (size_t)t->attempts - 1, i;
+
+	if (r >= n)
+		r = n - 1;
+	for (i = r; i < n && i < 32; i++)
+		if (!(t->na_rungs & (1u << i)))
+			return i;
+	for (i = r; i-- > 0;)
+		if (!(t->na_rungs & (1u << i)))
+			return i;
+	return r;
+}
+
+static int
+recover_all_na(const struct target *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 32; i++)
+		if (!(t->na_rungs & (1u << i)))
+			return 0;
+	return 1;
+}
+
 static void
 recover_start(struct target *t, int manual, struct control_req *req)
 {
@@ -335,9 +366,7 @@ recover_start(struct target *t, int manual, struct control_req *req)
 	if (t->incident_wall == 0)
 		t->incident_wall = now;
 	recover_window_add(t, now);
-	rung = (size_t)t->attempts - 1;
-	if (rung >= n)
-		rung = n - 1; /* the last rung repeats */
+	rung = recover_rung(t, n);
 	r->m = m;
 	r->t = t;
 	r->target = strdup(t->name);
@@ -365,6 +394,34 @@ recover_start(struct target *t, int manual, struct control_req *req)
 	m->pd->recover(m->ctx, r, r->target, r->action, r->attempt);
 }
 
+/*
+ * The action cannot help this target: it was no attempt. The next rung
+ * runs at once; when none applies, a person must act.
+ */
+static void
+recover_not_applicable(struct target *t, struct rdd_recovery *r,
+    const char *msg)
+{
+	size_t n = recover_nactions(t->m->pd), i;
+	char line[640];
+
+	for (i = 0; i < n && i < 32; i++)
+		if (strcmp(t->m->pd->actions[i], r->action) == 0)
+			t->na_rungs |= 1u << i;
+	if (t->attempts > 0)
+		t->attempts--;
+	if (t->nwindow > 0)
+		t->nwindow--;
+	if (recover_all_na(t, n)) {
+		t->needs_operator = 1;
+		snprintf(line, sizeof(line), "no recovery action applies: %s",
+		    msg && *msg ? msg : "see the plugin's documentation");
+		log_write(t->m->cm->name, RDD_LOG_ERR, "%s: %s", t->name, line);
+		journal_write("needs-operator", t->m->cm->name, t->name, line,
+		    -1);
+	}
+}
+
 static void
 recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 {
@@ -381,17 +438,20 @@ recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 		evtimer_del(r->deadline_ev);
 	d->recoveries--;
 	snprintf(line, sizeof(line), "attempt %u: %s %s in %lld ms%s%s",
-	    r->attempt, r->action, ok ? "succeeded" : "failed",
+	    r->attempt, r->action,
+	    ok > 0 ? "succeeded" : ok < 0 ? "does not apply" : "failed",
 	    (long long)(util_now_ms() - r->started_mono), msg && *msg ? ": " : "",
 	    msg ? msg : "");
-	log_write(m->cm->name, ok ? RDD_LOG_INFO : RDD_LOG_ERR, "%s: %s",
+	log_write(m->cm->name, ok > 0 ? RDD_LOG_INFO : RDD_LOG_ERR, "%s: %s",
 	    r->target, line);
 	journal_write("result", m->cm->name, r->target, line, -1);
+	if (ok < 0 && t != NULL)
+		recover_not_applicable(t, r, msg);
 	if (r->req) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "ok", json_object_new_boolean(ok));
-		json_object_object_add(o, ok ? "message" : "error",
+		json_object_object_add(o, "ok", json_object_new_boolean(ok > 0));
+		json_object_object_add(o, ok > 0 ? "message" : "error",
 		    json_object_new_string(line));
 		control_reply(r->req, o);
 		r->req = NULL;
@@ -399,7 +459,7 @@ recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 	if (t != NULL) {
 		t->recovering = 0;
 		t->rec = NULL;
-		if (ok && !d->stopping) {
+		if (ok > 0 && !d->stopping) {
 			/* Confirm by a re-check before counting it a success. */
 			t->verifying = 1;
 			if (m->cur != NULL)
@@ -408,7 +468,15 @@ recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 				evtimer_del(m->timer);
 				evtimer_add(m->timer, &zero);
 			}
-		} else if (!d->stopping && t->state == RDD_CRITICAL)
+		} else if (ok < 0 && !d->stopping && !t->needs_operator) {
+			/* From the loop: the plugin may still be in recover(). */
+			if (t->retry_ev == NULL)
+				t->retry_ev = evtimer_new(d->base,
+				    recover_retry_cb, t);
+			if (t->retry_ev != NULL)
+				evtimer_add(t->retry_ev, &zero);
+		}
+		else if (!d->stopping && t->state == RDD_CRITICAL)
 			recover_consider(t);
 		recover_save(t);
 	}
@@ -461,6 +529,8 @@ recover_confirmed(struct target *t)
 	t->attempts = 0;
 	t->incident_wall = 0;
 	t->verifying = 0;
+	t->na_rungs = 0;
+	t->needs_operator = 0;
 	/*
 	 * Healthy again by itself after a give-up: the pause holds until the
 	 * cooldown ends, or a flapping target would be given up on (and
@@ -501,8 +571,13 @@ recover_manual(struct monitor *m, const char *target,
 			    "running", m->cm->name, target);
 			return -1;
 		}
+		/* An operator's try after a give-up starts the ladder again. */
+		if (t->gave_up || t->needs_operator)
+			t->attempts = 0;
 		t->gave_up = 0;
 		t->cooldown_wall = 0;
+		t->needs_operator = 0;
+		t->na_rungs = 0;
 		if (t->queued)
 			recover_dequeue(t);
 		if (t->retry_ev)
@@ -526,8 +601,12 @@ recover_manual(struct monitor *m, const char *target,
 
 		if (t->state == RDD_OK || t->recovering)
 			continue;
+		if (t->gave_up || t->needs_operator)
+			t->attempts = 0;
 		t->gave_up = 0;
 		t->cooldown_wall = 0;
+		t->needs_operator = 0;
+		t->na_rungs = 0;
 		recover_start(t, 1, NULL);
 		started++;
 	}

@@ -1976,7 +1976,7 @@ nl_recover(void *ctx, struct rdd_recovery *r, const char *target,
 			    "manifest = false: the manifest is "
 			    "not managed");
 		else if (strcmp(action, "repair") != 0)
-			nl_rec_done(rc, 0,
+			nl_rec_done(rc, RDD_RECOVERY_NOT_APPLICABLE,
 			    "%s does not apply to the manifest: its repair "
 			    "(regeneration) failed; see the previous attempt",
 			    action);
@@ -1985,17 +1985,17 @@ nl_recover(void *ctx, struct rdd_recovery *r, const char *target,
 	} else if (strcmp(target, "deploy") == 0) {
 		nl_recover_deploy(rc, action);
 	} else if (strncmp(target, "function:", 9) == 0) {
-		nl_rec_done(rc, 0,
+		nl_rec_done(rc, RDD_RECOVERY_NOT_APPLICABLE,
 		    "%s is not repaired by redundancyd: fix the function's "
 		    "source (see the check message)",
 		    target);
 	} else if (strcmp(target, "config") == 0) {
-		nl_rec_done(rc, 0,
+		nl_rec_done(rc, RDD_RECOVERY_NOT_APPLICABLE,
 		    "netlify.toml is not repaired by "
 		    "redundancyd: fix it (see the check "
 		    "message)");
 	} else {
-		nl_rec_done(rc, 0,
+		nl_rec_done(rc, RDD_RECOVERY_NOT_APPLICABLE,
 		    "unknown target '%s': the netlify plugin repairs "
 		    "manifest and deploy",
 		    target);

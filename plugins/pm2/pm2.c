@@ -1502,7 +1502,7 @@ pm2_restart_app(struct pm2 *p, struct pm2_rec *x)
 		    "restart does not apply; the next rung starts it from the "
 		    "ecosystem file",
 		    x->target);
-		pm2_rec_finish(x, 0, msg);
+		pm2_rec_finish(x, RDD_RECOVERY_NOT_APPLICABLE, msg);
 		return;
 	}
 	pm2_judge_app(a, &p->tracks, &p->lim, pm2_now_ms(),
@@ -1652,7 +1652,7 @@ pm2_start_eco(struct pm2 *p, struct pm2_rec *x)
 		    "'%s' is not declared in any "
 		    "ecosystem file%s: start-from-ecosystem does not apply",
 		    x->target, p->neco ? "" : " (no ecosystem option set)");
-		pm2_rec_finish(x, 0, msg);
+		pm2_rec_finish(x, RDD_RECOVERY_NOT_APPLICABLE, msg);
 		return;
 	}
 	if ((x->app = strdup(x->target)) == NULL) {
@@ -1720,7 +1720,7 @@ pm2_start_backup(struct pm2 *p, struct pm2_rec *x)
 		    "start-backup applies only to apps "
 		    "listed in critical (%s): '%s' is not",
 		    crit[0] ? crit : "none", x->target);
-		pm2_rec_finish(x, 0, msg);
+		pm2_rec_finish(x, RDD_RECOVERY_NOT_APPLICABLE, msg);
 		return;
 	}
 	if ((a = eco_find_app(p->eco, p->neco, x->target, &f)) == NULL ||
@@ -1991,7 +1991,7 @@ pm2_recover_daemon(struct pm2 *p, struct pm2_rec *x)
 	int alive;
 
 	if (x->act == PM2_START_BACKUP) {
-		pm2_rec_finish(x, 0,
+		pm2_rec_finish(x, RDD_RECOVERY_NOT_APPLICABLE,
 		    "start-backup does not apply to the PM2 "
 		    "daemon: restart and start-from-ecosystem did not bring "
 		    "it back");
@@ -2044,7 +2044,7 @@ pm2_recover(void *ctx, struct rdd_recovery *r, const char *target,
 		    "%s: redundancyd does not edit "
 		    "ecosystem files: fix the errors the target reports",
 		    target);
-		p->h->recovery_done(r, 0, msg);
+		p->h->recovery_done(r, RDD_RECOVERY_NOT_APPLICABLE, msg);
 		return;
 	}
 	if ((x = pm2_rec_new(p, r, target, act)) == NULL)

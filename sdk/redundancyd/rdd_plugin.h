@@ -166,6 +166,10 @@ typedef void (*rdd_timer_cb)(void *arg);
 typedef void (*rdd_fd_cb)(int fd, int events, void *arg);
 typedef void (*rdd_watch_cb)(void *arg, const char *path);
 
+#define RDD_RECOVERY_FAILED 0
+#define RDD_RECOVERY_OK 1
+#define RDD_RECOVERY_NOT_APPLICABLE (-1)
+
 #define RDD_FD_READ 0x2
 #define RDD_FD_WRITE 0x4
 
@@ -205,7 +209,13 @@ struct rdd_host {
 	    size_t nmetrics);
 	void (*check_done)(struct rdd_check *c);
 
-	/* Recovery: exactly one recovery_done per recover callback. */
+	/*
+	 * Recovery: exactly one recovery_done per recover callback, with
+	 * RDD_RECOVERY_OK, RDD_RECOVERY_FAILED, or RDD_RECOVERY_NOT_APPLICABLE
+	 * when the action cannot help this target (the engine moves to the
+	 * next rung at once without counting an attempt; when no rung
+	 * applies it stops until the target is healthy or an operator acts).
+	 */
 	void (*recovery_done)(struct rdd_recovery *r, int ok, const char *msg);
 
 	/*

@@ -23,7 +23,23 @@ pm2c() {
 }
 
 # Ports unlikely to collide between parallel test runs.
-PORT_BASE=$((20000 + ($$ % 20000)))
+# Eight consecutive free loopback ports at a random place: tests run in
+# parallel, and bases derived from neighbouring pids overlapped.
+PORT_BASE=$(python3 -c '
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 60000, 8)
+    try:
+        socks = []
+        for p in range(base, base + 8):
+            s = socket.socket()
+            s.bind(("127.0.0.1", p))
+            socks.append(s)
+        print(base)
+        break
+    except OSError:
+        pass
+')
 
 # status_has TEXT...: every TEXT is in one line of `redundancyctl status`.
 status_has() {

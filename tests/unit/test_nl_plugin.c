@@ -549,16 +549,16 @@ test_ladder_misfits(void **state)
 	CREATE(f, "watch", "false");
 	r = recover(f, "manifest", "restore-deploy");
 	assert_int_equal(rec_of(f, r)->done, 1);
-	assert_int_equal(rec_of(f, r)->ok, 0);
+	assert_int_equal(rec_of(f, r)->ok, RDD_RECOVERY_NOT_APPLICABLE);
 	assert_non_null(strstr(rec_of(f, r)->msg,
 	    "restore-deploy does not apply to the manifest"));
 	r = recover(f, "function:hello", "repair");
-	assert_int_equal(rec_of(f, r)->ok, 0);
+	assert_int_equal(rec_of(f, r)->ok, RDD_RECOVERY_NOT_APPLICABLE);
 	assert_non_null(strstr(rec_of(f, r)->msg,
 	    "function:hello is not repaired by redundancyd: fix the "
 	    "function's source"));
 	r = recover(f, "config", "repair");
-	assert_int_equal(rec_of(f, r)->ok, 0);
+	assert_int_equal(rec_of(f, r)->ok, RDD_RECOVERY_NOT_APPLICABLE);
 	r = recover(f, "deploy", "repair");
 	assert_int_equal(rec_of(f, r)->ok, 0);
 	assert_non_null(strstr(rec_of(f, r)->msg, "no Netlify token"));
@@ -566,7 +566,7 @@ test_ladder_misfits(void **state)
 	assert_int_equal(rec_of(f, r)->ok, 0);
 	assert_non_null(strstr(rec_of(f, r)->msg, "unknown action"));
 	r = recover(f, "elsewhere", "repair");
-	assert_int_equal(rec_of(f, r)->ok, 0);
+	assert_int_equal(rec_of(f, r)->ok, RDD_RECOVERY_NOT_APPLICABLE);
 	assert_int_equal(f->mh.nchildren, 0);
 }
 

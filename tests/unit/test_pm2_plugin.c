@@ -421,25 +421,25 @@ t_rungs_that_do_not_apply(void **state)
 	rdd_plugin.recover(
 	    f.ctx, mock_recovery_begin(&f.mh), "cr", "start-backup", 3);
 	assert_int_equal(f.mh.recoveries[0].done, 1);
-	assert_int_equal(f.mh.recoveries[0].ok, 0);
+	assert_int_equal(f.mh.recoveries[0].ok, RDD_RECOVERY_NOT_APPLICABLE);
 	assert_non_null(strstr(f.mh.recoveries[0].msg, "only to apps listed "
 	                                               "in critical (api)"));
 	rdd_plugin.recover(
 	    f.ctx, mock_recovery_begin(&f.mh), "cr", "start-from-ecosystem", 2);
-	assert_int_equal(f.mh.recoveries[1].ok, 0);
+	assert_int_equal(f.mh.recoveries[1].ok, RDD_RECOVERY_NOT_APPLICABLE);
 	assert_non_null(strstr(f.mh.recoveries[1].msg, "not declared in any "
 	                                               "ecosystem file"));
 	rdd_plugin.recover(
 	    f.ctx, mock_recovery_begin(&f.mh), "ghost", "restart", 1);
-	assert_int_equal(f.mh.recoveries[2].ok, 0);
+	assert_int_equal(f.mh.recoveries[2].ok, RDD_RECOVERY_NOT_APPLICABLE);
 	assert_non_null(strstr(f.mh.recoveries[2].msg, "restart does not "
 	                                               "apply"));
 	rdd_plugin.recover(f.ctx, mock_recovery_begin(&f.mh),
 	    "ecosystem:eco.json", "restart", 1);
-	assert_int_equal(f.mh.recoveries[3].ok, 0);
+	assert_int_equal(f.mh.recoveries[3].ok, RDD_RECOVERY_NOT_APPLICABLE);
 	rdd_plugin.recover(
 	    f.ctx, mock_recovery_begin(&f.mh), "pm2-daemon", "start-backup", 3);
-	assert_int_equal(f.mh.recoveries[4].ok, 0);
+	assert_int_equal(f.mh.recoveries[4].ok, RDD_RECOVERY_NOT_APPLICABLE);
 	assert_non_null(strstr(f.mh.recoveries[4].msg, "does not apply to the "
 	                                               "PM2 daemon"));
 	/* Nothing was sent to PM2 or run for any of them. */
