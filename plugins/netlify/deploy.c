@@ -160,6 +160,8 @@ nl_build_parse(
 	return build_id[0] != '\0' ? 0 : -1;
 }
 
+#define RETRY_AFTER_MAX_S 86400L
+
 int64_t
 nl_retry_after_ms(const char *value, int64_t now_ms)
 {
@@ -172,14 +174,26 @@ nl_retry_after_ms(const char *value, int64_t now_ms)
 	while (*value == ' ')
 		value++;
 	v = strtol(value, &end, 10);
-	if (end != value && (*end == '\0' || *end == ' ' || *end == '\r'))
-		return v < 0 ? -1 : (int64_t)v * 1000;
+	if (end != value && (*end == '\0' || *end == ' ' || *end == '\r')) {
+		if (v < 0)
+			return -1;
+		/* A server asking for more than a day is capped at a day. */
+		return (int64_t)(v > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : v) *
+		    1000;
+	}
 	memset(&tm, 0, sizeof(tm));
 	/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
 	if (strptime(value, "%a, %d %b %Y %H:%M:%S", &tm) == NULL)
 		return -1;
-	v = (long)((int64_t)timegm(&tm) * 1000 - now_ms);
-	return v < 0 ? 0 : v;
+	{
+		int64_t at = (int64_t)timegm(&tm), now = now_ms / 1000;
+
+		if (at <= now)
+			return 0;
+		if (at - now > RETRY_AFTER_MAX_S)
+			return (int64_t)RETRY_AFTER_MAX_S * 1000;
+		return at * 1000 - now_ms;
+	}
 }
 
 static void

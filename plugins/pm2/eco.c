@@ -368,6 +368,12 @@ eco_yaml_next(struct eco_yaml *y, yaml_event_t *ev)
 	return 0;
 }
 
+static char *
+eco_yaml_take(const yaml_char_t *anchor)
+{
+	return anchor ? strdup((const char *)anchor) : NULL;
+}
+
 /* Builds the value that starts with *ev (consumed here). */
 static int
 eco_yaml_node(struct eco_yaml *y, yaml_event_t *ev, const char *path, int depth,
@@ -375,7 +381,7 @@ eco_yaml_node(struct eco_yaml *y, yaml_event_t *ev, const char *path, int depth,
 {
 	yaml_event_t e;
 	struct json_object *o = NULL, *v;
-	char p[300], key[256];
+	char p[300], key[256], *anchor = NULL;
 	int line = (int)ev->start_mark.line + 1, idx = 0, rc = 0;
 	size_t i;
 
@@ -396,6 +402,15 @@ eco_yaml_node(struct eco_yaml *y, yaml_event_t *ev, const char *path, int depth,
 				*out = json_object_get(y->anchors[i - 1].o);
 				break;
 			}
+		if (i == 0) {
+			/* Unknown, or inside its own anchor: a cycle. */
+			snprintf(y->err, sizeof(y->err), "alias *%.64s names no "
+			    "finished anchor (unknown or recursive)",
+			    (const char *)ev->data.alias.anchor);
+			y->errline = line;
+			yaml_event_delete(ev);
+			return -1;
+		}
 		yaml_event_delete(ev);
 		return 0;
 	case YAML_SCALAR_EVENT:
@@ -405,7 +420,8 @@ eco_yaml_node(struct eco_yaml *y, yaml_event_t *ev, const char *path, int depth,
 		return 0;
 	case YAML_SEQUENCE_START_EVENT:
 		o = json_object_new_array();
-		eco_yaml_anchor(y, ev->data.sequence_start.anchor, o);
+		/* Anchored once complete: an alias inside it would be a cycle. */
+		anchor = eco_yaml_take(ev->data.sequence_start.anchor);
 		yaml_event_delete(ev);
 		for (;;) {
 			if (eco_yaml_next(y, &e) != 0) {
@@ -429,7 +445,7 @@ eco_yaml_node(struct eco_yaml *y, yaml_event_t *ev, const char *path, int depth,
 		break;
 	case YAML_MAPPING_START_EVENT:
 		o = json_object_new_object();
-		eco_yaml_anchor(y, ev->data.mapping_start.anchor, o);
+		anchor = eco_yaml_take(ev->data.mapping_start.anchor);
 		yaml_event_delete(ev);
 		for (;;) {
 			if (eco_yaml_next(y, &e) != 0) {
@@ -474,6 +490,9 @@ eco_yaml_node(struct eco_yaml *y, yaml_event_t *ev, const char *path, int depth,
 		yaml_event_delete(ev);
 		return -1;
 	}
+	if (rc == 0 && anchor != NULL)
+		eco_yaml_anchor(y, (const yaml_char_t *)anchor, o);
+	free(anchor);
 	if (rc != 0) {
 		json_object_put(o);
 		return -1;
