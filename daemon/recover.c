@@ -442,8 +442,9 @@ recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 	    ok > 0 ? "succeeded" : ok < 0 ? "does not apply" : "failed",
 	    (long long)(util_now_ms() - r->started_mono), msg && *msg ? ": " : "",
 	    msg ? msg : "");
-	log_write(m->cm->name, ok > 0 ? RDD_LOG_INFO : RDD_LOG_ERR, "%s: %s",
-	    r->target, line);
+	log_write(m->cm->name, ok > 0 ? RDD_LOG_INFO
+	    : ok < 0		    ? RDD_LOG_WARN
+				    : RDD_LOG_ERR, "%s: %s", r->target, line);
 	journal_write("result", m->cm->name, r->target, line, -1);
 	if (ok < 0 && t != NULL)
 		recover_not_applicable(t, r, msg);
@@ -519,9 +520,15 @@ recover_confirmed(struct target *t)
 		recover_dequeue(t);
 	if (t->incident_wall != 0) {
 		t->last_ttr_ms = util_wall_ms() - t->incident_wall;
-		snprintf(msg, sizeof(msg), "healthy again after %d attempt%s; "
-		    "time to recover %lld ms", t->attempts,
-		    t->attempts == 1 ? "" : "s", (long long)t->last_ttr_ms);
+		if (t->attempts == 0)
+			snprintf(msg, sizeof(msg), "healthy again without a "
+			    "recovery action; %lld ms after the detection",
+			    (long long)t->last_ttr_ms);
+		else
+			snprintf(msg, sizeof(msg), "healthy again after %d "
+			    "attempt%s; time to recover %lld ms", t->attempts,
+			    t->attempts == 1 ? "" : "s",
+			    (long long)t->last_ttr_ms);
 		log_write(m->cm->name, RDD_LOG_INFO, "%s: %s", t->name, msg);
 		journal_write("recovered", m->cm->name, t->name, msg, -1);
 	}
