@@ -20,17 +20,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t nd = 0, i, j;
 	int sev, worst = WF_SEV_NONE;
 
-	sev = wfval_check((const char *)data, size, "fuzz.yml", &d, &nd,
-	    &info);
+	sev = wfval_check((const char *)data, size, "fuzz.yml", &d, &nd, &info);
 	if (sev < 0)
 		return 0; /* out of memory is an allowed answer */
 	for (i = 0; i < nd; i++) {
 		if (d[i].line == 0 || d[i].col == 0 || d[i].rule == NULL ||
 		    d[i].message == NULL || strchr(d[i].message, '\n'))
 			abort();
-		if (i > 0 && (d[i].line < d[i - 1].line ||
-				 (d[i].line == d[i - 1].line &&
-				     d[i].col < d[i - 1].col)))
+		if (i > 0 &&
+		    (d[i].line < d[i - 1].line || (d[i].line == d[i - 1].line &&
+		                                      d[i].col < d[i - 1].col)))
 			abort(); /* promised sorted */
 		if ((int)d[i].severity > worst)
 			worst = d[i].severity;
@@ -43,9 +42,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (info.jobs[i].id == NULL)
 			abort();
 		for (j = 0; j < info.jobs[i].nsteps; j++)
-			(void)strlen(info.jobs[i].steps[j].run ?
-				info.jobs[i].steps[j].run :
-				"");
+			(void)strlen(info.jobs[i].steps[j].run
+			                 ? info.jobs[i].steps[j].run
+			                 : "");
 	}
 	wfval_diags_free(d, nd);
 	wfval_info_free(&info);

@@ -65,52 +65,52 @@ static const struct {
 	const char *rule;
 	int severity;
 } invalid[] = {
-	{"i01-yaml-syntax.yml", 7, 1, "syntax-check", WF_SEV_ERROR},
-	{"i02-tab-indent.yml", 4, 1, "syntax-check", WF_SEV_ERROR},
-	{"i03-dup-top-key.yml", 7, 1, "syntax-check", WF_SEV_ERROR},
-	{"i04-dup-job-id.yml", 7, 3, "syntax-check", WF_SEV_ERROR},
-	{"i05-dup-step-key.yml", 8, 9, "syntax-check", WF_SEV_ERROR},
-	{"i06-missing-on.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
-	{"i07-unknown-event.yml", 3, 3, "events", WF_SEV_LINT},
-	{"i08-unknown-event-list.yml", 1, 12, "events", WF_SEV_LINT},
-	{"i09-missing-jobs.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
-	{"i10-empty-jobs.yml", 2, 7, "syntax-check", WF_SEV_ERROR},
-	{"i11-bad-job-id.yml", 3, 3, "id", WF_SEV_ERROR},
-	{"i12-no-runs-on.yml", 3, 3, "syntax-check", WF_SEV_ERROR},
-	{"i13-run-and-uses.yml", 6, 9, "syntax-check", WF_SEV_ERROR},
-	{"i14-step-neither.yml", 6, 9, "syntax-check", WF_SEV_ERROR},
-	{"i15-steps-not-seq.yml", 6, 7, "syntax-check", WF_SEV_ERROR},
-	{"i16-step-not-map.yml", 6, 9, "syntax-check", WF_SEV_ERROR},
-	{"i17-uses-job-with-steps.yml", 5, 5, "syntax-check", WF_SEV_ERROR},
-	{"i18-needs-unknown.yml", 8, 20, "job-needs", WF_SEV_ERROR},
-	{"i19-needs-self.yml", 4, 12, "job-needs", WF_SEV_ERROR},
-	{"i20-needs-cycle.yml", 4, 12, "job-needs", WF_SEV_ERROR},
-	{"i21-timeout-string.yml", 5, 22, "syntax-check", WF_SEV_ERROR},
-	{"i22-schedule-not-list.yml", 3, 5, "events", WF_SEV_ERROR},
-	{"i23-cron-fields.yml", 3, 13, "events", WF_SEV_LINT},
-	{"i24-cron-range.yml", 3, 13, "events", WF_SEV_LINT},
-	{"i25-cron-month-name.yml", 3, 13, "events", WF_SEV_LINT},
-	{"i26-unclosed-expr.yml", 6, 20, "expression", WF_SEV_ERROR},
-	{"i27-dispatch-bad-type.yml", 5, 15, "events", WF_SEV_ERROR},
-	{"i28-dispatch-choice-no-options.yml", 4, 7, "events", WF_SEV_ERROR},
-	{"i29-dispatch-default-not-option.yml", 7, 18, "events", WF_SEV_ERROR},
-	{"i30-dispatch-unknown-key.yml", 6, 9, "syntax-check", WF_SEV_ERROR},
-	{"i31-matrix-not-map.yml", 6, 15, "matrix", WF_SEV_ERROR},
-	{"i32-matrix-value-scalar.yml", 7, 15, "matrix", WF_SEV_ERROR},
-	{"i33-matrix-include-not-seq.yml", 9, 11, "matrix", WF_SEV_ERROR},
-	{"i34-unknown-top-key.yml", 2, 1, "syntax-check", WF_SEV_ERROR},
-	{"i35-unknown-job-key.yml", 5, 5, "syntax-check", WF_SEV_ERROR},
-	{"i36-unknown-step-key.yml", 7, 9, "syntax-check", WF_SEV_ERROR},
-	{"i37-empty-file.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
-	{"i38-root-sequence.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
-	{"i39-empty-expr.yml", 6, 19, "expression", WF_SEV_ERROR},
-	{"i40-no-steps.yml", 3, 3, "syntax-check", WF_SEV_ERROR},
-	{"i41-bad-step-id.yml", 6, 13, "id", WF_SEV_ERROR},
-	{"i42-unknown-anchor.yml", 5, 10, "syntax-check", WF_SEV_ERROR},
-	{"i43-on-empty.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
-	{"i44-unclosed-expr-block.yml", 8, 19, "expression", WF_SEV_ERROR},
-	{"i45-env-nested.yml", 4, 5, "syntax-check", WF_SEV_ERROR},
-	{"i46-dup-step-id.yml", 8, 13, "id", WF_SEV_ERROR},
+    {"i01-yaml-syntax.yml", 7, 1, "syntax-check", WF_SEV_ERROR},
+    {"i02-tab-indent.yml", 4, 1, "syntax-check", WF_SEV_ERROR},
+    {"i03-dup-top-key.yml", 7, 1, "syntax-check", WF_SEV_ERROR},
+    {"i04-dup-job-id.yml", 7, 3, "syntax-check", WF_SEV_ERROR},
+    {"i05-dup-step-key.yml", 8, 9, "syntax-check", WF_SEV_ERROR},
+    {"i06-missing-on.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
+    {"i07-unknown-event.yml", 3, 3, "events", WF_SEV_LINT},
+    {"i08-unknown-event-list.yml", 1, 12, "events", WF_SEV_LINT},
+    {"i09-missing-jobs.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
+    {"i10-empty-jobs.yml", 2, 7, "syntax-check", WF_SEV_ERROR},
+    {"i11-bad-job-id.yml", 3, 3, "id", WF_SEV_ERROR},
+    {"i12-no-runs-on.yml", 3, 3, "syntax-check", WF_SEV_ERROR},
+    {"i13-run-and-uses.yml", 6, 9, "syntax-check", WF_SEV_ERROR},
+    {"i14-step-neither.yml", 6, 9, "syntax-check", WF_SEV_ERROR},
+    {"i15-steps-not-seq.yml", 6, 7, "syntax-check", WF_SEV_ERROR},
+    {"i16-step-not-map.yml", 6, 9, "syntax-check", WF_SEV_ERROR},
+    {"i17-uses-job-with-steps.yml", 5, 5, "syntax-check", WF_SEV_ERROR},
+    {"i18-needs-unknown.yml", 8, 20, "job-needs", WF_SEV_ERROR},
+    {"i19-needs-self.yml", 4, 12, "job-needs", WF_SEV_ERROR},
+    {"i20-needs-cycle.yml", 4, 12, "job-needs", WF_SEV_ERROR},
+    {"i21-timeout-string.yml", 5, 22, "syntax-check", WF_SEV_ERROR},
+    {"i22-schedule-not-list.yml", 3, 5, "events", WF_SEV_ERROR},
+    {"i23-cron-fields.yml", 3, 13, "events", WF_SEV_LINT},
+    {"i24-cron-range.yml", 3, 13, "events", WF_SEV_LINT},
+    {"i25-cron-month-name.yml", 3, 13, "events", WF_SEV_LINT},
+    {"i26-unclosed-expr.yml", 6, 20, "expression", WF_SEV_ERROR},
+    {"i27-dispatch-bad-type.yml", 5, 15, "events", WF_SEV_ERROR},
+    {"i28-dispatch-choice-no-options.yml", 4, 7, "events", WF_SEV_ERROR},
+    {"i29-dispatch-default-not-option.yml", 7, 18, "events", WF_SEV_ERROR},
+    {"i30-dispatch-unknown-key.yml", 6, 9, "syntax-check", WF_SEV_ERROR},
+    {"i31-matrix-not-map.yml", 6, 15, "matrix", WF_SEV_ERROR},
+    {"i32-matrix-value-scalar.yml", 7, 15, "matrix", WF_SEV_ERROR},
+    {"i33-matrix-include-not-seq.yml", 9, 11, "matrix", WF_SEV_ERROR},
+    {"i34-unknown-top-key.yml", 2, 1, "syntax-check", WF_SEV_ERROR},
+    {"i35-unknown-job-key.yml", 5, 5, "syntax-check", WF_SEV_ERROR},
+    {"i36-unknown-step-key.yml", 7, 9, "syntax-check", WF_SEV_ERROR},
+    {"i37-empty-file.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
+    {"i38-root-sequence.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
+    {"i39-empty-expr.yml", 6, 19, "expression", WF_SEV_ERROR},
+    {"i40-no-steps.yml", 3, 3, "syntax-check", WF_SEV_ERROR},
+    {"i41-bad-step-id.yml", 6, 13, "id", WF_SEV_ERROR},
+    {"i42-unknown-anchor.yml", 5, 10, "syntax-check", WF_SEV_ERROR},
+    {"i43-on-empty.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
+    {"i44-unclosed-expr-block.yml", 8, 19, "expression", WF_SEV_ERROR},
+    {"i45-env-nested.yml", 4, 5, "syntax-check", WF_SEV_ERROR},
+    {"i46-dup-step-id.yml", 8, 13, "id", WF_SEV_ERROR},
 };
 #define NINVALID (sizeof(invalid) / sizeof(invalid[0]))
 
@@ -127,8 +127,8 @@ test_invalid_fixtures(void **state)
 	for (i = 0; i < NINVALID; i++) {
 		snprintf(rel, sizeof(rel), "invalid/%s", invalid[i].file);
 		b = load(rel);
-		sev = wfval_check(b.data, b.len, invalid[i].file, &d, &nd,
-		    NULL);
+		sev =
+		    wfval_check(b.data, b.len, invalid[i].file, &d, &nd, NULL);
 		free(b.data);
 		if (nd != 1 || d[0].line != invalid[i].line ||
 		    d[0].col != invalid[i].col ||
@@ -159,8 +159,8 @@ test_invalid_table_complete(void **state)
 	int found;
 
 	(void)state;
-	snprintf(path, sizeof(path),
-	    "%s/tests/unit/fixtures/workflows/invalid", srcdir ? srcdir : ".");
+	snprintf(path, sizeof(path), "%s/tests/unit/fixtures/workflows/invalid",
+	    srcdir ? srcdir : ".");
 	dir = opendir(path);
 	assert_non_null(dir);
 	while ((de = readdir(dir)) != NULL) {
@@ -169,8 +169,8 @@ test_invalid_table_complete(void **state)
 		for (i = 0, found = 0; i < NINVALID; i++)
 			found |= strcmp(invalid[i].file, de->d_name) == 0;
 		if (!found)
-			fail_msg("invalid/%s has no entry in the table",
-			    de->d_name);
+			fail_msg(
+			    "invalid/%s has no entry in the table", de->d_name);
 		n++;
 	}
 	closedir(dir);
@@ -302,8 +302,8 @@ test_info_multi_job(void **state)
 	int sev;
 
 	(void)state;
-	sev = wfval_check(multi_job, sizeof(multi_job) - 1, "multi.yml", &d,
-	    &nd, &in);
+	sev = wfval_check(
+	    multi_job, sizeof(multi_job) - 1, "multi.yml", &d, &nd, &in);
 	print_diags(d, nd);
 	assert_int_equal(sev, WF_SEV_NONE);
 	assert_int_equal(nd, 0);
@@ -372,8 +372,7 @@ test_info_multi_job(void **state)
 	assert_int_equal(j->nneeds, 1);
 	assert_string_equal(j->needs[0], "build");
 	assert_string_equal(j->if_cond, "github.ref == 'refs/heads/main'");
-	assert_string_equal(j->continue_on_error,
-	    "${{ matrix.experimental }}");
+	assert_string_equal(j->continue_on_error, "${{ matrix.experimental }}");
 	assert_string_equal(j->timeout_minutes, "${{ 3 }}");
 	assert_true(j->timeout < 0);
 	assert_string_equal(j->shell, "pwsh");
@@ -434,9 +433,9 @@ check_text(const char *text, struct wf_diag **d, size_t *nd)
 }
 
 static const char ok_head[] = "on: push\n"
-			      "jobs:\n"
-			      "  a:\n"
-			      "    runs-on: ubuntu-latest\n";
+                              "jobs:\n"
+                              "  a:\n"
+                              "    runs-on: ubuntu-latest\n";
 
 /* A billion-laughs file must stop at the node budget, quickly. */
 static void
@@ -448,8 +447,9 @@ test_alias_bomb(void **state)
 	int i, sev;
 
 	(void)state;
-	o = (size_t)snprintf(buf, sizeof(buf), "a0: &a0 [x, x, x, x, x, x, "
-					       "x, x, x, x]\n");
+	o = (size_t)snprintf(buf, sizeof(buf),
+	    "a0: &a0 [x, x, x, x, x, x, "
+	    "x, x, x, x]\n");
 	for (i = 1; i < 30; i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o,
 		    "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, "
@@ -471,10 +471,10 @@ test_recursive_alias(void **state)
 
 	(void)state;
 	assert_int_equal(check_text("on: push\n"
-				    "jobs: &j\n"
-				    "  a:\n"
-				    "    b: *j\n",
-			     &d, &nd),
+	                            "jobs: &j\n"
+	                            "  a:\n"
+	                            "    b: *j\n",
+	                     &d, &nd),
 	    WF_SEV_ERROR);
 	for (i = 0; i < nd && strstr(d[i].message, "recursion") == NULL; i++)
 		;
@@ -514,26 +514,27 @@ static void
 test_dispatch_number_and_quiet_mode(void **state)
 {
 	static const char text[] = "on:\n"
-				   "  workflow_dispatch:\n"
-				   "    inputs:\n"
-				   "      n: {type: number, default: 3}\n"
-				   "jobs:\n"
-				   "  a:\n"
-				   "    runs-on: ubuntu-latest\n"
-				   "    steps: [{run: echo}]\n";
-	static const char lint[] = "on: [nope]\n"
-				   "jobs: {a: {runs-on: x, steps: [{run: y}]}}\n";
+	                           "  workflow_dispatch:\n"
+	                           "    inputs:\n"
+	                           "      n: {type: number, default: 3}\n"
+	                           "jobs:\n"
+	                           "  a:\n"
+	                           "    runs-on: ubuntu-latest\n"
+	                           "    steps: [{run: echo}]\n";
+	static const char lint[] =
+	    "on: [nope]\n"
+	    "jobs: {a: {runs-on: x, steps: [{run: y}]}}\n";
 
 	(void)state;
 	/* diags and info are optional. */
-	assert_int_equal(wfval_check(text, sizeof(text) - 1, NULL, NULL, NULL,
-			     NULL),
+	assert_int_equal(
+	    wfval_check(text, sizeof(text) - 1, NULL, NULL, NULL, NULL),
 	    WF_SEV_NONE);
-	assert_int_equal(wfval_check(lint, strlen(lint), NULL, NULL, NULL,
-			     NULL),
+	assert_int_equal(
+	    wfval_check(lint, strlen(lint), NULL, NULL, NULL, NULL),
 	    WF_SEV_LINT);
-	assert_int_equal(wfval_check(NULL, 0, NULL, NULL, NULL, NULL),
-	    WF_SEV_ERROR);
+	assert_int_equal(
+	    wfval_check(NULL, 0, NULL, NULL, NULL, NULL), WF_SEV_ERROR);
 }
 
 static void
@@ -546,15 +547,16 @@ test_format(void **state)
 
 	(void)state;
 	assert_int_equal(check_text("on: push\njobs:\n  x:\n    runs-on: a\n"
-				    "    steps:\n      - run: b\n    foo: 1\n",
-			     &d, &nd),
+	                            "    steps:\n      - run: b\n    foo: 1\n",
+	                     &d, &nd),
 	    WF_SEV_ERROR);
 	assert_int_equal(nd, 1);
 	n = wfval_format(out, sizeof(out), &d[0]);
 	assert_int_equal((size_t)n, strlen(out));
-	assert_true(strncmp(out, "t.yml:7:5: unexpected key \"foo\" for "
-				 "\"job\" section",
-			41) == 0);
+	assert_true(strncmp(out,
+	                "t.yml:7:5: unexpected key \"foo\" for "
+	                "\"job\" section",
+	                41) == 0);
 	assert_non_null(strstr(out, " [syntax-check]"));
 	assert_int_equal(out[n - 1], ']');
 	assert_int_equal(wfval_format(tiny, sizeof(tiny), &d[0]), n);
@@ -572,8 +574,8 @@ test_invalid_utf8(void **state)
 	size_t nd;
 
 	(void)state;
-	assert_int_equal(wfval_check(text, sizeof(text) - 1, "u", &d, &nd,
-			     NULL),
+	assert_int_equal(
+	    wfval_check(text, sizeof(text) - 1, "u", &d, &nd, NULL),
 	    WF_SEV_ERROR);
 	assert_int_equal(nd, 1);
 	assert_int_equal(d[0].line, 3);
@@ -590,15 +592,15 @@ test_expression_positions(void **state)
 		const char *step;
 		unsigned line, col;
 	} t[] = {
-		{"      - run: 'x ${{ a'\n", 6, 17},
-		{"      - run: \"x ${{ a\"\n", 6, 17},
-		{"      - run: 'it''s ${{ a'\n", 6, 14},	 /* escape: start */
-		{"      - run: \"\\t ${{ a\"\n", 6, 14},	 /* escape: start */
-		{"      - run: x\n          ${{ a\n", 6, 14}, /* folded plain */
-		{"      - run: >\n          ${{ a\n", 6, 14}, /* folded block */
-		{"      - run: |\n          x\n\n            ${{ a\n", 9, 13},
-		{"      - run: \"é ${{ a\"\n", 6, 17}, /* columns in chars */
-		{"      - run: ${{ 'a }}' \n", 6, 14}, /* }} inside a string */
+	    {"      - run: 'x ${{ a'\n", 6, 17},
+	    {"      - run: \"x ${{ a\"\n", 6, 17},
+	    {"      - run: 'it''s ${{ a'\n", 6, 14},      /* escape: start */
+	    {"      - run: \"\\t ${{ a\"\n", 6, 14},      /* escape: start */
+	    {"      - run: x\n          ${{ a\n", 6, 14}, /* folded plain */
+	    {"      - run: >\n          ${{ a\n", 6, 14}, /* folded block */
+	    {"      - run: |\n          x\n\n            ${{ a\n", 9, 13},
+	    {"      - run: \"é ${{ a\"\n", 6, 17}, /* columns in chars */
+	    {"      - run: ${{ 'a }}' \n", 6, 14}, /* }} inside a string */
 	};
 	char buf[512];
 	struct wf_diag *d;
@@ -606,14 +608,13 @@ test_expression_positions(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		snprintf(buf, sizeof(buf), "%s    steps:\n%s", ok_head,
-		    t[i].step);
+		snprintf(
+		    buf, sizeof(buf), "%s    steps:\n%s", ok_head, t[i].step);
 		assert_int_equal(check_text(buf, &d, &nd), WF_SEV_ERROR);
-		if (nd != 1 || d[0].line != t[i].line ||
-		    d[0].col != t[i].col ||
+		if (nd != 1 || d[0].line != t[i].line || d[0].col != t[i].col ||
 		    strcmp(d[0].rule, "expression") != 0) {
-			print_message("case %zu: want %u:%u\n", i, t[i].line,
-			    t[i].col);
+			print_message(
+			    "case %zu: want %u:%u\n", i, t[i].line, t[i].col);
 			print_diags(d, nd);
 			fail();
 		}
@@ -628,27 +629,27 @@ test_cron(void **state)
 		const char *cron;
 		int ok;
 	} t[] = {
-		{"0 0 * * *", 1},
-		{"59 23 31 12 6", 1},
-		{"*/5 1-3,7 1/2 jan-MAR Sun-sat", 1},
-		{"0 0 * DEC SAT", 1},
-		{"  0   0 * * *  ", 1},
-		{"60 0 * * *", 0},
-		{"0 0 0 * *", 0},
-		{"0 0 32 * *", 0},
-		{"0 0 * 0 *", 0},
-		{"0 0 * 13 *", 0},
-		{"0 0 * * 7", 0},
-		{"0 0 * * FUN", 0},
-		{"0 0 * * MON,", 0},
-		{"0 0 * * 3-1", 0},
-		{"*/0 * * * *", 0},
-		{"*/ * * * *", 0},
-		{"- * * * *", 0},
-		{"0 0 * * * *", 0},
-		{"", 0},
-		{"0 0 ? * *", 0},
-		{"99999999999999999999 * * * *", 0},
+	    {"0 0 * * *", 1},
+	    {"59 23 31 12 6", 1},
+	    {"*/5 1-3,7 1/2 jan-MAR Sun-sat", 1},
+	    {"0 0 * DEC SAT", 1},
+	    {"  0   0 * * *  ", 1},
+	    {"60 0 * * *", 0},
+	    {"0 0 0 * *", 0},
+	    {"0 0 32 * *", 0},
+	    {"0 0 * 0 *", 0},
+	    {"0 0 * 13 *", 0},
+	    {"0 0 * * 7", 0},
+	    {"0 0 * * FUN", 0},
+	    {"0 0 * * MON,", 0},
+	    {"0 0 * * 3-1", 0},
+	    {"*/0 * * * *", 0},
+	    {"*/ * * * *", 0},
+	    {"- * * * *", 0},
+	    {"0 0 * * * *", 0},
+	    {"", 0},
+	    {"0 0 ? * *", 0},
+	    {"99999999999999999999 * * * *", 0},
 	};
 	char buf[512];
 	struct wf_diag *d;
@@ -687,52 +688,52 @@ test_misc_rules(void **state)
 		unsigned line, col;
 		const char *needle;
 	} t[] = {
-		/* Extra documents: lint only. */
-		{"on: push\njobs: {a: {runs-on: x, steps: [{run: y}]}}\n"
-		 "---\nfoo: 1\n",
-		    WF_SEV_LINT, "syntax-check", 3, 1, "first YAML document"},
-		{"on: push\njobs: {a: {runs-on: x, steps: [{run: y}]}}\n"
-		 "x: *nope\n",
-		    WF_SEV_ERROR, "syntax-check", 3, 1, "unexpected key"},
-		{"on: push\njobs:\n  a:\n    runs-on: x\n    with: {a: b}\n"
-		 "    steps: [{run: y}]\n",
-		    WF_SEV_ERROR, "syntax-check", 5, 5, "only for a job"},
-		{"on: push\njobs:\n  a:\n    runs-on: x\n"
-		 "    steps: [{uses: a/b@v1, shell: bash}]\n",
-		    WF_SEV_ERROR, "syntax-check", 5, 28, "\"shell\""},
-		{"on: push\njobs:\n  a:\n    runs-on: x\n"
-		 "    steps: [{run: y, with: {a: b}}]\n",
-		    WF_SEV_ERROR, "syntax-check", 5, 28, "with"},
-		{"on: push\njobs:\n  a:\n    runs-on: []\n"
-		 "    steps: [{run: y}]\n",
-		    WF_SEV_ERROR, "syntax-check", 4, 14, "runner label"},
-		{"on: push\njobs:\n  a:\n    runs-on: x\n"
-		 "    strategy: {matrix: {}}\n    steps: [{run: y}]\n",
-		    WF_SEV_ERROR, "matrix", 5, 24, "non-empty"},
-		{"on: push\njobs:\n  a:\n    runs-on: x\n"
-		 "    strategy: {matrix: {os: []}}\n    steps: [{run: y}]\n",
-		    WF_SEV_ERROR, "matrix", 5, 29, "empty sequence"},
-		{"on: push\njobs:\n  a:\n    runs-on: x\n"
-		 "    strategy: {matrix: {include: [1]}}\n"
-		 "    steps: [{run: y}]\n",
-		    WF_SEV_ERROR, "matrix", 5, 35, "element of \"include\""},
-		{"on: {workflow_call: {inputs: {x: {required: true}}}}\n"
-		 "jobs: {a: {runs-on: x, steps: [{run: y}]}}\n",
-		    WF_SEV_ERROR, "syntax-check", 1, 31, "\"type\" is missing"},
-		{"on: {push: main}\njobs: {a: {runs-on: x, steps: [{run: y}]}}\n",
-		    WF_SEV_ERROR, "syntax-check", 1, 12, "must be a mapping"},
-		{"on: {push: {branch: [main]}}\n"
-		 "jobs: {a: {runs-on: x, steps: [{run: y}]}}\n",
-		    WF_SEV_ERROR, "syntax-check", 1, 13, "unexpected key"},
-		{"on: push\njobs: {a: {runs-on: x, steps: [{run: y}]}}\n"
-		 "? [complex]\n: key\n",
-		    WF_SEV_ERROR, "syntax-check", 3, 3, "must be a string"},
-		{"on: push\njobs: {a: {runs-on: x, needs: [b, B], "
-		 "steps: [{run: y}]}, b: {runs-on: x, steps: [{run: y}]}}\n",
-		    WF_SEV_ERROR, "job-needs", 2, 35, "listed twice"},
-		{"on: push\njobs: {a: {runs-on: x, continue-on-error: maybe, "
-		 "steps: [{run: y}]}}\n",
-		    WF_SEV_ERROR, "syntax-check", 2, 43, "true, false"},
+	    /* Extra documents: lint only. */
+	    {"on: push\njobs: {a: {runs-on: x, steps: [{run: y}]}}\n"
+	     "---\nfoo: 1\n",
+	        WF_SEV_LINT, "syntax-check", 3, 1, "first YAML document"},
+	    {"on: push\njobs: {a: {runs-on: x, steps: [{run: y}]}}\n"
+	     "x: *nope\n",
+	        WF_SEV_ERROR, "syntax-check", 3, 1, "unexpected key"},
+	    {"on: push\njobs:\n  a:\n    runs-on: x\n    with: {a: b}\n"
+	     "    steps: [{run: y}]\n",
+	        WF_SEV_ERROR, "syntax-check", 5, 5, "only for a job"},
+	    {"on: push\njobs:\n  a:\n    runs-on: x\n"
+	     "    steps: [{uses: a/b@v1, shell: bash}]\n",
+	        WF_SEV_ERROR, "syntax-check", 5, 28, "\"shell\""},
+	    {"on: push\njobs:\n  a:\n    runs-on: x\n"
+	     "    steps: [{run: y, with: {a: b}}]\n",
+	        WF_SEV_ERROR, "syntax-check", 5, 28, "with"},
+	    {"on: push\njobs:\n  a:\n    runs-on: []\n"
+	     "    steps: [{run: y}]\n",
+	        WF_SEV_ERROR, "syntax-check", 4, 14, "runner label"},
+	    {"on: push\njobs:\n  a:\n    runs-on: x\n"
+	     "    strategy: {matrix: {}}\n    steps: [{run: y}]\n",
+	        WF_SEV_ERROR, "matrix", 5, 24, "non-empty"},
+	    {"on: push\njobs:\n  a:\n    runs-on: x\n"
+	     "    strategy: {matrix: {os: []}}\n    steps: [{run: y}]\n",
+	        WF_SEV_ERROR, "matrix", 5, 29, "empty sequence"},
+	    {"on: push\njobs:\n  a:\n    runs-on: x\n"
+	     "    strategy: {matrix: {include: [1]}}\n"
+	     "    steps: [{run: y}]\n",
+	        WF_SEV_ERROR, "matrix", 5, 35, "element of \"include\""},
+	    {"on: {workflow_call: {inputs: {x: {required: true}}}}\n"
+	     "jobs: {a: {runs-on: x, steps: [{run: y}]}}\n",
+	        WF_SEV_ERROR, "syntax-check", 1, 31, "\"type\" is missing"},
+	    {"on: {push: main}\njobs: {a: {runs-on: x, steps: [{run: y}]}}\n",
+	        WF_SEV_ERROR, "syntax-check", 1, 12, "must be a mapping"},
+	    {"on: {push: {branch: [main]}}\n"
+	     "jobs: {a: {runs-on: x, steps: [{run: y}]}}\n",
+	        WF_SEV_ERROR, "syntax-check", 1, 13, "unexpected key"},
+	    {"on: push\njobs: {a: {runs-on: x, steps: [{run: y}]}}\n"
+	     "? [complex]\n: key\n",
+	        WF_SEV_ERROR, "syntax-check", 3, 3, "must be a string"},
+	    {"on: push\njobs: {a: {runs-on: x, needs: [b, B], "
+	     "steps: [{run: y}]}, b: {runs-on: x, steps: [{run: y}]}}\n",
+	        WF_SEV_ERROR, "job-needs", 2, 35, "listed twice"},
+	    {"on: push\njobs: {a: {runs-on: x, continue-on-error: maybe, "
+	     "steps: [{run: y}]}}\n",
+	        WF_SEV_ERROR, "syntax-check", 2, 43, "true, false"},
 	};
 	struct wf_diag *d;
 	size_t i, nd;
@@ -772,8 +773,7 @@ test_needs_big_cycle(void **state)
 		    "  j%zu: {runs-on: x, needs: j%zu, steps: [{run: y}]}\n", i,
 		    (i + 1) % n);
 	assert_true(o < cap);
-	assert_int_equal(wfval_check(buf, o, "c", &d, &nd, NULL),
-	    WF_SEV_ERROR);
+	assert_int_equal(wfval_check(buf, o, "c", &d, &nd, NULL), WF_SEV_ERROR);
 	assert_int_equal(nd, 1);
 	assert_string_equal(d[0].rule, "job-needs");
 	assert_non_null(strstr(d[0].message, "\"j0\" -> \"j1\" -> "));
@@ -786,8 +786,7 @@ test_needs_big_cycle(void **state)
 		o += (size_t)snprintf(buf + o, cap - o,
 		    "  j%zu: {runs-on: x, %s%zu, steps: [{run: y}]}\n", i,
 		    i == 0 ? "name: j" : "needs: j", i == 0 ? i : i - 1);
-	assert_int_equal(wfval_check(buf, o, "c", &d, &nd, NULL),
-	    WF_SEV_NONE);
+	assert_int_equal(wfval_check(buf, o, "c", &d, &nd, NULL), WF_SEV_NONE);
 	wfval_diags_free(d, nd);
 	free(buf);
 }
@@ -796,21 +795,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_invalid_fixtures),
-		cmocka_unit_test(test_invalid_table_complete),
-		cmocka_unit_test(test_valid_fixtures),
-		cmocka_unit_test(test_info_multi_job),
-		cmocka_unit_test(test_info_anchors),
-		cmocka_unit_test(test_alias_bomb),
-		cmocka_unit_test(test_recursive_alias),
-		cmocka_unit_test(test_merge_key_is_plain),
-		cmocka_unit_test(test_dispatch_number_and_quiet_mode),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_expression_positions),
-		cmocka_unit_test(test_cron),
-		cmocka_unit_test(test_misc_rules),
-		cmocka_unit_test(test_needs_big_cycle),
+	    cmocka_unit_test(test_invalid_fixtures),
+	    cmocka_unit_test(test_invalid_table_complete),
+	    cmocka_unit_test(test_valid_fixtures),
+	    cmocka_unit_test(test_info_multi_job),
+	    cmocka_unit_test(test_info_anchors),
+	    cmocka_unit_test(test_alias_bomb),
+	    cmocka_unit_test(test_recursive_alias),
+	    cmocka_unit_test(test_merge_key_is_plain),
+	    cmocka_unit_test(test_dispatch_number_and_quiet_mode),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_expression_positions),
+	    cmocka_unit_test(test_cron),
+	    cmocka_unit_test(test_misc_rules),
+	    cmocka_unit_test(test_needs_big_cycle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

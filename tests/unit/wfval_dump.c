@@ -141,8 +141,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot read\n", path);
 		return 3;
 	}
-	worst = wfval_check(buf, len, path, &d, &nd,
-	    want_info ? &info : NULL);
+	worst = wfval_check(buf, len, path, &d, &nd, want_info ? &info : NULL);
 	free(buf);
 	if (worst < 0) {
 		perror("wfval_check");

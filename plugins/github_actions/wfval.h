@@ -1,0 +1,121 @@
+/*
+ * wfval.h: pure validation of one GitHub Actions workflow file (libc and
+ * libyaml only) and extraction of what a local runner needs from it.
+ */
+#ifndef GHA_WFVAL_H
+#define GHA_WFVAL_H
+
+#include <stddef.h>
+
+/*
+ * Severities, ordered so that the worst of a set is its maximum.
+ * WF_SEV_ERROR: GitHub rejects the file (structure, syntax, needs, ids,
+ * expressions, matrix, required sections).
+ * WF_SEV_LINT: reported, never a reason to restore a file (unknown event
+ * names, bad cron strings, extra YAML documents).
+ */
+enum wf_severity {
+	WF_SEV_NONE = 0,
+	WF_SEV_LINT = 1,
+	WF_SEV_ERROR = 2,
+};
+
+/*
+ * Expanded size limit (nodes after resolving aliases) that stops alias
+ * bombs; real workflows use a few thousand nodes at most.
+ */
+#define WFVAL_NODE_BUDGET 200000
+
+struct wf_diag {
+	char *file;    /* copy of the name given to wfval_check */
+	unsigned line; /* 1-based */
+	unsigned col;  /* 1-based, in characters */
+	enum wf_severity severity;
+	const char *rule; /* static: syntax-check, events, id, job-needs,
+	                     expression, matrix */
+	char *message;
+};
+
+struct wf_kv {
+	char *key;
+	char *value; /* scalar text as written (numbers, bools, expressions) */
+};
+
+struct wf_step {
+	unsigned line; /* line of the step's first key */
+	char *id;
+	char *name;
+	char *run;
+	char *uses;
+	char *shell;
+	char *working_directory;
+	char *if_cond;
+	char *continue_on_error; /* "true", "false", an expression or NULL */
+	char *timeout_minutes;   /* text as written, or NULL */
+	double timeout;          /* minutes; < 0 when absent or an expression */
+	struct wf_kv *env;
+	size_t nenv;
+};
+
+struct wf_job {
+	unsigned line; /* line of the job id */
+	char *id;
+	char *name;
+	char **runs_on; /* labels; empty for an expression or a group only */
+	size_t nruns_on;
+	char *runs_on_group; /* runs-on.group, or NULL */
+	char *runs_on_expr;  /* runs-on given as one ${{ }} string, or NULL */
+	char **needs;
+	size_t nneeds;
+	char *if_cond;
+	char *uses; /* reusable workflow call */
+	struct wf_kv *env;
+	size_t nenv;
+	char *shell;             /* defaults.run.shell */
+	char *working_directory; /* defaults.run.working-directory */
+	char *timeout_minutes;
+	double timeout;
+	char *continue_on_error;
+	struct wf_step *steps;
+	size_t nsteps;
+};
+
+struct wf_info {
+	char *name;
+	char **events; /* in file order */
+	size_t nevents;
+	char **crons; /* on.schedule[].cron */
+	size_t ncrons;
+	struct wf_kv *env;
+	size_t nenv;
+	char *shell;             /* workflow defaults.run.shell */
+	char *working_directory; /* workflow defaults.run.working-directory */
+	struct wf_job *jobs;     /* in file order */
+	size_t njobs;
+};
+
+/*
+ * Validate buf[0..len) (need not be NUL-terminated). file is used only to
+ * label the diagnostics (NULL reads as "<input>"). On return *diags holds
+ * *ndiags diagnostics sorted by position (free with wfval_diags_free); diags
+ * and ndiags may both be NULL when only the verdict matters. info, when not
+ * NULL, is filled best-effort even for an invalid file (free with
+ * wfval_info_free). Returns the worst severity found, or -1 with errno set
+ * when memory ran out (then nothing is returned in diags or info).
+ */
+int wfval_check(const char *buf, size_t len, const char *file,
+    struct wf_diag **diags, size_t *ndiags, struct wf_info *info);
+
+void wfval_diags_free(struct wf_diag *diags, size_t ndiags);
+void wfval_info_free(struct wf_info *info);
+
+/*
+ * actionlint's form "file:line:col: message [rule]", snprintf-style:
+ * returns the length the full text needs, writes at most size bytes.
+ */
+int wfval_format(char *out, size_t size, const struct wf_diag *d);
+
+/* Static name of a severity: "error", "lint" or "none". */
+const char *wfval_severity_name(int severity);
+
+#endif /* GHA_WFVAL_H */
