@@ -84,5 +84,7 @@ console.log(p ? p.pm2_env.status + ", pid " + p.pid : "absent")})')"
 
 demo_pm2_cleanup() {
 	[ -f "$WS/pm2-squatter.pid" ] && kill "$(cat "$WS/pm2-squatter.pid")" 2>/dev/null
+	# delete first: apps without pmx outlive a bare `pm2 kill`.
+	"$DEMO_PM2" delete all >/dev/null 2>&1 || true
 	"$DEMO_PM2" kill >/dev/null 2>&1 || true
 }
