@@ -97,9 +97,15 @@ kill -HUP "$DPID"
 check "SIGHUP applies a valid config" wait_for 10 sh -c "'$CTL' -s '$WS/control.sock' --json status | grep -q '\"name\":\"added\"'"
 check "the reload is journaled" grep -q '"kind":"reload"' "$WS/log/journal.jsonl"
 
+"$CTL" -s "$WS/control.sock" logs -f >"$WS/follow.out" 2>&1 &
+follow=$!
+check "logs -f is connected" wait_for 10 test -s "$WS/follow.out"
 mv "$WS/log/system.log" "$WS/log/system.log.1"
 kill -USR1 "$DPID"
 check "SIGUSR1 reopens the logs" wait_for 10 test -s "$WS/log/system.log"
+check "logs -f streams the new line" wait_for 10 grep -q "SIGUSR1: log files reopened" "$WS/follow.out"
+kill "$follow" 2>/dev/null
+wait "$follow" 2>/dev/null
 
 ctl history --since 1h >"$WS/history.out" 2>&1
 check "history lists the reload" grep -q "reload" "$WS/history.out"
