@@ -1623,20 +1623,32 @@ pm2_child_why(const struct rdd_child_result *res, char *buf, size_t len)
 	}
 }
 
-static void
-pm2_start_cb(void *arg, const struct rdd_child_result *res)
+/*
+ * A command of a rung ended: 1 when it failed and the rung is finished
+ * with why (after what and sep), 0 when the rung goes on.
+ */
+static int
+pm2_rec_child_failed(struct pm2_rec *x, const struct rdd_child_result *res,
+    const char *sep)
 {
-	struct pm2_rec *x = arg;
 	char why[400], msg[1024];
 
 	x->child = 0;
 	pm2_child_why(res, why, sizeof(why));
-	if (why[0] != '\0') {
-		snprintf(msg, sizeof(msg), "%s %s", x->what, why);
-		pm2_rec_finish(x, 0, msg);
-		return;
-	}
-	pm2_verify(x);
+	if (why[0] == '\0')
+		return 0;
+	snprintf(msg, sizeof(msg), "%s%s%s", x->what, sep, why);
+	pm2_rec_finish(x, 0, msg);
+	return 1;
+}
+
+static void
+pm2_start_cb(void *arg, const struct rdd_child_result *res)
+{
+	struct pm2_rec *x = arg;
+
+	if (!pm2_rec_child_failed(x, res, " "))
+		pm2_verify(x);
 }
 
 static void
@@ -1797,16 +1809,9 @@ static void
 pm2_daemon_cmd_cb(void *arg, const struct rdd_child_result *res)
 {
 	struct pm2_rec *x = arg;
-	char why[400], msg[1024];
 
-	x->child = 0;
-	pm2_child_why(res, why, sizeof(why));
-	if (why[0] != '\0') {
-		snprintf(msg, sizeof(msg), "%s: %s", x->what, why);
-		pm2_rec_finish(x, 0, msg);
-		return;
-	}
-	pm2_daemon_step(x);
+	if (!pm2_rec_child_failed(x, res, ": "))
+		pm2_daemon_step(x);
 }
 
 /* Collect orphans: last known pids and holders of known ports. */
