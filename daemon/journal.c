@@ -25,6 +25,7 @@
 #define JOURNAL_MODE 0640
 #define JOURNAL_DEFMAX 1000
 #define JOURNAL_HARDMAX 100000	/* bounds the reader's memory */
+#define JOURNAL_TAIL ((off_t)8 << 20) /* bytes history reads back */
 #define JOURNAL_LINEMAX (1024 * 1024)
 
 /* One journal per process, like the log files. */
@@ -193,6 +194,19 @@ journal_read_since(const char *path, int64_t since_ms, size_t max)
 		max = JOURNAL_HARDMAX;
 	if ((fp = fopen(path, "re")) == NULL)
 		return errno == ENOENT ? strdup("[]") : NULL;
+	/*
+	 * The control socket asks from the event loop: read only the newest
+	 * JOURNAL_TAIL bytes of a journal that may have grown for months,
+	 * from the first whole line in them.
+	 */
+	if (fseeko(fp, 0, SEEK_END) == 0 && ftello(fp) > JOURNAL_TAIL) {
+		int c;
+
+		if (fseeko(fp, -JOURNAL_TAIL, SEEK_END) == 0)
+			while ((c = getc(fp)) != EOF && c != '\n')
+				;
+	} else
+		rewind(fp);
 	if ((tok = json_tokener_new()) == NULL ||
 	    (ring = calloc(max, sizeof(*ring))) == NULL) {
 		if (tok != NULL)

@@ -232,6 +232,42 @@ t_default_max(void **state)
 	json_object_put(a);
 }
 
+/*
+ * A journal of months: only its newest 8 MiB are read, from the first
+ * whole line, so the oldest records drop out and nothing half is parsed.
+ */
+static void
+t_reads_only_the_tail(void **state)
+{
+	struct fx *f = *state;
+	struct json_object *a;
+	size_t total = 0, len;
+	char *buf, *p;
+	int i, n = 0;
+
+	/* 10 MiB of old records with padding, then one new record. */
+	buf = malloc(1 << 20);
+	assert_non_null(buf);
+	while (total < (size_t)10 << 20) {
+		for (p = buf, i = 0; i < 4000; i++, n++)
+			p += sprintf(p, "{\"ts_ms\":%d,\"msg\":\"old %d "
+			    "%0180d\"}\n", n, n, 0);
+		len = (size_t)(p - buf);
+		append_raw(f->path, buf);
+		total += len;
+	}
+	free(buf);
+	append_raw(f->path, "{\"ts_ms\":999999999,\"msg\":\"newest\"}\n");
+	a = read_arr(f->path, 0, 100000);
+	/* Only the records of the tail, the newest last, none cut. */
+	assert_true(json_object_array_length(a) > 30000);
+	assert_true(json_object_array_length(a) < (size_t)n);
+	assert_null(strstr(field(a, 0, "msg"), "old 0 "));
+	assert_string_equal(
+	    field(a, json_object_array_length(a) - 1, "msg"), "newest");
+	json_object_put(a);
+}
+
 static void
 t_malformed(void **state)
 {
@@ -324,6 +360,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(t_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_since_and_max, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(t_reads_only_the_tail, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(t_default_max, setup,
 		    teardown),
