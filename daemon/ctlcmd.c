@@ -25,6 +25,7 @@ struct follow {
 	char *path;
 	off_t off;
 	struct event *ev;
+	struct follow *next;	/* d->follows, ended when the daemon stops */
 };
 
 static json_object *
@@ -139,11 +140,27 @@ ctl_tail(const char *path, int64_t n, off_t *end)
 static void
 ctl_follow_free(struct follow *f)
 {
+	struct follow **pp;
+
+	for (pp = &f->d->follows; *pp != NULL;
+	     pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
 	if (f->ev)
 		event_free(f->ev);
 	control_end(f->req);
 	free(f->path);
 	free(f);
+}
+
+/* Before the control socket goes: no stream may outlive it. */
+void
+ctlcmd_end_streams(struct rdd_daemon *d)
+{
+	while (d->follows != NULL)
+		ctl_follow_free(d->follows);
 }
 
 static void
@@ -222,6 +239,8 @@ ctl_logs(struct rdd_daemon *d, struct control_req *r, json_object *req)
 		f->off = end;
 		f->ev = event_new(d->base, -1, EV_PERSIST, ctl_follow_cb, f);
 		event_add(f->ev, &tv);
+		f->next = d->follows;
+		d->follows = f;
 		control_stream(r, json_object_to_json_string_ext(o,
 		    JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);

@@ -107,6 +107,7 @@ struct monitor {
 };
 
 struct handle;
+struct follow;
 
 struct rdd_daemon {
 	struct event_base *base;
@@ -131,6 +132,7 @@ struct rdd_daemon {
 	int recoveries;		/* in flight */
 	struct target **rq;	/* waiting for a slot, in dependency order */
 	size_t nrq;
+	struct follow *follows;	/* `logs -f` streams (ctlcmd.c) */
 
 	int once;		/* --once: check, print, exit */
 	const char *once_monitor;
@@ -183,6 +185,7 @@ void hostapi_free(struct rdd_daemon *d);
 /* ctlcmd.c */
 void *ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid);
 void ctlcmd_command_done(struct rdd_command *c, int ok, const char *text);
+void ctlcmd_end_streams(struct rdd_daemon *d);
 
 /* main.c */
 int daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen);

@@ -610,6 +610,7 @@ out:
 	for (i = 0; i < sizeof(d->sig) / sizeof(d->sig[0]); i++)
 		if (d->sig[i])
 			event_free(d->sig[i]);
+	ctlcmd_end_streams(d);
 	if (d->httpd)
 		httpd_free(d->httpd);
 	if (d->ctl)

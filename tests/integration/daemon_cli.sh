@@ -104,8 +104,6 @@ mv "$WS/log/system.log" "$WS/log/system.log.1"
 kill -USR1 "$DPID"
 check "SIGUSR1 reopens the logs" wait_for 10 test -s "$WS/log/system.log"
 check "logs -f streams the new line" wait_for 10 grep -q "SIGUSR1: log files reopened" "$WS/follow.out"
-kill "$follow" 2>/dev/null
-wait "$follow" 2>/dev/null
 
 ctl history --since 1h >"$WS/history.out" 2>&1
 check "history lists the reload" grep -q "reload" "$WS/history.out"
@@ -113,8 +111,10 @@ ctl logs -n 5 >"$WS/logs.out" 2>&1
 check "logs shows the system log" grep -q "SIGUSR1" "$WS/logs.out"
 check "stop over the control socket" ctl stop
 wait "$DPID"
-check "the daemon exited 0" test "$?" -eq 0
+check "the daemon exited 0 with a logs -f client still attached" test "$?" -eq 0
 DPID=""
+check "the logs -f client ends with the daemon" wait_for 10 sh -c "! kill -0 $follow 2>/dev/null"
+wait "$follow" 2>/dev/null
 check "the pidfile is gone" test ! -e "$WS/redundancyd.pid"
 
 # Daemon mode: the parent returns once the child listens.
