@@ -923,7 +923,7 @@ remote_recover_start(struct gha *x, struct rdd_recovery *r, const char *name)
 	struct gha_remote *rm = &x->rm;
 	const struct api_decision *d = NULL;
 	char url[REMOTE_URL_MAX], base[1024], msg[GHA_MSG_MAX], at[32];
-	const char *method = "POST";
+	const char *method = "POST", *what = "runs", *verb;
 	size_t i;
 
 	for (i = 0; i < rm->ndecs; i++)
@@ -943,37 +943,29 @@ remote_recover_start(struct gha *x, struct rdd_recovery *r, const char *name)
 		return;
 	}
 	remote_api_base(x, base, sizeof(base));
+	/* The documented endpoint of each repair: resource and verb. */
 	switch (d->action) {
 	case API_ENABLE:
 		method = "PUT";
-		remote_fmt(url, sizeof(url),
-		    "%s/repos/%s/%s/actions/workflows/"
-		    "%lld/enable",
-		    base, rm->owner, rm->name, d->id);
+		what = "workflows";
+		verb = "enable";
 		break;
 	case API_RERUN_FAILED:
-		remote_fmt(url, sizeof(url),
-		    "%s/repos/%s/%s/actions/runs/%lld/"
-		    "rerun-failed-jobs",
-		    base, rm->owner, rm->name, d->id);
+		verb = "rerun-failed-jobs";
 		break;
 	case API_CANCEL:
-		remote_fmt(url, sizeof(url),
-		    "%s/repos/%s/%s/actions/runs/%lld/"
-		    "cancel",
-		    base, rm->owner, rm->name, d->id);
+		verb = "cancel";
 		break;
 	case API_RERUN:
-		remote_fmt(url, sizeof(url),
-		    "%s/repos/%s/%s/actions/runs/%lld/"
-		    "rerun",
-		    base, rm->owner, rm->name, d->id);
+		verb = "rerun";
 		break;
 	default:
 		remote_fmt(msg, sizeof(msg), "nothing to do now: %s", d->msg);
 		x->host->recovery_done(r, d->state == RDD_OK, msg);
 		return;
 	}
+	remote_fmt(url, sizeof(url), "%s/repos/%s/%s/actions/%s/%lld/%s", base,
+	    rm->owner, rm->name, what, d->id, verb);
 	rm->rec = r;
 	rm->rec_action = d->action;
 	rm->rec_id = d->id;
