@@ -1988,11 +1988,37 @@ pm2_daemon_step(struct pm2_rec *x)
 	pm2_rec_finish(x, 1, msg);
 }
 
+/*
+ * A connect alone proves nothing: a SIGKILLed daemon's listening socket can
+ * accept for a moment after pub.sock said EOF. Only an answered request
+ * means the daemon is up; anything else runs the ladder.
+ */
+static void
+pm2_daemon_probe_cb(void *arg, const struct rpc_reply *r, const char *err)
+{
+	struct pm2_rec *x = arg;
+	char msg[300];
+	long pid;
+	int alive;
+
+	x->reqs[0] = 0;
+	x->nreq = 0;
+	if (r != NULL && r->ok) {
+		pid = pm2_daemon_pid(x->p, &alive);
+		snprintf(msg, sizeof(msg),
+		    "PM2 daemon is up (pid %ld) and answers: nothing to do",
+		    pid);
+		pm2_rec_finish(x, 1, msg);
+		return;
+	}
+	(void)err;
+	pm2_daemon_step(x);
+}
+
 static void
 pm2_recover_daemon(struct pm2 *p, struct pm2_rec *x)
 {
-	char msg[300];
-	long pid;
+	char why[256];
 	int alive;
 
 	if (x->act == PM2_START_BACKUP) {
@@ -2002,16 +2028,17 @@ pm2_recover_daemon(struct pm2 *p, struct pm2_rec *x)
 		    "it back");
 		return;
 	}
-	if (pm2_try_connect(p) == 0) {
-		pid = pm2_daemon_pid(p, &alive);
-		snprintf(msg, sizeof(msg),
-		    "PM2 daemon is up (pid %ld): "
-		    "nothing to do",
-		    pid);
-		pm2_rec_finish(x, 1, msg);
-		return;
-	}
+	/* Set first, so a drop during the probe is not pushed twice. */
 	x->daemon = 1;
+	(void)pm2_daemon_pid(p, &alive);
+	if (alive && pm2_try_connect(p) == 0) {
+		x->nreq = 1;
+		x->reqs[0] = conn_call0(&p->conn, rpc_get_monitor_data,
+		    pm2_daemon_probe_cb, x, why, sizeof(why));
+		if (x->reqs[0] != 0)
+			return;
+		x->nreq = 0;
+	}
 	pm2_daemon_step(x);
 }
 
