@@ -2019,7 +2019,6 @@ static void
 pm2_recover_daemon(struct pm2 *p, struct pm2_rec *x)
 {
 	char why[256];
-	int alive;
 
 	if (x->act == PM2_START_BACKUP) {
 		pm2_rec_finish(x, RDD_RECOVERY_NOT_APPLICABLE,
@@ -2030,8 +2029,7 @@ pm2_recover_daemon(struct pm2 *p, struct pm2_rec *x)
 	}
 	/* Set first, so a drop during the probe is not pushed twice. */
 	x->daemon = 1;
-	(void)pm2_daemon_pid(p, &alive);
-	if (alive && pm2_try_connect(p) == 0) {
+	if (pm2_try_connect(p) == 0) {
 		x->nreq = 1;
 		x->reqs[0] = conn_call0(&p->conn, rpc_get_monitor_data,
 		    pm2_daemon_probe_cb, x, why, sizeof(why));

@@ -640,6 +640,72 @@ t_daemon_recovery(void **state)
 	fake_stop(&f);
 }
 
+/*
+ * A SIGKILLed daemon's rpc.sock can still accept for a moment: a connect
+ * is no proof of life, only an answered request is (CI saw "nothing to
+ * do" and then the ecosystem instead of pm2 resurrect).
+ */
+static void
+t_daemon_probe(void **state)
+{
+	struct fake f;
+	char p[400], id[64];
+	struct json_object *o;
+	const struct mock_child *c;
+	size_t nchild;
+	FILE *fp;
+
+	(void)state;
+	fake_start(&f, NULL);
+	/* A daemon that answers: nothing to do, no command run. */
+	rdd_plugin.recover(
+	    f.ctx, mock_recovery_begin(&f.mh), "pm2-daemon", "restart", 1);
+	assert_int_equal(f.mh.recoveries[0].done, 0);
+	answer_list(&f, 0);
+	assert_int_equal(f.mh.recoveries[0].done, 1);
+	assert_int_equal(f.mh.recoveries[0].ok, 1);
+	assert_non_null(
+	    strstr(f.mh.recoveries[0].msg, "answers: nothing to do"));
+	assert_int_equal(f.mh.nchildren, 0);
+
+	/* pub.sock says EOF, but rpc.sock still accepts a connect. */
+	snprintf(p, sizeof(p), "%s/dump.pm2", f.home);
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs("[{\"name\":\"x\"}]", fp);
+	fclose(fp);
+	close(f.pub);
+	f.pub = -1;
+	assert_int_equal(mock_fd_fire(&f.mh, watch_of(&f, 0), RDD_FD_READ), 0);
+	close(f.rpc);
+	f.rpc = -1;
+	nchild = f.mh.nchildren;
+	rdd_plugin.recover(
+	    f.ctx, mock_recovery_begin(&f.mh), "pm2-daemon", "restart", 1);
+	fake_accept(&f);
+	o = fake_request(&f, id, sizeof(id));
+	assert_string_equal(req_method(o), "getMonitorData");
+	json_object_put(o);
+	assert_int_equal(f.mh.recoveries[1].done, 0);
+	assert_int_equal(f.mh.nchildren, nchild);
+	/* ...and the dying daemon drops it unanswered: the ladder runs. */
+	close(f.rpc);
+	f.rpc = -1;
+	close(f.pub);
+	f.pub = -1;
+	assert_int_equal(mock_fd_fire(&f.mh, watch_of(&f, 1), RDD_FD_READ), 0);
+	assert_int_equal(f.mh.recoveries[1].done, 0);
+	assert_int_equal(f.mh.nchildren, nchild + 1);
+	c = f.mh.children[mock_child_last(&f.mh)];
+	assert_string_equal(c->cmdline, "/nonexistent/pm2 resurrect");
+	mock_child_exit(&f.mh, (size_t)mock_child_last(&f.mh), 0, "", "");
+	assert_int_equal(f.mh.recoveries[1].done, 1);
+	assert_int_equal(f.mh.recoveries[1].ok, 1);
+	assert_non_null(strstr(f.mh.recoveries[1].msg, "pm2 resurrect"));
+	fake_accept(&f);
+	fake_stop(&f);
+}
+
 static void
 t_bad_options(void **state)
 {
@@ -675,6 +741,7 @@ main(void)
 	    cmocka_unit_test(t_start_from_ecosystem_and_backup),
 	    cmocka_unit_test(t_daemon_down_and_jlist),
 	    cmocka_unit_test(t_daemon_recovery),
+	    cmocka_unit_test(t_daemon_probe),
 	    cmocka_unit_test(t_bad_options),
 	};
 
