@@ -47,7 +47,7 @@ check "a deleted workflow is restored" wait_for 10 test -f "$W/ci.yml"
 t1=$(($(date +%s%N) / 1000000))
 echo "# delete -> restored in $((t1 - t0)) ms"
 check "with its last good content" cmp -s "$W/ci.yml" "$WS/ci.orig"
-check "the journal records the restore" wait_for 5 journal_has restore ci.yml "restored"
+check "the journal records the restore" wait_for 10 journal_has restore ci.yml "restored"
 
 # Truncated: restored, the damaged copy kept aside.
 head -c 60 "$WS/ci.orig" >"$WS/ci.half"
@@ -102,7 +102,7 @@ check "and the file stays deleted" test ! -e "$W/lint.yml"
 # The whole directory removed: every workflow comes back.
 rm -rf "$W"
 check "a removed workflows directory is restored" wait_for 10 sh -c "test -f '$W/ci.yml' && test -f '$W/nightly.yml'"
-check "with the right content" wait_for 5 cmp -s "$W/ci.yml" "$WS/ci.orig"
+check "with the right content" wait_for 10 cmp -s "$W/ci.yml" "$WS/ci.orig"
 
 # Outside git, snapshots alone decide.
 P="$WS/plain/.github/workflows"

@@ -32,7 +32,7 @@ CONF
 
 start_daemon
 check "the second attempt is running" wait_for 15 test -s "$WS/hang.pid"
-check "the state file holds attempt 2" wait_for 5 grep -q '"attempts": *"2"' "$WS/state/state.json"
+check "the state file holds attempt 2" wait_for 10 grep -q '"attempts": *"2"' "$WS/state/state.json"
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 DPID=""
