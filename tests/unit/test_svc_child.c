@@ -27,6 +27,7 @@
 #include <event2/event.h>
 
 #include "rdd.h"
+#include "../lib/evloop.h"
 
 struct res {
 	int done;
@@ -72,41 +73,6 @@ res_clear(struct res *x)
 	free(x->out);
 	free(x->err);
 	memset(x, 0, sizeof(*x));
-}
-
-static int deadline_hit;
-
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	deadline_hit = 1;
-}
-
-static void
-tick_cb(evutil_socket_t fd, short what, void *arg)
-{
-}
-
-/*
- * Run the loop until cond holds; a 10 s deadline fails the test. A 10 ms
- * tick re-checks conditions that no event of the loop announces (files).
- */
-static void
-loop_until(struct event_base *base, int (*cond)(void *), void *arg)
-{
-	struct timeval tv = { 10, 0 }, ttv = { 0, 10000 };
-	struct event *dl, *tick;
-
-	deadline_hit = 0;
-	dl = evtimer_new(base, deadline_cb, NULL);
-	evtimer_add(dl, &tv);
-	tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
-	evtimer_add(tick, &ttv);
-	while (!cond(arg) && !deadline_hit)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(dl);
-	event_free(tick);
-	assert_true(cond(arg));
 }
 
 static int
@@ -176,7 +142,7 @@ run1(struct fx *f, struct rdd_child_spec *spec, struct res *x)
 
 	assert_non_null(s);
 	assert_int_not_equal(svc_child_run(s, f, spec, res_cb, x), 0);
-	loop_until(f->base, is_done, x);
+	evloop_until(f->base, is_done, x);
 	assert_int_equal(x->calls, 1);
 	svc_child_free(s);
 }
@@ -491,7 +457,7 @@ test_fair_order(void **state)
 	}
 	assert_int_equal(svc_child_running(s), 1);
 	assert_int_equal(svc_child_queued(s), 5);
-	loop_until(f->base, all_done, v);
+	evloop_until(f->base, all_done, v);
 	assert_int_equal(n, 6);
 	assert_string_equal(order[0], "A1");
 	assert_string_equal(order[1], "B1");
@@ -528,7 +494,7 @@ test_cap_two(void **state)
 		assert_true(svc_child_running(s) <= 2);
 	}
 	assert_int_equal(svc_child_running(s), 2);
-	loop_until(f->base, all_done, v);
+	evloop_until(f->base, all_done, v);
 	assert_true(v[4].done && v[5].done);
 	for (i = 0; i < 6; i++)
 		res_clear(&v[i]);
@@ -556,13 +522,13 @@ test_cancel_queued_and_running(void **state)
 	assert_int_equal(svc_child_queued(s), 0);
 	svc_child_cancel(s, ha);
 	svc_child_cancel(s, ha);	/* twice is harmless */
-	loop_until(f->base, is_idle, s);
+	evloop_until(f->base, is_idle, s);
 	assert_int_equal(a.calls, 0);
 	assert_int_equal(b.calls, 0);
 
 	/* The slot is free again. */
 	svc_child_run(s, &o2, &sfast, res_cb, &c);
-	loop_until(f->base, is_done, &c);
+	evloop_until(f->base, is_done, &c);
 	assert_string_equal(c.r.out, "x\n");
 	res_clear(&c);
 	svc_child_free(s);
@@ -589,8 +555,8 @@ test_cancel_owner(void **state)
 	svc_child_cancel_owner(s, &o1);
 	/* b waits until a killed child of o1 is reaped and frees a slot. */
 	assert_int_equal(svc_child_queued(s), 1);
-	loop_until(f->base, is_done, &b);
-	loop_until(f->base, is_idle, s);
+	evloop_until(f->base, is_done, &b);
+	evloop_until(f->base, is_idle, s);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(a[i].calls, 0);
 	assert_string_equal(b.r.out, "y\n");
@@ -628,7 +594,7 @@ test_free_kills_running(void **state)
 	snprintf(script, sizeof(script),
 	    "echo $$ > %s.t && mv %s.t %s; exec sleep 100", path, path, path);
 	svc_child_run(s, f, &spec, res_cb, &a);
-	loop_until(f->base, file_has_pid, path);
+	evloop_until(f->base, file_has_pid, path);
 	fp = fopen(path, "r");
 	assert_non_null(fp);
 	assert_int_equal(fscanf(fp, "%ld", &pid), 1);
@@ -653,7 +619,7 @@ test_free_inside_callback(void **state)
 	a.free_me = s;
 	svc_child_run(s, f, &sslow, res_cb, &b);
 	svc_child_run(s, f, &sfast, res_cb, &a);
-	loop_until(f->base, is_done, &a);
+	evloop_until(f->base, is_done, &a);
 	assert_int_equal(a.calls, 1);
 	assert_int_equal(b.calls, 0);
 	res_clear(&a);

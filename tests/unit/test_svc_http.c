@@ -30,6 +30,7 @@
 #include <event2/listener.h>
 
 #include "rdd.h"
+#include "../lib/evloop.h"
 
 #define MAXHOLD 8
 
@@ -88,30 +89,6 @@ res_clear(struct res *x)
 	free(x->body);
 	free(x->headers);
 	memset(x, 0, sizeof(*x));
-}
-
-static int deadline_hit;
-
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	deadline_hit = 1;
-}
-
-/* Run the loop until cond holds; a 10 s deadline fails the test. */
-static void
-loop_until(struct event_base *base, int (*cond)(void *), void *arg)
-{
-	struct timeval tv = { 10, 0 };
-	struct event *dl;
-
-	deadline_hit = 0;
-	dl = evtimer_new(base, deadline_cb, NULL);
-	evtimer_add(dl, &tv);
-	while (!cond(arg) && !deadline_hit)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(dl);
-	assert_true(cond(arg));
 }
 
 static int
@@ -322,7 +299,7 @@ get1(struct fx *f, struct rdd_http_request *req, struct res *x)
 	assert_int_not_equal(svc_http_request(s, f, req, res_cb, x), 0);
 	/* Never a callback inside the request call. */
 	assert_int_equal(x->calls, 0);
-	loop_until(f->base, is_done, x);
+	evloop_until(f->base, is_done, x);
 	assert_int_equal(x->calls, 1);
 	svc_http_free(s);
 }
@@ -581,10 +558,10 @@ test_cap(void **state)
 	args[1] = &want;
 	for (i = 0; i < 4; i++) {
 		want = 4 - i < 2 ? 4 - i : 2;
-		loop_until(f->base, held_is, args);
+		evloop_until(f->base, held_is, args);
 		hold_release_oldest(f);
 	}
-	loop_until(f->base, all4_done, v);
+	evloop_until(f->base, all4_done, v);
 	assert_int_equal(f->max_hold, 2);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(v[i].status, 200);
@@ -626,7 +603,7 @@ test_fair_order(void **state)
 		svc_http_request(s, i < 5 ? (void *)&oa : (void *)&ob, &req,
 		    res_cb, &v[i]);
 	}
-	loop_until(f->base, all6_done, v);
+	evloop_until(f->base, all6_done, v);
 	assert_int_equal(n, 6);
 	assert_string_equal(order[0], "A1");
 	assert_string_equal(order[1], "B1");
@@ -656,7 +633,7 @@ test_cancel(void **state)
 	svc_http_request(s, &o2, &ok, res_cb, &c);
 	svc_http_cancel(s, ha);		/* running: c takes its slot */
 	svc_http_cancel(s, ha);
-	loop_until(f->base, is_done, &c);
+	evloop_until(f->base, is_done, &c);
 	assert_int_equal(a.calls, 0);
 	assert_int_equal(b.calls, 0);
 	assert_int_equal(c.status, 200);
@@ -667,7 +644,7 @@ test_cancel(void **state)
 	svc_http_request(s, &o1, &ok, res_cb, &b);
 	svc_http_request(s, &o2, &ok, res_cb, &d);
 	svc_http_cancel_owner(s, &o1);
-	loop_until(f->base, is_done, &d);
+	evloop_until(f->base, is_done, &d);
 	assert_int_equal(a.calls, 0);
 	assert_int_equal(b.calls, 0);
 	assert_int_equal(d.status, 200);
@@ -687,7 +664,7 @@ test_free_with_inflight_and_inside_cb(void **state)
 	b.free_me = s;
 	svc_http_request(s, f, &slow, res_cb, &a);
 	svc_http_request(s, f, &ok, res_cb, &b);
-	loop_until(f->base, is_done, &b);
+	evloop_until(f->base, is_done, &b);
 	assert_int_equal(b.calls, 1);
 	assert_int_equal(a.calls, 0);
 	res_clear(&b);

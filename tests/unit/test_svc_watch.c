@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "rdd.h"
+#include "../lib/evloop.h"
 
 #define MAXSEEN 64
 
@@ -73,30 +74,6 @@ seen_has(const struct seen *x, const char *path)
 		if (strcmp(x->path[i], path) == 0)
 			return 1;
 	return 0;
-}
-
-static int deadline_hit;
-
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	deadline_hit = 1;
-}
-
-/* Run the loop until cond holds; a 10 s deadline fails the test. */
-static void
-loop_until(struct event_base *base, int (*cond)(void *), void *arg)
-{
-	struct timeval tv = { 10, 0 };
-	struct event *dl;
-
-	deadline_hit = 0;
-	dl = evtimer_new(base, deadline_cb, NULL);
-	evtimer_add(dl, &tv);
-	while (!cond(arg) && !deadline_hit)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(dl);
-	assert_true(cond(arg));
 }
 
 static int
@@ -165,7 +142,7 @@ file_cycle(struct fx *f, struct svc_watch *s)
 	assert_int_not_equal(h, 0);
 
 	write_file(f->q, "one\n", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], f->q);
 	seen_clear(&x);
 
@@ -173,19 +150,19 @@ file_cycle(struct fx *f, struct svc_watch *s)
 	snprintf(other, sizeof(other), "%s.other", f->q);
 	write_file(other, "x", 0);
 	write_file(f->q, "two, longer\n", 1);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_true(seen_has(&x, f->q));
 	assert_false(seen_has(&x, other));
 	seen_clear(&x);
 
 	assert_int_equal(unlink(f->q), 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], f->q);
 	seen_clear(&x);
 
 	/* Re-created after deletion: still watched. */
 	write_file(f->q, "three\n", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], f->q);
 	seen_clear(&x);
 	svc_watch_del(s, h);	/* x lives on this stack frame */
@@ -236,7 +213,7 @@ test_inotify_coalesces(void **state)
 	write_file(f->q, "a", 0);
 	assert_int_equal(chmod(f->q, 0600), 0);
 	write_file(f->q, "b", 1);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_int_equal(x.n, 1);
 	assert_string_equal(x.path[0], f->q);
 	seen_clear(&x);
@@ -254,11 +231,11 @@ dir_cycle(struct fx *f, struct svc_watch *s)
 	h = svc_watch_add(s, f, f->p, seen_cb, &x);
 	assert_int_not_equal(h, 0);
 	write_file(f->q, "x", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	seen_clear(&x);
 	snprintf(sub, sizeof(sub), "%s/new", f->p);
 	write_file(sub, "y", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_true(seen_has(&x, sub) || seen_has(&x, f->p));
 	seen_clear(&x);
 	svc_watch_del(s, h);	/* x lives on this stack frame */
@@ -281,7 +258,7 @@ test_inotify_dir(void **state)
 	svc_watch_add(s, f, f->p, seen_cb, &x);
 	snprintf(sub, sizeof(sub), "%s/third", f->p);
 	write_file(sub, "z", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], sub);
 	seen_clear(&x);
 	svc_watch_free(s);
@@ -315,14 +292,14 @@ test_parent_deleted_and_recreated(void **state)
 	svc_watch_add(s, f, f->q, seen_cb, &x);
 	assert_int_equal(unlink(f->q), 0);
 	assert_int_equal(rmdir(f->p), 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], f->q);
 	seen_clear(&x);
 
 	/* The directory comes back, then the file: seen again. */
 	assert_int_equal(mkdir(f->p, 0700), 0);
 	write_file(f->q, "again", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], f->q);
 	seen_clear(&x);
 	svc_watch_free(s);
@@ -343,22 +320,22 @@ test_dir_deleted_and_recreated(void **state)
 	snprintf(e2, sizeof(e2), "%s/e2", f->p);
 	svc_watch_add(s, f, f->p, seen_cb, &x);
 	assert_int_equal(rmdir(f->p), 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], f->p);
 	seen_clear(&x);
 
 	assert_int_equal(mkdir(f->p, 0700), 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], f->p);
 	seen_clear(&x);
 
 	/* Re-armed on the new directory (maybe by the next poll tick). */
 	write_file(e1, "1", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_true(seen_has(&x, e1) || seen_has(&x, f->p));
 	seen_clear(&x);
 	write_file(e2, "2", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], e2);
 	seen_clear(&x);
 	svc_watch_free(s);
@@ -380,12 +357,12 @@ test_missing_parent_polls(void **state)
 	svc_watch_add(s, f, deep, seen_cb, &x);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	write_file(deep, "x", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], deep);
 	seen_clear(&x);
 	/* Now armed on its parent: a change is still seen. */
 	write_file(deep, "xy", 0);
-	loop_until(f->base, any_seen, &x);
+	evloop_until(f->base, any_seen, &x);
 	assert_string_equal(x.path[0], deep);
 	seen_clear(&x);
 	svc_watch_free(s);
@@ -411,7 +388,7 @@ test_del_and_del_owner(void **state)
 	svc_watch_del(s, ha);
 	svc_watch_del(s, ha);	/* twice is harmless */
 	write_file(f->q, "x", 0);
-	loop_until(f->base, any_seen, &b);
+	evloop_until(f->base, any_seen, &b);
 	assert_int_equal(a.n, 0);
 	seen_clear(&b);
 
@@ -420,7 +397,7 @@ test_del_and_del_owner(void **state)
 	svc_watch_del_owner(s, &o2);
 	write_file(f->q, "xy", 0);
 	write_file(pb, "b", 0);
-	loop_until(f->base, any_seen, &a);
+	evloop_until(f->base, any_seen, &a);
 	assert_int_equal(b.n, 0);
 	assert_int_equal(c.n, 0);
 	seen_clear(&a);
@@ -444,7 +421,7 @@ test_callback_deletes_and_frees(void **state)
 	(void)hb;
 	b.free_me = s;
 	write_file(f->q, "x", 0);
-	loop_until(f->base, any_seen, &b);
+	evloop_until(f->base, any_seen, &b);
 	assert_int_equal(b.n, 1);
 	assert_int_equal(a.n, 0);	/* freed before its turn */
 	seen_clear(&b);
