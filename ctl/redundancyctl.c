@@ -64,6 +64,8 @@ ctl_usage(FILE *fp)
 	    "  reload                          re-read the configuration\n"
 	    "  history [--since DURATION]      incident journal, e.g. 1h\n"
 	    "  run-workflow MONITOR WORKFLOW [JOB]\n"
+	    "  unquarantine WORKER             restart a quarantined plugin "
+	    "worker\n"
 	    "  stop                            stop the daemon\n"
 	    "  ping                            is the daemon answering\n"
 	    "status and health exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -860,6 +862,8 @@ main(int argc, char **argv)
 		rc = ctl_nargs(cmd, &a, 1, 2, "MONITOR [TARGET]");
 	else if (strcmp(cmd, "run-workflow") == 0)
 		rc = ctl_nargs(cmd, &a, 2, 3, "MONITOR WORKFLOW [JOB]");
+	else if (strcmp(cmd, "unquarantine") == 0)
+		rc = ctl_nargs(cmd, &a, 1, 1, "WORKER (see status)");
 	else
 		rc = ctl_usage_error("unknown command '%s'", cmd);
 	if (rc != 0)
@@ -896,7 +900,10 @@ main(int argc, char **argv)
 			json_object_object_add(req, "args", args);
 		} else
 			req = ctl_request(cmd);
-		if (a.npos > 0)
+		if (strcmp(cmd, "unquarantine") == 0)
+			json_object_object_add(req, "worker",
+			    json_object_new_string(a.pos[0]));
+		else if (a.npos > 0)
 			json_object_object_add(req, "monitor",
 			    json_object_new_string(a.pos[0]));
 		if (strcmp(cmd, "recover") == 0 && a.npos > 1)

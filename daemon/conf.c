@@ -15,7 +15,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,14 @@ static const struct conf_key conf_daemon_keys[] = {
         offsetof(struct conf, max_transfers)},
     {"shutdown_deadline", RDD_OPT_DURATION, 0, 0, 0,
         offsetof(struct conf, shutdown_deadline_ms)},
+    {"stall_timeout", RDD_OPT_DURATION, 0, 0, 0,
+        offsetof(struct conf, stall_timeout_ms)},
+    {"ping_interval", RDD_OPT_DURATION, 0, 0, 0,
+        offsetof(struct conf, ping_interval_ms)},
+    {"memory_max", RDD_OPT_SIZE, 0, 0, 0, offsetof(struct conf, memory_max)},
+    {"user", RDD_OPT_STRING, CK_EMPTY_NULL, 0, 0, offsetof(struct conf, user)},
+    {"group", RDD_OPT_STRING, CK_EMPTY_NULL, 0, 0,
+        offsetof(struct conf, group)},
     {NULL, RDD_OPT_END, 0, 0, 0, 0},
 };
 
@@ -117,7 +127,8 @@ static const struct conf_key conf_recovery_keys[] = {
 
 /* Keys of a monitor that belong to the host, not to the plugin. */
 static const char *const conf_common_keys[] = {"name", "plugin", "enabled",
-    "interval", "timeout", "depends_on", "recovery", NULL};
+    "interval", "timeout", "depends_on", "recovery", "isolate", "user",
+    "group", "memory_max", NULL};
 
 /* State of one conf_load call. */
 struct conf_ld {
@@ -879,8 +890,68 @@ conf_monitor_free(struct conf_monitor *m)
 	free(m->name);
 	free(m->plugin);
 	free(m->file);
+	free(m->user);
+	free(m->group);
 	conf_strlist_free(&m->depends_on);
 	memset(m, 0, sizeof(*m));
+}
+
+/* A user or group name the worker will switch to: it must exist now. */
+static char *
+conf_mon_account(struct conf_ld *L, const config_setting_t *ms,
+    const char *key, const char *pre)
+{
+	const config_setting_t *s = config_setting_get_member(ms, key);
+	char where[CONF_WHERE];
+	const char *v;
+
+	if (s == NULL)
+		return NULL;
+	conf_where(s, NULL, where, sizeof(where));
+	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+	    *(v = config_setting_get_string(s)) == '\0') {
+		conf_err(L, "%s%s%s: expected a non-empty %s name", where, pre,
+		    key, key);
+		return NULL;
+	}
+	if (strcmp(key, "user") == 0 ? getpwnam(v) == NULL
+				     : getgrnam(v) == NULL) {
+		conf_err(L, "%s%s%s: no %s named '%s' on this system: create "
+		    "it or fix %s =", where, pre, key, key, v, key);
+		return NULL;
+	}
+	return strdup(v);
+}
+
+/* Where the monitor's plugin runs: isolate, user, group, memory_max. */
+static void
+conf_mon_worker(struct conf_ld *L, const config_setting_t *ms,
+    const char *pre, struct conf_monitor *m)
+{
+	const config_setting_t *s;
+	char where[CONF_WHERE], why[RDD_ERRLEN];
+	union conf_val v;
+
+	if ((s = config_setting_get_member(ms, "isolate")) != NULL) {
+		if (conf_value(s, RDD_OPT_BOOL, 0, &v, why, sizeof(why)) == 0)
+			m->isolate = v.b;
+		else {
+			conf_where(s, NULL, where, sizeof(where));
+			conf_err(L, "%s%sisolate: %s", where, pre, why);
+		}
+	}
+	if ((s = config_setting_get_member(ms, "memory_max")) != NULL) {
+		conf_where(s, NULL, where, sizeof(where));
+		if (conf_value(s, RDD_OPT_SIZE, 0, &v, why, sizeof(why)) != 0)
+			conf_err(L, "%s%smemory_max: %s", where, pre, why);
+		else if (v.i < 1024 * 1024)
+			conf_err(L, "%s%smemory_max: at least 1M, like "
+			    "\"256M\"", where, pre);
+		else
+			m->memory_max = v.i;
+	}
+	m->user = conf_mon_account(L, ms, "user", pre);
+	m->group = conf_mon_account(L, ms, "group", pre);
 }
 
 static void
@@ -940,6 +1011,7 @@ conf_monitor(struct conf_ld *L, config_setting_t *ms, size_t idx)
 			conf_err(L, "%s%sdepends_on: %s", w2, pre, why);
 		}
 	}
+	conf_mon_worker(L, ms, pre, &m);
 	if ((s = config_setting_get_member(ms, "recovery")) != NULL) {
 		snprintf(scope, sizeof(scope), "%srecovery", pre);
 		conf_where(s, NULL, w2, sizeof(w2));
@@ -972,6 +1044,30 @@ conf_monitor(struct conf_ld *L, config_setting_t *ms, size_t idx)
 	c->mon = nm;
 	/* Kept even when invalid so a later duplicate names both places. */
 	c->mon[c->nmon++] = m;
+}
+
+/* The daemon-wide worker keys: limits that make sense, accounts that exist. */
+static void
+conf_check_workers(struct conf_ld *L)
+{
+	struct conf *c = L->c;
+
+	if (c->stall_timeout_ms < 1000)
+		conf_err(L, "%s: daemon.stall_timeout: at least 1 s, like "
+		    "\"10s\"", c->path);
+	if (c->ping_interval_ms < 100 ||
+	    c->ping_interval_ms > c->stall_timeout_ms)
+		conf_err(L, "%s: daemon.ping_interval: between 100 ms and "
+		    "stall_timeout, like \"2s\"", c->path);
+	if (c->memory_max < 1024 * 1024)
+		conf_err(L, "%s: daemon.memory_max: at least 1M, like "
+		    "\"256M\"", c->path);
+	if (c->user != NULL && getpwnam(c->user) == NULL)
+		conf_err(L, "%s: daemon.user: no user named '%s' on this "
+		    "system: create it or fix user =", c->path, c->user);
+	if (c->group != NULL && getgrnam(c->group) == NULL)
+		conf_err(L, "%s: daemon.group: no group named '%s' on this "
+		    "system: create it or fix group =", c->path, c->group);
 }
 
 static int
@@ -1132,6 +1228,9 @@ conf_defaults(struct conf *c, const char *path)
 	c->max_children = 8;
 	c->max_transfers = 16;
 	c->shutdown_deadline_ms = 10 * 1000;
+	c->stall_timeout_ms = 10 * 1000;
+	c->ping_interval_ms = 2 * 1000;
+	c->memory_max = 256 * 1024 * 1024;
 	c->rec.max_attempts = 3;
 	c->rec.delay_ms = 5 * 1000;
 	c->rec.backoff = 2.0;
@@ -1282,6 +1381,7 @@ conf_load2(const char *path, struct errlist *errs, struct errlist *warns)
 	if (L.recwhere[0] == '\0')
 		conf_where(NULL, c->path, L.recwhere, sizeof(L.recwhere));
 	conf_check_flap(&L, &c->rec, L.recwhere, "recovery");
+	conf_check_workers(&L);
 	for (i = 0; i < c->ncfgs; i++) {
 		ms = config_lookup(cfgs[i], "monitors");
 		if (ms == NULL || (!config_setting_is_list(ms) &&
@@ -1396,6 +1496,83 @@ conf_bind_plugins(struct conf *c,
 		m->pd = pd;
 		if (conf_fill_options(pd->options, m->plugin_config, m->setting,
 		        m->file, errs) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+static void
+conf_pinfo_free(struct rdd_plugin *pi)
+{
+	size_t i;
+
+	if (pi == NULL)
+		return;
+	free((char *)pi->name);
+	free((char *)pi->version);
+	free((char *)pi->description);
+	for (i = 0; pi->actions != NULL && pi->actions[i] != NULL; i++)
+		free((char *)pi->actions[i]);
+	free((char **)pi->actions);
+	free(pi);
+}
+
+const struct rdd_plugin *
+conf_pinfo(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; c != NULL && i < c->npinfo; i++)
+		if (strcmp(c->pinfo[i]->name, name) == 0)
+			return c->pinfo[i];
+	return NULL;
+}
+
+int
+conf_pinfo_add(struct conf *c, struct rdd_plugin *pi)
+{
+	struct rdd_plugin **nv;
+
+	nv = realloc(c->pinfo, (c->npinfo + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		conf_pinfo_free(pi);
+		return -1;
+	}
+	c->pinfo = nv;
+	c->pinfo[c->npinfo++] = pi;
+	return 0;
+}
+
+struct conf_one {
+	const char *name;
+	const struct rdd_plugin *pd;
+};
+
+static const struct rdd_plugin *
+conf_lookup_one(void *arg, const char *name)
+{
+	const struct conf_one *o = arg;
+
+	return strcmp(name, o->name) == 0 ? o->pd : NULL;
+}
+
+int
+conf_bind_plugin(struct conf *c, const char *plugin,
+    const struct rdd_plugin *pd, struct errlist *errs)
+{
+	struct conf_one one = { plugin, pd };
+	struct conf sub;
+	size_t i;
+	int rc = 0;
+
+	/* Bind one monitor at a time through the common path. */
+	for (i = 0; i < c->nmon; i++) {
+		if (strcmp(c->mon[i].plugin, plugin) != 0)
+			continue;
+		sub = *c;
+		sub.mon = &c->mon[i];
+		sub.nmon = 1;
+		if (conf_bind_plugins(&sub, conf_lookup_one, &one, errs) != 0)
 			rc = -1;
 	}
 	return rc;
@@ -1528,5 +1705,10 @@ conf_free(struct conf *c)
 	free(c->control_group);
 	free(c->http_listen);
 	free(c->pidfile);
+	for (i = 0; i < c->npinfo; i++)
+		conf_pinfo_free(c->pinfo[i]);
+	free(c->pinfo);
+	free(c->user);
+	free(c->group);
 	free(c);
 }

@@ -284,8 +284,9 @@ ctl_recover(struct rdd_daemon *d, struct control_req *r, json_object *req)
 		return ctl_error("recover: name a monitor");
 	if ((m = monitor_find(d, mon)) == NULL)
 		return ctl_error("no monitor named '%s'", mon);
-	if (m->ctx == NULL)
-		return ctl_error("monitor '%s' failed to start: see its log", mon);
+	if (!m->ready)
+		return ctl_error("monitor '%s' is not running: %s", mon,
+		    m->down ? m->down : "its worker is starting");
 	rc = recover_manual(m, target, target ? r : NULL, err, sizeof(err));
 	if (rc == -1)
 		return ctl_error("%s", err);
@@ -314,9 +315,12 @@ ctl_run(struct rdd_daemon *d, struct control_req *r, json_object *req)
 		return ctl_error("run: name a monitor");
 	if ((m = monitor_find(d, mon)) == NULL)
 		return ctl_error("no monitor named '%s'", mon);
-	if (m->ctx == NULL || m->pd->command == NULL)
+	if (m->pd->command == NULL)
 		return ctl_error("monitor '%s' (plugin %s) takes no commands",
 		    mon, m->pd->name);
+	if (!m->ready)
+		return ctl_error("monitor '%s' is not running: %s", mon,
+		    m->down ? m->down : "its worker is starting");
 	if (json_object_object_get_ex(req, "args", &args) &&
 	    json_object_is_type(args, json_type_array))
 		for (i = 0; i < json_object_array_length(args) && argc < 31; i++) {
@@ -330,7 +334,11 @@ ctl_run(struct rdd_daemon *d, struct control_req *r, json_object *req)
 		return ctl_error("out of memory");
 	c->m = m;
 	c->req = r;
-	m->pd->command(m->ctx, c, argc, argv);
+	if (workers_command(m, c, argc, argv) != 0) {
+		free(c);
+		return ctl_error("monitor '%s': its worker did not take the "
+		    "command", mon);
+	}
 	return NULL;
 }
 
@@ -365,6 +373,8 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 	if (strcmp(cmd, "ping") != 0 && strcmp(cmd, "status") != 0 &&
 	    strcmp(cmd, "health") != 0 && strcmp(cmd, "logs") != 0 &&
 	    strcmp(cmd, "history") != 0) {
+		if (mon == NULL)
+			mon = ctl_str(req, "worker");
 		snprintf(what, sizeof(what), "%s%s%s%s%s", cmd, mon ? " " : "",
 		    mon ? mon : "", ctl_str(req, "target") ? " " : "",
 		    ctl_str(req, "target") ? ctl_str(req, "target") : "");
@@ -403,6 +413,17 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 		if (daemon_reload(d, uid, err, sizeof(err)) != 0)
 			return ctl_error("%s", err);
 		return ctl_ok(err);
+	}
+	if (strcmp(cmd, "unquarantine") == 0) {
+		char msg[RDD_ERRLEN];
+		const char *w = ctl_str(req, "worker");
+
+		if (w == NULL)
+			return ctl_error("unquarantine: name a worker");
+		if (workers_unquarantine(d, w, msg, sizeof(msg)) != 0)
+			return ctl_error("%s", msg);
+		journal_write("worker-unquarantine", NULL, NULL, msg, uid);
+		return ctl_ok(msg);
 	}
 	if (strcmp(cmd, "stop") == 0) {
 		struct timeval zero = { 0, 0 };

@@ -6,6 +6,7 @@
 #define RDD_DAEMON_H
 
 #include "rdd.h"
+#include "wire.h"
 
 #define FLAP_SAMPLES 21
 
@@ -53,13 +54,14 @@ struct target {
 
 struct rdd_check {
 	struct monitor *m;
-	int abandoned;		/* timed out; ignore what still arrives */
+	uint64_t id;		/* names it on the wire */
 	int once;		/* --once: print, no recovery */
 	struct event *timeout_ev;
 };
 
 struct rdd_recovery {
 	struct monitor *m;
+	uint64_t id;
 	struct target *t;	/* NULL once the target is gone */
 	char *target;
 	char *action;
@@ -74,6 +76,52 @@ struct rdd_recovery {
 struct rdd_command {
 	struct monitor *m;
 	struct control_req *req;
+	uint64_t id;
+	struct rdd_command *next; /* the worker's unanswered commands */
+};
+
+enum worker_state {
+	WK_STARTING,		/* forked, no hello yet */
+	WK_RUNNING,
+	WK_RESTARTING,		/* dead, restart timer armed */
+	WK_QUARANTINED,		/* dead, kept down until an operator acts */
+	WK_STOPPING,
+	WK_STOPPED,
+};
+
+#define WK_CRASH_WINDOW_MS (10 * 60 * 1000)
+#define WK_CRASH_MAX 3
+
+/* Master side of one plugin worker process. */
+struct worker {
+	struct rdd_daemon *d;
+	char *name;		/* plugin, plugin@user, or the isolated monitor */
+	char *plugin;
+	char *user, *group;	/* NULL: the daemon's own */
+	int isolate;
+	struct monitor **mon;
+	size_t nmon;
+	int64_t memory_max;
+
+	pid_t pid;
+	struct wire *w;
+	struct wk_shm *shm;	/* shared with the child */
+	enum worker_state state;
+	int exiting;		/* EOF seen or killed: waiting to reap */
+	int kill_why;		/* 0 crash, 1 stall, 2 memory, 3 stop */
+	char *kill_msg;
+	int64_t crashes[WK_CRASH_MAX]; /* wall ms of the latest crashes */
+	int ncrashes;
+	uint64_t restarts;
+	uint64_t slow;		/* callbacks over 100 ms */
+	char *last_failure;
+	int64_t rss, rss_anon;	/* bytes, at the last pong */
+	uint64_t ping_seq, pong_seq;
+	int64_t ping_mono;	/* when the unanswered ping went out */
+	int64_t pong_mono;
+	struct event *ping_ev, *restart_ev, *kill_ev;
+	struct rdd_command *cmds;
+	int misuse_logged;
 };
 
 struct monitor {
@@ -95,8 +143,6 @@ struct monitor {
 	int64_t check_started_mono;
 	int64_t last_check_ms;	/* duration */
 	int recheck;		/* run a check as soon as the current ends */
-	struct rdd_check **lost; /* timed out, plugin may still answer */
-	size_t nlost;
 	struct rdd_recovery **recs; /* not yet answered by the plugin */
 	size_t nrecs;
 
@@ -104,6 +150,14 @@ struct monitor {
 	int64_t since;
 	char *msg;
 	char *sdir;		/* state_dir/name, made on first use */
+
+	struct worker *wk;	/* master: where the plugin runs */
+	int widx;		/* index in wk->mon */
+	int ready;		/* created and started in its worker */
+	int want_check;		/* a check is due once the worker says hello */
+	int timed_out;		/* the last check never finished */
+	char *down;		/* why its worker cannot run it, or NULL */
+	int64_t cb_since;	/* worker: when the running callback began */
 };
 
 struct handle;
@@ -116,6 +170,14 @@ struct rdd_daemon {
 	char *conf_path;
 	struct monitor **mon;	/* in dependency order */
 	size_t nmon;
+
+	struct worker **wk;	/* master: plugin workers */
+	size_t nwk;
+	struct worker **retiring; /* master: stopped by a reload, not reaped */
+	size_t nretiring;
+	uint64_t next_id;	/* checks, recoveries, commands on the wire */
+	struct event *chld_ev;
+	struct wkctx *wctx;	/* worker: the child's side, NULL in the master */
 
 	struct svc_child *child;
 	struct svc_http *http;
@@ -139,6 +201,7 @@ struct rdd_daemon {
 	int pending_once;
 	int stopping;
 	int64_t stop_began_ms;	/* monotonic; checks in flight get a deadline */
+	int stop_phase;		/* 1: workers told to stop */
 	int64_t started_wall;
 	struct event *sig[5];
 	struct event *stop_ev;
@@ -176,6 +239,36 @@ void recover_save(struct target *t);
 void recover_cancel_all(struct rdd_daemon *d);
 void recover_free_monitor(struct monitor *m);
 void recover_done(struct rdd_recovery *r, int ok, const char *msg);
+
+/* workers.c: the master's side of plugin workers */
+int workers_assign(struct rdd_daemon *d);
+void workers_spawn_all(struct rdd_daemon *d);
+int workers_check(struct monitor *m, struct rdd_check *c);
+void workers_cancel_check(struct monitor *m, struct rdd_check *c);
+int workers_recover(struct monitor *m, struct rdd_recovery *r);
+int workers_command(struct monitor *m, struct rdd_command *c, int argc,
+    const char *const *argv);
+void workers_stop_all(struct rdd_daemon *d, int retire);
+int workers_alive(struct rdd_daemon *d);
+void workers_free(struct rdd_daemon *d);
+int workers_unquarantine(struct rdd_daemon *d, const char *name, char *msg,
+    size_t len);
+struct worker *workers_find(struct rdd_daemon *d, const char *name);
+const char *workers_state_name(enum worker_state st);
+int workers_watchdog_ok(struct rdd_daemon *d);
+
+/* worker.c: the child's side; never returns */
+void worker_cb_enter(struct monitor *m, int cb, struct wk_save *save);
+void worker_cb_leave(struct monitor *m, struct wk_save *save);
+void worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
+    __attribute__((noreturn));
+
+/* probe.c: plugins checked in short-lived children, never in the master */
+int probe_conf(struct conf *c, const char *only_monitor, struct errlist *errs);
+int probe_load(const struct conf *c, const char *plugin,
+    struct loader_entry *e, char *err, size_t errlen);
+int probe_validate(const struct rdd_host *host, struct monitor *m,
+    struct conf_monitor *cm, char *err, size_t errlen);
 
 /* hostapi.c */
 void hostapi_init(struct rdd_daemon *d);

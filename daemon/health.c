@@ -63,6 +63,10 @@ health_target(struct monitor *m, const char *name, int create)
 	t->state = RDD_UNKNOWN;
 	t->hard = 0;
 	t->since = util_wall_ms();
+	/* Seen first while an upstream is down: blocked from the start. */
+	if ((t->blocked = monitor_blocked(m)) != 0)
+		journal_write("blocked", m->cm->name, t->name,
+		    "an upstream monitor is down", -1);
 	recover_restore(t);
 	return t;
 }
@@ -257,9 +261,14 @@ health_monitor_rollup(struct monitor *m)
 	char buf[256];
 	const char *worst = NULL;
 
-	if (m->ctx == NULL) {
+	if (m->down != NULL) {
+		/* Old targets say nothing about a plugin that cannot run. */
 		st = RDD_UNKNOWN;
-		snprintf(buf, sizeof(buf), "plugin instance failed to start");
+		snprintf(buf, sizeof(buf), "%s", m->down);
+	} else if (m->timed_out) {
+		st = RDD_UNKNOWN;
+		snprintf(buf, sizeof(buf), "check timed out after %lld ms: "
+		    "the plugin did not finish it", (long long)m->cm->timeout_ms);
 	} else if (m->nt == 0 && m->checks == 0) {
 		st = old;
 		snprintf(buf, sizeof(buf), "%s", m->msg ? m->msg : "");
@@ -384,6 +393,40 @@ health_target_json(struct target *t)
 }
 
 static json_object *
+health_workers_json(struct rdd_daemon *d)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < d->nwk; i++) {
+		struct worker *wk = d->wk[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(wk->name));
+		json_object_object_add(o, "plugin",
+		    json_object_new_string(wk->plugin));
+		json_object_object_add(o, "user",
+		    wk->user ? json_object_new_string(wk->user) : NULL);
+		json_object_object_add(o, "pid", json_object_new_int64(
+		    wk->pid > 0 ? (int64_t)wk->pid : 0));
+		json_object_object_add(o, "state", json_object_new_string(
+		    workers_state_name(wk->state)));
+		json_object_object_add(o, "crashes",
+		    json_object_new_int(wk->ncrashes));
+		json_object_object_add(o, "restarts", json_object_new_int64(
+		    wk->restarts > 0 ? (int64_t)wk->restarts - 1 : 0));
+		json_object_object_add(o, "last_failure", wk->last_failure ?
+		    json_object_new_string(wk->last_failure) : NULL);
+		json_object_object_add(o, "rss_bytes",
+		    json_object_new_int64(wk->rss));
+		json_object_object_add(o, "slow_callbacks",
+		    json_object_new_int64((int64_t)wk->slow));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static json_object *
 health_monitor_json(struct monitor *m)
 {
 	json_object *o = json_object_new_object(), *ta;
@@ -391,6 +434,8 @@ health_monitor_json(struct monitor *m)
 
 	json_object_object_add(o, "name", json_object_new_string(m->cm->name));
 	json_object_object_add(o, "plugin", json_object_new_string(m->pd->name));
+	json_object_object_add(o, "worker",
+	    m->wk ? json_object_new_string(m->wk->name) : NULL);
 	json_object_object_add(o, "state", json_object_new_int(m->state));
 	json_object_object_add(o, "state_name",
 	    json_object_new_string(util_state_name(m->state)));
@@ -430,6 +475,7 @@ engine_status_json(struct rdd_daemon *d, const char *monitor)
 	json_object_object_add(o, "state_name",
 	    json_object_new_string(util_state_name(st)));
 	json_object_object_add(o, "monitors", ma);
+	json_object_object_add(o, "workers", health_workers_json(d));
 	return o;
 }
 
@@ -637,6 +683,8 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 		jb_str(&b, m->cm->name);
 		jb_lit(&b, ",\"plugin\":");
 		jb_str(&b, m->pd->name);
+		jb_lit(&b, ",\"worker\":");
+		jb_str(&b, m->wk ? m->wk->name : NULL);
 		jb_lit(&b, ",\"state\":");
 		jb_int(&b, m->state);
 		jb_lit(&b, ",\"state_name\":\"");
@@ -660,6 +708,40 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 			health_target_text(&b, m->t[j]);
 		}
 		jb_lit(&b, "]}");
+	}
+	jb_lit(&b, "],\"workers\":[");
+	for (i = 0; i < d->nwk; i++) {
+		struct worker *wk = d->wk[i];
+
+		if (i)
+			jb_lit(&b, ",");
+		jb_lit(&b, "{\"name\":");
+		jb_str(&b, wk->name);
+		jb_lit(&b, ",\"plugin\":");
+		jb_str(&b, wk->plugin);
+		jb_lit(&b, ",\"user\":");
+		if (wk->user)
+			jb_str(&b, wk->user);
+		else
+			jb_lit(&b, "null");
+		jb_lit(&b, ",\"pid\":");
+		jb_int(&b, wk->pid > 0 ? (long long)wk->pid : 0);
+		jb_lit(&b, ",\"state\":\"");
+		jb_str_plain(&b, workers_state_name(wk->state));
+		jb_lit(&b, ",\"crashes\":");
+		jb_int(&b, wk->ncrashes);
+		jb_lit(&b, ",\"restarts\":");
+		jb_int(&b, wk->restarts > 0 ? (long long)wk->restarts - 1 : 0);
+		jb_lit(&b, ",\"last_failure\":");
+		if (wk->last_failure)
+			jb_str(&b, wk->last_failure);
+		else
+			jb_lit(&b, "null");
+		jb_lit(&b, ",\"rss_bytes\":");
+		jb_int(&b, (long long)wk->rss);
+		jb_lit(&b, ",\"slow_callbacks\":");
+		jb_int(&b, (long long)wk->slow);
+		jb_lit(&b, "}");
 	}
 	jb_lit(&b, "]}");
 	if (b.oom) {
@@ -689,6 +771,55 @@ health_metric_name(FILE *f, const char *s)
 	for (; *s; s++)
 		fputc((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 			(*s >= '0' && *s <= '9') ? *s : '_', f);
+}
+
+static void
+health_worker_label(FILE *f, const struct worker *wk)
+{
+	fputs("{worker=\"", f);
+	health_label(f, wk->name);
+	fputs("\",plugin=\"", f);
+	health_label(f, wk->plugin);
+	fputs("\"}", f);
+}
+
+static void
+health_worker_metrics(FILE *f, struct rdd_daemon *d)
+{
+	size_t i;
+
+	fputs("# HELP redundancyd_worker_rss_bytes Resident memory of a "
+	      "plugin worker.\n# TYPE redundancyd_worker_rss_bytes gauge\n", f);
+	for (i = 0; i < d->nwk; i++) {
+		fputs("redundancyd_worker_rss_bytes", f);
+		health_worker_label(f, d->wk[i]);
+		fprintf(f, " %lld\n", (long long)d->wk[i]->rss);
+	}
+	fputs("# HELP redundancyd_worker_restarts_total Restarts of a plugin "
+	      "worker after a crash, stall or memory limit.\n"
+	      "# TYPE redundancyd_worker_restarts_total counter\n", f);
+	for (i = 0; i < d->nwk; i++) {
+		fputs("redundancyd_worker_restarts_total", f);
+		health_worker_label(f, d->wk[i]);
+		fprintf(f, " %llu\n", (unsigned long long)(d->wk[i]->restarts ?
+		    d->wk[i]->restarts - 1 : 0));
+	}
+	fputs("# HELP redundancyd_worker_quarantined 1 while a plugin worker "
+	      "is quarantined.\n# TYPE redundancyd_worker_quarantined gauge\n",
+	    f);
+	for (i = 0; i < d->nwk; i++) {
+		fputs("redundancyd_worker_quarantined", f);
+		health_worker_label(f, d->wk[i]);
+		fprintf(f, " %d\n", d->wk[i]->state == WK_QUARANTINED);
+	}
+	fputs("# HELP redundancyd_worker_slow_callbacks_total Plugin callbacks "
+	      "that ran over 100 ms.\n"
+	      "# TYPE redundancyd_worker_slow_callbacks_total counter\n", f);
+	for (i = 0; i < d->nwk; i++) {
+		fputs("redundancyd_worker_slow_callbacks_total", f);
+		health_worker_label(f, d->wk[i]);
+		fprintf(f, " %llu\n", (unsigned long long)d->wk[i]->slow);
+	}
 }
 
 char *
@@ -770,6 +901,7 @@ engine_metrics_text(struct rdd_daemon *d)
 				fprintf(f, "\"} %.17g\n", t->metrics[k].value);
 			}
 		}
+	health_worker_metrics(f, d);
 	fclose(f);
 	return buf;
 }

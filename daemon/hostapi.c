@@ -16,6 +16,19 @@
 
 
 enum handle_kind { H_TIMER, H_FD, H_CHILD, H_HTTP, H_WATCH };
+struct handle;
+
+/* Service callbacks run plugin code: named and timed like the others. */
+struct hcb {
+	struct handle *h;
+	struct monitor *m;
+	union {
+		rdd_child_cb child;
+		rdd_http_cb http;
+		rdd_watch_cb watch;
+	} cb;
+	void *arg;
+};
 
 struct handle {
 	uint64_t id;
@@ -29,6 +42,7 @@ struct handle {
 		rdd_fd_cb fd;
 	} cb;
 	void *arg;
+	struct hcb t;		/* children, transfers, watches */
 };
 
 static struct handle *
@@ -177,47 +191,34 @@ h_group_int(const void *g, const char *name, int64_t *out)
 	}
 }
 
+/*
+ * Outside a worker (a probe's create()) nothing may report: these answer
+ * nothing. worker.c replaces them with the ones that reach the master.
+ */
 static void
 h_report(struct rdd_check *c, const char *target, enum rdd_state st,
     const char *msg, const struct rdd_metric *mv, size_t nm)
 {
-	struct target *t;
-
-	if (c == NULL || c->abandoned || target == NULL)
-		return;
-	if ((t = health_target(c->m, target, 1)) == NULL)
-		return;
-	health_observe(t, st, msg, mv, nm, 0);
+	(void)c, (void)target, (void)st, (void)msg, (void)mv, (void)nm;
 }
 
 static void
 h_check_done(struct rdd_check *c)
 {
-	if (c != NULL)
-		monitor_check_done(c);
+	(void)c;
 }
 
 static void
 h_recovery_done(struct rdd_recovery *r, int ok, const char *msg)
 {
-	if (r != NULL)
-		recover_done(r, ok, msg);
+	(void)r, (void)ok, (void)msg;
 }
 
 static void
 h_push(struct rdd_monitor *rm, const char *target, enum rdd_state st,
     const char *msg)
 {
-	struct monitor *m = (struct monitor *)rm;
-	struct target *t;
-
-	if (m == NULL || target == NULL || m->d->stopping)
-		return;
-	if ((t = health_target(m, target, 1)) == NULL)
-		return;
-	t->seen = 1;
-	health_observe(t, st, msg, NULL, 0, 1);
-	health_rollup(m->d);
+	(void)rm, (void)target, (void)st, (void)msg;
 }
 
 static void
@@ -238,32 +239,113 @@ h_state_get(struct rdd_monitor *rm, const char *key)
 static void
 h_state_set(struct rdd_monitor *rm, const char *key, const char *value)
 {
-	struct monitor *m = (struct monitor *)rm;
-
-	if (m->d->state == NULL)
-		return;
-	state_set(m->d->state, m->cm->name, key, value);
-	if (state_flush(m->d->state) != 0)
-		log_write(m->cm->name, RDD_LOG_WARN, "state: cannot write: %m");
+	(void)rm, (void)key, (void)value;
 }
 
-/* Children and transfers: the service does the work, we tag the owner. */
+static void
+h_command_done(struct rdd_command *c, int ok, const char *text)
+{
+	(void)c, (void)ok, (void)text;
+}
+
+
+static void
+hostapi_child_tramp(void *arg, const struct rdd_child_result *res)
+{
+	struct hcb *t = arg;
+	struct monitor *m = t->m;
+	struct rdd_daemon *d = m->d;
+	rdd_child_cb cb = t->cb.child;
+	void *cbarg = t->arg;
+	struct wk_save save;
+	size_t i;
+
+	if (hostapi_handle_find(d, t->h->id, &i))
+		hostapi_handle_free(d, i);
+	worker_cb_enter(m, WK_CB_CHILD, &save);
+	cb(cbarg, res);
+	worker_cb_leave(m, &save);
+}
+
+static void
+hostapi_http_tramp(void *arg, const struct rdd_http_response *res)
+{
+	struct hcb *t = arg;
+	struct monitor *m = t->m;
+	struct rdd_daemon *d = m->d;
+	rdd_http_cb cb = t->cb.http;
+	void *cbarg = t->arg;
+	struct wk_save save;
+	size_t i;
+
+	if (hostapi_handle_find(d, t->h->id, &i))
+		hostapi_handle_free(d, i);
+	worker_cb_enter(m, WK_CB_HTTP, &save);
+	cb(cbarg, res);
+	worker_cb_leave(m, &save);
+}
+
+static void
+hostapi_watch_tramp(void *arg, const char *path)
+{
+	struct hcb *t = arg;
+	struct wk_save save;
+
+	worker_cb_enter(t->m, WK_CB_WATCH, &save);
+	t->cb.watch(t->arg, path);
+	worker_cb_leave(t->m, &save);
+}
+
+/*
+ * Children and transfers: the service does the work; a handle of ours
+ * carries the owner and the trampoline that names the callback.
+ */
 static uint64_t
 h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
     rdd_child_cb cb, void *arg)
 {
 	struct monitor *m = (struct monitor *)rm;
+	struct handle *h;
+	size_t i;
 
-	if (spec == NULL || spec->argv == NULL || spec->argv[0] == NULL)
+	if (spec == NULL || spec->argv == NULL || spec->argv[0] == NULL ||
+	    cb == NULL || (h = hostapi_handle_new(m, H_CHILD)) == NULL)
 		return 0;
-	return svc_child_run(m->d->child, m, spec, cb, arg);
+	h->t.h = h;
+	h->t.m = m;
+	h->t.cb.child = cb;
+	h->t.arg = arg;
+	if ((h->svc = svc_child_run(m->d->child, m, spec, hostapi_child_tramp,
+		 &h->t)) == 0) {
+		if (hostapi_handle_find(m->d, h->id, &i))
+			hostapi_handle_free(m->d, i);
+		return 0;
+	}
+	return h->id;
+}
+
+static void
+h_svc_cancel(struct rdd_monitor *rm, uint64_t id, enum handle_kind kind)
+{
+	struct rdd_daemon *d = rm ? ((struct monitor *)rm)->d : NULL;
+	size_t i;
+	struct handle *h = d ? hostapi_handle_find(d, id, &i) : NULL;
+
+	if (h == NULL || h->kind != kind)
+		return;
+	if (kind == H_CHILD)
+		svc_child_cancel(d->child, h->svc);
+	else if (kind == H_HTTP)
+		svc_http_cancel(d->http, h->svc);
+	else
+		svc_watch_del(d->watch, h->svc);
+	hostapi_handle_free(d, i);
 }
 
 static void
 h_child_cancel(struct rdd_monitor *rm, uint64_t h)
 {
-	if (rm && h)
-		svc_child_cancel(((struct monitor *)rm)->d->child, h);
+	h_svc_cancel(rm, h, H_CHILD);
 }
 
 static uint64_t
@@ -271,17 +353,29 @@ h_http(struct rdd_monitor *rm, const struct rdd_http_request *req,
     rdd_http_cb cb, void *arg)
 {
 	struct monitor *m = (struct monitor *)rm;
+	struct handle *h;
+	size_t i;
 
-	if (req == NULL || req->url == NULL)
+	if (req == NULL || req->url == NULL || cb == NULL ||
+	    (h = hostapi_handle_new(m, H_HTTP)) == NULL)
 		return 0;
-	return svc_http_request(m->d->http, m, req, cb, arg);
+	h->t.h = h;
+	h->t.m = m;
+	h->t.cb.http = cb;
+	h->t.arg = arg;
+	if ((h->svc = svc_http_request(m->d->http, m, req, hostapi_http_tramp,
+		 &h->t)) == 0) {
+		if (hostapi_handle_find(m->d, h->id, &i))
+			hostapi_handle_free(m->d, i);
+		return 0;
+	}
+	return h->id;
 }
 
 static void
 h_http_cancel(struct rdd_monitor *rm, uint64_t h)
 {
-	if (rm && h)
-		svc_http_cancel(((struct monitor *)rm)->d->http, h);
+	h_svc_cancel(rm, h, H_HTTP);
 }
 
 static void
@@ -293,10 +387,15 @@ hostapi_timer_cb(evutil_socket_t fd, short what, void *arg)
 	rdd_timer_cb cb = h->cb.timer;
 	void *cbarg = h->arg;
 
+	struct monitor *m = h->m;
+	struct wk_save save;
+
 	/* A one-shot timer is gone before its callback may add another. */
 	if (!h->repeat && hostapi_handle_find(d, h->id, &i))
 		hostapi_handle_free(d, i);
+	worker_cb_enter(m, WK_CB_TIMER, &save);
 	cb(cbarg);
+	worker_cb_leave(m, &save);
 }
 
 static uint64_t
@@ -347,7 +446,15 @@ hostapi_fd_cb(evutil_socket_t fd, short what, void *arg)
 		ev |= RDD_FD_READ;
 	if (what & EV_WRITE)
 		ev |= RDD_FD_WRITE;
-	h->cb.fd(fd, ev, h->arg);
+	{
+		struct monitor *m = h->m;
+		struct wk_save save;
+
+		/* The callback may unwatch, freeing h. */
+		worker_cb_enter(m, WK_CB_FD, &save);
+		h->cb.fd(fd, ev, h->arg);
+		worker_cb_leave(m, &save);
+	}
 }
 
 static uint64_t
@@ -393,26 +500,30 @@ h_watch_add(struct rdd_monitor *rm, const char *path, rdd_watch_cb cb,
     void *arg)
 {
 	struct monitor *m = (struct monitor *)rm;
+	struct handle *h;
+	size_t i;
 
-	if (path == NULL || cb == NULL)
+	if (path == NULL || cb == NULL ||
+	    (h = hostapi_handle_new(m, H_WATCH)) == NULL)
 		return 0;
-	return svc_watch_add(m->d->watch, m, path, cb, arg);
+	h->repeat = 1;
+	h->t.h = h;
+	h->t.m = m;
+	h->t.cb.watch = cb;
+	h->t.arg = arg;
+	if ((h->svc = svc_watch_add(m->d->watch, m, path, hostapi_watch_tramp,
+		 &h->t)) == 0) {
+		if (hostapi_handle_find(m->d, h->id, &i))
+			hostapi_handle_free(m->d, i);
+		return 0;
+	}
+	return h->id;
 }
 
 static void
 h_watch_del(struct rdd_monitor *rm, uint64_t h)
 {
-	if (rm && h)
-		svc_watch_del(((struct monitor *)rm)->d->watch, h);
-}
-
-
-
-static void
-h_command_done(struct rdd_command *c, int ok, const char *text)
-{
-	if (c != NULL)
-		ctlcmd_command_done(c, ok, text);
+	h_svc_cancel(rm, h, H_WATCH);
 }
 
 void

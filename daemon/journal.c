@@ -30,6 +30,8 @@
 
 /* One journal per process, like the log files. */
 static int journal_fd = -1;
+static journal_sink_fn journal_sink;	/* a worker's: records go to the master */
+static void *journal_sink_arg;
 static char *journal_path;
 static int journal_failed;	/* warn once per failure streak, not per line */
 
@@ -95,6 +97,13 @@ journal_add_str(struct json_object *o, const char *key, const char *val)
 }
 
 void
+journal_set_sink(journal_sink_fn fn, void *arg)
+{
+	journal_sink = fn;
+	journal_sink_arg = arg;
+}
+
+void
 journal_write(const char *kind, const char *monitor, const char *target,
     const char *msg, long uid)
 {
@@ -107,6 +116,10 @@ journal_write(const char *kind, const char *monitor, const char *target,
 	size_t len;
 	ssize_t w;
 
+	if (journal_sink != NULL) {
+		journal_sink(journal_sink_arg, kind, monitor, target, msg);
+		return;
+	}
 	if (journal_fd == -1)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -53,6 +53,8 @@ static struct {
 	size_t nmon;
 	size_t nopen;
 	uint64_t tick;
+	log_sink_fn sink;	/* a worker's: lines go to the master */
+	void *sink_arg;
 } log_st = { .sysfd = -1 };
 
 static const char *
@@ -354,6 +356,13 @@ log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
 			goto out;
 		vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	}
+	if (log_st.sink != NULL) {
+		/* A worker: the master filters, redacts and writes. */
+		log_st.sink(log_st.sink_arg, monitor, lvl, msg);
+		if (msg != stack)
+			free(msg);
+		goto out;
+	}
 	clean = log_clean(monitor, msg);
 	if (msg != stack)
 		free(msg);
@@ -381,6 +390,20 @@ log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
 	free(clean);
 out:
 	errno = saved;
+}
+
+void
+log_set_sink(log_sink_fn fn, void *arg)
+{
+	log_st.sink = fn;
+	log_st.sink_arg = arg;
+}
+
+int
+log_enabled(enum rdd_log_level lvl)
+{
+	return lvl <= (log_st.setup ? log_st.level :
+	    log_env_debug() ? RDD_LOG_DEBUG : RDD_LOG_INFO);
 }
 
 void

@@ -127,12 +127,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static const struct rdd_plugin *
-lookup_plugin(void *arg, const char *name)
-{
-	return loader_find(arg, name);
-}
-
 static void
 print_errs(const struct errlist *e, const char *prefix)
 {
@@ -143,30 +137,19 @@ print_errs(const struct errlist *e, const char *prefix)
 }
 
 /*
- * Configuration plus plugins: the loader scans the directory the config
- * names, then every monitor's options are checked against its plugin.
+ * Configuration plus plugins: each plugin the monitors use is loaded in a
+ * probe child that checks their options; the master keeps no plugin code.
  */
 static struct conf *
 load_all(struct rdd_daemon *d, const char *path, struct errlist *errs,
     struct errlist *warns)
 {
 	struct conf *c = conf_load2(path, errs, warns);
-	size_t i;
 
 	if (c == NULL)
 		return NULL;
-	if (d->loader.n == 0) {
-		if (loader_scan(&d->loader, c->plugin_dir, geteuid()) == -1)
-			errlist_add(warns, "%s: cannot read the plugin "
-			    "directory: %s: set daemon.plugin_dir",
-			    c->plugin_dir, strerror(errno));
-		for (i = 0; i < d->loader.n; i++)
-			if (d->loader.v[i].error)
-				errlist_add(warns, "plugin refused: %s",
-				    d->loader.v[i].error);
-	}
-	if (conf_bind_plugins(c, lookup_plugin, &d->loader, errs) != 0 ||
-	    errs->n > 0) {
+	/* Only the plugins monitors use, each checked in a child. */
+	if (probe_conf(c, d->once_monitor, errs) != 0 || errs->n > 0) {
 		conf_free(c);
 		return NULL;
 	}
@@ -251,20 +234,13 @@ daemonize(int *notify_fd)
 	return 0;
 }
 
+/* systemd Type=notify and start-stop-daemon --notify-await. */
 static void
-notify_ready(int *fd, int code)
+notify_send(const char *msg)
 {
-	char c = (char)('0' + code);
 	const char *ns = getenv("NOTIFY_SOCKET");
 
-	if (*fd >= 0) {
-		if (write(*fd, &c, 1) != 1)
-			log_warn("cannot tell the parent we started: %m");
-		close(*fd);
-		*fd = -1;
-	}
-	/* systemd Type=notify and start-stop-daemon --notify-await. */
-	if (code == 0 && ns && (ns[0] == '/' || ns[0] == '@') &&
+	if (ns && (ns[0] == '/' || ns[0] == '@') &&
 	    strlen(ns) < sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 		socklen_t len;
@@ -276,12 +252,64 @@ notify_ready(int *fd, int code)
 		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
 		    strlen(ns));
 		if (s != -1) {
-			if (sendto(s, "READY=1", 7, 0, (struct sockaddr *)&sun,
-				len) == -1)
+			if (sendto(s, msg, strlen(msg), 0,
+				(struct sockaddr *)&sun, len) == -1)
 				log_warn("NOTIFY_SOCKET: %m");
 			close(s);
 		}
 	}
+}
+
+static void
+notify_ready(int *fd, int code)
+{
+	char c = (char)('0' + code);
+
+	if (*fd >= 0) {
+		if (write(*fd, &c, 1) != 1)
+			log_warn("cannot tell the parent we started: %m");
+		close(*fd);
+		*fd = -1;
+	}
+	if (code == 0)
+		notify_send("READY=1");
+}
+
+/*
+ * systemd's WatchdogSec: a ping only while this loop turns and every
+ * worker that should run answers, so a wedged daemon gets restarted.
+ */
+static void
+daemon_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	struct rdd_daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (workers_watchdog_ok(d))
+		notify_send("WATCHDOG=1");
+	else
+		log_warn("watchdog: a plugin worker does not answer; not "
+		    "telling systemd we are fine");
+}
+
+static struct event *
+daemon_watchdog_start(struct rdd_daemon *d)
+{
+	const char *us = getenv("WATCHDOG_USEC"), *wp = getenv("WATCHDOG_PID");
+	long long usec;
+	struct timeval tv;
+	struct event *ev;
+
+	if (us == NULL || (usec = atoll(us)) <= 0 ||
+	    (wp != NULL && atol(wp) != (long)getpid()))
+		return NULL;
+	usec /= 2;
+	tv.tv_sec = usec / 1000000;
+	tv.tv_usec = usec % 1000000;
+	if ((ev = event_new(d->base, -1, EV_PERSIST, daemon_watchdog, d)))
+		event_add(ev, &tv);
+	return ev;
 }
 
 void
@@ -314,14 +342,24 @@ daemon_stop_poll(evutil_socket_t fd, short what, void *arg)
 	int64_t left = d->conf->shutdown_deadline_ms -
 	    (util_now_ms() - d->stop_began_ms);
 
-	if (monitors_busy(d) && left > 0) {
+	if (d->stop_phase == 0 && monitors_busy(d) && left > 0) {
 		evtimer_add(d->stop_ev, &tick);
 		return;
 	}
-	if (monitors_busy(d))
-		log_warn("stopping with checks or recoveries still in flight "
-		    "after %lld ms (daemon.shutdown_deadline)",
-		    (long long)d->conf->shutdown_deadline_ms);
+	if (d->stop_phase == 0) {
+		if (monitors_busy(d))
+			log_warn("stopping with checks or recoveries still in "
+			    "flight after %lld ms (daemon.shutdown_deadline)",
+			    (long long)d->conf->shutdown_deadline_ms);
+		/* Plugins get their stop() and destroy() in the workers. */
+		d->stop_phase = 1;
+		d->stop_began_ms = util_now_ms();
+		workers_stop_all(d, 0);
+	}
+	if (workers_alive(d) > 0 && left > 0) {
+		evtimer_add(d->stop_ev, &tick);
+		return;
+	}
 	daemon_finish(d);
 }
 
@@ -444,6 +482,7 @@ run(struct opts *o)
 	char err[RDD_ERRLEN];
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	int pidfd = -1, notify_fd = -1, rc = EX_OK_;
+	struct event *watchdog = NULL;
 	char *pidpath = NULL;
 	size_t i;
 
@@ -522,17 +561,13 @@ run(struct opts *o)
 		}
 	}
 
+	/* The master runs no plugin code: services live in the workers. */
 	d->base = event_base_new();
-	d->child = svc_child_new(d->base, d->conf->max_children);
-	d->http = svc_http_new(d->base, d->conf->max_transfers);
-	d->watch = svc_watch_new(d->base, 1000);
-	if (d->base == NULL || d->child == NULL || d->http == NULL ||
-	    d->watch == NULL) {
-		log_err("cannot set up the event loop and services");
+	if (d->base == NULL) {
+		log_err("cannot set up the event loop");
 		rc = EX_START;
 		goto out;
 	}
-	hostapi_init(d);
 	if (!o->once) {
 		char *jp = NULL;
 
@@ -599,6 +634,7 @@ run(struct opts *o)
 	journal_write("start", NULL, NULL, "redundancyd started", (long)getuid());
 	monitors_start(d, d->conf->startup_delay_ms);
 	notify_ready(&notify_fd, 0);
+	watchdog = daemon_watchdog_start(d);
 	event_base_dispatch(d->base);
 	log_info("stopped");
 	rc = EX_OK_;
@@ -607,6 +643,9 @@ out:
 		notify_ready(&notify_fd, rc == 0 ? 0 : rc);
 	if (d->nmon)
 		monitors_destroy(d);
+	workers_free(d);
+	if (watchdog)
+		event_free(watchdog);
 	for (i = 0; i < sizeof(d->sig) / sizeof(d->sig[0]); i++)
 		if (d->sig[i])
 			event_free(d->sig[i]);
@@ -615,13 +654,6 @@ out:
 		httpd_free(d->httpd);
 	if (d->ctl)
 		control_free(d->ctl);
-	if (d->child)
-		svc_child_free(d->child);
-	if (d->http)
-		svc_http_free(d->http);
-	if (d->watch)
-		svc_watch_free(d->watch);
-	hostapi_free(d);
 	if (d->state)
 		state_free(d->state);
 	journal_close();

@@ -61,7 +61,6 @@ monitors_create(struct rdd_daemon *d, struct errlist *errs)
 {
 	struct conf *c = d->conf;
 	size_t *order, i, n = 0;
-	char err[RDD_ERRLEN];
 
 	order = calloc(c->nmon ? c->nmon : 1, sizeof(*order));
 	d->mon = calloc(c->nmon ? c->nmon : 1, sizeof(*d->mon));
@@ -97,15 +96,9 @@ monitors_create(struct rdd_daemon *d, struct errlist *errs)
 		m->timer = evtimer_new(d->base, monitor_timer_cb, m);
 		d->mon[n++] = m;
 		d->nmon = n;
-		err[0] = '\0';
-		if (m->pd->create(&d->host, (struct rdd_monitor *)m,
-			cm->plugin_config, &m->ctx, err, sizeof(err)) != 0) {
-			errlist_add(errs, "%s:%d: monitor '%s': %s", cm->file,
-			    cm->line, cm->name,
-			    err[0] ? err : "the plugin refused its config");
-			m->ctx = NULL;
-		}
 	}
+	if (workers_assign(d) != 0)
+		errlist_add(errs, "out of memory assigning plugin workers");
 	free(order);
 	if (d->once_monitor && n == 0)
 		errlist_add(errs,
@@ -119,16 +112,10 @@ monitors_start(struct rdd_daemon *d, int64_t delay_ms)
 {
 	size_t i;
 
+	workers_spawn_all(d);
 	for (i = 0; i < d->nmon; i++) {
 		struct monitor *m = d->mon[i];
 
-		if (m->ctx == NULL)
-			continue;
-		if (m->pd->start && m->pd->start(m->ctx) != 0) {
-			log_write(m->cm->name, RDD_LOG_ERR,
-			    "plugin %s failed to start; checks will report it",
-			    m->pd->name);
-		}
 		m->started = 1;
 		if (d->once)
 			monitor_run_check(m);
@@ -151,27 +138,14 @@ monitor_check_timeout(evutil_socket_t fd, short what, void *arg)
 	struct rdd_check *c = arg;
 	struct monitor *m = c->m;
 
-	/*
-	 * The plugin still owns the handle and will call check_done later;
-	 * the record stays allocated until then or until the monitor stops.
-	 */
-	struct rdd_check **nl;
-
-	nl = realloc(m->lost, (m->nlost + 1) * sizeof(*nl));
-	if (nl != NULL) {
-		m->lost = nl;
-		m->lost[m->nlost++] = c;
-	}
-	c->abandoned = 1;
+	/* Late answers name an id nobody waits for: the master drops them. */
+	workers_cancel_check(m, c);
 	m->cur = NULL;
+	m->timed_out = 1;
+	check_free(c);
 	log_write(m->cm->name, RDD_LOG_WARN,
 	    "check did not complete within %lld ms: raise timeout or fix "
 	    "the plugin", (long long)m->cm->timeout_ms);
-	free(m->msg);
-	if (asprintf(&m->msg, "check timed out after %lld ms",
-		(long long)m->cm->timeout_ms) < 0)
-		m->msg = NULL;
-	m->state = RDD_UNKNOWN;
 	health_rollup(m->d);
 	if (m->d->once) {
 		m->d->pending_once--;
@@ -188,8 +162,18 @@ monitor_run_check(struct monitor *m)
 	struct timeval tv;
 	size_t i;
 
-	if (m->ctx == NULL || m->d->stopping)
+	if (m->d->stopping)
 		return;
+	if (!m->ready) {
+		/* Due now; the worker is on its way or down (said in status). */
+		if (m->wk && m->wk->state == WK_STARTING && !m->want_check) {
+			m->want_check = 1;
+			if (m->d->once)
+				m->d->pending_once++;
+		} else if (!m->d->once)
+			monitor_arm(m, m->cm->interval_ms);
+		return;
+	}
 	if (m->cur != NULL) {
 		/* Never two checks of one monitor at once. */
 		m->overruns++;
@@ -217,7 +201,12 @@ monitor_run_check(struct monitor *m)
 		m->t[i]->seen = 0;
 	if (m->d->once)
 		m->d->pending_once++;
-	m->pd->check(m->ctx, c);
+	if (workers_check(m, c) != 0) {
+		m->cur = NULL;
+		check_free(c);
+		if (m->d->once && --m->d->pending_once == 0)
+			event_base_loopexit(m->d->base, NULL);
+	}
 }
 
 /* host->check_done */
@@ -226,18 +215,8 @@ monitor_check_done(struct rdd_check *c)
 {
 	struct monitor *m = c->m;
 
-	size_t i;
-
-	if (c->abandoned) {
-		for (i = 0; i < m->nlost; i++)
-			if (m->lost[i] == c) {
-				m->lost[i] = m->lost[--m->nlost];
-				break;
-			}
-		check_free(c);
-		return;
-	}
 	m->cur = NULL;
+	m->timed_out = 0;
 	m->checks++;
 	m->last_check_wall = util_wall_ms();
 	m->last_check_ms = util_now_ms() - m->check_started_mono;
@@ -288,32 +267,24 @@ monitors_destroy(struct rdd_daemon *d)
 	size_t i, j;
 
 	recover_cancel_all(d);
-	for (i = 0; i < d->nmon; i++) {
-		struct monitor *m = d->mon[i];
-
-		if (m->timer)
-			event_del(m->timer);
-		if (m->ctx && m->started && m->pd->stop)
-			m->pd->stop(m->ctx);
-		hostapi_release_owner(d, m);
-	}
+	for (i = 0; i < d->nmon; i++)
+		if (d->mon[i]->timer)
+			event_del(d->mon[i]->timer);
+	/* The plugins stop in their workers; these records go now. */
+	workers_stop_all(d, 1);
 	for (i = 0; i < d->nmon; i++) {
 		struct monitor *m = d->mon[i];
 
 		if (m->cur)
 			check_free(m->cur);
-		for (j = 0; j < m->nlost; j++)
-			check_free(m->lost[j]);
-		free(m->lost);
 		recover_free_monitor(m);
-		if (m->ctx && m->pd->destroy)
-			m->pd->destroy(m->ctx);
 		for (j = 0; j < m->nt; j++)
 			health_target_free(m->t[j]);
 		free(m->t);
 		if (m->timer)
 			event_free(m->timer);
 		free(m->msg);
+		free(m->down);
 		free(m->sdir);
 		free(m);
 	}

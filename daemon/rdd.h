@@ -40,6 +40,8 @@ int util_write_atomic(const char *path, const void *buf, size_t len,
 char *util_read_file(const char *path, size_t max, size_t *len);
 int util_mkdirs(const char *path, mode_t mode);
 const char *util_state_name(enum rdd_state st);
+/* Close every descriptor from lowfd up (a fresh child's inheritance). */
+void util_close_from(int lowfd);
 
 /* ---- log.c: system.log, one file per monitor, stderr, syslog ---- */
 struct log_conf {
@@ -56,6 +58,11 @@ void log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
     va_list ap);
 void log_write(const char *monitor, enum rdd_log_level lvl, const char *fmt,
     ...) RDD_PRINTF(3, 4);
+/* A worker hands its lines to the master instead of writing them. */
+typedef void (*log_sink_fn)(void *arg, const char *monitor,
+    enum rdd_log_level lvl, const char *text);
+void log_set_sink(log_sink_fn fn, void *arg);
+int log_enabled(enum rdd_log_level lvl);
 #define log_err(...) log_write(NULL, RDD_LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_write(NULL, RDD_LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_write(NULL, RDD_LOG_INFO, __VA_ARGS__)
@@ -73,6 +80,9 @@ void journal_close(void);
 /* kind: detect, action, result, reload, control, start, stop, giveup ... */
 void journal_write(const char *kind, const char *monitor, const char *target,
     const char *msg, long uid);
+typedef void (*journal_sink_fn)(void *arg, const char *kind,
+    const char *monitor, const char *target, const char *msg);
+void journal_set_sink(journal_sink_fn fn, void *arg);
 /* Records newer than since_ms (wall clock), as a JSON array string. */
 char *journal_read_since(const char *path, int64_t since_ms, size_t max);
 
@@ -102,6 +112,9 @@ struct conf_monitor {
 	const void *setting;	/* libconfig setting, valid while conf lives */
 	void *plugin_config;	/* filled struct of plugin's config_size */
 	const struct rdd_plugin *pd; /* set by conf_bind_plugins */
+	int isolate;		/* a worker of its own */
+	char *user, *group;	/* the worker's account; NULL: daemon's */
+	int64_t memory_max;	/* worker RSS limit; 0: daemon.memory_max */
 };
 
 struct conf {
@@ -120,13 +133,27 @@ struct conf {
 	int max_children;
 	int max_transfers;
 	int64_t shutdown_deadline_ms;
+	int64_t stall_timeout_ms;	/* a worker that does not answer: killed */
+	int64_t ping_interval_ms;	/* how often the master asks */
+	int64_t memory_max;	/* worker RSS limit */
+	char *user, *group;	/* default account of plugin workers */
 	struct conf_recovery rec;
 	struct conf_monitor *mon;
 	size_t nmon;
 	void *cfgs;		/* libconfig objects, one per file */
 	size_t ncfgs;
 	char **files;		/* the files read, in order */
+	/*
+	 * What the master knows of each plugin in use, from a probe child:
+	 * name, version, description and actions; no code, no options.
+	 */
+	struct rdd_plugin **pinfo;
+	size_t npinfo;
 };
+/* An info descriptor for plugin name, or NULL. */
+const struct rdd_plugin *conf_pinfo(const struct conf *c, const char *name);
+/* Takes a malloc'd descriptor whose strings and actions are malloc'd. */
+int conf_pinfo_add(struct conf *c, struct rdd_plugin *pi);
 
 /*
  * Load path and <dir of path>/conf.d/ *.conf in name order. Errors go to errs
@@ -140,6 +167,9 @@ struct conf *conf_load(const char *path, struct errlist *errs);
 int conf_bind_plugins(struct conf *c,
     const struct rdd_plugin *(*lookup)(void *arg, const char *name),
     void *arg, struct errlist *errs);
+/* The same for the monitors of one plugin only (a worker's). */
+int conf_bind_plugin(struct conf *c, const char *plugin,
+    const struct rdd_plugin *pd, struct errlist *errs);
 void conf_free(struct conf *c);
 /* Fill one options struct (also used by tests and --plugin-help). */
 int conf_fill_options(const struct rdd_option *opts, void *dst,
@@ -181,6 +211,9 @@ int loader_scan(struct loader *l, const char *dir, uid_t allowed_uid);
 int loader_load_file(struct loader_entry *e, const char *path,
     uid_t allowed_uid);
 const struct rdd_plugin *loader_find(struct loader *l, const char *name);
+/* DIR/NAME.so, the plugin a configuration names, and nothing else. */
+int loader_load_name(struct loader_entry *e, const char *dir,
+    const char *name, uid_t allowed_uid);
 void loader_free(struct loader *l);
 /* ---- loader.c additions (loader helper) ---- */
 #include <stdio.h>

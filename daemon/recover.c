@@ -391,7 +391,9 @@ recover_start(struct target *t, int manual, struct control_req *req)
 		journal_write("action", m->cm->name, t->name, msg, -1);
 	}
 	recover_save(t);
-	m->pd->recover(m->ctx, r, r->target, r->action, r->attempt);
+	if (workers_recover(m, r) != 0)
+		recover_done(r, RDD_RECOVERY_FAILED, "the plugin's worker is "
+		    "not running");
 }
 
 /*
