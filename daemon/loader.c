@@ -29,6 +29,8 @@
 #define LOADER_OPTS_MAX 256
 #define LOADER_ACTIONS_MAX 32
 #define LOADER_CONFIG_MAX (1024 * 1024)
+/* Descriptor numbers tried for a name no loaded object answers to. */
+#define LOADER_FD_TRIES 256
 /* magic, abi_major, abi_minor, size: readable before size is trusted. */
 #define LOADER_HDR_SIZE (offsetof(struct rdd_plugin, size) + sizeof(uint32_t))
 
@@ -130,7 +132,8 @@ loader_owner_ok(uid_t owner, uid_t allowed_uid)
 
 /*
  * A directory anyone can write to lets anyone plant a plugin, even with the
- * sticky bit (a new file needs no rename), so it is refused outright.
+ * sticky bit (a new file needs no rename), so it is refused outright; a
+ * group-writable one lets every member of the group do the same.
  */
 static int
 loader_check_dir(const struct stat *st, const char *dir, uid_t allowed_uid,
@@ -151,10 +154,60 @@ loader_check_dir(const struct stat *st, const char *dir, uid_t allowed_uid,
 		    dir, (unsigned)(st->st_mode & 07777), dir);
 		return -1;
 	}
+	if (st->st_mode & S_IWGRP) {
+		snprintf(buf, len,
+		    "plugin directory %s is group-writable "
+		    "(mode %04o): any member of its group could plant a "
+		    "plugin; run chmod g-w %s",
+		    dir, (unsigned)(st->st_mode & 07777), dir);
+		return -1;
+	}
 	if (!loader_owner_ok(st->st_uid, allowed_uid)) {
 		snprintf(buf, len,
 		    "plugin directory %s is owned by uid %lu, "
 		    "neither root nor uid %lu: run chown root %s",
+		    dir, (unsigned long)st->st_uid, (unsigned long)allowed_uid,
+		    dir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Whoever can write to a directory above the plugin directory can rename the
+ * plugin directory away and put another in its place, so each one must be
+ * owned by root or the daemon's user and writable by nobody else. The one
+ * exception is a root-owned sticky directory such as /tmp: there nobody may
+ * rename or remove an entry they do not own, and the entry below it is
+ * checked in turn.
+ */
+static int
+loader_check_parent(const struct stat *st, const char *dir, uid_t allowed_uid,
+    char *buf, size_t len)
+{
+	if (!S_ISDIR(st->st_mode)) {
+		snprintf(buf, len,
+		    "%s, above the plugin directory, is %s: "
+		    "point plugin_dir at a directory",
+		    dir, loader_kind(st->st_mode));
+		return -1;
+	}
+	if (st->st_uid == 0 && (st->st_mode & S_ISVTX))
+		return 0;
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(buf, len,
+		    "directory %s, above the plugin directory, is %s-writable "
+		    "(mode %04o) and not a root-owned sticky directory: "
+		    "others could swap the plugin directory; run chmod go-w %s",
+		    dir, (st->st_mode & S_IWOTH) ? "world" : "group",
+		    (unsigned)(st->st_mode & 07777), dir);
+		return -1;
+	}
+	if (!loader_owner_ok(st->st_uid, allowed_uid)) {
+		snprintf(buf, len,
+		    "directory %s, above the plugin directory, is owned by "
+		    "uid %lu, neither root nor uid %lu: its owner could swap "
+		    "the plugin directory; run chown root %s",
 		    dir, (unsigned long)st->st_uid, (unsigned long)allowed_uid,
 		    dir);
 		return -1;
@@ -180,6 +233,14 @@ loader_check_file(
 		    e->path, (unsigned)(st->st_mode & 07777), e->path);
 		return -1;
 	}
+	if (st->st_mode & S_IWGRP) {
+		loader_refuse(e,
+		    "%s is group-writable (mode %04o): any "
+		    "member of its group could replace its code; run chmod "
+		    "g-w %s",
+		    e->path, (unsigned)(st->st_mode & 07777), e->path);
+		return -1;
+	}
 	if (!loader_owner_ok(st->st_uid, allowed_uid)) {
 		loader_refuse(e,
 		    "%s is owned by uid %lu, neither root nor "
@@ -192,42 +253,125 @@ loader_check_file(
 }
 
 /*
- * A symbolic link is followed, but the directory holding its target must be
- * as safe as the plugin directory, or the link just moves the hole.
+ * A link's target can change between the check and the load, so links are
+ * not followed at all (O_NOFOLLOW), however safe their target looks.
+ */
+static void
+loader_refuse_link(struct loader_entry *e)
+{
+	loader_refuse(e,
+	    "%s is a symbolic link, which the loader does not follow "
+	    "(the file it checks must be the file it loads): copy the "
+	    "plugin itself into the plugin directory instead of linking to it",
+	    e->path);
+}
+
+/* The plugin directory itself (last) or one above it. */
+static int
+loader_check_step(const struct stat *st, const char *dir, int last,
+    uid_t allowed_uid, char *buf, size_t len)
+{
+	if (last)
+		return loader_check_dir(st, dir, allowed_uid, buf, len);
+	return loader_check_parent(st, dir, allowed_uid, buf, len);
+}
+
+/*
+ * Open the directory holding the plugin by walking its real path from / one
+ * component at a time with O_NOFOLLOW, checking each directory through the
+ * descriptor the next step starts from: the file is then reached through
+ * exactly the directories that were checked, whatever is renamed or relinked
+ * meanwhile. Returns that descriptor (O_PATH) or -1 with e->error set.
  */
 static int
-loader_check_link(struct loader_entry *e, uid_t allowed_uid)
+loader_open_dir(struct loader_entry *e, uid_t allowed_uid)
 {
-	char *real, *slash, msg[RDD_ERRLEN];
-	struct stat dst;
+	char msg[RDD_ERRLEN], comp[NAME_MAX + 1], *dir, *real, *slash, *p;
+	struct stat st;
+	size_t clen;
+	int dfd, nfd, last, saved;
 
-	real = realpath(e->path, NULL);
+	dir = strdup(e->path);
+	if (dir == NULL) {
+		loader_refuse(e, "out of memory");
+		return -1;
+	}
+	/* e->path always holds a slash: loader_load_file adds "./". */
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	real = realpath(dir, NULL);
+	saved = errno;
+	free(dir);
 	if (real == NULL) {
 		loader_refuse(e,
-		    "cannot resolve the symbolic link %s: %s: "
-		    "fix or remove the link",
-		    e->path, strerror(errno));
+		    "cannot stat %s: %s: check the plugin "
+		    "directory",
+		    e->path, strerror(saved));
 		return -1;
 	}
-	slash = strrchr(real, '/');
-	if (slash == real)
-		slash[1] = '\0';
-	else if (slash != NULL)
-		*slash = '\0';
-	if (stat(real, &dst) == -1) {
-		loader_refuse(e, "cannot stat %s: %s: fix or remove the link",
-		    real, strerror(errno));
-		free(real);
-		return -1;
+	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1 || fstat(dfd, &st) == -1) {
+		loader_refuse(e, "cannot open /: %s", strerror(errno));
+		goto fail;
 	}
-	if (loader_check_dir(&dst, real, allowed_uid, msg, sizeof(msg)) == -1) {
-		loader_refuse(
-		    e, "symbolic link into an unsafe directory: %s", msg);
-		free(real);
-		return -1;
+	p = real + 1;
+	last = *p == '\0';
+	if (loader_check_step(&st, "/", last, allowed_uid, msg, sizeof(msg)) ==
+	    -1) {
+		loader_refuse(e, "%s", msg);
+		goto fail;
+	}
+	while (*p != '\0') {
+		slash = strchr(p, '/');
+		clen = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		last = slash == NULL;
+		if (clen >= sizeof(comp)) {
+			loader_refuse(
+			    e, "%s: a path component is too long", real);
+			goto fail;
+		}
+		memcpy(comp, p, clen);
+		comp[clen] = '\0';
+		nfd = openat(
+		    dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		saved = errno;
+		close(dfd);
+		dfd = nfd;
+		p += clen;
+		/* Cut real after this component to name it in messages. */
+		if (!last)
+			*p = '\0';
+		if (dfd == -1) {
+			loader_refuse(e,
+			    "cannot open directory %s: %s: it changed while "
+			    "being checked or is not a directory; check the "
+			    "plugin directory",
+			    real, strerror(saved));
+			goto fail;
+		}
+		if (fstat(dfd, &st) == -1) {
+			loader_refuse(
+			    e, "cannot stat %s: %s", real, strerror(errno));
+			goto fail;
+		}
+		if (loader_check_step(
+		        &st, real, last, allowed_uid, msg, sizeof(msg)) == -1) {
+			loader_refuse(e, "%s", msg);
+			goto fail;
+		}
+		if (!last)
+			*p++ = '/';
 	}
 	free(real);
-	return 0;
+	return dfd;
+fail:
+	if (dfd != -1)
+		close(dfd);
+	free(real);
+	return -1;
 }
 
 static int
@@ -527,6 +671,99 @@ loader_entry_free(struct loader_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/*
+ * glibc's dlopen returns an object already loaded under the same name (or
+ * under an alias it recorded when the same file came in by another name)
+ * without opening the path at all. Descriptors are closed after dlopen and
+ * their numbers reused, so "/proc/self/fd/N" may still name a plugin loaded
+ * earlier from another file. The descriptor is therefore moved to a number
+ * that no loaded object answers to: probed while that number is closed,
+ * RTLD_NOLOAD can only find an object by its name, never by the file.
+ * Returns the new descriptor, its name in buf, or -1.
+ */
+static int
+loader_fresh_fd(int fd, char *buf, size_t len)
+{
+	void *h;
+	int n, nfd;
+
+	for (n = fd + 1; n < fd + 1 + LOADER_FD_TRIES; n++) {
+		if (fcntl(n, F_GETFD) != -1)
+			continue;
+		snprintf(buf, len, "/proc/self/fd/%d", n);
+		h = dlopen(buf, RTLD_LAZY | RTLD_NOLOAD);
+		if (h != NULL) {
+			dlclose(h);
+			continue;
+		}
+		nfd = fcntl(fd, F_DUPFD_CLOEXEC, n);
+		if (nfd == n)
+			return nfd;
+		if (nfd == -1)
+			return -1;
+		/* Another thread took n between the probe and the dup. */
+		close(nfd);
+	}
+	errno = EMFILE;
+	return -1;
+}
+
+/*
+ * dlopen the very file fd refers to, through /proc/self/fd: reopening the
+ * path would load whatever the path names by then. Closes fd.
+ */
+static void *
+loader_dlopen_fd(struct loader_entry *e, int fd, const struct stat *st)
+{
+	char name[64];
+	struct stat pst;
+	const char *why;
+	size_t nlen;
+	void *dl;
+	int nfd;
+
+	nfd = loader_fresh_fd(fd, name, sizeof(name));
+	close(fd);
+	if (nfd == -1) {
+		loader_refuse(e, "cannot duplicate the descriptor of %s: %s",
+		    e->path, strerror(errno));
+		return NULL;
+	}
+	if (stat(name, &pst) == -1 || pst.st_dev != st->st_dev ||
+	    pst.st_ino != st->st_ino) {
+		loader_refuse(e,
+		    "cannot load %s through %s: /proc must be mounted: the "
+		    "loader loads the descriptor it checked, never the path "
+		    "again",
+		    e->path, name);
+		close(nfd);
+		return NULL;
+	}
+	dlerror();
+	dl = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	close(nfd);
+	if (dl == NULL) {
+		why = dlerror();
+		if (why == NULL)
+			why = "unknown dlopen error";
+		/* dlerror names /proc/self/fd/N; the message names the file. */
+		nlen = strlen(name);
+		if (strncmp(why, name, nlen) == 0 &&
+		    strncmp(why + nlen, ": ", 2) == 0)
+			why += nlen + 2;
+		loader_refuse(e,
+		    "cannot load: %s: rebuild it or remove it "
+		    "from the plugin directory",
+		    why);
+		return NULL;
+	}
+	return dl;
+}
+
+/*
+ * The file is opened once, checked through that descriptor and loaded from
+ * it, so nothing can be swapped in between the check and the load.
+ */
 int
 loader_load_file(struct loader_entry *e, const char *path, uid_t allowed_uid)
 {
@@ -534,6 +771,7 @@ loader_load_file(struct loader_entry *e, const char *path, uid_t allowed_uid)
 	struct stat st;
 	void *dl;
 	size_t len;
+	int dfd, fd, saved;
 
 	memset(e, 0, sizeof(*e));
 	base = strrchr(path, '/');
@@ -547,39 +785,55 @@ loader_load_file(struct loader_entry *e, const char *path, uid_t allowed_uid)
 	}
 	snprintf(e->path, len, "%s%s", base != NULL ? "" : "./", path);
 
-	if (lstat(e->path, &st) == -1) {
+	dfd = loader_open_dir(e, allowed_uid);
+	if (dfd == -1)
+		return -1;
+	/* A first look that opens no FIFO or device; the fstat below rules. */
+	if (fstatat(dfd, e->file, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		loader_refuse(e,
 		    "cannot stat %s: %s: check the plugin "
 		    "directory",
 		    e->path, strerror(errno));
+		close(dfd);
 		return -1;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		if (stat(e->path, &st) == -1) {
+		loader_refuse_link(e);
+		close(dfd);
+		return -1;
+	}
+	if (loader_check_file(e, &st, allowed_uid) == -1) {
+		close(dfd);
+		return -1;
+	}
+	/* O_NONBLOCK: a FIFO swapped in meanwhile must not block the open. */
+	fd = openat(dfd, e->file,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	saved = errno;
+	close(dfd);
+	if (fd == -1) {
+		if (saved == ELOOP)
+			loader_refuse_link(e);
+		else
 			loader_refuse(e,
-			    "%s is a broken symbolic link: %s: "
-			    "fix or remove the link",
-			    e->path, strerror(errno));
-			return -1;
-		}
-		if (S_ISREG(st.st_mode) &&
-		    loader_check_link(e, allowed_uid) == -1)
-			return -1;
-	}
-	if (loader_check_file(e, &st, allowed_uid) == -1)
-		return -1;
-
-	dlerror();
-	dl = dlopen(e->path, RTLD_NOW | RTLD_LOCAL);
-	if (dl == NULL) {
-		const char *why = dlerror();
-
-		loader_refuse(e,
-		    "cannot load: %s: rebuild it or remove it "
-		    "from the plugin directory",
-		    why != NULL ? why : "unknown dlopen error");
+			    "cannot open %s: %s: check the plugin "
+			    "directory",
+			    e->path, strerror(saved));
 		return -1;
 	}
+	if (fstat(fd, &st) == -1) {
+		loader_refuse(
+		    e, "cannot stat %s: %s", e->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (loader_check_file(e, &st, allowed_uid) == -1) {
+		close(fd);
+		return -1;
+	}
+	dl = loader_dlopen_fd(e, fd, &st);
+	if (dl == NULL)
+		return -1;
 	if (loader_check_desc(e, dl) == -1) {
 		dlclose(dl);
 		memset(&e->copy, 0, sizeof(e->copy));

@@ -177,7 +177,12 @@ struct loader {
 };
 /* Scan dir for *.so; refused files carry error, others keep loading. */
 int loader_scan(struct loader *l, const char *dir, uid_t allowed_uid);
-/* Load one file (tests); returns 0 or -1 with err. */
+/*
+ * Load one file: opened once (O_NOFOLLOW), checked through that descriptor
+ * with every directory above it, and dlopened through /proc/self/fd, so the
+ * file checked is the file loaded. Returns 0, or -1 with e->error. Not
+ * thread-safe.
+ */
 int loader_load_file(struct loader_entry *e, const char *path,
     uid_t allowed_uid);
 const struct rdd_plugin *loader_find(struct loader *l, const char *name);

@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -324,13 +326,19 @@ test_world_writable_file(void **state)
 	struct tstate *t = *state;
 	char path[PATH_MAX];
 
-	/* Group-writable is the operator's business; only o+w is refused. */
+	/* Group members could replace its code as well as anyone. */
 	put_so(t->plugins, "abi_good.so", NULL, 0664);
+	path_join(path, sizeof(path), t->plugins, "abi_good.so");
+	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
+	assert_refused(&t->l, "abi_good.so", path,
+	    "is group-writable (mode 0664)", "chmod g-w", NULL);
+	loader_free(&t->l);
+
+	assert_int_equal(chmod(path, 0644), 0);
 	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
 	assert_loaded(&t->l, "abi_good.so", "abi_good");
 	loader_free(&t->l);
 
-	path_join(path, sizeof(path), t->plugins, "abi_good.so");
 	assert_int_equal(chmod(path, 0666), 0);
 	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
 	assert_int_equal(t->l.n, 1);
@@ -419,35 +427,45 @@ test_wrong_owner_dir(void **state)
 	    &t->l, "abi_good.so", "plugin directory", want, "chown root", NULL);
 }
 
+/*
+ * A link is refused however safe its target: its target can change between
+ * the check and the load.
+ */
 static void
 test_symlinks(void **state)
 {
 	struct tstate *t = *state;
-	char ww[PATH_MAX], link[PATH_MAX], target[PATH_MAX];
+	char safe[PATH_MAX], link[PATH_MAX], target[PATH_MAX];
+	struct loader_entry e;
 
-	path_join(ww, sizeof(ww), t->base, "ww");
-	assert_int_equal(mkdir(ww, 0755), 0);
-	assert_int_equal(chmod(ww, 0777), 0);
-	put_so(ww, "abi_good.so", NULL, 0644);
-	path_join(target, sizeof(target), ww, "abi_good.so");
-	path_join(link, sizeof(link), t->plugins, "link.so");
+	path_join(safe, sizeof(safe), t->base, "safe");
+	assert_int_equal(mkdir(safe, 0755), 0);
+	assert_int_equal(chmod(safe, 0755), 0);
+	put_so(safe, "abi_good.so", NULL, 0644);
+	path_join(target, sizeof(target), safe, "abi_good.so");
+	/* The target itself loads. */
+	assert_int_equal(loader_load_file(&e, target, getuid()), 0);
+	loader_entry_free(&e);
+
+	path_join(link, sizeof(link), t->plugins, "x.so");
 	assert_int_equal(symlink(target, link), 0);
 	path_join(link, sizeof(link), t->plugins, "broken.so");
 	assert_int_equal(symlink("/nonexistent/x.so", link), 0);
 
 	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
 	assert_int_equal(t->l.n, 2);
-	assert_refused(&t->l, "link.so",
-	    "symbolic link into an unsafe directory", "world-writable", NULL);
-	assert_refused(&t->l, "broken.so", "broken symbolic link", NULL);
-	loader_free(&t->l);
+	assert_refused(&t->l, "x.so", "is a symbolic link", "does not follow",
+	    "copy the plugin itself", NULL);
+	assert_refused(&t->l, "broken.so", "is a symbolic link", NULL);
+	assert_null(loader_find(&t->l, "abi_good"));
 
-	/* The same link into a safe directory loads. */
-	assert_int_equal(chmod(ww, 0755), 0);
-	assert_int_equal(unlink(link), 0);
-	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
-	assert_int_equal(t->l.n, 1);
-	assert_loaded(&t->l, "link.so", "abi_good");
+	path_join(link, sizeof(link), t->plugins, "x.so");
+	assert_int_equal(loader_load_file(&e, link, getuid()), -1);
+	assert_non_null(strstr(e.error, "x.so: "));
+	assert_non_null(strstr(e.error, link));
+	assert_non_null(strstr(e.error, "is a symbolic link"));
+	assert_null(e.dl);
+	loader_entry_free(&e);
 }
 
 static char *
@@ -633,6 +651,186 @@ test_bad_dir(void **state)
 	assert_null(t->l.v);
 }
 
+/* Load dir/abi_good.so expecting a refusal holding each substring. */
+static void
+assert_load_refused(const char *dir, ...)
+{
+	struct loader_entry e;
+	char path[PATH_MAX];
+	const char *s;
+	va_list ap;
+
+	path_join(path, sizeof(path), dir, "abi_good.so");
+	assert_int_equal(loader_load_file(&e, path, getuid()), -1);
+	assert_null(e.dl);
+	assert_non_null(e.error);
+	va_start(ap, dir);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		if (strstr(e.error, s) == NULL) {
+			va_end(ap);
+			fail_msg("expected \"%s\" in: %s", s, e.error);
+		}
+	}
+	va_end(ap);
+	loader_entry_free(&e);
+}
+
+static void
+test_parent_dirs(void **state)
+{
+	struct tstate *t = *state;
+	char up[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], want[64];
+	struct loader_entry e;
+
+	/* base/up/plugins/abi_good.so, with up changed below. */
+	path_join(up, sizeof(up), t->base, "up");
+	assert_int_equal(mkdir(up, 0755), 0);
+	path_join(dir, sizeof(dir), up, "plugins");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	put_so(dir, "abi_good.so", NULL, 0644);
+	path_join(path, sizeof(path), dir, "abi_good.so");
+
+	assert_int_equal(chmod(up, 0755), 0);
+	assert_int_equal(loader_load_file(&e, path, getuid()), 0);
+	loader_entry_free(&e);
+
+	/* Group members could rename plugins/ away and plant their own. */
+	assert_int_equal(chmod(up, 0775), 0);
+	assert_load_refused(dir, "abi_good.so: directory ", up,
+	    "above the plugin directory, is group-writable (mode 0775)",
+	    "chmod go-w", NULL);
+	assert_int_equal(chmod(up, 0777), 0);
+	assert_load_refused(
+	    dir, up, "is world-writable (mode 0777)", "chmod go-w", NULL);
+
+	/* Sticky, like /tmp: accepted only if root owns it. */
+	assert_int_equal(chmod(up, 01777), 0);
+	if (getuid() == 0) {
+		if (loader_load_file(&e, path, getuid()) == -1)
+			fail_msg("refused under a root-owned sticky "
+			         "directory: %s",
+			    e.error);
+		loader_entry_free(&e);
+		assert_int_equal(chown(up, OTHER_UID, (gid_t)-1), 0);
+	}
+	snprintf(want, sizeof(want), "(mode 1777)");
+	assert_load_refused(dir, up, want, NULL);
+
+	if (getuid() == 0) {
+		assert_int_equal(chmod(up, 0755), 0);
+		snprintf(want, sizeof(want), "is owned by uid %d", OTHER_UID);
+		assert_load_refused(dir, up, want, "chown root", NULL);
+		assert_int_equal(chown(up, 0, (gid_t)-1), 0);
+	}
+
+	/* The plugin directory itself: no group writers, sticky or not. */
+	assert_int_equal(chmod(up, 0755), 0);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_load_refused(dir, "plugin directory", dir,
+	    "group-writable (mode 0775)", "chmod g-w", NULL);
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_load_refused(
+	    dir, "plugin directory", "world-writable (mode 1777)", NULL);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(loader_load_file(&e, path, getuid()), 0);
+	loader_entry_free(&e);
+}
+
+#define RACE_LOADS 2000
+#define RACE_SWAPS 20000000L
+
+/*
+ * Swap dir/race.so, by atomic renames, between the good plugin and two evil
+ * stand-ins: a link to the evil plugin in a safe directory, and a
+ * group-writable copy of it. Bounded; the parent kills it when done.
+ */
+static void
+race_swapper(const char *tmp, const char *dst, const char *good,
+    const char *evil, const char *evil_gw)
+{
+	long i;
+	int r;
+
+	for (i = 0; i < RACE_SWAPS; i++) {
+		unlink(tmp);
+		if (i % 3 == 0)
+			r = link(good, tmp);
+		else if (i % 3 == 1)
+			r = symlink(evil, tmp);
+		else
+			r = link(evil_gw, tmp);
+		if (r == 0)
+			rename(tmp, dst);
+	}
+	_exit(0);
+}
+
+static void
+test_race(void **state)
+{
+	struct tstate *t = *state;
+	char store[PATH_MAX], good[PATH_MAX], evil[PATH_MAX], evil_gw[PATH_MAX];
+	char race[PATH_MAX], tmp[PATH_MAX], marker[PATH_MAX];
+	char bad[RDD_ERRLEN * 2] = "";
+	struct loader_entry e;
+	size_t loaded = 0, refused = 0, wrong = 0, i;
+	int status;
+	pid_t pid;
+
+	path_join(store, sizeof(store), t->base, "store");
+	assert_int_equal(mkdir(store, 0755), 0);
+	assert_int_equal(chmod(store, 0755), 0);
+	put_so(store, "abi_good.so", "good.so", 0644);
+	put_so(store, "abi_evil.so", "evil.so", 0644);
+	put_so(store, "abi_evil.so", "evil_gw.so", 0664);
+	path_join(good, sizeof(good), store, "good.so");
+	path_join(evil, sizeof(evil), store, "evil.so");
+	path_join(evil_gw, sizeof(evil_gw), store, "evil_gw.so");
+	path_join(race, sizeof(race), t->plugins, "race.so");
+	path_join(tmp, sizeof(tmp), t->plugins, "race.tmp");
+	path_join(marker, sizeof(marker), t->base, "evil-ran");
+	assert_int_equal(setenv("RDD_EVIL_MARKER", marker, 1), 0);
+	assert_int_equal(link(good, race), 0);
+
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0)
+		race_swapper(tmp, race, good, evil, evil_gw);
+	/* No assertion may leave the loop before the swapper is killed. */
+	for (i = 0; i < RACE_LOADS; i++) {
+		if (loader_load_file(&e, race, getuid()) == 0) {
+			loaded++;
+			if (strcmp(e.pd->name, "abi_good") != 0 && wrong++ == 0)
+				snprintf(
+				    bad, sizeof(bad), "loaded %s", e.pd->name);
+		} else {
+			refused++;
+			if (strstr(e.error, "is a symbolic link") == NULL &&
+			    strstr(e.error, "is group-writable") == NULL &&
+			    wrong++ == 0)
+				snprintf(
+				    bad, sizeof(bad), "refused: %s", e.error);
+		}
+		loader_entry_free(&e);
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+
+	if (access(marker, F_OK) == 0)
+		fail_msg("the evil plugin's constructor ran");
+	assert_int_equal(errno, ENOENT);
+	if (wrong != 0)
+		fail_msg("%zu unexpected results, the first: %s", wrong, bad);
+	assert_int_equal(loaded + refused, RACE_LOADS);
+
+	/* The marker does tell: loaded for real, the evil plugin leaves it. */
+	assert_int_equal(loader_load_file(&e, evil, getuid()), 0);
+	assert_int_equal(access(marker, F_OK), 0);
+	loader_entry_free(&e);
+	unsetenv("RDD_EVIL_MARKER");
+}
+
 int
 main(void)
 {
@@ -655,6 +853,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_print_help, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parent_dirs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_race, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
