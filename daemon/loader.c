@@ -595,15 +595,12 @@ loader_check_desc(struct loader_entry *e, void *dl)
 		    RDD_ABI_MAJOR);
 		return -1;
 	}
-	if (hdr.abi_minor > RDD_ABI_MINOR) {
-		loader_refuse(e,
-		    "ABI %u.%u, host %d.%d: the plugin needs a "
-		    "newer redundancyd; upgrade the daemon or rebuild the "
-		    "plugin against ABI %d.%d",
-		    hdr.abi_major, hdr.abi_minor, RDD_ABI_MAJOR, RDD_ABI_MINOR,
-		    RDD_ABI_MAJOR, RDD_ABI_MINOR);
-		return -1;
-	}
+	/*
+	 * A newer minor of the same major is accepted (the Redis-module
+	 * rule): minors only append fields, the copy below keeps the ones
+	 * this host knows and drops the rest, and the plugin must test
+	 * RDD_HOST_HAS before calling a host function newer than the host.
+	 */
 	if (hdr.size < RDD_PLUGIN_SIZE_V1_0) {
 		loader_refuse(e,
 		    "descriptor of %u bytes, at least %zu "
@@ -621,6 +618,7 @@ loader_check_desc(struct loader_entry *e, void *dl)
 		return -1;
 	}
 
+	/* min(declared, known): an older plugin's missing fields stay 0. */
 	n = hdr.size < sizeof(e->copy) ? hdr.size : sizeof(e->copy);
 	memset(&e->copy, 0, sizeof(e->copy));
 	memcpy(&e->copy, sym, n);
