@@ -841,6 +841,55 @@ loader_load_file(struct loader_entry *e, const char *path, uid_t allowed_uid)
 	return 0;
 }
 
+int
+loader_load_name(struct loader_entry *e, const char *dir, const char *name,
+    uid_t allowed_uid)
+{
+	char nm[LOADER_NAME_MAX + 8], *path;
+	size_t len;
+	int rc;
+
+	if (name == NULL || !loader_name_ok(name, NULL)) {
+		memset(e, 0, sizeof(*e));
+		loader_clean(nm, sizeof(nm), name);
+		loader_refuse(e,
+		    "'%s' is not a valid plugin name: use lowercase letters, "
+		    "digits and '_' only (at most %d), the name the plugin "
+		    "declares in .name",
+		    nm, LOADER_NAME_MAX);
+		return -1;
+	}
+	len = strlen(dir) + strlen(name) + sizeof("/.so");
+	path = malloc(len);
+	if (path == NULL) {
+		memset(e, 0, sizeof(*e));
+		e->error = loader_oom;
+		return -1;
+	}
+	snprintf(path, len, "%s/%s.so", dir, name);
+	rc = loader_load_file(e, path, allowed_uid);
+	free(path);
+	if (rc == -1)
+		return -1;
+	/*
+	 * The configuration names the plugin, the file name only finds it:
+	 * a file that declares another name is not the plugin asked for.
+	 */
+	if (strcmp(e->pd->name, name) != 0) {
+		loader_refuse(e,
+		    "%s declares the plugin name '%s', not '%s': "
+		    "rename the file to %s.so or use '%s' in the "
+		    "configuration",
+		    e->path, e->pd->name, name, e->pd->name, e->pd->name);
+		dlclose(e->dl);
+		e->dl = NULL;
+		e->pd = NULL;
+		memset(&e->copy, 0, sizeof(e->copy));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 loader_cmp(const void *a, const void *b)
 {

@@ -185,6 +185,12 @@ int loader_scan(struct loader *l, const char *dir, uid_t allowed_uid);
  */
 int loader_load_file(struct loader_entry *e, const char *path,
     uid_t allowed_uid);
+/*
+ * Load the plugin a configuration names: exactly dir/name.so, refused if
+ * name is not a valid plugin name or the file declares another name.
+ */
+int loader_load_name(struct loader_entry *e, const char *dir,
+    const char *name, uid_t allowed_uid);
 const struct rdd_plugin *loader_find(struct loader *l, const char *name);
 void loader_free(struct loader *l);
 /* ---- loader.c additions (loader helper) ---- */

@@ -849,6 +849,56 @@ test_race(void **state)
 	unsetenv("RDD_EVIL_MARKER");
 }
 
+static void
+test_load_name(void **state)
+{
+	struct tstate *t = *state;
+	static const char *const invalid[] = {
+	    "../abi_good", "abi_good/", "Abi_good", "", "abi good", NULL};
+	struct loader_entry e;
+	char path[PATH_MAX];
+	size_t i;
+
+	put_so(t->plugins, "abi_good.so", NULL, 0644);
+	put_so(t->plugins, "abi_good.so", "other.so", 0644);
+
+	assert_int_equal(
+	    loader_load_name(&e, t->plugins, "abi_good", getuid()), 0);
+	assert_string_equal(e.file, "abi_good.so");
+	assert_string_equal(e.pd->name, "abi_good");
+	assert_null(e.error);
+	loader_entry_free(&e);
+
+	/* other.so holds abi_good: not the plugin the config asked for. */
+	assert_int_equal(
+	    loader_load_name(&e, t->plugins, "other", getuid()), -1);
+	assert_null(e.dl);
+	assert_null(e.pd);
+	assert_non_null(strstr(e.error, "other.so: "));
+	assert_non_null(strstr(
+	    e.error, "declares the plugin name 'abi_good', not 'other'"));
+	assert_non_null(strstr(e.error, "rename the file to abi_good.so"));
+	loader_entry_free(&e);
+
+	path_join(path, sizeof(path), t->plugins, "missing.so");
+	assert_int_equal(
+	    loader_load_name(&e, t->plugins, "missing", getuid()), -1);
+	assert_non_null(strstr(e.error, "cannot stat"));
+	assert_non_null(strstr(e.error, path));
+	loader_entry_free(&e);
+
+	for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		assert_int_equal(
+		    loader_load_name(&e, t->plugins, invalid[i], getuid()), -1);
+		assert_null(e.dl);
+		if (e.error == NULL ||
+		    strstr(e.error, "is not a valid plugin name") == NULL)
+			fail_msg("%s: %s", invalid[i] ? invalid[i] : "NULL",
+			    e.error ? e.error : "no error");
+		loader_entry_free(&e);
+	}
+}
+
 int
 main(void)
 {
@@ -875,6 +925,7 @@ main(void)
 	        test_newminor_copy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parent_dirs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_race, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_name, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
