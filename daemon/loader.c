@@ -10,6 +10,7 @@
 #endif
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -17,10 +18,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rdd.h"
@@ -962,17 +966,20 @@ loader_dedup(struct loader *l, size_t i)
 	}
 }
 
-int
-loader_scan(struct loader *l, const char *dir, uid_t allowed_uid)
+/*
+ * Open dir, judge it, and list its *.so names in order. Returns -1 with errno
+ * if it cannot be read; *dir_ok is 0 with dirmsg set if it is unsafe.
+ */
+static int
+loader_open_list(const char *dir, uid_t allowed_uid, int *dir_ok, char *dirmsg,
+    size_t msglen, char ***namesp, size_t *np)
 {
-	char dirmsg[RDD_ERRLEN], *path, **names = NULL;
 	struct stat st;
-	size_t i, n = 0, len;
-	int fd, dir_ok, saved;
+	int fd, saved;
 	DIR *d;
 
-	l->v = NULL;
-	l->n = 0;
+	*namesp = NULL;
+	*np = 0;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
@@ -982,8 +989,7 @@ loader_scan(struct loader *l, const char *dir, uid_t allowed_uid)
 		errno = saved;
 		return -1;
 	}
-	dir_ok = loader_check_dir(
-	             &st, dir, allowed_uid, dirmsg, sizeof(dirmsg)) == 0;
+	*dir_ok = loader_check_dir(&st, dir, allowed_uid, dirmsg, msglen) == 0;
 	d = fdopendir(fd);
 	if (d == NULL) {
 		saved = errno;
@@ -991,12 +997,37 @@ loader_scan(struct loader *l, const char *dir, uid_t allowed_uid)
 		errno = saved;
 		return -1;
 	}
-	if (loader_list(d, &names, &n) == -1) {
+	if (loader_list(d, namesp, np) == -1) {
 		closedir(d);
 		errno = ENOMEM;
 		return -1;
 	}
 	closedir(d);
+	return 0;
+}
+
+static void
+loader_free_names(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int
+loader_scan(struct loader *l, const char *dir, uid_t allowed_uid)
+{
+	char dirmsg[RDD_ERRLEN], *path, **names = NULL;
+	size_t i, n = 0, len;
+	int dir_ok = 0;
+
+	l->v = NULL;
+	l->n = 0;
+	if (loader_open_list(dir, allowed_uid, &dir_ok, dirmsg, sizeof(dirmsg),
+	        &names, &n) == -1)
+		return -1;
 	if (n == 0) {
 		free(names);
 		return 0;
@@ -1004,9 +1035,7 @@ loader_scan(struct loader *l, const char *dir, uid_t allowed_uid)
 	/* Allocated once: pd points into each entry, which must not move. */
 	l->v = calloc(n, sizeof(*l->v));
 	if (l->v == NULL) {
-		for (i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
+		loader_free_names(names, n);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -1066,17 +1095,48 @@ loader_free(struct loader *l)
 	l->n = 0;
 }
 
+#define LOADER_NO_PLUGINS "no plugins (*.so) in the plugin directory\n"
+
+/* File names are padded to the longest, at most 64 columns. */
+static int
+loader_file_width(size_t w)
+{
+	return w > 64 ? 64 : (int)w;
+}
+
+static void
+loader_print_entry(const struct loader_entry *e, int fw, FILE *out)
+{
+	char ver[64], desc[256];
+	const char *why;
+	size_t flen;
+
+	if (e->dl == NULL || e->pd == NULL) {
+		why = e->error != NULL ? e->error : "not loaded";
+		flen = e->file != NULL ? strlen(e->file) : 0;
+		if (flen > 0 && strncmp(why, e->file, flen) == 0 &&
+		    strncmp(why + flen, ": ", 2) == 0)
+			why += flen + 2;
+		fprintf(out, "%-*s  REFUSED: %s\n", fw,
+		    e->file != NULL ? e->file : "?", why);
+		return;
+	}
+	loader_clean(
+	    ver, sizeof(ver), e->pd->version != NULL ? e->pd->version : "?");
+	loader_clean(desc, sizeof(desc),
+	    e->pd->description != NULL ? e->pd->description : "");
+	fprintf(out, "%-*s  %s %s  ABI %u.%u  %s\n", fw, e->file, e->pd->name,
+	    ver, e->pd->abi_major, e->pd->abi_minor, desc);
+}
+
 void
 loader_print(const struct loader *l, FILE *out)
 {
-	char ver[64], desc[256];
-	const struct loader_entry *e;
-	const char *why;
 	size_t i, w = 0, flen;
 	int fw;
 
 	if (l->n == 0) {
-		fprintf(out, "no plugins (*.so) in the plugin directory\n");
+		fputs(LOADER_NO_PLUGINS, out);
 		return;
 	}
 	for (i = 0; i < l->n; i++) {
@@ -1084,26 +1144,424 @@ loader_print(const struct loader *l, FILE *out)
 		if (flen > w)
 			w = flen;
 	}
-	fw = w > 64 ? 64 : (int)w;
-	for (i = 0; i < l->n; i++) {
-		e = &l->v[i];
-		if (e->dl == NULL || e->pd == NULL) {
-			why = e->error != NULL ? e->error : "not loaded";
-			flen = e->file != NULL ? strlen(e->file) : 0;
-			if (flen > 0 && strncmp(why, e->file, flen) == 0 &&
-			    strncmp(why + flen, ": ", 2) == 0)
-				why += flen + 2;
-			fprintf(out, "%-*s  REFUSED: %s\n", fw,
-			    e->file != NULL ? e->file : "?", why);
+	fw = loader_file_width(w);
+	for (i = 0; i < l->n; i++)
+		loader_print_entry(&l->v[i], fw, out);
+}
+
+/*
+ * Inspection in a child process: a plugin whose constructor, or a library it
+ * needs, aborts, crashes or hangs takes down only that child, and --plugins
+ * reports it and goes on with the next file.
+ */
+#define LOADER_INSPECT_MS 5000
+#define LOADER_INSPECT_MAX (1024 * 1024)
+
+struct loader_child {
+	char *buf; /* what the child wrote, NUL-terminated */
+	size_t len;
+	int status;    /* from waitpid */
+	int timed_out; /* killed after LOADER_INSPECT_MS */
+};
+
+typedef void (*loader_child_fn)(FILE *out, void *arg);
+
+static int64_t
+loader_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+loader_child_main(int wfd, loader_child_fn fn, void *arg)
+{
+	static const int sigs[] = {
+	    SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
+	sigset_t set;
+	size_t i;
+	FILE *f;
+
+	/*
+	 * The parent's crash handlers (a daemon's, a test framework's) must
+	 * not catch the plugin's fault: the child has to die by the signal
+	 * for the parent to name it.
+	 */
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		signal(sigs[i], SIG_DFL);
+		sigaddset(&set, sigs[i]);
+	}
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	/* A constructor's chatter must not mix into the parent's listing. */
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	f = fdopen(wfd, "w");
+	if (f == NULL)
+		_exit(1);
+	fn(f, arg);
+	_exit(fclose(f) == 0 ? 0 : 1);
+}
+
+/* Read the child's output until EOF or the deadline. */
+static void
+loader_child_read(int rfd, pid_t pid, int64_t deadline, struct loader_child *r)
+{
+	struct pollfd pfd;
+	char tmp[4096], *nb;
+	int64_t left;
+	ssize_t n;
+
+	for (;;) {
+		left = deadline - loader_now_ms();
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			r->timed_out = 1;
+			return;
+		}
+		pfd.fd = rfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = read(rfd, tmp, sizeof(tmp));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		if (r->len + (size_t)n > LOADER_INSPECT_MAX)
+			continue; /* drained, not kept */
+		nb = realloc(r->buf, r->len + (size_t)n + 1);
+		if (nb == NULL)
+			continue;
+		r->buf = nb;
+		memcpy(r->buf + r->len, tmp, (size_t)n);
+		r->len += (size_t)n;
+		r->buf[r->len] = '\0';
+	}
+}
+
+/*
+ * Run fn(out, arg) in a child and collect what it writes to out, within
+ * LOADER_INSPECT_MS. Returns 0, or -1 if no child could be started.
+ */
+static int
+loader_run_child(loader_child_fn fn, void *arg, struct loader_child *r)
+{
+	int64_t deadline;
+	int p[2], saved;
+	pid_t pid, w;
+
+	memset(r, 0, sizeof(*r));
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	/*
+	 * A constructor that calls exit() flushes the stdio buffers the child
+	 * inherited: flushed here, they hold nothing to print twice.
+	 */
+	fflush(NULL);
+	deadline = loader_now_ms() + LOADER_INSPECT_MS;
+	pid = fork();
+	if (pid == -1) {
+		saved = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = saved;
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		loader_child_main(p[1], fn, arg);
+	}
+	close(p[1]);
+	loader_child_read(p[0], pid, deadline, r);
+	close(p[0]);
+	/*
+	 * EOF comes when the child closed the pipe, normally by exiting; a
+	 * child that closed it and went on is given the rest of its time.
+	 * Polled in 1 ms steps, since there is no descriptor to wait on.
+	 */
+	while (!r->timed_out) {
+		w = waitpid(pid, &r->status, WNOHANG);
+		if (w == pid)
+			return 0;
+		if (w == -1 && errno != EINTR)
+			break;
+		if (loader_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			r->timed_out = 1;
+			break;
+		}
+		poll(NULL, 0, 1);
+	}
+	while (waitpid(pid, &r->status, 0) == -1 && errno == EINTR)
+		;
+	return 0;
+}
+
+static const char *
+loader_signame(int sig, char *buf, size_t len)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} t[] = {{SIGABRT, "SIGABRT"}, {SIGSEGV, "SIGSEGV"}, {SIGBUS, "SIGBUS"},
+	    {SIGILL, "SIGILL"}, {SIGFPE, "SIGFPE"}, {SIGTRAP, "SIGTRAP"},
+	    {SIGSYS, "SIGSYS"}, {SIGKILL, "SIGKILL"}, {SIGTERM, "SIGTERM"},
+	    {SIGINT, "SIGINT"}, {SIGQUIT, "SIGQUIT"}, {SIGHUP, "SIGHUP"},
+	    {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGUSR1, "SIGUSR1"},
+	    {SIGUSR2, "SIGUSR2"}, {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"}};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].sig == sig)
+			return t[i].name;
+	snprintf(buf, len, "signal %d, %s", sig, strsignal(sig));
+	return buf;
+}
+
+/*
+ * Why a child gave no answer, or NULL if it exited normally: the reason
+ * without the file name, ending in the fix.
+ */
+static const char *
+loader_child_why(
+    const struct loader_child *r, const char *dir, char *buf, size_t len)
+{
+	char sn[64];
+
+	if (r->timed_out)
+		snprintf(buf, len,
+		    "loading it did not finish within %d s, so the "
+		    "inspecting process was killed: a constructor or a "
+		    "library it needs hangs; remove it from %s or rebuild it",
+		    LOADER_INSPECT_MS / 1000, dir);
+	else if (WIFSIGNALED(r->status))
+		snprintf(buf, len,
+		    "loading it killed the inspecting process (%s): a "
+		    "constructor or a library it needs is broken; remove it "
+		    "from %s or rebuild it",
+		    loader_signame(WTERMSIG(r->status), sn, sizeof(sn)), dir);
+	else if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
+		snprintf(buf, len,
+		    "loading it made the inspecting process exit with "
+		    "status %d: a constructor or a library it needs is "
+		    "broken; remove it from %s or rebuild it",
+		    WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1, dir);
+	else if (r->buf == NULL)
+		snprintf(buf, len,
+		    "loading it ended the inspecting process before it "
+		    "answered: a constructor or a library it needs exits; "
+		    "remove it from %s or rebuild it",
+		    dir);
+	else
+		return NULL;
+	return buf;
+}
+
+/*
+ * The child's text came from a process that ran the plugin's code: control
+ * bytes other than newlines are masked before they reach a terminal.
+ */
+static void
+loader_put_clean(const char *s, FILE *out)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		fputc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f
+		          ? '?'
+		          : (int)c,
+		    out);
+	}
+}
+
+struct loader_probe {
+	const char *dir;
+	const char *file; /* for inspect_dir */
+	const char *name; /* for inspect_help */
+	uid_t allowed_uid;
+	int fw;
+};
+
+/* Child of loader_inspect_dir: "NAME\nLINE", NAME empty if refused. */
+static void
+loader_probe_file(FILE *out, void *arg)
+{
+	const struct loader_probe *pr = arg;
+	struct loader_entry e;
+	char *path;
+	size_t len;
+
+	len = strlen(pr->dir) + strlen(pr->file) + 2;
+	path = malloc(len);
+	if (path == NULL) {
+		fprintf(
+		    out, "\n%-*s  REFUSED: %s\n", pr->fw, pr->file, loader_oom);
+		return;
+	}
+	snprintf(path, len, "%s/%s", pr->dir, pr->file);
+	loader_load_file(&e, path, pr->allowed_uid);
+	free(path);
+	fprintf(out, "%s\n", e.pd != NULL ? e.pd->name : "");
+	loader_print_entry(&e, pr->fw, out);
+	loader_entry_free(&e);
+}
+
+/* Print a refusal for file the way loader_print would. */
+static void loader_print_refusal(
+    const char *file, int fw, FILE *out, const char *fmt, ...) RDD_PRINTF(4, 5);
+
+static void
+loader_print_refusal(const char *file, int fw, FILE *out, const char *fmt, ...)
+{
+	char buf[RDD_ERRLEN * 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(out, "%-*s  REFUSED: %s\n", fw, file, buf);
+}
+
+int
+loader_inspect_dir(const char *dir, uid_t allowed_uid, FILE *out)
+{
+	char dirmsg[RDD_ERRLEN], why[RDD_ERRLEN], **names = NULL, **seen;
+	struct loader_probe pr;
+	struct loader_child r;
+	size_t i, j, n = 0, w = 0;
+	char *line;
+	int dir_ok = 0, fw;
+
+	if (loader_open_list(dir, allowed_uid, &dir_ok, dirmsg, sizeof(dirmsg),
+	        &names, &n) == -1)
+		return -1;
+	if (n == 0) {
+		free(names);
+		fputs(LOADER_NO_PLUGINS, out);
+		return 0;
+	}
+	/* seen[i]: the plugin name file i loaded as, to refuse duplicates. */
+	seen = calloc(n, sizeof(*seen));
+	if (seen == NULL) {
+		loader_free_names(names, n);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (strlen(names[i]) > w)
+			w = strlen(names[i]);
+	fw = loader_file_width(w);
+	for (i = 0; i < n; i++) {
+		if (!dir_ok) {
+			loader_print_refusal(names[i], fw, out, "%s", dirmsg);
 			continue;
 		}
-		loader_clean(ver, sizeof(ver),
-		    e->pd->version != NULL ? e->pd->version : "?");
-		loader_clean(desc, sizeof(desc),
-		    e->pd->description != NULL ? e->pd->description : "");
-		fprintf(out, "%-*s  %s %s  ABI %u.%u  %s\n", fw, e->file,
-		    e->pd->name, ver, e->pd->abi_major, e->pd->abi_minor, desc);
+		memset(&pr, 0, sizeof(pr));
+		pr.dir = dir;
+		pr.file = names[i];
+		pr.allowed_uid = allowed_uid;
+		pr.fw = fw;
+		if (loader_run_child(loader_probe_file, &pr, &r) == -1) {
+			loader_print_refusal(names[i], fw, out,
+			    "cannot start a process to inspect it: %s",
+			    strerror(errno));
+			continue;
+		}
+		line = NULL;
+		if (loader_child_why(&r, dir, why, sizeof(why)) == NULL &&
+		    (line = strchr(r.buf, '\n')) == NULL)
+			snprintf(why, sizeof(why),
+			    "the inspecting process gave a garbled answer: "
+			    "remove it from %s or rebuild it",
+			    dir);
+		if (line == NULL) {
+			loader_print_refusal(names[i], fw, out, "%s", why);
+			free(r.buf);
+			continue;
+		}
+		*line++ = '\0';
+		for (j = 0; r.buf[0] != '\0' && j < i; j++)
+			if (seen[j] != NULL && strcmp(seen[j], r.buf) == 0)
+				break;
+		if (r.buf[0] != '\0' && j < i) {
+			/* As loader_dedup: the later file in name order loses.
+			 */
+			loader_print_refusal(names[i], fw, out,
+			    "duplicate plugin name '%s' also in %s: remove "
+			    "one of the two files",
+			    r.buf, names[j]);
+			free(r.buf);
+			continue;
+		}
+		if (r.buf[0] != '\0' && loader_name_ok(r.buf, NULL))
+			seen[i] = strdup(r.buf);
+		loader_put_clean(line, out);
+		free(r.buf);
 	}
+	loader_free_names(seen, n);
+	loader_free_names(names, n);
+	return 0;
+}
+
+/* Child of loader_inspect_help: "O" and the help, or "E" and the reason. */
+static void
+loader_probe_help(FILE *out, void *arg)
+{
+	const struct loader_probe *pr = arg;
+	struct loader_entry e;
+
+	if (loader_load_name(&e, pr->dir, pr->name, pr->allowed_uid) == -1) {
+		fprintf(out, "E%s", e.error != NULL ? e.error : "not loaded");
+		loader_entry_free(&e);
+		return;
+	}
+	fputc('O', out);
+	loader_print_help(e.pd, out);
+	loader_entry_free(&e);
+}
+
+int
+loader_inspect_help(
+    const char *dir, const char *name, uid_t allowed_uid, FILE *out)
+{
+	char why[RDD_ERRLEN], nm[LOADER_NAME_MAX + 8];
+	struct loader_probe pr;
+	struct loader_child r;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.dir = dir;
+	pr.name = name;
+	pr.allowed_uid = allowed_uid;
+	loader_clean(nm, sizeof(nm), name);
+	if (loader_run_child(loader_probe_help, &pr, &r) == -1) {
+		fprintf(stderr,
+		    "%s/%s.so: cannot start a process to inspect it: %s\n", dir,
+		    nm, strerror(errno));
+		return 1;
+	}
+	if (loader_child_why(&r, dir, why, sizeof(why)) != NULL ||
+	    (r.buf[0] != 'O' && r.buf[0] != 'E')) {
+		if (!r.timed_out && WIFEXITED(r.status) &&
+		    WEXITSTATUS(r.status) == 0 && r.buf != NULL)
+			snprintf(why, sizeof(why),
+			    "the inspecting process gave a garbled answer: "
+			    "remove it from %s or rebuild it",
+			    dir);
+		fprintf(stderr, "%s/%s.so: %s\n", dir, nm, why);
+		free(r.buf);
+		return 1;
+	}
+	if (r.buf[0] == 'E') {
+		loader_put_clean(r.buf + 1, stderr);
+		fputc('\n', stderr);
+		free(r.buf);
+		return 1;
+	}
+	loader_put_clean(r.buf + 1, out);
+	free(r.buf);
+	return 0;
 }
 
 static void

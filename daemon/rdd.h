@@ -201,6 +201,19 @@ void loader_entry_free(struct loader_entry *e);
 void loader_print(const struct loader *l, FILE *out);
 /* --plugin-help: identity, recovery ladder and the option table. */
 void loader_print_help(const struct rdd_plugin *pd, FILE *out);
+/*
+ * --plugins without loading anything into the caller: each *.so of dir is
+ * loaded in a child process (5 s, then SIGKILL), so a plugin whose
+ * constructor aborts or crashes is reported, not fatal. Output as
+ * loader_print. Returns 0, or -1 with errno if dir cannot be read.
+ */
+int loader_inspect_dir(const char *dir, uid_t allowed_uid, FILE *out);
+/*
+ * --plugin-help for dir/name.so, loaded in a child process. Returns 0, or 1
+ * with a message naming the file on stderr.
+ */
+int loader_inspect_help(const char *dir, const char *name, uid_t allowed_uid,
+    FILE *out);
 /* ---- end of loader.c additions ---- */
 
 /* ---- svc_child.c: async children ---- */

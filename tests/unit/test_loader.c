@@ -899,6 +899,160 @@ test_load_name(void **state)
 	}
 }
 
+static char *
+capture_inspect(const char *dir, int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	*rc = loader_inspect_dir(dir, getuid(), f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static void
+test_inspect_dir(void **state)
+{
+	struct tstate *t = *state;
+	char want[PATH_MAX + 256], *out;
+	int rc;
+
+	put_so(t->plugins, "abi_good.so", NULL, 0644);
+	put_so(t->plugins, "abi_ctor_abort.so", NULL, 0644);
+	out = capture_inspect(t->plugins, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(count_lines(out), 2);
+	snprintf(want, sizeof(want),
+	    "abi_ctor_abort.so  REFUSED: loading it killed the inspecting "
+	    "process (SIGABRT): a constructor or a library it needs is "
+	    "broken; remove it from %s or rebuild it\n",
+	    t->plugins);
+	if (strncmp(out, want, strlen(want)) != 0)
+		fail_msg("expected first line\n%s\ngot\n%s", want, out);
+	assert_string_equal(out + strlen(want),
+	    "abi_good.so        abi_good 1.2.3  ABI 1.0  Good test plugin "
+	    "for the loader\n");
+	free(out);
+}
+
+/* Apart from what kills a child, loader_inspect_dir prints as loader_print. */
+static void
+test_inspect_matches_print(void **state)
+{
+	struct tstate *t = *state;
+	char path[PATH_MAX], *printed, *inspected;
+	size_t round;
+	int rc;
+
+	for (round = 0; round < 3; round++) {
+		if (round == 1) {
+			put_so(t->plugins, "abi_good.so", NULL, 0644);
+			put_so(t->plugins, "abi_good.so", "abi_good_copy.so",
+			    0644);
+			put_so(t->plugins, "abi_badmagic.so", NULL, 0644);
+			put_so(t->plugins, "abi_newminor.so", NULL, 0644);
+			put_so(t->plugins, "abi_short.so", NULL, 0664);
+			put_text(t->plugins, "x.so", "garbage");
+			path_join(path, sizeof(path), t->plugins, "fifo.so");
+			assert_int_equal(mkfifo(path, 0644), 0);
+		}
+		if (round == 2)
+			assert_int_equal(chmod(t->plugins, 0777), 0);
+		assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
+		printed = capture_print(&t->l, NULL);
+		loader_free(&t->l);
+		inspected = capture_inspect(t->plugins, &rc);
+		assert_int_equal(rc, 0);
+		assert_string_equal(inspected, printed);
+		assert_true(count_lines(printed) == (round == 0 ? 1 : 7));
+		free(printed);
+		free(inspected);
+	}
+
+	errno = 0;
+	path_join(path, sizeof(path), t->base, "nonexistent");
+	assert_int_equal(loader_inspect_dir(path, getuid(), stdout), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+/* Run loader_inspect_help with stderr captured into *err. */
+static int
+inspect_help(const char *dir, const char *name, char **out, char **err)
+{
+	char errpath[PATH_MAX];
+	size_t len = 0;
+	FILE *f = open_memstream(out, &len), *ef;
+	int saved, fd, rc;
+	long n;
+
+	assert_non_null(f);
+	snprintf(errpath, sizeof(errpath), "%s/../stderr", dir);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved != -1 && fd != -1);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	rc = loader_inspect_help(dir, name, getuid(), f);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	assert_int_equal(fclose(f), 0);
+
+	ef = fopen(errpath, "r");
+	assert_non_null(ef);
+	*err = calloc(1, 8192);
+	assert_non_null(*err);
+	n = (long)fread(*err, 1, 8191, ef);
+	assert_true(n >= 0);
+	fclose(ef);
+	return rc;
+}
+
+static void
+test_inspect_help(void **state)
+{
+	struct tstate *t = *state;
+	char want[PATH_MAX + 256], *out, *err;
+
+	put_so(t->plugins, "abi_good.so", NULL, 0644);
+	put_so(t->plugins, "abi_ctor_abort.so", NULL, 0644);
+
+	assert_int_equal(inspect_help(t->plugins, "abi_good", &out, &err), 0);
+	assert_non_null(strstr(out, "abi_good 1.2.3: Good test plugin for "
+	                            "the loader\n"));
+	assert_non_null(strstr(out, "Recovery actions: restart -> "
+	                            "start-from-ecosystem\n"));
+	assert_non_null(strstr(out, "Options:\n"));
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+
+	assert_int_equal(
+	    inspect_help(t->plugins, "abi_ctor_abort", &out, &err), 1);
+	assert_string_equal(out, "");
+	snprintf(want, sizeof(want),
+	    "%s/abi_ctor_abort.so: loading it killed the inspecting process "
+	    "(SIGABRT)",
+	    t->plugins);
+	if (strstr(err, want) == NULL)
+		fail_msg("expected \"%s\" in: %s", want, err);
+	free(out);
+	free(err);
+
+	assert_int_equal(inspect_help(t->plugins, "nosuch", &out, &err), 1);
+	assert_string_equal(out, "");
+	snprintf(want, sizeof(want), "nosuch.so: cannot stat %s/nosuch.so",
+	    t->plugins);
+	if (strstr(err, want) == NULL)
+		fail_msg("expected \"%s\" in: %s", want, err);
+	free(out);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -926,6 +1080,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_parent_dirs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_race, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_name, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inspect_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_inspect_matches_print, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inspect_help, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
