@@ -207,9 +207,20 @@ struct loader {
 };
 /* Scan dir for *.so; refused files carry error, others keep loading. */
 int loader_scan(struct loader *l, const char *dir, uid_t allowed_uid);
-/* Load one file (tests); returns 0 or -1 with err. */
+/*
+ * Load one file: opened once (O_NOFOLLOW), checked through that descriptor
+ * with every directory above it, and dlopened through /proc/self/fd, so the
+ * file checked is the file loaded. Returns 0, or -1 with e->error. Not
+ * thread-safe.
+ */
 int loader_load_file(struct loader_entry *e, const char *path,
     uid_t allowed_uid);
+/*
+ * Load the plugin a configuration names: exactly dir/name.so, refused if
+ * name is not a valid plugin name or the file declares another name.
+ */
+int loader_load_name(struct loader_entry *e, const char *dir,
+    const char *name, uid_t allowed_uid);
 const struct rdd_plugin *loader_find(struct loader *l, const char *name);
 /* DIR/NAME.so, the plugin a configuration names, and nothing else. */
 int loader_load_name(struct loader_entry *e, const char *dir,
@@ -223,6 +234,19 @@ void loader_entry_free(struct loader_entry *e);
 void loader_print(const struct loader *l, FILE *out);
 /* --plugin-help: identity, recovery ladder and the option table. */
 void loader_print_help(const struct rdd_plugin *pd, FILE *out);
+/*
+ * --plugins without loading anything into the caller: each *.so of dir is
+ * loaded in a child process (5 s, then SIGKILL), so a plugin whose
+ * constructor aborts or crashes is reported, not fatal. Output as
+ * loader_print. Returns 0, or -1 with errno if dir cannot be read.
+ */
+int loader_inspect_dir(const char *dir, uid_t allowed_uid, FILE *out);
+/*
+ * --plugin-help for dir/name.so, loaded in a child process. Returns 0, or 1
+ * with a message naming the file on stderr.
+ */
+int loader_inspect_help(const char *dir, const char *name, uid_t allowed_uid,
+    FILE *out);
 /* ---- end of loader.c additions ---- */
 
 /* ---- svc_child.c: async children ---- */

@@ -1,13 +1,21 @@
 /*
- * abi_newminor.c: built for a newer minor ABI; the loader must refuse it.
+ * abi_newminor.c: built for a newer minor ABI, whose descriptor has a field
+ * this host does not know. The host accepts it (the Redis-module rule),
+ * copying only the fields it knows.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "redundancyd/rdd_plugin.h"
 
+/* What a later minor would look like: struct rdd_plugin plus a field. */
+struct newer_plugin {
+	struct rdd_plugin base;
+	void (*later)(void *ctx);
+};
+
 static int
-bad_create(const struct rdd_host *host, struct rdd_monitor *m,
+new_create(const struct rdd_host *host, struct rdd_monitor *m,
     const void *config, void **ctx, char *err, size_t errlen)
 {
 	*ctx = NULL;
@@ -15,20 +23,29 @@ bad_create(const struct rdd_host *host, struct rdd_monitor *m,
 }
 
 static void
-bad_check(void *ctx, struct rdd_check *c)
+new_check(void *ctx, struct rdd_check *c)
 {
 }
 
-RDD_EXPORT const struct rdd_plugin rdd_plugin = {
-    .magic = RDD_PLUGIN_MAGIC,
-    .abi_major = RDD_ABI_MAJOR,
-    .abi_minor = RDD_ABI_MINOR + 3,
-    .size = sizeof(struct rdd_plugin),
-    .name = "newminor",
-    .version = "0.0.1",
-    .description = "Broken test plugin",
-    .options = NULL,
-    .config_size = 0,
-    .create = bad_create,
-    .check = bad_check,
+static void
+new_later(void *ctx)
+{
+}
+
+RDD_EXPORT const struct newer_plugin rdd_plugin = {
+    .base =
+        {
+            .magic = RDD_PLUGIN_MAGIC,
+            .abi_major = RDD_ABI_MAJOR,
+            .abi_minor = RDD_ABI_MINOR + 3,
+            .size = sizeof(struct newer_plugin),
+            .name = "newminor",
+            .version = "0.0.1",
+            .description = "Plugin for a newer minor ABI",
+            .options = NULL,
+            .config_size = 0,
+            .create = new_create,
+            .check = new_check,
+        },
+    .later = new_later,
 };

@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -200,7 +202,7 @@ static void
 test_each_refusal(void **state)
 {
 	struct tstate *t = *state;
-	char newmajor[64], oldmajor[64], newminor[64], fixminor[96];
+	char newmajor[64], oldmajor[64];
 	char shortmsg[96], fixmajor[64], fixold[64];
 	char path[PATH_MAX];
 	size_t i;
@@ -232,11 +234,6 @@ test_each_refusal(void **state)
 	snprintf(fixold, sizeof(fixold),
 	    "rebuild the plugin against redundancyd-plugin >= %d",
 	    RDD_ABI_MAJOR);
-	snprintf(newminor, sizeof(newminor), "ABI %d.%d, host %d.%d",
-	    RDD_ABI_MAJOR, RDD_ABI_MINOR + 3, RDD_ABI_MAJOR, RDD_ABI_MINOR);
-	snprintf(fixminor, sizeof(fixminor),
-	    "upgrade the daemon or rebuild the plugin against ABI %d.%d",
-	    RDD_ABI_MAJOR, RDD_ABI_MINOR);
 	snprintf(shortmsg, sizeof(shortmsg),
 	    "descriptor of 8 bytes, at least %zu expected for ABI 1.0",
 	    (size_t)RDD_PLUGIN_SIZE_V1_0);
@@ -246,8 +243,6 @@ test_each_refusal(void **state)
 	    "not a redundancyd plugin or a corrupted file", NULL);
 	assert_refused(&t->l, "abi_newmajor.so", newmajor, fixmajor, NULL);
 	assert_refused(&t->l, "abi_oldmajor.so", oldmajor, fixold, NULL);
-	assert_refused(&t->l, "abi_newminor.so", newminor,
-	    "the plugin needs a newer redundancyd", fixminor, NULL);
 	assert_refused(
 	    &t->l, "abi_short.so", shortmsg, "rebuild the plugin", NULL);
 	assert_refused(&t->l, "abi_nosym.so", "no rdd_plugin symbol",
@@ -272,10 +267,13 @@ test_each_refusal(void **state)
 	assert_loaded(&t->l, "abi_good.so", "abi_good");
 	assert_ptr_equal(
 	    loader_find(&t->l, "abi_good"), entry(&t->l, "abi_good.so")->pd);
+	/* A newer minor of the same major loads (the Redis-module rule). */
+	assert_loaded(&t->l, "abi_newminor.so", "newminor");
+	assert_ptr_equal(loader_find(&t->l, "newminor"),
+	    entry(&t->l, "abi_newminor.so")->pd);
 	/* Refused plugins are not found even where their name was valid. */
 	assert_null(loader_find(&t->l, "badmagic"));
 	assert_null(loader_find(&t->l, "nocheck"));
-	assert_null(loader_find(&t->l, "newminor"));
 	assert_null(loader_find(&t->l, "nope"));
 	assert_null(loader_find(&t->l, NULL));
 }
@@ -324,13 +322,19 @@ test_world_writable_file(void **state)
 	struct tstate *t = *state;
 	char path[PATH_MAX];
 
-	/* Group-writable is the operator's business; only o+w is refused. */
+	/* Group members could replace its code as well as anyone. */
 	put_so(t->plugins, "abi_good.so", NULL, 0664);
+	path_join(path, sizeof(path), t->plugins, "abi_good.so");
+	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
+	assert_refused(&t->l, "abi_good.so", path,
+	    "is group-writable (mode 0664)", "chmod g-w", NULL);
+	loader_free(&t->l);
+
+	assert_int_equal(chmod(path, 0644), 0);
 	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
 	assert_loaded(&t->l, "abi_good.so", "abi_good");
 	loader_free(&t->l);
 
-	path_join(path, sizeof(path), t->plugins, "abi_good.so");
 	assert_int_equal(chmod(path, 0666), 0);
 	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
 	assert_int_equal(t->l.n, 1);
@@ -419,35 +423,45 @@ test_wrong_owner_dir(void **state)
 	    &t->l, "abi_good.so", "plugin directory", want, "chown root", NULL);
 }
 
+/*
+ * A link is refused however safe its target: its target can change between
+ * the check and the load.
+ */
 static void
 test_symlinks(void **state)
 {
 	struct tstate *t = *state;
-	char ww[PATH_MAX], link[PATH_MAX], target[PATH_MAX];
+	char safe[PATH_MAX], link[PATH_MAX], target[PATH_MAX];
+	struct loader_entry e;
 
-	path_join(ww, sizeof(ww), t->base, "ww");
-	assert_int_equal(mkdir(ww, 0755), 0);
-	assert_int_equal(chmod(ww, 0777), 0);
-	put_so(ww, "abi_good.so", NULL, 0644);
-	path_join(target, sizeof(target), ww, "abi_good.so");
-	path_join(link, sizeof(link), t->plugins, "link.so");
+	path_join(safe, sizeof(safe), t->base, "safe");
+	assert_int_equal(mkdir(safe, 0755), 0);
+	assert_int_equal(chmod(safe, 0755), 0);
+	put_so(safe, "abi_good.so", NULL, 0644);
+	path_join(target, sizeof(target), safe, "abi_good.so");
+	/* The target itself loads. */
+	assert_int_equal(loader_load_file(&e, target, getuid()), 0);
+	loader_entry_free(&e);
+
+	path_join(link, sizeof(link), t->plugins, "x.so");
 	assert_int_equal(symlink(target, link), 0);
 	path_join(link, sizeof(link), t->plugins, "broken.so");
 	assert_int_equal(symlink("/nonexistent/x.so", link), 0);
 
 	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
 	assert_int_equal(t->l.n, 2);
-	assert_refused(&t->l, "link.so",
-	    "symbolic link into an unsafe directory", "world-writable", NULL);
-	assert_refused(&t->l, "broken.so", "broken symbolic link", NULL);
-	loader_free(&t->l);
+	assert_refused(&t->l, "x.so", "is a symbolic link", "does not follow",
+	    "copy the plugin itself", NULL);
+	assert_refused(&t->l, "broken.so", "is a symbolic link", NULL);
+	assert_null(loader_find(&t->l, "abi_good"));
 
-	/* The same link into a safe directory loads. */
-	assert_int_equal(chmod(ww, 0755), 0);
-	assert_int_equal(unlink(link), 0);
-	assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
-	assert_int_equal(t->l.n, 1);
-	assert_loaded(&t->l, "link.so", "abi_good");
+	path_join(link, sizeof(link), t->plugins, "x.so");
+	assert_int_equal(loader_load_file(&e, link, getuid()), -1);
+	assert_non_null(strstr(e.error, "x.so: "));
+	assert_non_null(strstr(e.error, link));
+	assert_non_null(strstr(e.error, "is a symbolic link"));
+	assert_null(e.dl);
+	loader_entry_free(&e);
 }
 
 static char *
@@ -633,6 +647,412 @@ test_bad_dir(void **state)
 	assert_null(t->l.v);
 }
 
+static void
+test_newminor_copy(void **state)
+{
+	struct tstate *t = *state;
+	struct loader_entry e;
+	char path[PATH_MAX];
+	const void *sym;
+
+	put_so(t->plugins, "abi_newminor.so", NULL, 0644);
+	path_join(path, sizeof(path), t->plugins, "abi_newminor.so");
+	if (loader_load_file(&e, path, getuid()) == -1)
+		fail_msg("abi_newminor.so refused: %s", e.error);
+	assert_string_equal(e.pd->name, "newminor");
+	assert_int_equal(e.pd->abi_minor, RDD_ABI_MINOR + 3);
+	/* Its descriptor is larger; the host copied what it knows. */
+	assert_true(e.pd->size > sizeof(struct rdd_plugin));
+	sym = dlsym(e.dl, "rdd_plugin");
+	assert_non_null(sym);
+	assert_memory_equal(sym, &e.copy, sizeof(struct rdd_plugin));
+	loader_entry_free(&e);
+}
+
+/* Load dir/abi_good.so expecting a refusal holding each substring. */
+static void
+assert_load_refused(const char *dir, ...)
+{
+	struct loader_entry e;
+	char path[PATH_MAX];
+	const char *s;
+	va_list ap;
+
+	path_join(path, sizeof(path), dir, "abi_good.so");
+	assert_int_equal(loader_load_file(&e, path, getuid()), -1);
+	assert_null(e.dl);
+	assert_non_null(e.error);
+	va_start(ap, dir);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		if (strstr(e.error, s) == NULL) {
+			va_end(ap);
+			fail_msg("expected \"%s\" in: %s", s, e.error);
+		}
+	}
+	va_end(ap);
+	loader_entry_free(&e);
+}
+
+static void
+test_parent_dirs(void **state)
+{
+	struct tstate *t = *state;
+	char up[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], want[64];
+	struct loader_entry e;
+
+	/* base/up/plugins/abi_good.so, with up changed below. */
+	path_join(up, sizeof(up), t->base, "up");
+	assert_int_equal(mkdir(up, 0755), 0);
+	path_join(dir, sizeof(dir), up, "plugins");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	put_so(dir, "abi_good.so", NULL, 0644);
+	path_join(path, sizeof(path), dir, "abi_good.so");
+
+	assert_int_equal(chmod(up, 0755), 0);
+	assert_int_equal(loader_load_file(&e, path, getuid()), 0);
+	loader_entry_free(&e);
+
+	/* Group members could rename plugins/ away and plant their own. */
+	assert_int_equal(chmod(up, 0775), 0);
+	assert_load_refused(dir, "abi_good.so: directory ", up,
+	    "above the plugin directory, is group-writable (mode 0775)",
+	    "chmod go-w", NULL);
+	assert_int_equal(chmod(up, 0777), 0);
+	assert_load_refused(
+	    dir, up, "is world-writable (mode 0777)", "chmod go-w", NULL);
+
+	/* Sticky, like /tmp: accepted only if root owns it. */
+	assert_int_equal(chmod(up, 01777), 0);
+	if (getuid() == 0) {
+		if (loader_load_file(&e, path, getuid()) == -1)
+			fail_msg("refused under a root-owned sticky "
+			         "directory: %s",
+			    e.error);
+		loader_entry_free(&e);
+		assert_int_equal(chown(up, OTHER_UID, (gid_t)-1), 0);
+	}
+	snprintf(want, sizeof(want), "(mode 1777)");
+	assert_load_refused(dir, up, want, NULL);
+
+	if (getuid() == 0) {
+		assert_int_equal(chmod(up, 0755), 0);
+		snprintf(want, sizeof(want), "is owned by uid %d", OTHER_UID);
+		assert_load_refused(dir, up, want, "chown root", NULL);
+		assert_int_equal(chown(up, 0, (gid_t)-1), 0);
+	}
+
+	/* The plugin directory itself: no group writers, sticky or not. */
+	assert_int_equal(chmod(up, 0755), 0);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_load_refused(dir, "plugin directory", dir,
+	    "group-writable (mode 0775)", "chmod g-w", NULL);
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_load_refused(
+	    dir, "plugin directory", "world-writable (mode 1777)", NULL);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(loader_load_file(&e, path, getuid()), 0);
+	loader_entry_free(&e);
+}
+
+#define RACE_LOADS 2000
+#define RACE_SWAPS 20000000L
+
+/*
+ * Swap dir/race.so, by atomic renames, between the good plugin and two evil
+ * stand-ins: a link to the evil plugin in a safe directory, and a
+ * group-writable copy of it. Bounded; the parent kills it when done.
+ */
+static void
+race_swapper(const char *tmp, const char *dst, const char *good,
+    const char *evil, const char *evil_gw)
+{
+	long i;
+	int r;
+
+	for (i = 0; i < RACE_SWAPS; i++) {
+		unlink(tmp);
+		if (i % 3 == 0)
+			r = link(good, tmp);
+		else if (i % 3 == 1)
+			r = symlink(evil, tmp);
+		else
+			r = link(evil_gw, tmp);
+		if (r == 0)
+			rename(tmp, dst);
+	}
+	_exit(0);
+}
+
+static void
+test_race(void **state)
+{
+	struct tstate *t = *state;
+	char store[PATH_MAX], good[PATH_MAX], evil[PATH_MAX], evil_gw[PATH_MAX];
+	char race[PATH_MAX], tmp[PATH_MAX], marker[PATH_MAX];
+	char bad[RDD_ERRLEN * 2] = "";
+	struct loader_entry e;
+	size_t loaded = 0, refused = 0, wrong = 0, i;
+	int status;
+	pid_t pid;
+
+	path_join(store, sizeof(store), t->base, "store");
+	assert_int_equal(mkdir(store, 0755), 0);
+	assert_int_equal(chmod(store, 0755), 0);
+	put_so(store, "abi_good.so", "good.so", 0644);
+	put_so(store, "abi_evil.so", "evil.so", 0644);
+	put_so(store, "abi_evil.so", "evil_gw.so", 0664);
+	path_join(good, sizeof(good), store, "good.so");
+	path_join(evil, sizeof(evil), store, "evil.so");
+	path_join(evil_gw, sizeof(evil_gw), store, "evil_gw.so");
+	path_join(race, sizeof(race), t->plugins, "race.so");
+	path_join(tmp, sizeof(tmp), t->plugins, "race.tmp");
+	path_join(marker, sizeof(marker), t->base, "evil-ran");
+	assert_int_equal(setenv("RDD_EVIL_MARKER", marker, 1), 0);
+	assert_int_equal(link(good, race), 0);
+
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0)
+		race_swapper(tmp, race, good, evil, evil_gw);
+	/* No assertion may leave the loop before the swapper is killed. */
+	for (i = 0; i < RACE_LOADS; i++) {
+		if (loader_load_file(&e, race, getuid()) == 0) {
+			loaded++;
+			if (strcmp(e.pd->name, "abi_good") != 0 && wrong++ == 0)
+				snprintf(
+				    bad, sizeof(bad), "loaded %s", e.pd->name);
+		} else {
+			refused++;
+			if (strstr(e.error, "is a symbolic link") == NULL &&
+			    strstr(e.error, "is group-writable") == NULL &&
+			    wrong++ == 0)
+				snprintf(
+				    bad, sizeof(bad), "refused: %s", e.error);
+		}
+		loader_entry_free(&e);
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+
+	if (access(marker, F_OK) == 0)
+		fail_msg("the evil plugin's constructor ran");
+	assert_int_equal(errno, ENOENT);
+	if (wrong != 0)
+		fail_msg("%zu unexpected results, the first: %s", wrong, bad);
+	assert_int_equal(loaded + refused, RACE_LOADS);
+
+	/* The marker does tell: loaded for real, the evil plugin leaves it. */
+	assert_int_equal(loader_load_file(&e, evil, getuid()), 0);
+	assert_int_equal(access(marker, F_OK), 0);
+	loader_entry_free(&e);
+	unsetenv("RDD_EVIL_MARKER");
+}
+
+static void
+test_load_name(void **state)
+{
+	struct tstate *t = *state;
+	static const char *const invalid[] = {
+	    "../abi_good", "abi_good/", "Abi_good", "", "abi good", NULL};
+	struct loader_entry e;
+	char path[PATH_MAX];
+	size_t i;
+
+	put_so(t->plugins, "abi_good.so", NULL, 0644);
+	put_so(t->plugins, "abi_good.so", "other.so", 0644);
+
+	assert_int_equal(
+	    loader_load_name(&e, t->plugins, "abi_good", getuid()), 0);
+	assert_string_equal(e.file, "abi_good.so");
+	assert_string_equal(e.pd->name, "abi_good");
+	assert_null(e.error);
+	loader_entry_free(&e);
+
+	/* other.so holds abi_good: not the plugin the config asked for. */
+	assert_int_equal(
+	    loader_load_name(&e, t->plugins, "other", getuid()), -1);
+	assert_null(e.dl);
+	assert_null(e.pd);
+	assert_non_null(strstr(e.error, "other.so: "));
+	assert_non_null(strstr(
+	    e.error, "declares the plugin name 'abi_good', not 'other'"));
+	assert_non_null(strstr(e.error, "rename the file to abi_good.so"));
+	loader_entry_free(&e);
+
+	path_join(path, sizeof(path), t->plugins, "missing.so");
+	assert_int_equal(
+	    loader_load_name(&e, t->plugins, "missing", getuid()), -1);
+	assert_non_null(strstr(e.error, "cannot stat"));
+	assert_non_null(strstr(e.error, path));
+	loader_entry_free(&e);
+
+	for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		assert_int_equal(
+		    loader_load_name(&e, t->plugins, invalid[i], getuid()), -1);
+		assert_null(e.dl);
+		if (e.error == NULL ||
+		    strstr(e.error, "is not a valid plugin name") == NULL)
+			fail_msg("%s: %s", invalid[i] ? invalid[i] : "NULL",
+			    e.error ? e.error : "no error");
+		loader_entry_free(&e);
+	}
+}
+
+static char *
+capture_inspect(const char *dir, int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	*rc = loader_inspect_dir(dir, getuid(), f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static void
+test_inspect_dir(void **state)
+{
+	struct tstate *t = *state;
+	char want[PATH_MAX + 256], *out;
+	int rc;
+
+	put_so(t->plugins, "abi_good.so", NULL, 0644);
+	put_so(t->plugins, "abi_ctor_abort.so", NULL, 0644);
+	out = capture_inspect(t->plugins, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(count_lines(out), 2);
+	snprintf(want, sizeof(want),
+	    "abi_ctor_abort.so  REFUSED: loading it killed the inspecting "
+	    "process (SIGABRT): a constructor or a library it needs is "
+	    "broken; remove it from %s or rebuild it\n",
+	    t->plugins);
+	if (strncmp(out, want, strlen(want)) != 0)
+		fail_msg("expected first line\n%s\ngot\n%s", want, out);
+	assert_string_equal(out + strlen(want),
+	    "abi_good.so        abi_good 1.2.3  ABI 1.0  Good test plugin "
+	    "for the loader\n");
+	free(out);
+}
+
+/* Apart from what kills a child, loader_inspect_dir prints as loader_print. */
+static void
+test_inspect_matches_print(void **state)
+{
+	struct tstate *t = *state;
+	char path[PATH_MAX], *printed, *inspected;
+	size_t round;
+	int rc;
+
+	for (round = 0; round < 3; round++) {
+		if (round == 1) {
+			put_so(t->plugins, "abi_good.so", NULL, 0644);
+			put_so(t->plugins, "abi_good.so", "abi_good_copy.so",
+			    0644);
+			put_so(t->plugins, "abi_badmagic.so", NULL, 0644);
+			put_so(t->plugins, "abi_newminor.so", NULL, 0644);
+			put_so(t->plugins, "abi_short.so", NULL, 0664);
+			put_text(t->plugins, "x.so", "garbage");
+			path_join(path, sizeof(path), t->plugins, "fifo.so");
+			assert_int_equal(mkfifo(path, 0644), 0);
+		}
+		if (round == 2)
+			assert_int_equal(chmod(t->plugins, 0777), 0);
+		assert_int_equal(loader_scan(&t->l, t->plugins, getuid()), 0);
+		printed = capture_print(&t->l, NULL);
+		loader_free(&t->l);
+		inspected = capture_inspect(t->plugins, &rc);
+		assert_int_equal(rc, 0);
+		assert_string_equal(inspected, printed);
+		assert_true(count_lines(printed) == (round == 0 ? 1 : 7));
+		free(printed);
+		free(inspected);
+	}
+
+	errno = 0;
+	path_join(path, sizeof(path), t->base, "nonexistent");
+	assert_int_equal(loader_inspect_dir(path, getuid(), stdout), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+/* Run loader_inspect_help with stderr captured into *err. */
+static int
+inspect_help(const char *dir, const char *name, char **out, char **err)
+{
+	char errpath[PATH_MAX];
+	size_t len = 0;
+	FILE *f = open_memstream(out, &len), *ef;
+	int saved, fd, rc;
+	long n;
+
+	assert_non_null(f);
+	snprintf(errpath, sizeof(errpath), "%s/../stderr", dir);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved != -1 && fd != -1);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	rc = loader_inspect_help(dir, name, getuid(), f);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	assert_int_equal(fclose(f), 0);
+
+	ef = fopen(errpath, "r");
+	assert_non_null(ef);
+	*err = calloc(1, 8192);
+	assert_non_null(*err);
+	n = (long)fread(*err, 1, 8191, ef);
+	assert_true(n >= 0);
+	fclose(ef);
+	return rc;
+}
+
+static void
+test_inspect_help(void **state)
+{
+	struct tstate *t = *state;
+	char want[PATH_MAX + 256], *out, *err;
+
+	put_so(t->plugins, "abi_good.so", NULL, 0644);
+	put_so(t->plugins, "abi_ctor_abort.so", NULL, 0644);
+
+	assert_int_equal(inspect_help(t->plugins, "abi_good", &out, &err), 0);
+	assert_non_null(strstr(out, "abi_good 1.2.3: Good test plugin for "
+	                            "the loader\n"));
+	assert_non_null(strstr(out, "Recovery actions: restart -> "
+	                            "start-from-ecosystem\n"));
+	assert_non_null(strstr(out, "Options:\n"));
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+
+	assert_int_equal(
+	    inspect_help(t->plugins, "abi_ctor_abort", &out, &err), 1);
+	assert_string_equal(out, "");
+	snprintf(want, sizeof(want),
+	    "%s/abi_ctor_abort.so: loading it killed the inspecting process "
+	    "(SIGABRT)",
+	    t->plugins);
+	if (strstr(err, want) == NULL)
+		fail_msg("expected \"%s\" in: %s", want, err);
+	free(out);
+	free(err);
+
+	assert_int_equal(inspect_help(t->plugins, "nosuch", &out, &err), 1);
+	assert_string_equal(out, "");
+	snprintf(want, sizeof(want), "nosuch.so: cannot stat %s/nosuch.so",
+	    t->plugins);
+	if (strstr(err, want) == NULL)
+		fail_msg("expected \"%s\" in: %s", want, err);
+	free(out);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -655,6 +1075,15 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_print_help, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_newminor_copy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parent_dirs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_race, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_name, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inspect_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_inspect_matches_print, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inspect_help, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
