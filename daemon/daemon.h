@@ -166,7 +166,6 @@ struct follow;
 struct rdd_daemon {
 	struct event_base *base;
 	struct conf *conf;
-	struct loader loader;
 	char *conf_path;
 	struct monitor **mon;	/* in dependency order */
 	size_t nmon;

@@ -1724,21 +1724,3 @@ loader_print_help(const struct rdd_plugin *pd, FILE *out)
 	}
 	free(rows);
 }
-
-int
-loader_load_name(struct loader_entry *e, const char *dir, const char *name,
-    uid_t allowed_uid)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s.so", dir, name);
-	if (loader_load_file(e, path, allowed_uid) != 0)
-		return -1;
-	if (strcmp(e->pd->name, name) != 0) {
-		loader_refuse(e, "declares plugin '%s', not '%s': rename the "
-		    "file to %s.so or fix plugin =", e->pd->name, name,
-		    e->pd->name);
-		return -1;
-	}
-	return 0;
-}

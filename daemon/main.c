@@ -497,30 +497,28 @@ run(struct opts *o)
 	lc.level = o->debug ? RDD_LOG_DEBUG : RDD_LOG_INFO;
 	(void)log_setup(&lc, err, sizeof(err));
 
-	d->conf = load_all(d, d->conf_path, &errs, &warns);
 	if (o->plugins || o->plugin_help) {
-		if (d->loader.n == 0 && d->conf == NULL) {
-			/* The config is broken: still show the default dir. */
+		/* Each file is inspected in a child: a broken one is named. */
+		struct conf *pc = conf_load2(d->conf_path, &errs, NULL);
+		const char *dir = pc ? pc->plugin_dir : PLUGINDIR;
+
+		if (pc == NULL)
 			fprintf(stderr, "redundancyd: %s did not load; listing "
 			    "%s\n", o->conf, PLUGINDIR);
-			loader_scan(&d->loader, PLUGINDIR, geteuid());
-		}
-		if (o->plugins)
-			loader_print(&d->loader, stdout);
-		else {
-			const struct rdd_plugin *pd =
-			    loader_find(&d->loader, o->plugin_help);
-
-			if (pd == NULL) {
-				fprintf(stderr, "redundancyd: no plugin named "
-				    "'%s' loaded: see redundancyd --plugins\n",
-				    o->plugin_help);
+		fflush(stdout);
+		if (o->plugins) {
+			if (loader_inspect_dir(dir, geteuid(), stdout) != 0) {
+				fprintf(stderr, "redundancyd: %s: %s: set "
+				    "daemon.plugin_dir\n", dir, strerror(errno));
 				rc = EX_CONFIG;
-			} else
-				loader_print_help(pd, stdout);
-		}
+			}
+		} else if (loader_inspect_help(dir, o->plugin_help, geteuid(),
+			       stdout) != 0)
+			rc = EX_CONFIG;
+		conf_free(pc);
 		goto out;
 	}
+	d->conf = load_all(d, d->conf_path, &errs, &warns);
 	print_errs(&warns, "warning: ");
 	if (d->conf == NULL) {
 		print_errs(&errs, "");
@@ -659,7 +657,6 @@ out:
 	journal_close();
 	if (d->conf)
 		conf_free(d->conf);
-	loader_free(&d->loader);
 	if (d->base)
 		event_base_free(d->base);
 	if (pidfd >= 0) {

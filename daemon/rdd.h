@@ -222,9 +222,7 @@ int loader_load_file(struct loader_entry *e, const char *path,
 int loader_load_name(struct loader_entry *e, const char *dir,
     const char *name, uid_t allowed_uid);
 const struct rdd_plugin *loader_find(struct loader *l, const char *name);
-/* DIR/NAME.so, the plugin a configuration names, and nothing else. */
-int loader_load_name(struct loader_entry *e, const char *dir,
-    const char *name, uid_t allowed_uid);
+
 void loader_free(struct loader *l);
 /* ---- loader.c additions (loader helper) ---- */
 #include <stdio.h>
