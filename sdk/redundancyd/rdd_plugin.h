@@ -50,8 +50,10 @@ extern "C" {
  *     than 1.0 (post, ...): fall back, or fail create() with a message
  *     that names the daemon version needed.
  *
- * A plugin may test RDD_HOST_HAS only, never abi_minor: the size is what
- * says which fields exist.
+ * A plugin tests RDD_HOST_HAS, never abi_minor: the size is what says
+ * which fields exist. (redundancyd releases before 1.1 still refused newer
+ * minors at load time; the rule above is what every host from 1.1 on does,
+ * and what a plugin must be written for.)
  */
 #define RDD_PLUGIN_MAGIC 0x52444450u /* "RDDP" */
 #define RDD_ABI_MAJOR 1
