@@ -15,7 +15,9 @@
  * what the plugin passes to the host is copied before the call returns
  * (the plugin may free or reuse it at once); what the host passes to a
  * callback is valid only during that call (copy what you keep); handles
- * are valid until their *_done, cancel or del call, or until stop().
+ * are valid until their *_done, *_cancel, *_del or fd_unwatch call (a
+ * child's or transfer's also until its callback has run), and none after
+ * stop() returns.
  */
 #ifndef RDD_PLUGIN_H
 #define RDD_PLUGIN_H
