@@ -35,12 +35,16 @@ static const struct rdd_option example_options[] = {
 
 static const char *const example_actions[] = { "recreate", NULL };
 
+/*
+ * What the option table cannot say. As validate (ABI 1.1) it runs for
+ * `redundancyd -t` and before every create, touching nothing; create runs
+ * it again because a host that predates validate never calls it.
+ */
 static int
-example_create(const struct rdd_host *host, struct rdd_monitor *m,
-    const void *config, void **ctx, char *err, size_t errlen)
+example_validate(const struct rdd_host *host, const void *config, char *err,
+    size_t errlen)
 {
 	const struct example_config *cfg = config;
-	struct example *e;
 	size_t i;
 
 	for (i = 0; i < cfg->paths.n; i++)
@@ -49,6 +53,18 @@ example_create(const struct rdd_host *host, struct rdd_monitor *m,
 			    "an absolute path", cfg->paths.v[i]);
 			return -1;
 		}
+	return 0;
+}
+
+static int
+example_create(const struct rdd_host *host, struct rdd_monitor *m,
+    const void *config, void **ctx, char *err, size_t errlen)
+{
+	const struct example_config *cfg = config;
+	struct example *e;
+
+	if (example_validate(host, config, err, errlen) != 0)
+		return -1;
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -142,4 +158,5 @@ RDD_EXPORT const struct rdd_plugin rdd_plugin = {
 	.recover = example_recover,
 	.stop = example_stop,
 	.destroy = example_destroy,
+	.validate = example_validate,
 };

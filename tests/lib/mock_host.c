@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,23 @@ mock_graveyard_add(struct mock_host *mh, void *p, void (*fn)(void *))
 
 /* Host functions. */
 
+/*
+ * Every host function but post belongs to the loop thread. A call from
+ * another thread would race with the test's own use of mh, so it is
+ * stopped here with a message rather than counted as a violation.
+ */
+static void
+mock_loop_thread(const struct mock_host *mh, const char *fn)
+{
+	if (!pthread_equal(pthread_self(), mh->loop_thread)) {
+		fprintf(stderr,
+		    "mock_host: %s called from a thread other than the loop "
+		    "thread: only host->post may be (see rdd_plugin.h)\n",
+		    fn);
+		abort();
+	}
+}
+
 static struct mock_host *
 mock_mon(struct rdd_monitor *m, const char *fn)
 {
@@ -207,6 +225,7 @@ mock_mon(struct rdd_monitor *m, const char *fn)
 		    stderr, "mock_host: %s: not a mock monitor handle\n", fn);
 		abort();
 	}
+	mock_loop_thread(m->mh, fn);
 	return m->mh;
 }
 
@@ -348,6 +367,7 @@ mock_check_ok(struct rdd_check *c, const char *fn)
 		fprintf(stderr, "mock_host: %s: not a mock check handle\n", fn);
 		abort();
 	}
+	mock_loop_thread(c->mh, fn);
 	if (c->gen != mock_gen(c->mh)) {
 		mock_violation(
 		    c->mh, "%s: check handle from before a reset", fn);
@@ -415,6 +435,7 @@ mock_recovery_done(struct rdd_recovery *r, int ok, const char *msg)
 		abort();
 	}
 	mh = r->mh;
+	mock_loop_thread(mh, "recovery_done");
 	if (r->gen != mock_gen(mh)) {
 		mock_violation(mh, "recovery_done: handle from before a reset");
 		return;
@@ -756,6 +777,7 @@ mock_command_done(struct rdd_command *c, int ok, const char *text)
 		abort();
 	}
 	mh = c->mh;
+	mock_loop_thread(mh, "command_done");
 	if (c->gen != mock_gen(mh)) {
 		mock_violation(mh, "command_done: handle from before a reset");
 		return;
@@ -768,6 +790,166 @@ mock_command_done(struct rdd_command *c, int ok, const char *text)
 	}
 	cmd->ok = ok;
 	cmd->text = mock_strdup(text);
+}
+
+/*
+ * The one host function of any thread: queue under the lock and nothing
+ * else, so it never touches what the loop thread reads without the lock.
+ * m is checked without mock_mon, which insists on the loop thread.
+ */
+static int
+mock_post_fn(struct rdd_monitor *m, rdd_timer_cb cb, void *arg)
+{
+	struct mock_host *mh;
+	struct mock_post *q;
+
+	if (m == NULL || m->mh == NULL || m->mh->mon != m) {
+		fprintf(stderr, "mock_host: post: not a mock monitor handle\n");
+		abort();
+	}
+	mh = m->mh;
+	if (cb == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&mh->post_lock);
+	if (mh->refuse_post) {
+		pthread_mutex_unlock(&mh->post_lock);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (mh->stopped) {
+		/* As the daemon: dropped, though the caller may see 0. */
+		mh->posts_dropped++;
+		pthread_mutex_unlock(&mh->post_lock);
+		return 0;
+	}
+	q = realloc(mh->postq, (mh->npostq + 1) * sizeof(*q));
+	if (q == NULL) {
+		pthread_mutex_unlock(&mh->post_lock);
+		errno = ENOMEM;
+		return -1;
+	}
+	mh->postq = q;
+	q[mh->npostq].cb = cb;
+	q[mh->npostq].arg = arg;
+	mh->npostq++;
+	mh->posts++;
+	pthread_mutex_unlock(&mh->post_lock);
+	return 0;
+}
+
+int
+mock_post_run(struct mock_host *mh)
+{
+	struct mock_post *batch;
+	size_t n, i;
+
+	mock_loop_thread(mh, "mock_post_run");
+	/* Take the whole queue, then call without the lock held. */
+	pthread_mutex_lock(&mh->post_lock);
+	batch = mh->postq;
+	n = mh->npostq;
+	mh->postq = NULL;
+	mh->npostq = 0;
+	pthread_mutex_unlock(&mh->post_lock);
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&mh->post_lock);
+		if (mh->stopped) {
+			/* A callback of this batch stopped the plugin. */
+			mh->posts_dropped += (int)(n - i);
+			pthread_mutex_unlock(&mh->post_lock);
+			break;
+		}
+		mh->posts_run++;
+		pthread_mutex_unlock(&mh->post_lock);
+		batch[i].cb(batch[i].arg);
+	}
+	free(batch);
+	return (int)i;
+}
+
+size_t
+mock_post_pending(struct mock_host *mh)
+{
+	size_t n;
+
+	pthread_mutex_lock(&mh->post_lock);
+	n = mh->npostq;
+	pthread_mutex_unlock(&mh->post_lock);
+	return n;
+}
+
+int
+mock_plugin_validate(struct mock_host *mh, const struct rdd_plugin *pd,
+    const void *cfg, char *err, size_t errlen)
+{
+	int rc;
+
+	mock_loop_thread(mh, "mock_plugin_validate");
+	if (errlen > 0)
+		err[0] = '\0';
+	if (!RDD_PLUGIN_HAS(pd, validate) || pd->validate == NULL)
+		return 0;
+	rc = pd->validate(&mh->host, cfg, err, errlen);
+	if (rc != 0 && errlen > 0 && err[0] == '\0')
+		mock_violation(
+		    mh, "validate: returned %d without a message", rc);
+	return rc;
+}
+
+int
+mock_plugin_start(struct mock_host *mh, const struct rdd_plugin *pd,
+    void *ctx, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	mock_loop_thread(mh, "mock_plugin_start");
+	if (errlen > 0)
+		err[0] = '\0';
+	pthread_mutex_lock(&mh->post_lock);
+	mh->stopped = 0;
+	pthread_mutex_unlock(&mh->post_lock);
+	if (RDD_PLUGIN_HAS(pd, start_err) && pd->start_err != NULL) {
+		rc = pd->start_err(ctx, err, errlen);
+		if (rc != 0 && errlen > 0 && err[0] == '\0')
+			mock_violation(mh,
+			    "start_err: returned %d without a message", rc);
+	} else if (pd->start != NULL) {
+		rc = pd->start(ctx);
+		if (rc != 0 && errlen > 0)
+			snprintf(err, errlen, "start failed");
+	}
+	return rc;
+}
+
+void
+mock_plugin_stop(struct mock_host *mh, const struct rdd_plugin *pd, void *ctx)
+{
+	mock_loop_thread(mh, "mock_plugin_stop");
+	if (pd->stop != NULL)
+		pd->stop(ctx);
+	pthread_mutex_lock(&mh->post_lock);
+	mh->stopped = 1;
+	mh->posts_dropped += (int)mh->npostq;
+	free(mh->postq);
+	mh->postq = NULL;
+	mh->npostq = 0;
+	pthread_mutex_unlock(&mh->post_lock);
+}
+
+void
+mock_host_set_minor(struct mock_host *mh, int minor)
+{
+	if (minor == 0) {
+		mh->host.size = RDD_HOST_SIZE_V1_0;
+		mh->host.abi_minor = 0;
+		mh->host.post = NULL;
+	} else {
+		mh->host.size = sizeof(struct rdd_host);
+		mh->host.abi_minor = RDD_ABI_MINOR;
+		mh->host.post = mock_post_fn;
+	}
 }
 
 /* Life cycle. */
@@ -806,6 +988,10 @@ mock_host_init(struct mock_host *mh, const char *name)
 	mh->host.watch_add = mock_watch_add;
 	mh->host.watch_del = mock_watch_del;
 	mh->host.command_done = mock_command_done;
+	mh->host.post = mock_post_fn;
+	mh->loop_thread = pthread_self();
+	if (pthread_mutex_init(&mh->post_lock, NULL) != 0)
+		abort();
 	mh->name = mock_strdup(name != NULL ? name : "mock");
 	mh->mon = mock_xmalloc(sizeof(*mh->mon));
 	mh->mon->mh = mh;
@@ -979,6 +1165,9 @@ mock_host_free(struct mock_host *mh)
 	free(mh->name);
 	free(mh->state_dir);
 	free(mh->mon);
+	/* Never run: a test that wants them runs mock_post_run first. */
+	free(mh->postq);
+	pthread_mutex_destroy(&mh->post_lock);
 	memset(mh, 0, sizeof(*mh));
 }
 

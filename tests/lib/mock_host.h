@@ -1,7 +1,9 @@
 /*
  * mock_host.h: a fake struct rdd_host for plugin unit tests (collectd's
  * plugin_mock idea): every host call is recorded, async work waits for the
- *test.
+ * test. It needs only libc (with POSIX threads) and the SDK header, so a
+ * plugin author can build it out of tree: `make install` puts it under
+ * $(datadir)/redundancyd/sdk/ with a README.
  *
  * A plugin test links the plugin's .c files and mock_host.c directly (no
  * dlopen, no daemon) and drives the descriptor's callbacks:
@@ -28,6 +30,16 @@
  * which calls the plugin's callback synchronously. Handles are pointers to
  * the records, so a plugin's cancel reaches the right mock without globals.
  *
+ * host->post (ABI 1.1) is the one function a plugin's own thread may call:
+ * it only queues, under a mutex; mock_post_run runs the queue on the test's
+ * thread, which stands for the worker's loop thread. Any other host
+ * function called from another thread than the one that ran
+ * mock_host_init abort()s with a message, as the threading rule is broken.
+ * mock_plugin_validate / mock_plugin_start / mock_plugin_stop call a
+ * descriptor's callbacks the way the daemon does (start_err preferred over
+ * start, posts dropped after stop); mock_host_set_minor(mh, 0) turns the
+ * table into a 1.0 host's (no post) to test a plugin's fallback.
+ *
  * Protocol mistakes a real host would not survive (report after check_done,
  * check_done or recovery_done twice, a monitor handle that is not ours,
  * completing a cancelled child) are counted in `violations`, the last one
@@ -38,6 +50,7 @@
 #ifndef MOCK_HOST_H
 #define MOCK_HOST_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -161,6 +174,12 @@ struct mock_kv {
 	char *value;
 };
 
+/* One host->post waiting for mock_post_run. */
+struct mock_post {
+	rdd_timer_cb cb;
+	void *arg;
+};
+
 struct mock_host {
 	struct rdd_host host; /* give &mh.host to the plugin */
 	char *name;           /* monitor_name() */
@@ -193,9 +212,19 @@ struct mock_host {
 	int violations;
 	char violation[256];
 
+	/*
+	 * host->post. The counters are written under post_lock (posts may
+	 * come from any thread): read them after joining the plugin's
+	 * threads, or with mock_post_pending. Kept across resets.
+	 */
+	int posts;	   /* post calls that queued a callback */
+	int posts_run;	   /* callbacks mock_post_run called */
+	int posts_dropped; /* posted after mock_plugin_stop, never run */
+
 	/* Behaviour switches for failure paths, kept across resets. */
 	int refuse_children; /* child_run returns 0 */
 	int refuse_http;     /* http returns 0 */
+	int refuse_post;     /* post returns -1 with errno ENOMEM */
 
 	/* Kept across resets. */
 	struct mock_kv *secrets; /* mock_secret_add */
@@ -214,6 +243,11 @@ struct mock_host {
 	size_t ngraveyard;
 	void **arena; /* config values, groups */
 	size_t narena;
+	pthread_t loop_thread; /* the thread of mock_host_init */
+	pthread_mutex_t post_lock;
+	struct mock_post *postq; /* under post_lock */
+	size_t npostq;
+	int stopped; /* mock_plugin_stop ran: posts are dropped */
 };
 
 /* A fresh host for monitor `name`; abort()s on ENOMEM. */
@@ -271,6 +305,44 @@ int mock_http_reply(struct mock_host *mh, size_t idx, long status,
 int mock_timer_fire(struct mock_host *mh, size_t idx);
 int mock_fd_fire(struct mock_host *mh, size_t idx, int events);
 int mock_watch_fire(struct mock_host *mh, size_t idx, const char *path);
+
+/*
+ * host->post. mock_post_run calls, on the calling thread, the callbacks
+ * queued when it starts (one loop turn: callbacks they post wait for the
+ * next run, so a plugin that re-posts forever cannot hang the test) and
+ * returns how many it ran. mock_post_pending counts what is queued; both
+ * are safe while plugin threads post.
+ */
+int mock_post_run(struct mock_host *mh);
+size_t mock_post_pending(struct mock_host *mh);
+
+/*
+ * The descriptor's callbacks as the daemon calls them. Each tests
+ * RDD_PLUGIN_HAS first, so a descriptor built against 1.0 works too.
+ *
+ * mock_plugin_validate: pd->validate(&mh->host, cfg, err, errlen), or 0
+ *   when the plugin has none. A non-zero return without err set is a
+ *   violation (the daemon would have nothing to show).
+ * mock_plugin_start: pd->start_err when set, else pd->start (err gets
+ *   "start failed" when start returns non-zero), else 0. Posts are
+ *   accepted again after it.
+ * mock_plugin_stop: pd->stop, then queued posts and every later one are
+ *   dropped without being called, as after stop() in the daemon.
+ */
+int mock_plugin_validate(struct mock_host *mh, const struct rdd_plugin *pd,
+    const void *cfg, char *err, size_t errlen);
+int mock_plugin_start(struct mock_host *mh, const struct rdd_plugin *pd,
+    void *ctx, char *err, size_t errlen);
+void mock_plugin_stop(
+    struct mock_host *mh, const struct rdd_plugin *pd, void *ctx);
+
+/*
+ * Pretend to be a host of ABI 1.minor: minor 0 sets host.size to
+ * RDD_HOST_SIZE_V1_0 and post to NULL, so a plugin that calls post without
+ * RDD_HOST_HAS crashes in its test rather than on an old daemon; any other
+ * value restores the full 1.1 table.
+ */
+void mock_host_set_minor(struct mock_host *mh, int minor);
 
 /*
  * Plugin configs. mock_fill_config zeroes cfg (pd->config_size bytes), then
