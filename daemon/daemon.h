@@ -177,6 +177,7 @@ struct rdd_daemon {
 	uint64_t next_id;	/* checks, recoveries, commands on the wire */
 	struct event *chld_ev;
 	struct wkctx *wctx;	/* worker: the child's side, NULL in the master */
+	struct hpost *post;	/* worker: host->post's queue */
 
 	struct svc_child *child;
 	struct svc_http *http;
@@ -271,6 +272,7 @@ int probe_validate(const struct rdd_host *host, struct monitor *m,
 
 /* hostapi.c */
 void hostapi_init(struct rdd_daemon *d);
+int hostapi_post_init(struct rdd_daemon *d);
 void hostapi_release_owner(struct rdd_daemon *d, struct monitor *m);
 void hostapi_free(struct rdd_daemon *d);
 

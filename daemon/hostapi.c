@@ -2,10 +2,14 @@
  * hostapi.c: the struct rdd_host table handed to plugins, and the handles
  * (timers, fd watches) it gives out, released with their monitor.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <libconfig.h>
@@ -526,6 +530,143 @@ h_watch_del(struct rdd_monitor *rm, uint64_t h)
 	h_svc_cancel(rm, h, H_WATCH);
 }
 
+/*
+ * host->post: the one function other threads may call. A mutex-guarded
+ * FIFO and a pipe whose read end wakes the loop; callbacks run there.
+ */
+struct hpost_item {
+	struct hpost_item *next;
+	struct monitor *m;
+	rdd_timer_cb cb;
+	void *arg;
+};
+
+struct hpost {
+	pthread_mutex_t mu;
+	int fd[2];
+	struct event *ev;
+	struct hpost_item *head, *tail;
+};
+
+static void
+hostapi_post_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hpost *p = arg;
+	struct hpost_item *list, *it;
+	char buf[256];
+
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&p->mu);
+	list = p->head;
+	p->head = p->tail = NULL;
+	pthread_mutex_unlock(&p->mu);
+	while ((it = list) != NULL) {
+		struct wk_save save;
+
+		list = it->next;
+		if (it->m != NULL) {
+			worker_cb_enter(it->m, WK_CB_POST, &save);
+			it->cb(it->arg);
+			worker_cb_leave(it->m, &save);
+		}
+		free(it);
+	}
+}
+
+static int
+h_post(struct rdd_monitor *rm, rdd_timer_cb cb, void *arg)
+{
+	struct monitor *m = (struct monitor *)rm;
+	struct hpost *p;
+	struct hpost_item *it;
+
+	if (m == NULL || cb == NULL || (p = m->d->post) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return -1;
+	it->m = m;
+	it->cb = cb;
+	it->arg = arg;
+	pthread_mutex_lock(&p->mu);
+	if (p->tail)
+		p->tail->next = it;
+	else
+		p->head = it;
+	p->tail = it;
+	pthread_mutex_unlock(&p->mu);
+	/* A full pipe already means "wake up". */
+	if (write(p->fd[1], "", 1) == -1 && errno != EAGAIN)
+		return -1;
+	return 0;
+}
+
+/* Made by the worker once its loop exists; probes have no post. */
+int
+hostapi_post_init(struct rdd_daemon *d)
+{
+	struct hpost *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return -1;
+	if (pipe2(p->fd, O_CLOEXEC | O_NONBLOCK) == -1) {
+		free(p);
+		return -1;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	p->ev = event_new(d->base, p->fd[0], EV_READ | EV_PERSIST,
+	    hostapi_post_cb, p);
+	if (p->ev == NULL || event_add(p->ev, NULL) != 0) {
+		if (p->ev)
+			event_free(p->ev);
+		close(p->fd[0]);
+		close(p->fd[1]);
+		free(p);
+		return -1;
+	}
+	d->post = p;
+	return 0;
+}
+
+static void
+hostapi_post_drop(struct rdd_daemon *d, struct monitor *m)
+{
+	struct hpost *p = d->post;
+	struct hpost_item *it;
+
+	if (p == NULL)
+		return;
+	/* After stop() nothing posted runs; items stay owned by the queue. */
+	pthread_mutex_lock(&p->mu);
+	for (it = p->head; it != NULL; it = it->next)
+		if (m == NULL || it->m == m)
+			it->m = NULL;
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+hostapi_post_free(struct rdd_daemon *d)
+{
+	struct hpost *p = d->post;
+	struct hpost_item *it;
+
+	if (p == NULL)
+		return;
+	event_free(p->ev);
+	close(p->fd[0]);
+	close(p->fd[1]);
+	while ((it = p->head) != NULL) {
+		p->head = it->next;
+		free(it);
+	}
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+	d->post = NULL;
+}
+
 void
 hostapi_init(struct rdd_daemon *d)
 {
@@ -562,6 +703,7 @@ hostapi_init(struct rdd_daemon *d)
 	h->watch_add = h_watch_add;
 	h->watch_del = h_watch_del;
 	h->command_done = h_command_done;
+	h->post = h_post;
 }
 
 void
@@ -582,6 +724,7 @@ hostapi_release_owner(struct rdd_daemon *d, struct monitor *m)
 		svc_http_cancel_owner(d->http, m);
 	if (d->watch)
 		svc_watch_del_owner(d->watch, m);
+	hostapi_post_drop(d, m);
 }
 
 void
@@ -591,4 +734,5 @@ hostapi_free(struct rdd_daemon *d)
 		hostapi_handle_free(d, d->nhandles - 1);
 	free(d->handles);
 	d->handles = NULL;
+	hostapi_post_free(d);
 }

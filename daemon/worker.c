@@ -609,6 +609,8 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 	x->d.http = svc_http_new(x->d.base, md->conf->max_transfers);
 	x->d.watch = svc_watch_new(x->d.base, 1000);
 	hostapi_init(&x->d);
+	if (hostapi_post_init(&x->d) != 0)
+		_exit(71);
 	x->d.host.report = w_report;
 	x->d.host.check_done = w_check_done;
 	x->d.host.recovery_done = w_recovery_done;
