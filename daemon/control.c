@@ -78,7 +78,7 @@ struct control {
 
 static const char *const control_cmds[] = {
 	"status", "health", "logs", "recover", "reload", "history", "stop",
-	"run", "ping", NULL
+	"run", "ping", "unquarantine", NULL
 };
 
 static void control_conn_process(struct control_conn *);
@@ -151,6 +151,7 @@ control_check_fields(json_object *o, const char *cmd, char *err,
 
 	if (control_check_string(o, "monitor", err, errlen) == -1 ||
 	    control_check_string(o, "target", err, errlen) == -1 ||
+	    control_check_string(o, "worker", err, errlen) == -1 ||
 	    control_check_int(o, "lines", err, errlen) == -1 ||
 	    control_check_int(o, "since_ms", err, errlen) == -1)
 		return -1;
@@ -188,6 +189,12 @@ control_check_fields(json_object *o, const char *cmd, char *err,
 	    (!json_object_object_get_ex(o, "monitor", &v) || v == NULL)) {
 		control_seterr(err, errlen,
 		    "request: cmd '%s' needs the field 'monitor'", cmd);
+		return -1;
+	}
+	if (strcmp(cmd, "unquarantine") == 0 &&
+	    (!json_object_object_get_ex(o, "worker", &v) || v == NULL)) {
+		control_seterr(err, errlen, "request: cmd 'unquarantine' "
+		    "needs the field 'worker' (a name from status)");
 		return -1;
 	}
 	if (strcmp(cmd, "run") == 0 &&
@@ -284,7 +291,8 @@ control_parse(const char *line, size_t len, char *err, size_t errlen)
 	if (control_cmds[i] == NULL) {
 		control_seterr(err, errlen,
 		    "request: unknown cmd '%.64s': expected one of status, "
-		    "health, logs, recover, reload, history, stop, run, ping",
+		    "health, logs, recover, reload, history, stop, run, ping, "
+		    "unquarantine",
 		    cmd);
 		json_object_put(o);
 		return NULL;

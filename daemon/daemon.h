@@ -98,6 +98,7 @@ struct worker {
 	char *name;		/* plugin, plugin@user, or the isolated monitor */
 	char *plugin;
 	char *user, *group;	/* NULL: the daemon's own */
+	char *account;		/* the user it runs as, for status */
 	int isolate;
 	struct monitor **mon;
 	size_t nmon;

@@ -406,7 +406,7 @@ health_workers_json(struct rdd_daemon *d)
 		json_object_object_add(o, "plugin",
 		    json_object_new_string(wk->plugin));
 		json_object_object_add(o, "user",
-		    wk->user ? json_object_new_string(wk->user) : NULL);
+		    json_object_new_string(wk->account ? wk->account : "?"));
 		json_object_object_add(o, "pid", json_object_new_int64(
 		    wk->pid > 0 ? (int64_t)wk->pid : 0));
 		json_object_object_add(o, "state", json_object_new_string(
@@ -720,10 +720,7 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 		jb_lit(&b, ",\"plugin\":");
 		jb_str(&b, wk->plugin);
 		jb_lit(&b, ",\"user\":");
-		if (wk->user)
-			jb_str(&b, wk->user);
-		else
-			jb_lit(&b, "null");
+		jb_str(&b, wk->account);
 		jb_lit(&b, ",\"pid\":");
 		jb_int(&b, wk->pid > 0 ? (long long)wk->pid : 0);
 		jb_lit(&b, ",\"state\":\"");

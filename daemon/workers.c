@@ -99,6 +99,12 @@ workers_new(struct rdd_daemon *d, struct monitor *m)
 	wk->isolate = m->cm->isolate;
 	wk->plugin = strdup(m->cm->plugin);
 	wk->user = u ? strdup(u) : NULL;
+	{
+		/* What status shows: the account the plugin really runs as. */
+		struct passwd *pw = u ? NULL : getpwuid(geteuid());
+
+		wk->account = strdup(u ? u : pw ? pw->pw_name : "?");
+	}
 	wk->group = g ? strdup(g) : NULL;
 	if (wk->isolate)
 		rc = asprintf(&wk->name, "%s", m->cm->name);
@@ -304,9 +310,9 @@ wk_ping_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	wk_read_mem(wk);
 	if (wk->rss > wk->memory_max) {
-		snprintf(msg, sizeof(msg), "%s plugin worker %s uses %lld MB, "
-		    "over memory_max %lld MB: restarted", wk->plugin, wk->name,
-		    (long long)(wk->rss >> 20),
+		snprintf(msg, sizeof(msg), "%s plugin worker %s uses %lldM "
+		    "resident, over memory_max %lldM: restarted", wk->plugin,
+		    wk->name, (long long)(wk->rss >> 20),
 		    (long long)(wk->memory_max >> 20));
 		wk_kill(wk, WK_KILL_MEMORY, msg);
 		return;
@@ -946,6 +952,7 @@ workers_free_one(struct worker *wk)
 	free(wk->name);
 	free(wk->plugin);
 	free(wk->user);
+	free(wk->account);
 	free(wk->group);
 	free(wk->kill_msg);
 	free(wk->last_failure);

@@ -77,7 +77,7 @@ check "--once lists crash as CRITICAL" grep -Eq "^  crash +CRITICAL +errored" "$
 check "--once lists the missing app" grep -Eq "^  ghost +CRITICAL +missing: declared in .*eco.json:" "$WS/once.out"
 
 start_daemon
-check "daemon answers" ctl status
+check "daemon answers" sh -c "\"$CTL\" -s \"$WS/control.sock\" --json status | grep -q '\"ok\":true'"
 check "web is OK" wait_for 10 status_has "  web " "OK" "online, pid"
 # Started now, it exits in 3 s with autorestart off.
 EXIT_AFTER=3 pm2c start "$APPS/exit_after.js" --name once --no-autorestart

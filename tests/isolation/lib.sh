@@ -112,7 +112,7 @@ CONF
 iso_listed() {
 	"$RDD" --plugins -c "$WS/redundancyd.conf" >"$WS/plugins.out" 2>&1
 	check "--plugins lists $1.so with its name and ABI" \
-	    grep -q "^$1.so.*$1 0.0.1.*ABI 1.0" "$WS/plugins.out"
+	    grep -Eq "^$1.so.*$1 0.0.1.*ABI 1\.[0-9]+" "$WS/plugins.out"
 }
 
 # iso_start: start the daemon, or give up on the row.
@@ -341,7 +341,7 @@ crash_row() {
 # iso_stop [WHAT]: SIGTERM the daemon; it exits 0 and takes its workers
 # with it (any left are killed by pid, and fail the row).
 iso_stop() {
-	wpids=$(stv '" ".join(str(w["pid"]) for w in d.get("workers") or [] if isinstance(w.get("pid"), int))' 2>/dev/null)
+	wpids=$(stv '" ".join(str(w["pid"]) for w in d.get("workers") or [] if isinstance(w.get("pid"), int) and w["pid"] > 0)' 2>/dev/null)
 	check "the daemon stops cleanly${1:+ $1}" stop_daemon
 	if [ -n "$wpids" ]; then
 		check "its workers ($wpids) exit with it" wait_for 10 sh -c "
