@@ -257,6 +257,7 @@ int workers_unquarantine(struct rdd_daemon *d, const char *name, char *msg,
 struct worker *workers_find(struct rdd_daemon *d, const char *name);
 const char *workers_state_name(enum worker_state st);
 int workers_watchdog_ok(struct rdd_daemon *d);
+void workers_feed(struct worker *wk, json_object *o);
 
 /* worker.c: the child's side; never returns */
 void worker_cb_enter(struct monitor *m, int cb, struct wk_save *save);

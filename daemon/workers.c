@@ -569,6 +569,13 @@ wk_on_msg(void *arg, json_object *o)
 		wk_on_hello(wk, o);
 }
 
+/* The message path alone, for the fuzz harness (tests/fuzz/fuzz_wire.c). */
+void
+workers_feed(struct worker *wk, json_object *o)
+{
+	wk_on_msg(wk, o);
+}
+
 static void
 wk_reap_timeout(evutil_socket_t fd, short what, void *arg)
 {
