@@ -97,7 +97,13 @@ sent=$(grep -o "after PM2 sent it" "$W/log/pm2.log" | wc -l)
 echo "    PM2's own timestamp to our write (ms resolution): median" \
     "$(grep -o '([0-9-]* ms after PM2 sent it)' "$W/log/pm2.log" | tr -d '(' | awk '{print $1}' | median) ms (n=$sent)"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-r=$(rss "$RPID")
+# Since issue 8 the plugin runs in a worker, a child of the master named
+# rdd:PLUGIN: redundancyd's figure is the master's plus its workers'.
+m=$(rss "$RPID")
+wk=$(ps --ppid "$RPID" -o pid=,comm= | awk '$2 ~ /^rdd:/ {print $1}')
+w=0
+for p in $wk; do w=$((w + $(rss "$p"))); done
+r=$((m + w))
 g=$(rss "$(cat "$PM2_HOME/pm2.pid")")
-echo "(c) RSS with 101 apps: redundancyd ${r} KiB, PM2 God daemon ${g} KiB," \
-    "ratio 1/$((g / (r > 0 ? r : 1))) (goal <= 1/10)"
+echo "(c) RSS with 101 apps: redundancyd ${r} KiB (master ${m}, pm2 worker ${w})," \
+    "PM2 God daemon ${g} KiB, ratio 1/$((g / (r > 0 ? r : 1))) (goal <= 1/10)"
