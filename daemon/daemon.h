@@ -208,6 +208,14 @@ struct rdd_daemon {
 	struct event *stop_ev;
 	struct event *flush_ev;
 	enum rdd_state overall;
+	/*
+	 * What the process (main.c) does for the engine and the surfaces:
+	 * they call these, never up into main.c. NULL: not available.
+	 */
+	int (*on_reload)(struct rdd_daemon *d, long uid, char *err,
+	    size_t errlen);
+	void (*on_stop)(struct rdd_daemon *d);
+	void (*on_state_changed)(struct rdd_daemon *d);
 };
 
 /* monitor.c: life of monitors and the scheduler */
@@ -283,9 +291,5 @@ void *ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid);
 void ctlcmd_command_done(struct rdd_command *c, int ok, const char *text);
 void ctlcmd_end_streams(struct rdd_daemon *d);
 
-/* main.c */
-int daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen);
-void daemon_shutdown(struct rdd_daemon *d);
-void daemon_state_changed(struct rdd_daemon *d);
 
 #endif /* RDD_DAEMON_H */

@@ -312,7 +312,7 @@ daemon_watchdog_start(struct rdd_daemon *d)
 	return ev;
 }
 
-void
+static void
 daemon_state_changed(struct rdd_daemon *d)
 {
 	if (d->state && !d->once)
@@ -363,7 +363,7 @@ daemon_stop_poll(evutil_socket_t fd, short what, void *arg)
 	daemon_finish(d);
 }
 
-void
+static void
 daemon_shutdown(struct rdd_daemon *d)
 {
 	size_t i;
@@ -381,7 +381,7 @@ daemon_shutdown(struct rdd_daemon *d)
 	daemon_stop_poll(-1, 0, d);
 }
 
-int
+static int
 daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
 {
 	struct errlist errs = { 0 }, warns = { 0 };
@@ -492,6 +492,9 @@ run(struct opts *o)
 		d->conf_path = strdup(o->conf);
 	d->once = o->once;
 	d->once_monitor = o->once_monitor;
+	d->on_reload = daemon_reload;
+	d->on_stop = daemon_shutdown;
+	d->on_state_changed = daemon_state_changed;
 	d->started_wall = util_wall_ms();
 	lc.foreground = 1;
 	lc.level = o->debug ? RDD_LOG_DEBUG : RDD_LOG_INFO;

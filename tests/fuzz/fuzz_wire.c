@@ -89,23 +89,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-/* main.c's, which the engine still calls up into (issue 8 item 10). */
-void
-daemon_state_changed(struct rdd_daemon *d)
-{
-	(void)d;
-}
-
-int
-daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
-{
-	(void)d, (void)uid;
-	snprintf(err, errlen, "no reload in the fuzz harness");
-	return -1;
-}
-
-void
-daemon_shutdown(struct rdd_daemon *d)
-{
-	(void)d;
-}

@@ -356,7 +356,10 @@ ctlcmd_command_done(struct rdd_command *c, int ok, const char *text)
 static void
 ctl_stop_cb(evutil_socket_t fd, short what, void *arg)
 {
-	daemon_shutdown(arg);
+	struct rdd_daemon *d = arg;
+
+	if (d->on_stop)
+		d->on_stop(d);
 }
 
 void *
@@ -410,7 +413,11 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 	if (strcmp(cmd, "reload") == 0) {
 		char err[RDD_ERRLEN];
 
-		if (daemon_reload(d, uid, err, sizeof(err)) != 0)
+		if (d->on_reload == NULL) {
+			snprintf(err, sizeof(err), "reload: not available");
+			return ctl_error("%s", err);
+		}
+		if (d->on_reload(d, uid, err, sizeof(err)) != 0)
 			return ctl_error("%s", err);
 		return ctl_ok(err);
 	}

@@ -1,0 +1,340 @@
+/*
+ * health.c: the health model: targets with state, message, metrics and
+ * since-time; soft and hard states; flap detection; roll-ups (render.c shows them).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "daemon.h"
+
+#define FLAP_MIN_SAMPLES 10
+
+/* Worse-of ordering: CRITICAL > UNKNOWN > WARNING > OK. */
+static int
+health_rank(enum rdd_state st)
+{
+	switch (st) {
+	case RDD_OK:
+		return 0;
+	case RDD_WARNING:
+		return 1;
+	case RDD_UNKNOWN:
+		return 2;
+	case RDD_CRITICAL:
+		return 3;
+	}
+	return 2;
+}
+
+static enum rdd_state
+health_worse(enum rdd_state a, enum rdd_state b)
+{
+	return health_rank(a) >= health_rank(b) ? a : b;
+}
+
+struct target *
+health_target(struct monitor *m, const char *name, int create)
+{
+	struct target *t, **nv;
+	size_t i;
+
+	for (i = 0; i < m->nt; i++)
+		if (strcmp(m->t[i]->name, name) == 0)
+			return m->t[i];
+	if (!create)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	nv = realloc(m->t, (m->nt + 1) * sizeof(*nv));
+	if (t == NULL || nv == NULL || (t->name = strdup(name)) == NULL) {
+		free(t);
+		if (nv)
+			m->t = nv;
+		return NULL;
+	}
+	m->t = nv;
+	m->t[m->nt++] = t;
+	t->m = m;
+	t->state = RDD_UNKNOWN;
+	t->hard = 0;
+	t->since = util_wall_ms();
+	/* Seen first while an upstream is down: blocked from the start. */
+	if ((t->blocked = monitor_blocked(m)) != 0)
+		journal_write("blocked", m->cm->name, t->name,
+		    "an upstream monitor is down", -1);
+	recover_restore(t);
+	return t;
+}
+
+void
+health_target_free(struct target *t)
+{
+	size_t i;
+
+	recover_target_gone(t);
+	for (i = 0; i < t->nmetrics; i++) {
+		free(t->metrics[i].name);
+		free(t->metrics[i].unit);
+	}
+	free(t->metrics);
+	free(t->window);
+	free(t->name);
+	free(t->msg);
+	free(t);
+}
+
+/*
+ * Nagios's percent state change over the last 21 results, weighted from
+ * 0.8 for the oldest to 1.2 for the newest, with hysteresis between the
+ * low and high thresholds.
+ */
+static void
+health_flap(struct target *t, int changed)
+{
+	const struct conf_recovery *rc = &t->m->cm->rec;
+	double sum = 0, w;
+	int i, was = t->flapping;
+
+	if (t->nhist < FLAP_SAMPLES)
+		t->hist[t->nhist++] = (uint8_t)changed;
+	else {
+		memmove(t->hist, t->hist + 1, FLAP_SAMPLES - 1);
+		t->hist[FLAP_SAMPLES - 1] = (uint8_t)changed;
+	}
+	for (i = 0; i < t->nhist; i++) {
+		w = 0.8 + 0.4 * i / (FLAP_SAMPLES - 1);
+		if (t->hist[i])
+			sum += w;
+	}
+	t->flap_pct = t->nhist > 1 ? 100.0 * sum / (t->nhist - 1) : 0;
+	if (t->flap_pct > 100)
+		t->flap_pct = 100;
+	/* A short history says nothing about flapping yet. */
+	if (!t->flapping && t->nhist >= FLAP_MIN_SAMPLES &&
+	    t->flap_pct >= rc->flap_high)
+		t->flapping = 1;
+	else if (t->flapping && t->flap_pct < rc->flap_low)
+		t->flapping = 0;
+	if (was != t->flapping) {
+		log_write(t->m->cm->name, RDD_LOG_WARN,
+		    "%s: %s flapping (%.0f%% state change)", t->name,
+		    t->flapping ? "started" : "stopped", t->flap_pct);
+		journal_write(t->flapping ? "flap-start" : "flap-stop",
+		    t->m->cm->name, t->name, t->msg, -1);
+	}
+}
+
+static void
+health_set_metrics(struct target *t, const struct rdd_metric *mv, size_t nm)
+{
+	size_t i;
+
+	for (i = 0; i < t->nmetrics; i++) {
+		free(t->metrics[i].name);
+		free(t->metrics[i].unit);
+	}
+	free(t->metrics);
+	t->metrics = NULL;
+	t->nmetrics = 0;
+	if (nm == 0 || (t->metrics = calloc(nm, sizeof(*t->metrics))) == NULL)
+		return;
+	for (i = 0; i < nm; i++) {
+		if (mv[i].name == NULL)
+			continue;
+		t->metrics[t->nmetrics].name = strdup(mv[i].name);
+		t->metrics[t->nmetrics].unit = strdup(mv[i].unit ? mv[i].unit : "");
+		t->metrics[t->nmetrics].value = mv[i].value;
+		t->nmetrics++;
+	}
+}
+
+void
+health_observe(struct target *t, enum rdd_state st, const char *msg,
+    const struct rdd_metric *mv, size_t nm, int pushed)
+{
+	struct monitor *m = t->m;
+	enum rdd_state old = t->state;
+	int oldhard = t->hard, changed;
+
+	if (msg == NULL)
+		msg = "";
+	if (st > RDD_UNKNOWN)
+		st = RDD_UNKNOWN;
+	t->seen = 1;
+	if (mv != NULL || !pushed)
+		health_set_metrics(t, mv, nm);
+	if (t->msg == NULL || strcmp(t->msg, msg) != 0) {
+		free(t->msg);
+		t->msg = strdup(msg);
+	}
+	if (st == RDD_OK) {
+		t->fails = 0;
+		t->hard = 1;
+	} else {
+		t->fails++;
+		/* A push is a direct observation: it is hard at once. */
+		t->hard = pushed || t->fails >= m->cm->rec.hard_after;
+	}
+	/* The first observation replaces "not checked yet": not a change. */
+	changed = st != old && t->nhist > 0;
+	if (st != old)
+		t->since = util_wall_ms();
+	health_flap(t, changed);
+	if (st != old || (t->hard && !oldhard)) {
+		enum rdd_log_level lvl = st == RDD_OK ? RDD_LOG_INFO
+		    : st == RDD_WARNING		    ? RDD_LOG_WARN
+						    : RDD_LOG_ERR;
+
+		if (st != old)
+			log_write(m->cm->name, lvl, "%s: %s -> %s%s: %s",
+			    t->name, util_state_name(old), util_state_name(st),
+			    t->hard ? "" : " (soft)", msg);
+		else
+			log_write(m->cm->name, lvl, "%s: %s is hard after %d "
+			    "checks: %s", t->name, util_state_name(st),
+			    t->fails, msg);
+		if (st != RDD_OK && t->hard)
+			journal_write("detect", m->cm->name, t->name, msg, -1);
+	}
+	t->state = st;
+	if (m->d->once)
+		return;
+	if (st == RDD_OK) {
+		/* An action in flight ends with its own re-check. */
+		if (!t->recovering && (t->incident_wall != 0 || t->verifying))
+			recover_confirmed(t);
+	} else if (t->hard && st == RDD_CRITICAL) {
+		/* Still failing after an action that said it worked. */
+		if (t->verifying && !pushed)
+			t->verifying = 0;
+		recover_consider(t);
+	}
+}
+
+void
+health_check_finished(struct monitor *m)
+{
+	size_t i;
+
+	/* Plugins report every target on each check: the rest are gone. */
+	for (i = 0; i < m->nt;) {
+		struct target *t = m->t[i];
+
+		if (!t->seen && !t->recovering) {
+			log_write(m->cm->name, RDD_LOG_INFO,
+			    "%s: no longer reported; forgotten", t->name);
+			m->t[i] = m->t[--m->nt];
+			health_target_free(t);
+			continue;
+		}
+		i++;
+	}
+	health_rollup(m->d);
+}
+
+int
+monitor_blocked(struct monitor *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cm->depends_on.n; i++) {
+		struct monitor *up = monitor_find(m->d,
+		    m->cm->depends_on.v[i]);
+
+		if (up != NULL &&
+		    (up->state == RDD_CRITICAL || monitor_blocked(up)))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+health_monitor_rollup(struct monitor *m)
+{
+	enum rdd_state st = RDD_OK, old = m->state;
+	size_t i, bad = 0;
+	char buf[256];
+	const char *worst = NULL;
+
+	if (m->down != NULL) {
+		/* Old targets say nothing about a plugin that cannot run. */
+		st = RDD_UNKNOWN;
+		snprintf(buf, sizeof(buf), "%s", m->down);
+	} else if (m->timed_out) {
+		st = RDD_UNKNOWN;
+		snprintf(buf, sizeof(buf), "check timed out after %lld ms: "
+		    "the plugin did not finish it", (long long)m->cm->timeout_ms);
+	} else if (m->nt == 0 && m->checks == 0) {
+		st = old;
+		snprintf(buf, sizeof(buf), "%s", m->msg ? m->msg : "");
+	} else {
+		for (i = 0; i < m->nt; i++) {
+			struct target *t = m->t[i];
+			enum rdd_state ts = t->hard ? t->state : RDD_OK;
+
+			if (t->hard && t->state != RDD_OK) {
+				bad++;
+				if (worst == NULL ||
+				    health_rank(ts) > health_rank(st))
+					worst = t->name;
+			}
+			st = health_worse(st, ts);
+		}
+		if (bad == 0)
+			snprintf(buf, sizeof(buf), "%zu target%s OK", m->nt,
+			    m->nt == 1 ? "" : "s");
+		else
+			snprintf(buf, sizeof(buf), "%zu of %zu targets not OK "
+			    "(worst: %s)", bad, m->nt, worst);
+	}
+	if (m->msg == NULL || strcmp(buf, m->msg) != 0) {
+		free(m->msg);
+		m->msg = strdup(buf);
+	}
+	if (st != old)
+		m->since = util_wall_ms();
+	m->state = st;
+}
+
+void
+health_rollup(struct rdd_daemon *d)
+{
+	enum rdd_state all = RDD_OK;
+	size_t i, j;
+
+	for (i = 0; i < d->nmon; i++) {
+		health_monitor_rollup(d->mon[i]);
+		all = health_worse(all, d->mon[i]->state);
+	}
+	/* A target whose upstream is down is blocked, not recovered. */
+	for (i = 0; i < d->nmon; i++) {
+		int b = monitor_blocked(d->mon[i]);
+
+		for (j = 0; j < d->mon[i]->nt; j++) {
+			struct target *t = d->mon[i]->t[j];
+
+			if (b == t->blocked)
+				continue;
+			t->blocked = b;
+			journal_write(b ? "blocked" : "unblocked",
+			    d->mon[i]->cm->name, t->name,
+			    b ? "an upstream monitor is down" : "", -1);
+			if (!b && t->state == RDD_CRITICAL && t->hard)
+				recover_consider(t);
+		}
+	}
+	d->overall = d->nmon ? all : RDD_OK;
+	if (d->on_state_changed)
+		d->on_state_changed(d);
+}
+
+enum rdd_state
+engine_overall(struct rdd_daemon *d)
+{
+	return d->overall;
+}
