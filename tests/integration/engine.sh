@@ -58,6 +58,9 @@ check "both queued recoveries finish" wait_for 15 sh -c "test -e '$WS/fixed.a' &
 check "never more than one at once (max_concurrent_recoveries = 1)" test "$(cat "$WS/max")" -eq 1
 check "the wait for a slot is logged" grep -q "waiting for a recovery slot" "$WS/log/system.log"
 
+# The fix script's file appears just before its recovery is reported done:
+# wait for the slot to be free, or the operator's try is only queued.
+check "no recovery in flight" wait_for 10 sh -c "! '$CTL' -s '$WS/control.sock' --json status | grep -q '\"recovering\":true'"
 rm -f "$WS/fixed.a"
 out=$(ctl recover a a 2>&1)
 check "recover MONITOR TARGET answers when the action is done" sh -c "echo '$out' | grep -q 'succeeded'"
