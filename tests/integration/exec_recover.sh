@@ -51,7 +51,7 @@ CONF
 
 check "config test passes" "$RDD" -t -c "$WS/redundancyd.conf"
 start_daemon
-check "daemon answers on its control socket" ctl status
+check "daemon answers on its control socket" sh -c "\"$CTL\" -s \"$WS/control.sock\" --json status | grep -q '\"ok\":true'"
 check "app is OK before the kill" wait_for 10 ctl health app
 
 kill -9 "$first"
