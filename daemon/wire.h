@@ -65,6 +65,9 @@ struct wk_shm {
 
 const char *wk_cb_name(int cb);
 
+/* A callback longer than this blocks every monitor of its worker. */
+#define WK_SLOW_MS 100
+
 /* What a nested callback saves of the record (worker.c). */
 struct wk_save {
 	int32_t cb, mon;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,21 +20,6 @@
 
 #define PROBE_DEADLINE_MS (10 * 1000)
 #define PROBE_OUT_MAX (1024 * 1024)
-
-void
-util_close_from(int lowfd)
-{
-	int fd, max = (int)sysconf(_SC_OPEN_MAX);
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
-		return;
-#endif
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = lowfd; fd < max; fd++)
-		(void)close(fd);
-}
 
 static void
 probe_where(const struct conf_monitor *cm, char *buf, size_t len)

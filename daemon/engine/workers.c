@@ -31,7 +31,6 @@
 /* After EOF a worker gets this long to be reaped before SIGKILL. */
 #define WK_REAP_MS 2000
 #define WK_BACKOFF_MAX_MS (60 * 1000)
-#define WK_SLOW_MS 100
 
 static void workers_spawn(struct worker *wk);
 static void workers_dead(struct worker *wk, int status);
@@ -182,9 +181,10 @@ wk_monitors_down(struct worker *wk, const char *why)
 	struct rdd_daemon *d = wk->d;
 	size_t i, j;
 
+	struct rdd_command *c;
+
 	for (i = 0; i < wk->nmon; i++) {
 		struct monitor *m = wk->mon[i];
-		struct rdd_command *c;
 
 		m->ready = 0;
 		free(m->down);
@@ -211,12 +211,12 @@ wk_monitors_down(struct worker *wk, const char *why)
 			if (m->nrecs == before)
 				break;
 		}
-		while ((c = wk->cmds) != NULL) {
-			wk->cmds = c->next;
-			ctlcmd_command_done(c, 0, why);
-		}
 		for (j = 0; j < m->nt; j++)
 			health_observe(m->t[j], RDD_UNKNOWN, why, NULL, 0, 1);
+	}
+	while ((c = wk->cmds) != NULL) {
+		wk->cmds = c->next;
+		ctlcmd_command_done(c, 0, why);
 	}
 	health_rollup(d);
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rdd.h"
@@ -336,4 +337,19 @@ util_state_name(enum rdd_state st)
 		return "UNKNOWN";
 	}
 	return "UNKNOWN";
+}
+
+void
+util_close_from(int lowfd)
+{
+	int fd, max = (int)sysconf(_SC_OPEN_MAX);
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
+		return;
+#endif
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = lowfd; fd < max; fd++)
+		(void)close(fd);
 }

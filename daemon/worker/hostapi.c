@@ -253,39 +253,43 @@ h_command_done(struct rdd_command *c, int ok, const char *text)
 }
 
 
+/*
+ * A one-shot handle is gone before its callback runs (the callback may
+ * start another); what the callback needs is copied out first.
+ */
+static struct monitor *
+hostapi_tramp_done(struct hcb *t, struct hcb *copy)
+{
+	struct monitor *m = t->m;
+	size_t i;
+
+	*copy = *t;
+	if (hostapi_handle_find(m->d, t->h->id, &i))
+		hostapi_handle_free(m->d, i);
+	return m;
+}
+
 static void
 hostapi_child_tramp(void *arg, const struct rdd_child_result *res)
 {
-	struct hcb *t = arg;
-	struct monitor *m = t->m;
-	struct rdd_daemon *d = m->d;
-	rdd_child_cb cb = t->cb.child;
-	void *cbarg = t->arg;
+	struct hcb t;
+	struct monitor *m = hostapi_tramp_done(arg, &t);
 	struct wk_save save;
-	size_t i;
 
-	if (hostapi_handle_find(d, t->h->id, &i))
-		hostapi_handle_free(d, i);
 	worker_cb_enter(m, WK_CB_CHILD, &save);
-	cb(cbarg, res);
+	t.cb.child(t.arg, res);
 	worker_cb_leave(m, &save);
 }
 
 static void
 hostapi_http_tramp(void *arg, const struct rdd_http_response *res)
 {
-	struct hcb *t = arg;
-	struct monitor *m = t->m;
-	struct rdd_daemon *d = m->d;
-	rdd_http_cb cb = t->cb.http;
-	void *cbarg = t->arg;
+	struct hcb t;
+	struct monitor *m = hostapi_tramp_done(arg, &t);
 	struct wk_save save;
-	size_t i;
 
-	if (hostapi_handle_find(d, t->h->id, &i))
-		hostapi_handle_free(d, i);
 	worker_cb_enter(m, WK_CB_HTTP, &save);
-	cb(cbarg, res);
+	t.cb.http(t.arg, res);
 	worker_cb_leave(m, &save);
 }
 

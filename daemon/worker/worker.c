@@ -21,8 +21,6 @@
 
 #include "daemon.h"
 
-/* A callback longer than this blocks every monitor of the worker. */
-#define WK_SLOW_MS 100
 /* Text fields on the wire: long enough for any message, bounded. */
 #define WK_TEXT_MAX 8192
 
