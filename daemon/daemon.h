@@ -280,6 +280,13 @@ int probe_load(const struct conf *c, const char *plugin,
 int probe_validate(const struct rdd_host *host, struct monitor *m,
     struct conf_monitor *cm, char *err, size_t errlen);
 
+/*
+ * privsep.c: the master drops to daemon.user when every worker runs as it;
+ * a master that is not root refuses monitors that need another account.
+ */
+int privsep_conf_check(const struct conf *c, struct errlist *errs);
+int privsep_master_drop(const struct conf *c);
+
 /* hostapi.c */
 void hostapi_init(struct rdd_daemon *d);
 int hostapi_post_init(struct rdd_daemon *d);

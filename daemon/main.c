@@ -149,7 +149,8 @@ load_all(struct rdd_daemon *d, const char *path, struct errlist *errs,
 	if (c == NULL)
 		return NULL;
 	/* Only the plugins monitors use, each checked in a child. */
-	if (probe_conf(c, d->once_monitor, errs) != 0 || errs->n > 0) {
+	if (privsep_conf_check(c, errs) != 0 ||
+	    probe_conf(c, d->once_monitor, errs) != 0 || errs->n > 0) {
 		conf_free(c);
 		return NULL;
 	}
@@ -482,6 +483,7 @@ run(struct opts *o)
 	char err[RDD_ERRLEN];
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	int pidfd = -1, notify_fd = -1, rc = EX_OK_;
+	long started_by;
 	struct event *watchdog = NULL;
 	char *pidpath = NULL;
 	size_t i;
@@ -605,6 +607,11 @@ run(struct opts *o)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
+	started_by = (long)getuid();
+	if (!o->once && privsep_master_drop(d->conf) != 0) {
+		rc = EX_START;
+		goto out;
+	}
 
 	if (monitors_create(d, &errs) != 0) {
 		for (i = 0; i < errs.n; i++)
@@ -632,7 +639,7 @@ run(struct opts *o)
 		log_info("status page on http://%.*s:%d/ (also /health, "
 		    "/metrics)", (int)strcspn(d->conf->http_listen, ":"),
 		    d->conf->http_listen, httpd_port(d->httpd));
-	journal_write("start", NULL, NULL, "redundancyd started", (long)getuid());
+	journal_write("start", NULL, NULL, "redundancyd started", started_by);
 	monitors_start(d, d->conf->startup_delay_ms);
 	notify_ready(&notify_fd, 0);
 	watchdog = daemon_watchdog_start(d);

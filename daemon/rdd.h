@@ -137,6 +137,7 @@ struct conf {
 	int64_t ping_interval_ms;	/* how often the master asks */
 	int64_t memory_max;	/* worker RSS limit */
 	char *user, *group;	/* default account of plugin workers */
+	int master_root;	/* keep the master root even when it could drop */
 	struct conf_recovery rec;
 	struct conf_monitor *mon;
 	size_t nmon;

@@ -91,6 +91,7 @@ static const struct conf_key conf_daemon_keys[] = {
     {"user", RDD_OPT_STRING, CK_EMPTY_NULL, 0, 0, offsetof(struct conf, user)},
     {"group", RDD_OPT_STRING, CK_EMPTY_NULL, 0, 0,
         offsetof(struct conf, group)},
+    {"master_root", RDD_OPT_BOOL, 0, 0, 0, offsetof(struct conf, master_root)},
     {NULL, RDD_OPT_END, 0, 0, 0, 0},
 };
 

@@ -548,6 +548,9 @@ wk_drop(struct worker *wk, char *err, size_t errlen)
 	}
 	uid = pw ? pw->pw_uid : getuid();
 	gid = gr ? gr->gr_gid : pw ? pw->pw_gid : getgid();
+	/* A master that dropped to this account already: nothing to do. */
+	if (geteuid() != 0 && uid == geteuid() && gid == getegid())
+		return 0;
 	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		snprintf(err, errlen, "cannot switch to user %s group %ld: %s: "
 		    "run redundancyd as root or drop user/group",
