@@ -167,6 +167,14 @@ ctl_readline(struct ctl *c, char **line)
 	for (;;) {
 		if (c->len > 0 && (nl = memchr(c->buf, '\n', c->len)) != NULL) {
 			n = (size_t)(nl - c->buf);
+			/* The usual case, one whole reply: hand the buffer over. */
+			if (n + 1 == c->len) {
+				*nl = '\0';
+				*line = c->buf;
+				c->buf = NULL;
+				c->cap = c->len = 0;
+				return 1;
+			}
 			if ((*line = malloc(n + 1)) == NULL)
 				return -1;
 			memcpy(*line, c->buf, n);
@@ -493,6 +501,9 @@ ctl_scan_state(const char *raw, int *ok, int *st)
 			*st = atoi(p);
 			seen |= 2;
 		}
+		/* Both lead the reply: the 400 KB after them need no scan. */
+		if (seen == 3)
+			return 0;
 		if ((p = ctl_skip_value(p)) == NULL)
 			return -1;
 	}
@@ -511,6 +522,8 @@ ctl_cmd_status(struct ctl *c, const char *cmd, const char *monitor)
 		    json_object_new_string(monitor));
 	if (c->json) {
 		int ok = 0, rc;
+
+		st = RDD_UNKNOWN;
 
 		rc = ctl_send(c, req);
 		json_object_put(req);

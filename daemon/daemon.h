@@ -267,6 +267,12 @@ const char *workers_state_name(enum worker_state st);
 int workers_watchdog_ok(struct rdd_daemon *d);
 void workers_feed(struct worker *wk, json_object *o);
 
+/* The master's malloc keeps big replies' memory; workers go back to glibc's. */
+#define MASTER_MMAP_THRESHOLD (2 * 1024 * 1024)
+#define MASTER_TRIM_THRESHOLD (4 * 1024 * 1024)
+#define WORKER_MMAP_THRESHOLD (128 * 1024)
+#define WORKER_TRIM_THRESHOLD (128 * 1024)
+
 /* worker.c: the child's side; never returns */
 void worker_cb_enter(struct monitor *m, int cb, struct wk_save *save);
 void worker_cb_leave(struct monitor *m, struct wk_save *save);

@@ -7,6 +7,7 @@
 #endif
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -582,6 +583,9 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A worker's private memory is its budget (issue 8: 1 MB idle). */
+	mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (fd != 3) {
