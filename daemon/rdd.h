@@ -260,6 +260,19 @@ size_t svc_child_running(struct svc_child *s);
 size_t svc_child_queued(struct svc_child *s);
 void svc_child_free(struct svc_child *s);	/* kills what still runs */
 
+/*
+ * ---- plainhttp.c: http:// to an IP literal on evhttp, without libcurl ----
+ * prepare copies the request, or returns NULL when it is not one of those
+ * (https, a host name, a unix socket, an unusual method): curl takes it.
+ * The callback runs from the loop, never inside start; free cancels.
+ */
+struct plainhttp;
+typedef void (*plainhttp_cb)(void *arg, const struct rdd_http_response *res);
+struct plainhttp *plainhttp_prepare(const struct rdd_http_request *req);
+int plainhttp_start(struct plainhttp *p, struct event_base *base,
+    plainhttp_cb cb, void *arg);
+void plainhttp_free(struct plainhttp *p);
+
 /* ---- svc_http.c: curl multi-socket on libevent ---- */
 struct svc_http;
 struct svc_http *svc_http_new(struct event_base *base, int max_transfers);

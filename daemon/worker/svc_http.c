@@ -1,6 +1,7 @@
 /*
  * svc_http.c: asynchronous HTTP for plugins: libcurl's multi-socket API
- * driven by libevent (curl's hiperfifo pattern), with fair transfer caps.
+ * driven by libevent (curl's hiperfifo pattern), with fair transfer caps;
+ * plain http:// to an IP literal goes to plainhttp.c and needs no libcurl.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -30,12 +31,12 @@
  * process-wide like the library it points into; it is filled once.
  */
 #define HTTP_CURL_FUNCS(X)                                                     \
-	X(global_init) X(global_cleanup) X(easy_init) X(easy_setopt)           \
-	X(easy_getinfo) X(easy_cleanup) X(easy_strerror) X(multi_init)         \
-	X(multi_setopt) X(multi_add_handle) X(multi_remove_handle)             \
-	X(multi_assign) X(multi_cleanup) X(multi_info_read)                    \
-	X(multi_socket_action) X(multi_strerror) X(slist_append)               \
-	X(slist_free_all)
+	X(global_init)                                                         \
+	X(global_cleanup) X(easy_init) X(easy_setopt) X(easy_getinfo)          \
+	    X(easy_cleanup) X(easy_strerror) X(multi_init) X(multi_setopt)     \
+	        X(multi_add_handle) X(multi_remove_handle) X(multi_assign)     \
+	            X(multi_cleanup) X(multi_info_read) X(multi_socket_action) \
+	                X(multi_strerror) X(slist_append) X(slist_free_all)
 #define HTTP_CURL_FIELD(n) __typeof__(curl_##n) *n;
 static struct {
 	void *dl;
@@ -45,7 +46,7 @@ static struct {
 static int
 http_curl_load(char *err, size_t errlen)
 {
-	static const char *const names[] = { "libcurl.so.4", "libcurl.so" };
+	static const char *const names[] = {"libcurl.so.4", "libcurl.so"};
 	void *dl = NULL, *f;
 	size_t i;
 
@@ -54,13 +55,16 @@ http_curl_load(char *err, size_t errlen)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]) && dl == NULL; i++)
 		dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
 	if (dl == NULL) {
-		snprintf(err, errlen, "cannot load libcurl: %s: apt-get install "
-		    "libcurl4", dlerror());
+		snprintf(err, errlen,
+		    "cannot load libcurl: %s: apt-get install "
+		    "libcurl4",
+		    dlerror());
 		return -1;
 	}
 #define HTTP_CURL_SYM(n)                                                       \
 	if ((f = dlsym(dl, "curl_" #n)) == NULL) {                             \
-		snprintf(err, errlen, "libcurl lacks curl_" #n ": install "    \
+		snprintf(err, errlen,                                          \
+		    "libcurl lacks curl_" #n ": install "                      \
 		    "libcurl >= 7.68");                                        \
 		dlclose(dl);                                                   \
 		return -1;                                                     \
@@ -105,20 +109,21 @@ struct http_buf {
 };
 
 struct http_xfer {
-	struct fairq_ent fq;	/* first: fairq_pop hands this back */
+	struct fairq_ent fq; /* first: fairq_pop hands this back */
 	struct http_xfer *prev, *next;
 	struct svc_http *s;
 	uint64_t h;
-	const void *owner;	/* a key only, never dereferenced */
+	const void *owner; /* a key only, never dereferenced */
 	rdd_http_cb cb;
 	void *arg;
 
 	CURL *easy;
+	struct plainhttp *plain; /* instead of easy: see plainhttp.c */
 	struct curl_slist *hdrs;
-	char *body;		/* a copy: the request may wait queued */
+	char *body; /* a copy: the request may wait queued */
 	size_t max_response;
 	int too_big;
-	int failed;		/* could not start; reported from s->later */
+	int failed; /* could not start; reported from s->later */
 	struct http_buf resp, head;
 	char errbuf[CURL_ERROR_SIZE];
 	char errmsg[CURL_ERROR_SIZE + 128];
@@ -131,17 +136,17 @@ struct http_sock {
 
 struct svc_http {
 	struct event_base *base;
-	CURLM *multi;		/* NULL until the first request */
-	int curl_ref;		/* holds a curl_global_init reference */
+	CURLM *multi; /* NULL until the first request */
+	int curl_ref; /* holds a curl_global_init reference */
 	struct event *timer;
-	struct event *later;	/* reports transfers that could not start */
+	struct event *later; /* reports transfers that could not start */
 	struct http_sock *socks;
 	size_t max;
 	uint64_t next_h;
 	struct fairq q;
 	struct http_xfer *head, *tail;
-	int depth;		/* user callbacks running now */
-	int dying;		/* freed from inside a callback */
+	int depth; /* user callbacks running now */
+	int dying; /* freed from inside a callback */
 };
 
 static void http_dispatch(struct svc_http *s);
@@ -177,7 +182,7 @@ http_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 
 	if (x->resp.len + n > x->max_response) {
 		x->too_big = 1;
-		return 0;	/* CURLE_WRITE_ERROR ends the transfer */
+		return 0; /* CURLE_WRITE_ERROR ends the transfer */
 	}
 	if (http_buf_add(&x->resp, p, n) == -1)
 		return 0;
@@ -207,7 +212,9 @@ http_xfer_free(struct http_xfer *x)
 {
 	if (x->easy != NULL)
 		curl_easy_cleanup(x->easy);
-	curl_slist_free_all(x->hdrs);
+	plainhttp_free(x->plain);
+	if (x->hdrs != NULL)
+		curl_slist_free_all(x->hdrs);
 	free(x->body);
 	free(x->resp.p);
 	free(x->head.p);
@@ -267,6 +274,28 @@ http_deliver(struct http_xfer *x, CURLcode code)
 		s->depth--;
 	}
 	http_xfer_free(x);
+}
+
+/* A plain transfer's end, from the loop (plainhttp.c never calls inside). */
+static void
+http_plain_done(void *arg, const struct rdd_http_response *res)
+{
+	struct http_xfer *x = arg;
+	struct svc_http *s = x->s;
+
+	http_unlink(s, x);
+	if (x->cb != NULL) {
+		s->depth++;
+		x->cb(x->arg, res);
+		s->depth--;
+	}
+	http_xfer_free(x);
+	if (s->dying) {
+		if (s->depth == 0)
+			http_destroy(s);
+		return;
+	}
+	http_dispatch(s);
 }
 
 /* Called outside curl: user callbacks may add or cancel transfers. */
@@ -433,8 +462,8 @@ http_ready(struct svc_http *s)
 	s->curl_ref = 1;
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, http_sock_cb);
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION,
-	    http_multi_timer_cb);
+	curl_multi_setopt(
+	    s->multi, CURLMOPT_TIMERFUNCTION, http_multi_timer_cb);
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
 	return 0;
 }
@@ -454,8 +483,8 @@ static int
 http_setup(struct http_xfer *x, const struct rdd_http_request *req)
 {
 	const char *method = req->method != NULL ? req->method : "GET";
-	int64_t timeout = req->timeout_ms > 0 ? req->timeout_ms :
-	    HTTP_DEFAULT_TIMEOUT_MS;
+	int64_t timeout =
+	    req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
 	const char *const *h;
 	struct curl_slist *l;
 	CURL *e;
@@ -476,7 +505,7 @@ http_setup(struct http_xfer *x, const struct rdd_http_request *req)
 	/* Options copy their strings (curl 7.17+), except POSTFIELDS. */
 	if (curl_easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
-		CURLE_OK)
+	        CURLE_OK)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -491,7 +520,7 @@ http_setup(struct http_xfer *x, const struct rdd_http_request *req)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "redundancyd");
 	if (req->unix_socket != NULL &&
 	    curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket) !=
-		CURLE_OK)
+	        CURLE_OK)
 		return -1;
 	if (req->body != NULL || strcasecmp(method, "POST") == 0) {
 		if ((x->body = malloc(req->body_len + 1)) == NULL)
@@ -499,14 +528,14 @@ http_setup(struct http_xfer *x, const struct rdd_http_request *req)
 		if (req->body_len > 0)
 			memcpy(x->body, req->body, req->body_len);
 		x->body[req->body_len] = '\0';
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)req->body_len);
+		curl_easy_setopt(
+		    e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
 	}
 	if (strcasecmp(method, "HEAD") == 0)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	else if (strcasecmp(method, "GET") != 0 ||
-	    (x->body != NULL && strcasecmp(method, "POST") != 0))
+	         (x->body != NULL && strcasecmp(method, "POST") != 0))
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 	return 0;
 }
@@ -523,6 +552,22 @@ http_later_cb(evutil_socket_t fd, short what, void *arg)
 			;
 		if (x == NULL || s->dying)
 			break;
+		if (x->plain != NULL) {
+			struct rdd_http_response res = {0};
+
+			res.error = CURLE_OUT_OF_MEMORY;
+			res.errmsg = "could not start the transfer: out of "
+			             "memory or file descriptors";
+			res.body = res.headers = "";
+			x->failed = 0; /* delivered once, by this call */
+			s->depth++;
+			http_unlink(s, x);
+			if (x->cb != NULL)
+				x->cb(x->arg, &res);
+			s->depth--;
+			http_xfer_free(x);
+			continue;
+		}
 		http_deliver(x, CURLE_OUT_OF_MEMORY);
 	}
 	if (s->dying) {
@@ -539,6 +584,13 @@ http_start(struct http_xfer *x)
 	struct svc_http *s = x->s;
 	CURLMcode mc;
 
+	if (x->plain != NULL) {
+		if (plainhttp_start(x->plain, s->base, http_plain_done, x) == 0)
+			return;
+		x->failed = 1;
+		event_active(s->later, EV_TIMEOUT, 0);
+		return;
+	}
 	if ((mc = curl_multi_add_handle(s->multi, x->easy)) == CURLM_OK)
 		return;
 	/* Short of memory exhaustion this cannot happen. */
@@ -554,7 +606,7 @@ http_dispatch(struct svc_http *s)
 	struct fairq_ent *e;
 
 	while (!s->dying && fairq_running(&s->q) < s->max &&
-	    (e = fairq_pop(&s->q)) != NULL)
+	       (e = fairq_pop(&s->q)) != NULL)
 		http_start((struct http_xfer *)e);
 }
 
@@ -566,17 +618,20 @@ svc_http_request(struct svc_http *s, const void *owner,
 
 	if (s == NULL || s->dying || req == NULL || req->url == NULL)
 		return 0;
-	if (http_ready(s) != 0)
-		return 0;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return 0;
+	x->plain = plainhttp_prepare(req);
+	if (x->plain == NULL && http_ready(s) != 0) {
+		free(x);
+		return 0;
+	}
 	x->s = s;
 	x->owner = owner;
 	x->cb = cb;
 	x->arg = arg;
-	x->max_response = req->max_response > 0 ? req->max_response :
-	    HTTP_DEFAULT_MAX_RESPONSE;
-	if (http_setup(x, req) == -1 ||
+	x->max_response = req->max_response > 0 ? req->max_response
+	                                        : HTTP_DEFAULT_MAX_RESPONSE;
+	if ((x->plain == NULL && http_setup(x, req) == -1) ||
 	    fairq_push(&s->q, &x->fq, owner) == -1) {
 		http_xfer_free(x);
 		return 0;
@@ -601,7 +656,7 @@ http_cancel_xfer(struct svc_http *s, struct http_xfer *x)
 {
 	int was_running = !x->fq.queued && !x->failed;
 
-	if (was_running)
+	if (was_running && x->easy != NULL)
 		curl_multi_remove_handle(s->multi, x->easy);
 	http_unlink(s, x);
 	http_xfer_free(x);
@@ -703,7 +758,7 @@ svc_http_free(struct svc_http *s)
 		return;
 	s->dying = 1;
 	while ((x = s->head) != NULL) {
-		if (!x->fq.queued && !x->failed)
+		if (!x->fq.queued && !x->failed && x->easy != NULL)
 			curl_multi_remove_handle(s->multi, x->easy);
 		http_unlink(s, x);
 		http_xfer_free(x);

@@ -11,8 +11,10 @@
 
 #include <netinet/in.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,10 +106,10 @@ h_ok(struct evhttp_request *req, void *arg)
 {
 	struct evbuffer *b = evbuffer_new();
 
-	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Test",
-	    "  yes it is ");
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "X-Test-Long", "no");
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "X-Test", "  yes it is ");
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "X-Test-Long", "no");
 	evbuffer_add_printf(b, "hello");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
@@ -128,7 +130,7 @@ h_slow(struct evhttp_request *req, void *arg)
 {
 	struct fx *f = arg;
 
-	f->nslow++;	/* never answered */
+	f->nslow++; /* never answered */
 }
 
 static void
@@ -148,8 +150,8 @@ h_big(struct evhttp_request *req, void *arg)
 static void
 h_redir(struct evhttp_request *req, void *arg)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
-	    "/ok");
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Location", "/ok");
 	evhttp_send_reply(req, 302, "Found", NULL);
 }
 
@@ -176,8 +178,8 @@ h_echo(struct evhttp_request *req, void *arg)
 	default:
 		break;
 	}
-	xe = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "X-Echo");
+	xe =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "X-Echo");
 	evbuffer_add_printf(b, "%s\n%s\n", m, xe != NULL ? xe : "-");
 	evbuffer_add_buffer(b, in);
 	evhttp_send_reply(req, 200, "OK", b);
@@ -220,7 +222,8 @@ routes(struct evhttp *h, struct fx *f)
 	evhttp_set_cb(h, "/echo", h_echo, f);
 	evhttp_set_cb(h, "/hold", h_hold, f);
 	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	                                  EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	                                  EVHTTP_REQ_HEAD);
 }
 
 static int
@@ -239,8 +242,8 @@ setup(void **state)
 	bs = evhttp_bind_socket_with_handle(f->http, "127.0.0.1", 0);
 	if (bs == NULL)
 		return -1;
-	if (getsockname(evhttp_bound_socket_get_fd(bs),
-	    (struct sockaddr *)&sin, &sl) == -1)
+	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&sin,
+	        &sl) == -1)
 		return -1;
 	f->port = ntohs(sin.sin_port);
 
@@ -270,13 +273,19 @@ teardown(void **state)
 	struct fx *f = *state;
 
 	evhttp_free(f->http);
-	evhttp_free(f->uhttp);	/* frees the listener it was bound to */
+	evhttp_free(f->uhttp); /* frees the listener it was bound to */
 	unlink(f->sock);
 	rmdir(f->tmp);
 	event_base_free(f->base);
 	free(f);
 	return 0;
 }
+
+/*
+ * Each test runs twice: to 127.0.0.1, an IP literal that plainhttp.c
+ * serves without libcurl, and to localhost, a name that goes to libcurl.
+ */
+static const char *url_host = "127.0.0.1";
 
 static char *
 url(struct fx *f, const char *path)
@@ -285,8 +294,8 @@ url(struct fx *f, const char *path)
 	static int i;
 
 	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "http://127.0.0.1:%d%s", f->port,
-	    path);
+	snprintf(
+	    buf[i], sizeof(buf[i]), "http://%s:%d%s", url_host, f->port, path);
 	return buf[i];
 }
 
@@ -308,9 +317,9 @@ static void
 test_ok_with_header(void **state)
 {
 	struct fx *f = *state;
-	struct rdd_http_request req = { .url = url(f, "/ok") };
-	struct rdd_http_response r = { 0 };
-	struct res x = { 0 };
+	struct rdd_http_request req = {.url = url(f, "/ok")};
+	struct rdd_http_response r = {0};
+	struct res x = {0};
 	char buf[64], small[4];
 
 	get1(f, &req, &x);
@@ -326,8 +335,8 @@ test_ok_with_header(void **state)
 	assert_string_equal(buf, "yes it is");
 	assert_non_null(svc_http_header(&r, "X-TEST-LONG", buf, sizeof(buf)));
 	assert_string_equal(buf, "no");
-	assert_non_null(svc_http_header(&r, "Content-Length", buf,
-	    sizeof(buf)));
+	assert_non_null(
+	    svc_http_header(&r, "Content-Length", buf, sizeof(buf)));
 	assert_string_equal(buf, "5");
 	assert_null(svc_http_header(&r, "X-None", buf, sizeof(buf)));
 	assert_non_null(svc_http_header(&r, "x-test", small, sizeof(small)));
@@ -338,17 +347,16 @@ test_ok_with_header(void **state)
 static void
 test_header_lookup_block(void **state)
 {
-	struct rdd_http_response r = { 0 };
+	struct rdd_http_response r = {0};
 	char buf[32];
 
 	r.headers = "HTTP/1.1 204 No Content\r\nX-A:v1\r\n"
-	    "x-b: \t spaced \t\r\nX-Empty:\r\nX-AB: no\r\n\r\n";
-	assert_string_equal(svc_http_header(&r, "X-A", buf, sizeof(buf)),
-	    "v1");
-	assert_string_equal(svc_http_header(&r, "X-B", buf, sizeof(buf)),
-	    "spaced");
-	assert_string_equal(svc_http_header(&r, "x-empty", buf, sizeof(buf)),
-	    "");
+	            "x-b: \t spaced \t\r\nX-Empty:\r\nX-AB: no\r\n\r\n";
+	assert_string_equal(svc_http_header(&r, "X-A", buf, sizeof(buf)), "v1");
+	assert_string_equal(
+	    svc_http_header(&r, "X-B", buf, sizeof(buf)), "spaced");
+	assert_string_equal(
+	    svc_http_header(&r, "x-empty", buf, sizeof(buf)), "");
 	assert_null(svc_http_header(&r, "HTTP/1.1 204", buf, sizeof(buf)));
 	assert_null(svc_http_header(&r, "X", buf, sizeof(buf)));
 	assert_null(svc_http_header(&r, "X-A", buf, 0));
@@ -360,8 +368,8 @@ static void
 test_status_500(void **state)
 {
 	struct fx *f = *state;
-	struct rdd_http_request req = { .url = url(f, "/err") };
-	struct res x = { 0 };
+	struct rdd_http_request req = {.url = url(f, "/err")};
+	struct res x = {0};
 
 	get1(f, &req, &x);
 	assert_int_equal(x.error, 0);
@@ -374,9 +382,9 @@ static void
 test_timeout(void **state)
 {
 	struct fx *f = *state;
-	struct rdd_http_request req = { .url = url(f, "/slow"),
-		.timeout_ms = 300 };
-	struct res x = { 0 };
+	struct rdd_http_request req = {
+	    .url = url(f, "/slow"), .timeout_ms = 300};
+	struct res x = {0};
 
 	get1(f, &req, &x);
 	assert_int_equal(x.error, CURLE_OPERATION_TIMEDOUT);
@@ -391,9 +399,9 @@ static void
 test_too_big(void **state)
 {
 	struct fx *f = *state;
-	struct rdd_http_request req = { .url = url(f, "/big"),
-		.max_response = 1024 * 1024 };
-	struct res x = { 0 };
+	struct rdd_http_request req = {
+	    .url = url(f, "/big"), .max_response = 1024 * 1024};
+	struct res x = {0};
 
 	get1(f, &req, &x);
 	assert_int_not_equal(x.error, 0);
@@ -414,12 +422,13 @@ static void
 test_echo_method_headers_body(void **state)
 {
 	struct fx *f = *state;
-	const char *hdrs[] = { "X-Echo: abc", "Content-Type: text/plain",
-		NULL };
-	struct rdd_http_request req = { .url = url(f, "/echo"),
-		.method = "PUT", .headers = hdrs, .body = "payload\0x",
-		.body_len = 9 };
-	struct res x = { 0 };
+	const char *hdrs[] = {"X-Echo: abc", "Content-Type: text/plain", NULL};
+	struct rdd_http_request req = {.url = url(f, "/echo"),
+	    .method = "PUT",
+	    .headers = hdrs,
+	    .body = "payload\0x",
+	    .body_len = 9};
+	struct res x = {0};
 
 	get1(f, &req, &x);
 	assert_int_equal(x.status, 200);
@@ -452,17 +461,17 @@ static void
 test_no_redirect(void **state)
 {
 	struct fx *f = *state;
-	struct rdd_http_request req = { .url = url(f, "/redir") };
-	struct rdd_http_response r = { 0 };
-	struct res x = { 0 };
+	struct rdd_http_request req = {.url = url(f, "/redir")};
+	struct rdd_http_response r = {0};
+	struct res x = {0};
 	char buf[64];
 
 	get1(f, &req, &x);
 	assert_int_equal(x.error, 0);
 	assert_int_equal(x.status, 302);
 	r.headers = x.headers;
-	assert_string_equal(svc_http_header(&r, "location", buf, sizeof(buf)),
-	    "/ok");
+	assert_string_equal(
+	    svc_http_header(&r, "location", buf, sizeof(buf)), "/ok");
 	res_clear(&x);
 }
 
@@ -470,9 +479,9 @@ static void
 test_unix_socket(void **state)
 {
 	struct fx *f = *state;
-	struct rdd_http_request req = { .url = "http://localhost/ok",
-		.unix_socket = f->sock };
-	struct res x = { 0 };
+	struct rdd_http_request req = {
+	    .url = "http://localhost/ok", .unix_socket = f->sock};
+	struct res x = {0};
 
 	get1(f, &req, &x);
 	assert_int_equal(x.error, 0);
@@ -485,10 +494,10 @@ static void
 test_transport_errors(void **state)
 {
 	struct fx *f = *state;
-	struct rdd_http_request req = { 0 };
+	struct rdd_http_request req = {0};
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
-	struct res x = { 0 };
+	struct res x = {0};
 	char u[64];
 	int fd;
 
@@ -499,9 +508,9 @@ test_transport_errors(void **state)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	snprintf(u, sizeof(u), "http://127.0.0.1:%d/", ntohs(sin.sin_port));
+	snprintf(u, sizeof(u), "http://%s:%d/", url_host, ntohs(sin.sin_port));
 	req.url = u;
-	get1(f, &req, &x);	/* bound but not listening: refused */
+	get1(f, &req, &x); /* bound but not listening: refused */
 	close(fd);
 	assert_int_equal(x.error, CURLE_COULDNT_CONNECT);
 	assert_non_null(strstr(x.errmsg, "Couldn't connect"));
@@ -544,7 +553,7 @@ test_cap(void **state)
 {
 	struct fx *f = *state;
 	struct svc_http *s = svc_http_new(f->base, 2);
-	struct rdd_http_request req = { .url = url(f, "/hold") };
+	struct rdd_http_request req = {.url = url(f, "/hold")};
 	struct res v[4];
 	void *args[2];
 	int i, want;
@@ -552,8 +561,8 @@ test_cap(void **state)
 	memset(v, 0, sizeof(v));
 	f->nhold = f->max_hold = 0;
 	for (i = 0; i < 4; i++)
-		assert_int_not_equal(svc_http_request(s, f, &req, res_cb,
-		    &v[i]), 0);
+		assert_int_not_equal(
+		    svc_http_request(s, f, &req, res_cb, &v[i]), 0);
 	args[0] = f;
 	args[1] = &want;
 	for (i = 0; i < 4; i++) {
@@ -588,8 +597,8 @@ test_fair_order(void **state)
 {
 	struct fx *f = *state;
 	struct svc_http *s = svc_http_new(f->base, 1);
-	struct rdd_http_request req = { .url = url(f, "/ok") };
-	static const char *tags[] = { "A1", "A2", "A3", "A4", "A5", "B1" };
+	struct rdd_http_request req = {.url = url(f, "/ok")};
+	static const char *tags[] = {"A1", "A2", "A3", "A4", "A5", "B1"};
 	int oa, ob, i;
 	struct res v[6];
 	char *order[6];
@@ -600,8 +609,8 @@ test_fair_order(void **state)
 		v[i].tag = tags[i];
 		v[i].order = order;
 		v[i].norder = &n;
-		svc_http_request(s, i < 5 ? (void *)&oa : (void *)&ob, &req,
-		    res_cb, &v[i]);
+		svc_http_request(
+		    s, i < 5 ? (void *)&oa : (void *)&ob, &req, res_cb, &v[i]);
 	}
 	evloop_until(f->base, all6_done, v);
 	assert_int_equal(n, 6);
@@ -619,9 +628,9 @@ test_cancel(void **state)
 {
 	struct fx *f = *state;
 	struct svc_http *s = svc_http_new(f->base, 1);
-	struct rdd_http_request slow = { .url = url(f, "/slow") };
-	struct rdd_http_request ok = { .url = url(f, "/ok") };
-	struct res a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+	struct rdd_http_request slow = {.url = url(f, "/slow")};
+	struct rdd_http_request ok = {.url = url(f, "/ok")};
+	struct res a = {0}, b = {0}, c = {0}, d = {0};
 	uint64_t ha, hb;
 	int o1, o2;
 
@@ -629,9 +638,9 @@ test_cancel(void **state)
 	ha = svc_http_request(s, &o1, &slow, res_cb, &a);
 	hb = svc_http_request(s, &o1, &ok, res_cb, &b);
 	assert_true(ha != 0 && hb != 0 && ha != hb);
-	svc_http_cancel(s, hb);		/* queued */
+	svc_http_cancel(s, hb); /* queued */
 	svc_http_request(s, &o2, &ok, res_cb, &c);
-	svc_http_cancel(s, ha);		/* running: c takes its slot */
+	svc_http_cancel(s, ha); /* running: c takes its slot */
 	svc_http_cancel(s, ha);
 	evloop_until(f->base, is_done, &c);
 	assert_int_equal(a.calls, 0);
@@ -657,9 +666,9 @@ test_free_with_inflight_and_inside_cb(void **state)
 {
 	struct fx *f = *state;
 	struct svc_http *s = svc_http_new(f->base, 4);
-	struct rdd_http_request slow = { .url = url(f, "/slow") };
-	struct rdd_http_request ok = { .url = url(f, "/ok") };
-	struct res a = { 0 }, b = { 0 };
+	struct rdd_http_request slow = {.url = url(f, "/slow")};
+	struct rdd_http_request ok = {.url = url(f, "/ok")};
+	struct res a = {0}, b = {0};
 
 	b.free_me = s;
 	svc_http_request(s, f, &slow, res_cb, &a);
@@ -680,32 +689,103 @@ test_bad_request(void **state)
 {
 	struct fx *f = *state;
 	struct svc_http *s = svc_http_new(f->base, 1);
-	struct rdd_http_request req = { 0 };
+	struct rdd_http_request req = {0};
 
 	assert_int_equal(svc_http_request(s, f, &req, res_cb, NULL), 0);
 	assert_int_equal(svc_http_request(s, f, NULL, res_cb, NULL), 0);
 	svc_http_free(s);
 }
 
+/*
+ * Everything above ran to an IP literal: libcurl was never needed; to a
+ * host name, libcurl did the work.
+ */
+static void
+test_libcurl_loaded_only_for_names(void **state)
+{
+	void *dl = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_NOLOAD);
+
+	(void)state;
+	if (strcmp(url_host, "127.0.0.1") == 0)
+		assert_null(dl);
+	else
+		assert_non_null(dl);
+	if (dl != NULL)
+		dlclose(dl);
+}
+
+/* Plain's choice: what it takes, and that what it refuses still works. */
+static void
+test_plain_takes(void **state)
+{
+	static const char *const yes[] = {"http://127.0.0.1/",
+	    "http://127.0.0.1:8080/x?y=1", "HTTP://10.0.0.1",
+	    "http://[::1]:80/", "http://127.0.0.1?q", NULL};
+	static const char *const no[] = {"https://127.0.0.1/",
+	    "http://localhost/", "http://user@127.0.0.1/", "http://127.1/",
+	    "http://127.0.0.1:0/", "http://127.0.0.1:99999/",
+	    "http://127.0.0.1:/", "http://[::1/", "http://127.0.0.1/a b",
+	    "ftp://127.0.0.1/", NULL};
+	struct rdd_http_request req = {0};
+	struct plainhttp *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; yes[i] != NULL; i++) {
+		req.url = yes[i];
+		p = plainhttp_prepare(&req);
+		if (p == NULL)
+			fail_msg("plainhttp should take %s", yes[i]);
+		plainhttp_free(p);
+	}
+	for (i = 0; no[i] != NULL; i++) {
+		req.url = no[i];
+		if ((p = plainhttp_prepare(&req)) != NULL)
+			fail_msg("plainhttp should leave %s to curl", no[i]);
+	}
+	req.url = "http://127.0.0.1/";
+	req.method = "PROPFIND";
+	assert_null(plainhttp_prepare(&req));
+	req.method = NULL;
+	req.unix_socket = "/run/x.sock";
+	assert_null(plainhttp_prepare(&req));
+}
+
+static int
+group_curl(void **state)
+{
+	url_host = "localhost";
+	return setup(state);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ok_with_header),
-		cmocka_unit_test(test_header_lookup_block),
-		cmocka_unit_test(test_status_500),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_too_big),
-		cmocka_unit_test(test_echo_method_headers_body),
-		cmocka_unit_test(test_no_redirect),
-		cmocka_unit_test(test_unix_socket),
-		cmocka_unit_test(test_transport_errors),
-		cmocka_unit_test(test_cap),
-		cmocka_unit_test(test_fair_order),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_free_with_inflight_and_inside_cb),
-		cmocka_unit_test(test_bad_request),
+	    cmocka_unit_test(test_plain_takes),
+	    cmocka_unit_test(test_ok_with_header),
+	    cmocka_unit_test(test_header_lookup_block),
+	    cmocka_unit_test(test_status_500),
+	    cmocka_unit_test(test_timeout),
+	    cmocka_unit_test(test_too_big),
+	    cmocka_unit_test(test_echo_method_headers_body),
+	    cmocka_unit_test(test_no_redirect),
+	    cmocka_unit_test(test_cap),
+	    cmocka_unit_test(test_fair_order),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_free_with_inflight_and_inside_cb),
+	    cmocka_unit_test(test_bad_request),
+	    cmocka_unit_test(test_libcurl_loaded_only_for_names),
+	    /* These use curl whatever the host: file://, unix sockets. */
+	    cmocka_unit_test(test_unix_socket),
+	    cmocka_unit_test(test_transport_errors),
 	};
+	int rc;
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	/* As in a worker: a peer that hangs up is an error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	rc = cmocka_run_group_tests_name(
+	    "plain http to 127.0.0.1", tests, setup, teardown);
+	return rc + cmocka_run_group_tests_name(
+	                "libcurl to localhost", tests, group_curl, teardown);
 }
