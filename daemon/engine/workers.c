@@ -362,19 +362,32 @@ wk_state(json_object *o, enum rdd_state *st)
 	return 0;
 }
 
+/*
+ * The worker redacted what its plugin sent with the secrets it knows; the
+ * master knows every worker's, so a secret one monitor's command prints
+ * about another's is masked too, before anything is stored.
+ */
+static char *
+wk_clean(const char *s)
+{
+	return s != NULL ? redact_str(s) : NULL;
+}
+
 static void
 wk_on_report(struct worker *wk, json_object *o)
 {
 	struct rdd_check *c = wk_check(wk, o);
-	const char *tg = wire_str(o, "tg");
+	char *tg = wk_clean(wire_str(o, "tg")), *msg, *mn[64], *mu[64];
 	struct rdd_metric mv[64];
 	json_object *ma;
 	enum rdd_state st;
 	struct target *t;
 	size_t nm = 0, i;
 
-	if (c == NULL || tg == NULL || *tg == '\0' || wk_state(o, &st) != 0)
+	if (c == NULL || tg == NULL || *tg == '\0' || wk_state(o, &st) != 0) {
+		free(tg);
 		return;
+	}
 	if (json_object_object_get_ex(o, "mx", &ma) &&
 	    json_object_is_type(ma, json_type_array))
 		for (i = 0; i < json_object_array_length(ma) && nm < 64; i++) {
@@ -384,36 +397,50 @@ wk_on_report(struct worker *wk, json_object *o)
 			    json_object_array_length(e) != 3)
 				continue;
 			v = json_object_array_get_idx(e, 0);
-			mv[nm].name = json_object_is_type(v, json_type_string)
-			    ? json_object_get_string(v) : NULL;
+			if (!json_object_is_type(v, json_type_string))
+				continue;
+			mn[nm] = wk_clean(json_object_get_string(v));
+			v = json_object_array_get_idx(e, 2);
+			mu[nm] = wk_clean(json_object_is_type(v,
+			    json_type_string) ? json_object_get_string(v) : "");
+			mv[nm].name = mn[nm];
+			mv[nm].unit = mu[nm] != NULL ? mu[nm] : "";
 			v = json_object_array_get_idx(e, 1);
 			mv[nm].value = json_object_get_double(v);
-			v = json_object_array_get_idx(e, 2);
-			mv[nm].unit = json_object_is_type(v, json_type_string)
-			    ? json_object_get_string(v) : "";
 			if (mv[nm].name != NULL)
 				nm++;
+			else
+				free(mu[nm]);
 		}
-	if ((t = health_target(c->m, tg, 1)) == NULL)
-		return;
-	health_observe(t, st, wire_str(o, "msg"), mv, nm, 0);
+	msg = wk_clean(wire_str(o, "msg"));
+	if ((t = health_target(c->m, tg, 1)) != NULL)
+		health_observe(t, st, msg, mv, nm, 0);
+	for (i = 0; i < nm; i++) {
+		free(mn[i]);
+		free(mu[i]);
+	}
+	free(msg);
+	free(tg);
 }
 
 static void
 wk_on_push(struct worker *wk, json_object *o)
 {
 	struct monitor *m = wk_mon(wk, o);
-	const char *tg = wire_str(o, "tg");
+	char *tg = wk_clean(wire_str(o, "tg")), *msg;
 	enum rdd_state st;
 	struct target *t;
 
 	if (m == NULL || tg == NULL || *tg == '\0' || wk_state(o, &st) != 0 ||
-	    wk->d->stopping)
+	    wk->d->stopping || (t = health_target(m, tg, 1)) == NULL) {
+		free(tg);
 		return;
-	if ((t = health_target(m, tg, 1)) == NULL)
-		return;
+	}
+	msg = wk_clean(wire_str(o, "msg"));
 	t->seen = 1;
-	health_observe(t, st, wire_str(o, "msg"), NULL, 0, 1);
+	health_observe(t, st, msg, NULL, 0, 1);
+	free(msg);
+	free(tg);
 	health_rollup(wk->d);
 }
 

@@ -157,7 +157,8 @@ redact_token(const char *s, const char *prefix, int (*cls)(unsigned char),
 	if (strncmp(s, prefix, pl) != 0)
 		return 0;
 	n = redact_span(s + pl, cls);
-	if (n < min)
+	/* A token that runs to the end may have been cut: less is enough. */
+	if (n < min && (s[pl + n] != '\0' || n < REDACT_MIN))
 		return 0;
 	redact_mark(mask, at, at + pl + n);
 	return pl + n;
@@ -253,12 +254,16 @@ redact_userinfo(const char *s, char *mask, size_t at)
 	return at_sign + 1;
 }
 
-/* Marks every occurrence, overlapping ones included, in O(len). */
+/*
+ * Marks every occurrence, overlapping ones included, in O(len); and a
+ * piece of the secret cut at either end of s (by a plugin's or a buffer's
+ * length limit): the first 25 of 26 characters are a leak too.
+ */
 static void
 redact_secret(const char *s, size_t len, const struct redact_secret *sec,
     char *mask)
 {
-	size_t i, k = 0, done = 0, start;
+	size_t i, k = 0, done = 0, start, n;
 
 	for (i = 0; i < len; i++) {
 		while (k > 0 && s[i] != sec->s[k])
@@ -272,6 +277,15 @@ redact_secret(const char *s, size_t len, const struct redact_secret *sec,
 			k = sec->fail[k - 1];
 		}
 	}
+	/* k: the longest head of the secret that s ends with. */
+	if (k >= REDACT_MIN)
+		redact_mark(mask, len - k, len);
+	/* The longest tail of the secret that s starts with. */
+	for (n = sec->len - 1 < len ? sec->len - 1 : len; n >= REDACT_MIN; n--)
+		if (memcmp(s, sec->s + sec->len - n, n) == 0) {
+			redact_mark(mask, 0, n);
+			break;
+		}
 }
 
 static void

@@ -104,16 +104,31 @@ worker_cb_leave(struct monitor *m, struct wk_save *save)
 
 /* ---- messages to the master ---- */
 
+/*
+ * Every string a plugin hands the master passes here: redacted first, so
+ * the cut at WK_TEXT_MAX can never leave part of a secret readable, then
+ * cut on a UTF-8 character boundary.
+ */
 static json_object *
 wk_text(const char *s)
 {
+	json_object *o;
+	char *r;
 	size_t n;
 
 	if (s == NULL)
 		return NULL;
-	n = strlen(s);
-	return json_object_new_string_len(s, (int)(n > WK_TEXT_MAX ?
-	    WK_TEXT_MAX : n));
+	if ((r = redact_str(s)) == NULL)
+		return json_object_new_string("[REDACTED: out of memory]");
+	n = strlen(r);
+	if (n > WK_TEXT_MAX) {
+		n = WK_TEXT_MAX;
+		while (n > 0 && ((unsigned char)r[n] & 0xc0) == 0x80)
+			n--;
+	}
+	o = json_object_new_string_len(r, (int)n);
+	free(r);
+	return o;
 }
 
 static json_object *

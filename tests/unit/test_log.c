@@ -185,7 +185,17 @@ t_redact_table(void **state)
 		{ "ghu_ABCDEFGHIJKLMNOPQRST1", "[REDACTED]" },
 		{ "ghs_ABCDEFGHIJKLMNOPQRST1", "[REDACTED]" },
 		{ "ghr_ABCDEFGHIJKLMNOPQRST1", "[REDACTED]" },
-		{ "ghp_tooshort", "ghp_tooshort" },
+		{ "ghp_tooshort here", "ghp_tooshort here" },
+		/* at the very end it may have been cut from a longer token */
+		{ "ghp_tooshort", "[REDACTED]" },
+		{ "cut at ghp_ABCDEFGHIJ", "cut at [REDACTED]" },
+		{ "ghp_abc", "ghp_abc" },
+		/* a registered secret cut by a length limit, at either end */
+		{ "token=s3cr3t-value-0123456789a", "token=[REDACTED]" },
+		{ "token=s3cr", "token=[REDACTED]" },
+		{ "token=s3c", "token=s3c" },
+		{ "e-0123456789ab rest", "[REDACTED] rest" },
+		{ "9ab rest", "9ab rest" },
 		{ "github_pat_11ABCDEFG_0123456789abcdefXYZ!",
 		    "[REDACTED]!" },
 		{ "nfp_abcdefghijklmnopqrstuvwxyz0123", "[REDACTED]" },
@@ -218,6 +228,7 @@ t_redact_table(void **state)
 	redact_add("abcdef");
 	redact_add("cdefgh");	/* overlaps abcdef */
 	redact_add("xyxy");
+	redact_add("s3cr3t-value-0123456789ab");
 	redact_add("abc");	/* too short: ignored */
 	redact_add(NULL);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
