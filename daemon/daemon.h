@@ -158,6 +158,7 @@ struct monitor {
 	int want_check;		/* a check is due once the worker says hello */
 	int timed_out;		/* the last check never finished */
 	char *down;		/* why its worker cannot run it, or NULL */
+	int start_failed;	/* down because the plugin refused to start */
 	int64_t cb_since;	/* worker: when the running callback began */
 };
 

@@ -199,12 +199,48 @@ pidfile_write(int fd)
  * Fork into the background; the parent exits only once the child reports
  * that it is listening, so `redundancyd && redundancyctl status` works.
  */
+/*
+ * The foreground parent of a background start: the child sends its error
+ * lines, then one digit, its exit code. The terminal that started the
+ * daemon is told why it did not start, not only the log.
+ */
+static int
+daemonize_wait(int fd)
+{
+	char buf[4096], last = 0;
+	ssize_t n;
+	size_t k;
+
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		k = (size_t)n;
+		last = buf[k - 1];
+		/* A lone digit at the end is the code, the rest is text. */
+		if (last >= '0' && last <= '9' && (k == 1 || buf[k - 2] == '\n'))
+			k--;
+		else
+			last = 0;
+		if (k > 0 && write(STDERR_FILENO, buf, k) < 0)
+			break;
+	}
+	if (last == 0) {
+		fprintf(stderr, "redundancyd: the daemon ended during start-up "
+		    "without a word: see its log (daemon.log_dir) or start it "
+		    "with -f\n");
+		return EX_START;
+	}
+	return last == '0' ? EX_OK_ : last - '0';
+}
+
 static int
 daemonize(int *notify_fd)
 {
 	int p[2], devnull;
 	pid_t pid;
-	char c;
 
 	if (pipe(p) == -1)
 		return -1;
@@ -212,9 +248,7 @@ daemonize(int *notify_fd)
 		return -1;
 	if (pid > 0) {
 		close(p[1]);
-		if (read(p[0], &c, 1) != 1)
-			_exit(EX_START);
-		_exit(c == '0' ? EX_OK_ : c - '0');
+		_exit(daemonize_wait(p[0]));
 	}
 	close(p[0]);
 	if (setsid() == -1)
@@ -267,6 +301,7 @@ notify_ready(int *fd, int code)
 {
 	char c = (char)('0' + code);
 
+	log_start_errors(-1);
 	if (*fd >= 0) {
 		if (write(*fd, &c, 1) != 1)
 			log_warn("cannot tell the parent we started: %m");
@@ -555,11 +590,15 @@ run(struct opts *o)
 		}
 		if (pidfd >= 0)
 			pidfile_write(pidfd);
+		log_start_errors(notify_fd);
 		lc.dir = d->conf->log_dir;
 		lc.foreground = o->foreground;
 		lc.syslog = d->conf->syslog;
 		if (log_setup(&lc, err, sizeof(err)) != 0) {
-			fprintf(stderr, "redundancyd: %s\n", err);
+			if (notify_fd >= 0)
+				dprintf(notify_fd, "redundancyd: %s\n", err);
+			else
+				fprintf(stderr, "redundancyd: %s\n", err);
 			rc = EX_START;
 			goto out;
 		}

@@ -62,6 +62,8 @@ void log_write(const char *monitor, enum rdd_log_level lvl, const char *fmt,
 typedef void (*log_sink_fn)(void *arg, const char *monitor,
     enum rdd_log_level lvl, const char *text);
 void log_set_sink(log_sink_fn fn, void *arg);
+/* Until ready, a background daemon copies its errors to fd (-1: stop). */
+void log_start_errors(int fd);
 int log_enabled(enum rdd_log_level lvl);
 #define log_err(...) log_write(NULL, RDD_LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_write(NULL, RDD_LOG_WARN, __VA_ARGS__)

@@ -262,8 +262,12 @@ health_monitor_rollup(struct monitor *m)
 	const char *worst = NULL;
 
 	if (m->down != NULL) {
-		/* Old targets say nothing about a plugin that cannot run. */
-		st = RDD_UNKNOWN;
+		/*
+		 * Old targets say nothing about a plugin that cannot run: a
+		 * crash may leave the watched thing fine (UNKNOWN), but a
+		 * plugin that refused to start watches nothing (CRITICAL).
+		 */
+		st = m->start_failed ? RDD_CRITICAL : RDD_UNKNOWN;
 		snprintf(buf, sizeof(buf), "%s", m->down);
 	} else if (m->timed_out) {
 		st = RDD_UNKNOWN;

@@ -189,6 +189,7 @@ wk_monitors_down(struct worker *wk, const char *why)
 		m->ready = 0;
 		free(m->down);
 		m->down = strdup(why);
+		m->start_failed = 0;
 		if (m->cur != NULL) {
 			struct rdd_check *ck = m->cur;
 
@@ -497,10 +498,12 @@ wk_on_hello(struct worker *wk, json_object *o)
 
 		free(m->down);
 		m->down = NULL;
+		m->start_failed = 0;
 		if (e != NULL && json_object_object_get_ex(e, "ok", &ok) &&
 		    json_object_get_boolean(ok))
 			m->ready = 1;
 		else {
+			m->start_failed = 1;
 			log_write(m->cm->name, RDD_LOG_ERR, "%s:%d: monitor "
 			    "'%s': %s", m->cm->file, m->cm->line, m->cm->name,
 			    err ? err : "the plugin refused its config");

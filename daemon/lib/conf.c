@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -672,6 +673,38 @@ conf_hostport_ok(const char *s)
 	       colon[1] >= '0' && colon[1] <= '9';
 }
 
+/*
+ * Whether "host:port" names a loopback address, as the HTTP server will
+ * check when it binds: said at -t, not only when the daemon starts.
+ */
+static int
+conf_listen_loopback(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	unsigned char a[16];
+	char host[64];
+	size_t n;
+
+	if (colon == NULL)
+		return 0;
+	n = (size_t)(colon - s);
+	if (s[0] == '[' && n >= 2 && colon[-1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) == 1)
+		return memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0 ||
+		    (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0 &&
+			a[12] == 127);
+	return strcmp(host, "localhost") == 0;
+}
+
 static int
 conf_key_store(struct conf_ld *L, const struct conf_key *k, void *base,
     union conf_val *v, const char *what, const char *where)
@@ -742,14 +775,66 @@ oom:
 	return -1;
 }
 
+/* Edit distance of two short names, capped: enough to spot a typo. */
+static int
+conf_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int d[64], prev, tmp, best;
+
+	if (la >= sizeof(d) / sizeof(d[0]) || lb >= sizeof(d) / sizeof(d[0]))
+		return 99;
+	for (j = 0; j <= lb; j++)
+		d[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = (int)i;
+		for (j = 1; j <= lb; j++) {
+			tmp = d[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (d[j] + 1 < best)
+				best = d[j] + 1;
+			if (d[j - 1] + 1 < best)
+				best = d[j - 1] + 1;
+			d[j] = best;
+			prev = tmp;
+		}
+	}
+	return d[lb];
+}
+
+/* "did you mean 'x'?" for a near key, else the list of known keys. */
+static void
+conf_hint(const struct conf_key *keys, const char *name, char *buf,
+    size_t len)
+{
+	const struct conf_key *k, *near = NULL;
+	int d, best = 3;
+	size_t o;
+
+	for (k = keys; k->name != NULL; k++)
+		if ((d = conf_distance(name, k->name)) < best) {
+			best = d;
+			near = k;
+		}
+	if (near != NULL) {
+		snprintf(buf, len, "did you mean '%s'?", near->name);
+		return;
+	}
+	o = (size_t)snprintf(buf, len, "known:");
+	for (k = keys; k->name != NULL && o < len; k++)
+		o += (size_t)snprintf(buf + o, len - o, "%s %s",
+		    k == keys ? "" : ",", k->name);
+}
+
 /*
  * Apply a group of fixed keys onto base. pre names the scope for messages
- * ("daemon", "monitor 'x': recovery"). Unknown keys warn at the top level and
- * are errors inside a monitor, where a typo would silently change behaviour.
+ * ("daemon", "monitor 'x': recovery"). An unknown key is an error in every
+ * group: a typo would silently keep a default the operator meant to change.
  */
 static void
 conf_apply(struct conf_ld *L, const struct conf_key *keys, void *base,
-    const config_setting_t *grp, const char *pre, int strict)
+    const config_setting_t *grp, const char *pre)
 {
 	const struct conf_key *k;
 	const config_setting_t *s;
@@ -765,16 +850,11 @@ conf_apply(struct conf_ld *L, const struct conf_key *keys, void *base,
 			if (strcmp(k->name, config_setting_name(s)) == 0)
 				break;
 		if (k->name == NULL) {
-			if (strict)
-				conf_err(L,
-				    "%s%s: unknown setting '%s': fix "
-				    "or remove it",
-				    where, pre, config_setting_name(s));
-			else
-				errlist_add(L->warns,
-				    "%s%s: unknown setting "
-				    "'%s': ignored",
-				    where, pre, config_setting_name(s));
+			conf_hint(keys, config_setting_name(s), why,
+			    sizeof(why));
+			conf_err(L,
+			    "%s%s: unknown setting '%s': fix or remove it (%s)",
+			    where, pre, config_setting_name(s), why);
 			continue;
 		}
 		snprintf(what, sizeof(what), "%s.%s", pre, k->name);
@@ -789,7 +869,7 @@ conf_apply(struct conf_ld *L, const struct conf_key *keys, void *base,
 				continue;
 			}
 			snprintf(sub, sizeof(sub), "%s", what);
-			conf_apply(L, conf_http_keys, base, s, sub, strict);
+			conf_apply(L, conf_http_keys, base, s, sub);
 			continue;
 		}
 		memset(&v, 0, sizeof(v));
@@ -1022,7 +1102,7 @@ conf_monitor(struct conf_ld *L, config_setting_t *ms, size_t idx)
 			    "}, got %s",
 			    w2, scope, conf_type_name(s));
 		else {
-			conf_apply(L, conf_recovery_keys, &m.rec, s, scope, 1);
+			conf_apply(L, conf_recovery_keys, &m.rec, s, scope);
 			conf_check_flap(L, &m.rec, w2, scope);
 		}
 	}
@@ -1069,6 +1149,12 @@ conf_check_workers(struct conf_ld *L)
 	if (c->group != NULL && getgrnam(c->group) == NULL)
 		conf_err(L, "%s: daemon.group: no group named '%s' on this "
 		    "system: create it or fix group =", c->path, c->group);
+	if (c->http_listen != NULL && *c->http_listen != '\0' &&
+	    !c->http_any && !conf_listen_loopback(c->http_listen))
+		conf_err(L, "%s: daemon.http.listen \"%s\" is not a loopback "
+		    "address, and the status page has no authentication: "
+		    "use \"127.0.0.1:9321\", or set daemon.http.allow_remote "
+		    "= true to expose it", c->path, c->http_listen);
 }
 
 static int
@@ -1111,6 +1197,79 @@ conf_check_deps(struct conf_ld *L)
 	}
 }
 
+/*
+ * The configuration names commands the daemon runs, so whoever can change
+ * a config file, or swap it through a directory above it, owns the daemon.
+ * Each must be owned by root or the daemon's user and writable by nobody
+ * else; a root-owned sticky directory (/tmp) is the one exception above
+ * a file, as nobody may rename entries they do not own there.
+ */
+static int
+conf_trust_owner(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+static int
+conf_trust_file(struct conf_ld *L, const char *path, const struct stat *st)
+{
+	if (st->st_mode & (S_IWOTH | S_IWGRP)) {
+		conf_err(L, "%s: mode %04o is writable by %s, who could make "
+		    "the daemon run any command: chmod go-w %s", path,
+		    (unsigned)(st->st_mode & 07777),
+		    (st->st_mode & S_IWOTH) ? "anybody" : "its group", path);
+		return -1;
+	}
+	if (!conf_trust_owner(st->st_uid)) {
+		conf_err(L, "%s: owned by uid %lu, neither root nor the "
+		    "daemon's uid %lu, who could make the daemon run any "
+		    "command: chown root %s, or remove it", path,
+		    (unsigned long)st->st_uid, (unsigned long)geteuid(), path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every directory from the one holding path up to /. */
+static int
+conf_trust_dirs(struct conf_ld *L, const char *path)
+{
+	char *real, *slash;
+	struct stat st;
+	int rc = 0;
+
+	if ((real = realpath(path, NULL)) == NULL)
+		return 0; /* the open that follows says why */
+	while (rc == 0 && (slash = strrchr(real, '/')) != NULL) {
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(real, &st) == -1)
+			break;
+		if (st.st_uid == 0 && (st.st_mode & S_ISVTX))
+			;
+		else if (st.st_mode & (S_IWOTH | S_IWGRP)) {
+			conf_err(L, "%s: directory %s is %s-writable (mode "
+			    "%04o): others could put their own file in its "
+			    "place: chmod go-w %s", path, real,
+			    (st.st_mode & S_IWOTH) ? "world" : "group",
+			    (unsigned)(st.st_mode & 07777), real);
+			rc = -1;
+		} else if (!conf_trust_owner(st.st_uid)) {
+			conf_err(L, "%s: directory %s is owned by uid %lu, "
+			    "neither root nor the daemon's uid %lu: chown "
+			    "root %s", path, real, (unsigned long)st.st_uid,
+			    (unsigned long)geteuid(), real);
+			rc = -1;
+		}
+		if (slash == real)
+			break;
+	}
+	free(real);
+	return rc;
+}
+
 /* Read one file into a new libconfig object; NULL with an error. */
 static config_t *
 conf_read_one(
@@ -1133,16 +1292,8 @@ conf_read_one(
 		return NULL;
 	}
 	close(fd);
-	/*
-	 * The configuration names commands the daemon runs: a file anybody
-	 * can write hands anybody those commands.
-	 */
-	if (st.st_mode & S_IWOTH) {
-		conf_err(L, "%s: mode %04o is writable by anybody, who could "
-		    "make the daemon run any command: chmod o-w %s", path,
-		    (unsigned)(st.st_mode & 07777), path);
+	if (conf_trust_file(L, path, &st) != 0 || conf_trust_dirs(L, path) != 0)
 		return NULL;
-	}
 	if ((cfg = malloc(sizeof(*cfg))) == NULL) {
 		conf_err(L, "%s: out of memory", path);
 		return NULL;
@@ -1293,10 +1444,10 @@ conf_top(struct conf_ld *L, config_t *cfg)
 			}
 			if (name[0] == 'd')
 				conf_apply(
-				    L, conf_daemon_keys, L->c, s, "daemon", 0);
+				    L, conf_daemon_keys, L->c, s, "daemon");
 			else {
 				conf_apply(L, conf_recovery_keys, &L->c->rec, s,
-				    "recovery", 0);
+				    "recovery");
 				snprintf(L->recwhere, sizeof(L->recwhere), "%s",
 				    where);
 			}
@@ -1311,10 +1462,9 @@ conf_top(struct conf_ld *L, config_t *cfg)
 				    "got %s",
 				    where, conf_type_name(s));
 		} else if (strcmp(name, "alerts") != 0)
-			errlist_add(L->warns,
-			    "%sunknown top-level setting "
-			    "'%s': ignored (known: daemon, recovery, monitors, "
-			    "alerts)",
+			conf_err(L,
+			    "%sunknown top-level setting '%s': fix or remove "
+			    "it (known: daemon, recovery, monitors, alerts)",
 			    where, name);
 	}
 }

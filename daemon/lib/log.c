@@ -331,6 +331,15 @@ log_clean(const char *monitor, const char *msg)
 	return out;
 }
 
+/* A daemon starting in the background: its errors, for the parent. */
+static int log_start_fd = -1;
+
+void
+log_start_errors(int fd)
+{
+	log_start_fd = fd;
+}
+
 void
 log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
     va_list ap)
@@ -378,6 +387,8 @@ log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
 	}
 	if (!log_st.setup || log_st.foreground)
 		log_put(STDERR_FILENO, line, (size_t)n);
+	else if (log_start_fd >= 0 && lvl <= RDD_LOG_ERR)
+		log_put(log_start_fd, line, (size_t)n);
 	if (log_st.setup) {
 		if (log_st.sysfd != -1)
 			log_put(log_st.sysfd, line, (size_t)n);

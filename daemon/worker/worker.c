@@ -712,12 +712,20 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 					rc = m->pd->start(m->ctx);
 				wk_leave(x, &sv);
 				m->started = 1;
-				if (rc != 0)
-					log_write(m->cm->name, RDD_LOG_ERR,
-					    "plugin %s failed to start%s%s; "
-					    "checks will report it",
-					    m->pd->name, merr[0] ? ": " : "",
-					    merr);
+				/*
+				 * Not checked: the monitor is CRITICAL with
+				 * this reason until a reload or restart.
+				 */
+				if (rc != 0) {
+					char why[RDD_ERRLEN];
+
+					snprintf(why, sizeof(why), "plugin %s "
+					    "failed to start: %s", m->pd->name,
+					    merr[0] ? merr : "no reason given "
+					    "(start returned -1)");
+					snprintf(merr, sizeof(merr), "%s", why);
+					ok = 0;
+				}
 			}
 		}
 		json_object_object_add(e, "ok", json_object_new_boolean(ok));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <redundancyd/rdd_plugin.h>
 
@@ -143,6 +144,24 @@ exec_dur(char *buf, size_t len, int64_t ms)
 }
 
 /*
+ * "systemctl restart app" as one string would run a program of that name:
+ * no shell splits it. A first word with a blank that names no file is
+ * that mistake, not a program.
+ */
+static int
+exec_argv0_ok(const char *a0, const char *what, char *err, size_t errlen)
+{
+	if (strpbrk(a0, " \t") == NULL || access(a0, F_OK) == 0)
+		return 1;
+	snprintf(err, errlen,
+	    "%s: \"%s\" is one string with blanks and no shell splits it: "
+	    "write it as an argv array like [\"systemctl\", \"restart\", "
+	    "\"app\"]",
+	    what, a0);
+	return 0;
+}
+
+/*
  * One rung of `recover`: an array of strings. The element strings are read
  * with group_string(elem, NULL), the host's convention for "this setting's
  * own string value".
@@ -189,6 +208,10 @@ exec_rung(
 			exec_argv_free(v);
 			goto nomem;
 		}
+	}
+	if (!exec_argv0_ok(v[0], "recover", err, errlen)) {
+		exec_argv_free(v);
+		return -1;
 	}
 	x->rungs[x->nrungs++] = v;
 	return 0;
@@ -248,6 +271,8 @@ exec_create(const struct rdd_host *host, struct rdd_monitor *m,
 		    "\"localhost\"] (argv, no shell)");
 		return -1;
 	}
+	if (!exec_argv0_ok(cfg->command.v[0], "command", err, errlen))
+		return -1;
 	for (i = 0; i < cfg->env.n; i++) {
 		eq = strchr(cfg->env.v[i], '=');
 		if (eq == NULL || eq == cfg->env.v[i]) {

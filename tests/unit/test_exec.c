@@ -624,6 +624,18 @@ test_ladder_shapes(void **state)
 	assert_string_equal(f->mh.children[1]->argv[2], "pm2 restart api");
 	assert_int_equal(mock_child_exit(&f->mh, 1, 0, NULL, NULL), 0);
 	assert_int_equal(f->mh.violations, 0);
+	rdd_plugin.destroy(f->ctx);
+	f->ctx = NULL;
+
+	/* A shell line as one string is refused, in recover and command. */
+	cfg = mock_config_new(&f->mh, &rdd_plugin, "command", "/bin/check",
+	    "recover", "[\"systemctl restart app\"]", NULL);
+	assert_int_not_equal(create(f, cfg), 0);
+	assert_non_null(strstr(f->err, "no shell splits it"));
+	cfg = mock_config_new(&f->mh, &rdd_plugin, "command",
+	    "[\"check_http -H localhost\"]", NULL);
+	assert_int_not_equal(create(f, cfg), 0);
+	assert_non_null(strstr(f->err, "command: \"check_http -H localhost\""));
 }
 
 static void
