@@ -182,6 +182,11 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 	}
 	/* The first observation replaces "not checked yet": not a change. */
 	changed = st != old && t->nhist > 0;
+	log_write(m->cm->name, RDD_LOG_DEBUG, "%s: observed %s (%s, %d "
+	    "failure%s in a row, hard after %d)%s", t->name,
+	    util_state_name(st), t->hard ? "hard" : "soft", t->fails,
+	    t->fails == 1 ? "" : "s", m->cm->rec.hard_after,
+	    pushed ? ", pushed" : "");
 	if (st != old)
 		t->since = util_wall_ms();
 	health_flap(t, changed);
@@ -300,8 +305,12 @@ health_monitor_rollup(struct monitor *m)
 		free(m->msg);
 		m->msg = strdup(buf);
 	}
-	if (st != old)
+	if (st != old) {
 		m->since = util_wall_ms();
+		log_write(m->cm->name, RDD_LOG_DEBUG, "monitor state %s -> %s: "
+		    "%s", util_state_name(old), util_state_name(st),
+		    m->msg ? m->msg : "");
+	}
 	m->state = st;
 }
 

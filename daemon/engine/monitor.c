@@ -40,6 +40,8 @@ monitor_arm(struct monitor *m, int64_t ms)
 		return;
 	if (ms < 0)
 		ms = 0;
+	log_write(m->cm->name, RDD_LOG_DEBUG, "next check in %lld ms",
+	    (long long)ms);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(m->timer, &tv);
@@ -165,6 +167,11 @@ monitor_run_check(struct monitor *m)
 	if (m->d->stopping)
 		return;
 	if (!m->ready) {
+		log_write(m->cm->name, RDD_LOG_DEBUG, "check due, but the "
+		    "worker %s is %s: %s", m->wk ? m->wk->name : "(none)",
+		    m->wk && m->wk->state == WK_STARTING ? "starting" : "down",
+		    m->wk && m->wk->state == WK_STARTING ? "checking once it "
+		    "says hello" : "next try in one interval");
 		/* Due now; the worker is on its way or down (said in status). */
 		if (m->wk && m->wk->state == WK_STARTING && !m->want_check) {
 			m->want_check = 1;
@@ -201,7 +208,12 @@ monitor_run_check(struct monitor *m)
 		m->t[i]->seen = 0;
 	if (m->d->once)
 		m->d->pending_once++;
+	log_write(m->cm->name, RDD_LOG_DEBUG, "check started in worker %s "
+	    "(timeout %lld ms)", m->wk ? m->wk->name : "?",
+	    (long long)m->cm->timeout_ms);
 	if (workers_check(m, c) != 0) {
+		log_write(m->cm->name, RDD_LOG_DEBUG, "check not sent: the "
+		    "worker's socket refused it");
 		m->cur = NULL;
 		check_free(c);
 		if (m->d->once && --m->d->pending_once == 0)
@@ -220,6 +232,10 @@ monitor_check_done(struct rdd_check *c)
 	m->checks++;
 	m->last_check_wall = util_wall_ms();
 	m->last_check_ms = util_now_ms() - m->check_started_mono;
+	log_write(m->cm->name, RDD_LOG_DEBUG, "check done in %lld ms: %zu "
+	    "target%s%s", (long long)m->last_check_ms, m->nt,
+	    m->nt == 1 ? "" : "s", m->recheck ? "; a recheck is due at once" :
+	    "");
 	check_free(c);
 	health_check_finished(m);
 	if (m->d->once) {

@@ -548,6 +548,13 @@ wk_on_msg(void *arg, json_object *o)
 	/* A worker retired by a reload only gets its last words logged. */
 	if (wk->state == WK_STOPPING && wk->nmon == 0)
 		return;
+	if (log_enabled(RDD_LOG_DEBUG) && strcmp(t, "pong") != 0) {
+		m = wk_mon(wk, o);
+		log_debug("worker %s (pid %ld): <- %s%s%s%s%s", wk->name,
+		    (long)wk->pid, t, m ? " of monitor " : "",
+		    m ? m->cm->name : "", wire_str(o, "tg") ? " target " : "",
+		    wire_str(o, "tg") ? wire_str(o, "tg") : "");
+	}
 	if (strcmp(t, "report") == 0)
 		wk_on_report(wk, o);
 	else if (strcmp(t, "done") == 0) {
