@@ -386,6 +386,30 @@ void httpd_free(struct httpd *h);
 int httpd_port(const struct httpd *h);
 /* ---- end of httpd.c additions ---- */
 
+/* ---- limits.c: what the surfaces share against connection floods ---- */
+struct evconnlistener;
+/* A rate-limited log of refused peers: one line per 10 s, then a count. */
+struct limits_log {
+	const char *what;    /* "control", "http": the line's prefix */
+	int64_t last_ms;     /* when the last line was written */
+	unsigned long held;  /* refusals counted but not written yet */
+	struct event *flush; /* writes the count when the window ends */
+};
+/* min(want, RLIMIT_NOFILE / share), at least floor. */
+size_t limits_cap(size_t want, size_t share, size_t floor);
+/* Keep one fd on /dev/null to accept-and-close with when out of fds. */
+void limits_spare_reserve(void);
+void limits_spare_release(void);
+int limits_log_init(
+    struct limits_log *ll, struct event_base *base, const char *what);
+void limits_log_free(struct limits_log *ll);
+/* Log "what: message" unless one was written in the last 10 s: 1 if so. */
+int limits_refused(struct limits_log *ll, const char *fmt, ...)
+    RDD_PRINTF(2, 3);
+/* A listener's error callback body: pause it, shed waiting peers, log. */
+void limits_accept_failed(
+    struct evconnlistener *lis, struct event *resume, struct limits_log *ll);
+
 /* ---- engine (health.c, recover.c, sched.c): status for the surfaces ---- */
 /* A json_object * describing one monitor (name) or all (NULL). */
 void *engine_status_json(struct rdd_daemon *d, const char *monitor);
