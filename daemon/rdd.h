@@ -384,6 +384,24 @@ void httpd_free(struct httpd *h);
 /* ---- httpd.c additions (control helper) ---- */
 /* The bound TCP port (useful with "127.0.0.1:0" in tests). */
 int httpd_port(const struct httpd *h);
+/* One request head, as httpd_parse_head reads it (and the fuzzer). */
+enum httpd_method { HTTPD_METHOD_GET, HTTPD_METHOD_HEAD, HTTPD_METHOD_OTHER };
+enum httpd_route {
+	HTTPD_ROUTE_NONE,
+	HTTPD_ROUTE_PAGE,
+	HTTPD_ROUTE_HEALTH,
+	HTTPD_ROUTE_METRICS
+};
+struct httpd_head {
+	enum httpd_method method;
+	enum httpd_route route;
+	int status; /* when malformed: 400, 431 or 505 */
+};
+/*
+ * The length of the head through its blank line, 0 while incomplete, -1
+ * when malformed or larger than 8192 bytes (then h->status says why).
+ */
+int httpd_parse_head(const char *buf, size_t len, struct httpd_head *h);
 /* ---- end of httpd.c additions ---- */
 
 /* ---- limits.c: what the surfaces share against connection floods ---- */
