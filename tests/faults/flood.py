@@ -14,7 +14,10 @@ Unix sockets, a one-byte trickler, and a raw HTTP fetch.
       one request, Connection: close; print "status=N length=L body=B" with
       L the Content-Length header (-1 if none) and B the bytes after the
       head.
+With FLOOD_AS=UID in the environment (and root), the client first becomes
+UID, with UID as its group too.
 """
+import os
 import socket
 import sys
 import time
@@ -126,6 +129,11 @@ def fetch(method, addr, path):
 
 
 def main(argv):
+    if os.environ.get("FLOOD_AS"):
+        uid = int(os.environ["FLOOD_AS"])
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
     if len(argv) >= 7 and argv[1] == "hold":
         return hold(argv[2], argv[3], int(argv[4]), float(argv[5]), argv[6])
     if len(argv) >= 5 and argv[1] == "trickle":
