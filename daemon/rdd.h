@@ -400,7 +400,49 @@ void httpd_free(struct httpd *h);
 /* ---- httpd.c additions (control helper) ---- */
 /* The bound TCP port (useful with "127.0.0.1:0" in tests). */
 int httpd_port(const struct httpd *h);
+/* One request head, as httpd_parse_head reads it (and the fuzzer). */
+enum httpd_method { HTTPD_METHOD_GET, HTTPD_METHOD_HEAD, HTTPD_METHOD_OTHER };
+enum httpd_route {
+	HTTPD_ROUTE_NONE,
+	HTTPD_ROUTE_PAGE,
+	HTTPD_ROUTE_HEALTH,
+	HTTPD_ROUTE_METRICS
+};
+struct httpd_head {
+	enum httpd_method method;
+	enum httpd_route route;
+	int status; /* when malformed: 400, 431 or 505 */
+};
+/*
+ * The length of the head through its blank line, 0 while incomplete, -1
+ * when malformed or larger than 8192 bytes (then h->status says why).
+ */
+int httpd_parse_head(const char *buf, size_t len, struct httpd_head *h);
 /* ---- end of httpd.c additions ---- */
+
+/* ---- limits.c: what the surfaces share against connection floods ---- */
+struct evconnlistener;
+/* A rate-limited log of refused peers: one line per 10 s, then a count. */
+struct limits_log {
+	const char *what;    /* "control", "http": the line's prefix */
+	int64_t last_ms;     /* when the last line was written */
+	unsigned long held;  /* refusals counted but not written yet */
+	struct event *flush; /* writes the count when the window ends */
+};
+/* min(want, RLIMIT_NOFILE / share), at least floor. */
+size_t limits_cap(size_t want, size_t share, size_t floor);
+/* Keep one fd on /dev/null to accept-and-close with when out of fds. */
+void limits_spare_reserve(void);
+void limits_spare_release(void);
+int limits_log_init(
+    struct limits_log *ll, struct event_base *base, const char *what);
+void limits_log_free(struct limits_log *ll);
+/* Log "what: message" unless one was written in the last 10 s: 1 if so. */
+int limits_refused(struct limits_log *ll, const char *fmt, ...)
+    RDD_PRINTF(2, 3);
+/* A listener's error callback body: pause it, shed waiting peers, log. */
+void limits_accept_failed(
+    struct evconnlistener *lis, struct event *resume, struct limits_log *ll);
 
 /* ---- engine (health.c, recover.c, sched.c): status for the surfaces ---- */
 /* A json_object * describing one monitor (name) or all (NULL). */

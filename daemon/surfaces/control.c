@@ -33,10 +33,12 @@
 #include "rdd.h"
 
 #define CONTROL_MAX_LINE 65536		/* bytes per request line */
-#define CONTROL_MAX_CONNS 128		/* simultaneous clients */
+#define CONTROL_MAX_CONNS 64		/* simultaneous clients, at most */
+#define CONTROL_FD_SHARE 8		/* ...and RLIMIT_NOFILE / 8 */
+#define CONTROL_MIN_CONNS 8		/* ...but never fewer */
 #define CONTROL_MAX_OUTPUT (4 << 20)	/* unread output before a drop */
 #define CONTROL_MAX_ARGS 32
-#define CONTROL_IDLE_S 60		/* idle client read timeout */
+#define CONTROL_REQUEST_S 10		/* to send each whole request line */
 #define CONTROL_FLUSH_S 10		/* last words to a closing client */
 
 struct control_conn;
@@ -51,6 +53,7 @@ struct control_conn {
 	struct control *c;
 	struct bufferevent *bev;
 	struct event *kick;		/* resume reading or finish closing */
+	struct event *deadline;		/* the request line must be whole */
 	long uid;
 	struct control_req *req;	/* in progress, at most one */
 	int closing;			/* close once the output is written */
@@ -72,6 +75,9 @@ struct control {
 	struct event *relisten;		/* after accept() failed (EMFILE) */
 	struct control_conns conns;
 	size_t nconns;
+	size_t max;			/* connections at most */
+	size_t reserve;			/* of max, kept for the owner and root */
+	struct limits_log refused;	/* refused and dropped peers */
 	int dispatching;		/* inside the handler */
 	int free_pending;		/* control_free during the handler */
 };
@@ -314,6 +320,7 @@ control_conn_free(struct control_conn *cn)
 	if (cn->req != NULL)
 		cn->req->conn = NULL;
 	event_free(cn->kick);
+	event_free(cn->deadline);
 	bufferevent_free(cn->bev);
 	TAILQ_REMOVE(&c->conns, cn, entry);
 	c->nconns--;
@@ -364,15 +371,43 @@ control_conn_close_later(struct control_conn *cn)
 	}
 	bufferevent_disable(cn->bev, EV_READ);
 	bufferevent_set_timeouts(cn->bev, NULL, &tv);
+	evtimer_del(cn->deadline);
 	event_active(cn->kick, EV_TIMEOUT, 0);
 }
 
+/*
+ * Waiting for a request: the whole line must arrive within
+ * CONTROL_REQUEST_S. A read timeout would restart at every byte, and a peer
+ * that trickles one byte now and then would hold its slot for ever.
+ */
 static void
-control_conn_idle_timeout(struct control_conn *cn, int on)
+control_conn_deadline(struct control_conn *cn, int on)
 {
-	struct timeval tv = { CONTROL_IDLE_S, 0 };
+	struct timeval tv = {CONTROL_REQUEST_S, 0};
 
-	bufferevent_set_timeouts(cn->bev, on ? &tv : NULL, NULL);
+	if (on)
+		evtimer_add(cn->deadline, &tv);
+	else
+		evtimer_del(cn->deadline);
+}
+
+static void
+control_conn_deadlinecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_conn *cn = arg;
+	char msg[160];
+
+	if (cn->closing || cn->req != NULL)
+		return;
+	limits_refused(&cn->c->refused,
+	    "dropped uid %ld: no whole request line within %d s", cn->uid,
+	    CONTROL_REQUEST_S);
+	snprintf(msg, sizeof(msg),
+	    "no whole request line within %d s: send one JSON object and a "
+	    "newline at once",
+	    CONTROL_REQUEST_S);
+	control_conn_error(cn, msg);
+	control_conn_close_later(cn);
 }
 
 static json_object *
@@ -412,6 +447,7 @@ control_free_now(struct control *c)
 		evconnlistener_free(c->lis);
 	if (c->relisten != NULL)
 		event_free(c->relisten);
+	limits_log_free(&c->refused);
 	if (c->path != NULL && lstat(c->path, &st) == 0 &&
 	    S_ISSOCK(st.st_mode) && st.st_dev == c->dev && st.st_ino == c->ino)
 		unlink(c->path);
@@ -451,7 +487,7 @@ control_conn_dispatch(struct control_conn *cn, const char *line, size_t len)
 	}
 	r->conn = cn;
 	cn->req = r;
-	control_conn_idle_timeout(cn, 0);
+	control_conn_deadline(cn, 0);
 	c->dispatching++;
 	reply = c->h(c->arg, r, req, cn->uid);
 	c->dispatching--;
@@ -603,6 +639,12 @@ control_peer_in_group(struct control *c, int fd, const struct ucred *uc)
 	return 0;
 }
 
+static int
+control_peer_owner(long uid)
+{
+	return uid == 0 || uid == (long)geteuid();
+}
+
 /* Returns 1 when the peer may talk to us; fills *uid either way. */
 static int
 control_peer_allowed(struct control *c, int fd, long *uid)
@@ -614,7 +656,7 @@ control_peer_allowed(struct control *c, int fd, long *uid)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
 		return 0;
 	*uid = (long)uc.uid;
-	if (uc.uid == geteuid() || uc.uid == 0)
+	if (control_peer_owner(*uid))
 		return 1;
 	return c->has_group && control_peer_in_group(c, fd, &uc);
 }
@@ -631,6 +673,73 @@ control_send_and_close(int fd, const char *msg)
 	close(fd);
 }
 
+/* Its last words in one try, then gone: no slot is held for a flush. */
+static void
+control_conn_drop(struct control_conn *cn, const char *msg)
+{
+	struct evbuffer *out = bufferevent_get_output(cn->bev);
+	ssize_t n;
+
+	if (evbuffer_get_length(out) == 0) {
+		n = send(bufferevent_getfd(cn->bev), msg, strlen(msg),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)n;
+	}
+	control_conn_free(cn);
+}
+
+/* The oldest connection that is not working on a request. */
+static struct control_conn *
+control_idlest(struct control *c)
+{
+	struct control_conn *cn;
+
+	TAILQ_FOREACH(cn, &c->conns, entry) {
+		if (cn->req == NULL)
+			return cn;
+	}
+	return NULL;
+}
+
+/*
+ * Room for one more peer? Others may use all but the reserve; the owner
+ * and root may use the reserve, and when even that is full the oldest idle
+ * connection makes way, so a flood of idle clients (even the owner's own)
+ * cannot lock the operator out.
+ */
+static int
+control_admit(struct control *c, long uid, int owner)
+{
+	struct control_conn *old;
+
+	if (c->nconns + c->reserve < c->max)
+		return 0;
+	if (!owner) {
+		limits_refused(&c->refused,
+		    "refused uid %ld: %zu connections open, the last %zu of "
+		    "%zu are kept for the owner and root",
+		    uid, c->nconns, c->reserve, c->max);
+		return -1;
+	}
+	if (c->nconns < c->max)
+		return 0;
+	if ((old = control_idlest(c)) == NULL) {
+		limits_refused(&c->refused,
+		    "refused uid %ld: all %zu connections are working on "
+		    "requests",
+		    uid, c->nconns);
+		return -1;
+	}
+	limits_refused(&c->refused,
+	    "closed an idle connection of uid %ld to admit uid %ld: %zu "
+	    "connections open, the limit",
+	    old->uid, uid, c->nconns);
+	control_conn_drop(old,
+	    "{\"ok\":false,\"error\":\"connection closed: the control "
+	    "socket is full and this one was idle\"}\n");
+	return 0;
+}
+
 static void
 control_acceptcb(struct evconnlistener *lis, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -641,12 +750,12 @@ control_acceptcb(struct evconnlistener *lis, evutil_socket_t fd,
 	long uid;
 	int allowed;
 
-	if (c->nconns >= CONTROL_MAX_CONNS) {
+	allowed = control_peer_allowed(c, fd, &uid);
+	if (control_admit(c, uid, allowed && control_peer_owner(uid)) == -1) {
 		control_send_and_close(fd, "{\"ok\":false,\"error\":\"too many "
 		    "control connections: try again later\"}\n");
 		return;
 	}
-	allowed = control_peer_allowed(c, fd, &uid);
 	if ((cn = calloc(1, sizeof(*cn))) == NULL) {
 		close(fd);
 		return;
@@ -658,13 +767,16 @@ control_acceptcb(struct evconnlistener *lis, evutil_socket_t fd,
 	if (cn->bev != NULL)
 		bufferevent_set_max_single_write(cn->bev, 1 << 20);
 	cn->kick = event_new(c->base, -1, 0, control_conn_kickcb, cn);
-	if (cn->bev == NULL || cn->kick == NULL) {
+	cn->deadline = evtimer_new(c->base, control_conn_deadlinecb, cn);
+	if (cn->bev == NULL || cn->kick == NULL || cn->deadline == NULL) {
 		if (cn->bev != NULL)
 			bufferevent_free(cn->bev);
 		else
 			close(fd);
 		if (cn->kick != NULL)
 			event_free(cn->kick);
+		if (cn->deadline != NULL)
+			event_free(cn->deadline);
 		free(cn);
 		return;
 	}
@@ -675,6 +787,10 @@ control_acceptcb(struct evconnlistener *lis, evutil_socket_t fd,
 	/* Bounded input while a request is in progress. */
 	bufferevent_setwatermark(cn->bev, EV_READ, 0, 2 * CONTROL_MAX_LINE);
 	if (!allowed) {
+		limits_refused(&c->refused,
+		    "refused uid %ld: not the owner, root or a member of "
+		    "control_group",
+		    uid);
 		if (uid == -1)
 			snprintf(msg, sizeof(msg), "permission denied: peer "
 			    "credentials unavailable");
@@ -685,7 +801,7 @@ control_acceptcb(struct evconnlistener *lis, evutil_socket_t fd,
 		control_conn_close_later(cn);
 		return;
 	}
-	control_conn_idle_timeout(cn, 1);
+	control_conn_deadline(cn, 1);
 	bufferevent_enable(cn->bev, EV_READ | EV_WRITE);
 }
 
@@ -702,10 +818,8 @@ static void
 control_listen_errorcb(struct evconnlistener *lis, void *arg)
 {
 	struct control *c = arg;
-	struct timeval tv = { 1, 0 };
 
-	evconnlistener_disable(lis);
-	evtimer_add(c->relisten, &tv);
+	limits_accept_failed(lis, c->relisten, &c->refused);
 }
 
 /*
@@ -821,6 +935,14 @@ control_new(struct event_base *base, const char *path, const char *group,
 	c->h = h;
 	c->arg = arg;
 	TAILQ_INIT(&c->conns);
+	c->max =
+	    limits_cap(CONTROL_MAX_CONNS, CONTROL_FD_SHARE, CONTROL_MIN_CONNS);
+	c->reserve = c->max / 8 < 2 ? 2 : c->max / 8;
+	limits_spare_reserve();
+	if (limits_log_init(&c->refused, base, "control") == -1) {
+		control_seterr(err, errlen, "control_socket: out of memory");
+		goto fail;
+	}
 	if (group != NULL && *group != '\0' &&
 	    control_lookup_group(c, group, err, errlen) == -1)
 		goto fail;
@@ -874,6 +996,7 @@ control_new(struct event_base *base, const char *path, const char *group,
 	evconnlistener_set_error_cb(c->lis, control_listen_errorcb);
 	return c;
 fail:
+	limits_log_free(&c->refused);
 	if (c->relisten != NULL)
 		event_free(c->relisten);
 	if (c->lis != NULL)
@@ -909,7 +1032,7 @@ control_finish(struct control_req *r)
 		if (cn->eof) {
 			control_conn_close_later(cn);
 		} else {
-			control_conn_idle_timeout(cn, 1);
+			control_conn_deadline(cn, 1);
 			/* Lines that arrived meanwhile wait in the buffer. */
 			event_active(cn->kick, EV_TIMEOUT, 0);
 		}

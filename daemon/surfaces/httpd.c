@@ -1,6 +1,7 @@
 /*
- * httpd.c: the HTTP status surface on evhttp: /health (JSON), /metrics
- * (Prometheus text) and / (a self-contained dashboard page).
+ * httpd.c: the HTTP status surface: /health (JSON), /metrics (Prometheus
+ * text) and / (a self-contained dashboard page), on a small HTTP/1.x server
+ * of its own: one request per connection, bounded in number, size and time.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -10,6 +11,7 @@
 #endif
 
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -18,11 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <json-c/json.h>
@@ -30,13 +34,47 @@
 #include "rdd.h"
 #include "daemon.h"
 
-#define HTTPD_MAX_HEADERS 8192
-#define HTTPD_MAX_BODY 8192
-#define HTTPD_TIMEOUT_S 10
+#define HTTPD_MAX_HEAD 8192  /* request line and headers */
+#define HTTPD_MAX_CONNS 64   /* simultaneous clients, at most */
+#define HTTPD_FD_SHARE 8     /* ...and RLIMIT_NOFILE / 8 */
+#define HTTPD_MIN_CONNS 4    /* ...but never fewer */
+#define HTTPD_REQUEST_S 10   /* to send the whole request head */
+#define HTTPD_WRITE_S 10     /* to read the whole reply */
+#define HTTPD_LINGER_MS 2000 /* to take what it sent after that */
+
+/*
+ * Why not evhttp: libevent 2.1's evhttp has no hook when it accepts a
+ * connection (so no cap, and no peer to log), only a read timeout that
+ * restarts at every byte, and it sends HEAD replies with their body and
+ * without Content-Length. Three paths, GET and HEAD, one request per
+ * connection: small enough to own.
+ */
+enum httpd_state {
+	HTTPD_READING, /* the request head */
+	HTTPD_WRITING, /* the reply */
+	HTTPD_LINGER   /* replied, write side shut: draining */
+};
+
+struct httpd_conn {
+	TAILQ_ENTRY(httpd_conn) entry;
+	struct httpd *hd;
+	struct bufferevent *bev;
+	struct event *deadline; /* of the current state */
+	enum httpd_state state;
+	int head;                        /* the request was HEAD: no body */
+	char peer[INET6_ADDRSTRLEN + 8]; /* "127.0.0.1:4242" */
+};
+
+TAILQ_HEAD(httpd_conns, httpd_conn);
 
 struct httpd {
 	struct rdd_daemon *d;
-	struct evhttp *http;
+	struct evconnlistener *lis;
+	struct event *resume; /* after accept() failed (EMFILE) */
+	struct httpd_conns conns;
+	size_t nconns;
+	size_t max;                /* connections at most */
+	struct limits_log refused; /* refused and dropped peers */
 	int port;
 };
 
@@ -117,121 +155,494 @@ httpd_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-httpd_send(struct evhttp_request *req, int code, const char *reason,
-    const char *ctype, const char *body, size_t len)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *b;
+/* ---- the request head ---- */
 
-	evhttp_add_header(h, "Content-Type", ctype);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if ((b = evbuffer_new()) == NULL) {
-		evhttp_send_error(req, 500, "Internal Server Error");
-		return;
+/* RFC 9110 token characters, for methods and header names. */
+static int
+httpd_tchar(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') ||
+	       (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+/* The path of an origin-form or absolute-form target, without the query. */
+static enum httpd_route
+httpd_route(const char *t, size_t n)
+{
+	const char *p;
+	size_t i;
+
+	if (n > 7 && strncasecmp(t, "http://", 7) == 0)
+		i = 7;
+	else if (n > 8 && strncasecmp(t, "https://", 8) == 0)
+		i = 8;
+	else
+		i = 0;
+	if (i > 0) {
+		/* Past the authority; "http://host" alone means "/". */
+		if ((p = memchr(t + i, '/', n - i)) == NULL)
+			return HTTPD_ROUTE_PAGE;
+		n -= (size_t)(p - t);
+		t = p;
 	}
-	evbuffer_add(b, body, len);
-	evhttp_send_reply(req, code, reason, b);
-	evbuffer_free(b);
+	if ((p = memchr(t, '?', n)) != NULL)
+		n = (size_t)(p - t);
+	if ((p = memchr(t, '#', n)) != NULL)
+		n = (size_t)(p - t);
+	if (n == 1 && t[0] == '/')
+		return HTTPD_ROUTE_PAGE;
+	if (n == 7 && memcmp(t, "/health", 7) == 0)
+		return HTTPD_ROUTE_HEALTH;
+	if (n == 8 && memcmp(t, "/metrics", 8) == 0)
+		return HTTPD_ROUTE_METRICS;
+	return HTTPD_ROUTE_NONE;
 }
 
-static void
-httpd_text(struct evhttp_request *req, int code, const char *reason,
-    const char *msg)
+/* "METHOD SP TARGET SP HTTP/1.x", without its line end. */
+static int
+httpd_parse_line(const char *l, size_t n, struct httpd_head *h)
 {
-	httpd_send(req, code, reason, "text/plain; charset=utf-8", msg,
-	    strlen(msg));
+	size_t m, t;
+
+	for (m = 0; m < n && httpd_tchar((unsigned char)l[m]); m++)
+		;
+	if (m == 0 || m >= n || l[m] != ' ')
+		return -1;
+	if (m == 3 && memcmp(l, "GET", 3) == 0)
+		h->method = HTTPD_METHOD_GET;
+	else if (m == 4 && memcmp(l, "HEAD", 4) == 0)
+		h->method = HTTPD_METHOD_HEAD;
+	else
+		h->method = HTTPD_METHOD_OTHER;
+	for (t = m + 1; t < n && l[t] > ' ' && l[t] < 0x7f; t++)
+		;
+	if (t == m + 1 || t >= n || l[t] != ' ')
+		return -1;
+	h->route = httpd_route(l + m + 1, t - m - 1);
+	t++;
+	if (n - t != 8 || memcmp(l + t, "HTTP/", 5) != 0 || l[t + 5] < '0' ||
+	    l[t + 5] > '9' || l[t + 6] != '.' || l[t + 7] < '0' ||
+	    l[t + 7] > '9')
+		return -1;
+	if (l[t + 5] != '1') {
+		h->status = 505;
+		return -1;
+	}
+	return 0;
+}
+
+/* "Name: value": headers are checked, none is needed. */
+static int
+httpd_parse_field(const char *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && httpd_tchar((unsigned char)l[i]); i++)
+		;
+	if (i == 0 || i >= n || l[i] != ':')
+		return -1;
+	for (i++; i < n; i++)
+		if (((unsigned char)l[i] < ' ' && l[i] != '\t') || l[i] == 0x7f)
+			return -1;
+	return 0;
+}
+
+int
+httpd_parse_head(const char *buf, size_t len, struct httpd_head *h)
+{
+	const char *l, *nl;
+	size_t off = 0, n;
+	int first = 1;
+
+	memset(h, 0, sizeof(*h));
+	h->status = 400;
+	for (;;) {
+		l = buf + off;
+		if ((nl = memchr(l, '\n', len - off)) == NULL)
+			break;
+		n = (size_t)(nl - l);
+		off += n + 1;
+		if (off > HTTPD_MAX_HEAD)
+			break;
+		if (n > 0 && l[n - 1] == '\r')
+			n--;
+		if (first && n == 0)
+			continue; /* RFC 9112 2.2: a stray CRLF first */
+		if (n == 0)
+			return (int)off;
+		if (memchr(l, '\r', n) != NULL || memchr(l, '\0', n) != NULL)
+			return -1;
+		if (first) {
+			if (httpd_parse_line(l, n, h) == -1)
+				return -1;
+			first = 0;
+		} else if (httpd_parse_field(l, n) == -1)
+			return -1;
+	}
+	if (off > HTTPD_MAX_HEAD || len >= HTTPD_MAX_HEAD) {
+		h->status = 431;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- replies ---- */
+
+static const char *
+httpd_reason(int code)
+{
+	switch (code) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Internal Server Error";
+	}
+}
+
+/* RFC 9110 IMF-fixdate, free of the locale. */
+static void
+httpd_date(char *buf, size_t len)
+{
+	static const char *const wd[] = {
+	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	    wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void httpd_conn_arm(struct httpd_conn *, int);
+
+/*
+ * Write the whole reply and stop reading. HEAD gets the headers GET would
+ * get, Content-Length included, and no body. extra: more header lines,
+ * each ending in CRLF.
+ */
+static void
+httpd_send(struct httpd_conn *cn, int code, const char *ctype, const char *body,
+    size_t len, const char *extra)
+{
+	struct evbuffer *out = bufferevent_get_output(cn->bev);
+	char date[64];
+
+	httpd_date(date, sizeof(date));
+	evbuffer_add_printf(out,
+	    "HTTP/1.1 %d %s\r\nDate: %s\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+	    "%sConnection: close\r\n\r\n",
+	    code, httpd_reason(code), date, ctype, len,
+	    extra != NULL ? extra : "");
+	if (!cn->head)
+		evbuffer_add(out, body, len);
+	cn->state = HTTPD_WRITING;
+	bufferevent_disable(cn->bev, EV_READ);
+	httpd_conn_arm(cn, HTTPD_WRITE_S * 1000);
+	bufferevent_enable(cn->bev, EV_WRITE);
 }
 
 static void
-httpd_health(struct httpd *hd, struct evhttp_request *req)
+httpd_text(struct httpd_conn *cn, int code, const char *msg, const char *extra)
+{
+	httpd_send(
+	    cn, code, "text/plain; charset=utf-8", msg, strlen(msg), extra);
+}
+
+static void
+httpd_health(struct httpd_conn *cn)
 {
 	json_object *o;
 	enum rdd_state st;
 	const char *s;
-	int code;
 
-	if ((o = engine_status_json(hd->d, NULL)) == NULL) {
+	if ((o = engine_status_json(cn->hd->d, NULL)) == NULL) {
 		s = "{\"ok\":false,\"error\":\"status unavailable\"}\n";
-		httpd_send(req, 503, "Service Unavailable",
-		    "application/json", s, strlen(s));
+		httpd_send(cn, 503, "application/json", s, strlen(s), NULL);
 		return;
 	}
-	st = engine_overall(hd->d);
-	code = (st == RDD_OK || st == RDD_WARNING) ? 200 : 503;
+	st = engine_overall(cn->hd->d);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	httpd_send(req, code, code == 200 ? "OK" : "Service Unavailable",
-	    "application/json", s, strlen(s));
+	httpd_send(cn, (st == RDD_OK || st == RDD_WARNING) ? 200 : 503,
+	    "application/json", s, strlen(s), NULL);
 	json_object_put(o);
 }
 
 static void
-httpd_metrics(struct httpd *hd, struct evhttp_request *req)
+httpd_metrics(struct httpd_conn *cn)
 {
 	char *t;
 
-	if ((t = engine_metrics_text(hd->d)) == NULL) {
-		httpd_text(req, 503, "Service Unavailable",
-		    "metrics unavailable\n");
+	if ((t = engine_metrics_text(cn->hd->d)) == NULL) {
+		httpd_text(cn, 503, "metrics unavailable\n", NULL);
 		return;
 	}
-	httpd_send(req, 200, "OK", "text/plain; version=0.0.4", t,
-	    strlen(t));
+	httpd_send(cn, 200, "text/plain; version=0.0.4", t, strlen(t), NULL);
 	free(t);
 }
 
 static void
-httpd_dashboard(struct evhttp_request *req)
+httpd_dashboard(struct httpd_conn *cn)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; "
-	    "script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-	    "connect-src 'self'");
-	httpd_send(req, 200, "OK", "text/html; charset=utf-8", httpd_page,
-	    sizeof(httpd_page) - 1);
+	httpd_send(cn, 200, "text/html; charset=utf-8", httpd_page,
+	    sizeof(httpd_page) - 1,
+	    "Content-Security-Policy: default-src 'none'; script-src "
+	    "'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"
+	    "\r\n");
 }
 
 static void
-httpd_gencb(struct evhttp_request *req, void *arg)
+httpd_answer(struct httpd_conn *cn, const struct httpd_head *h)
+{
+	cn->head = h->method == HTTPD_METHOD_HEAD;
+	if (h->route == HTTPD_ROUTE_NONE) {
+		httpd_text(
+		    cn, 404, "not found: try /, /health or /metrics\n", NULL);
+		return;
+	}
+	if (h->method == HTTPD_METHOD_OTHER) {
+		httpd_text(cn, 405, "method not allowed: use GET\n",
+		    "Allow: GET, HEAD\r\n");
+		return;
+	}
+	if (h->route == HTTPD_ROUTE_HEALTH)
+		httpd_health(cn);
+	else if (h->route == HTTPD_ROUTE_METRICS)
+		httpd_metrics(cn);
+	else
+		httpd_dashboard(cn);
+}
+
+/* ---- connections ---- */
+
+static void
+httpd_conn_free(struct httpd_conn *cn)
+{
+	struct httpd *hd = cn->hd;
+
+	event_free(cn->deadline);
+	bufferevent_free(cn->bev);
+	TAILQ_REMOVE(&hd->conns, cn, entry);
+	hd->nconns--;
+	free(cn);
+}
+
+/* Each state has one deadline, however slowly the peer trickles. */
+static void
+httpd_conn_arm(struct httpd_conn *cn, int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(cn->deadline, &tv);
+}
+
+static void
+httpd_conn_deadlinecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpd_conn *cn = arg;
+	char msg[128];
+
+	switch (cn->state) {
+	case HTTPD_READING:
+		limits_refused(&cn->hd->refused,
+		    "dropped %s: no whole request head within %d s", cn->peer,
+		    HTTPD_REQUEST_S);
+		snprintf(msg, sizeof(msg),
+		    "request timeout: send the whole request within %d s\n",
+		    HTTPD_REQUEST_S);
+		cn->head = 0;
+		httpd_text(cn, 408, msg, NULL);
+		break;
+	case HTTPD_WRITING:
+		limits_refused(&cn->hd->refused,
+		    "dropped %s: did not read its reply within %d s", cn->peer,
+		    HTTPD_WRITE_S);
+		httpd_conn_free(cn);
+		break;
+	case HTTPD_LINGER:
+		httpd_conn_free(cn);
+		break;
+	}
+}
+
+static void
+httpd_conn_readcb(struct bufferevent *bev, void *arg)
+{
+	struct httpd_conn *cn = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct httpd_head h;
+	size_t n = evbuffer_get_length(in);
+	const char *msg;
+	int rc;
+
+	if (cn->state != HTTPD_READING || n == 0) {
+		evbuffer_drain(in, n);
+		return;
+	}
+	rc = httpd_parse_head((const char *)evbuffer_pullup(in, -1), n, &h);
+	if (rc == 0)
+		return;
+	evbuffer_drain(in, n);
+	if (rc > 0) {
+		httpd_answer(cn, &h);
+		return;
+	}
+	cn->head = h.method == HTTPD_METHOD_HEAD;
+	if (h.status == 431)
+		msg = "request head too large: at most 8192 bytes\n";
+	else if (h.status == 505)
+		msg = "HTTP/1.x only\n";
+	else
+		msg = "bad request: send \"GET /health HTTP/1.1\"\n";
+	httpd_text(cn, h.status, msg, NULL);
+}
+
+/*
+ * The reply is out: shut our side and read what the peer still sends, so
+ * unread bytes do not turn the close into a reset that loses the reply.
+ */
+static void
+httpd_conn_writecb(struct bufferevent *bev, void *arg)
+{
+	struct httpd_conn *cn = arg;
+
+	if (cn->state != HTTPD_WRITING)
+		return;
+	cn->state = HTTPD_LINGER;
+	shutdown(bufferevent_getfd(bev), SHUT_WR);
+	httpd_conn_arm(cn, HTTPD_LINGER_MS);
+	bufferevent_enable(bev, EV_READ);
+}
+
+static void
+httpd_conn_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	httpd_conn_free(arg);
+}
+
+/* "127.0.0.1:4242" or "[::1]:4242", for the log. */
+static void
+httpd_peer_name(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET &&
+	    evutil_inet_ntop(AF_INET,
+	        &((const struct sockaddr_in *)sa)->sin_addr, a,
+	        sizeof(a)) != NULL)
+		snprintf(buf, len, "%s:%u", a,
+		    ntohs(((const struct sockaddr_in *)sa)->sin_port));
+	else if (sa->sa_family == AF_INET6 &&
+	         evutil_inet_ntop(AF_INET6,
+	             &((const struct sockaddr_in6 *)sa)->sin6_addr, a,
+	             sizeof(a)) != NULL)
+		snprintf(buf, len, "[%s]:%u", a,
+		    ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
+	else
+		snprintf(buf, len, "(unknown address)");
+}
+
+/* Beyond the cap: a 503 in one try, then closed; no slot is used. */
+static void
+httpd_refuse(struct httpd *hd, int fd, const char *peer)
+{
+	static const char body[] =
+	    "busy: too many connections: try again later\n";
+	char msg[256];
+	ssize_t n;
+	int len;
+
+	limits_refused(&hd->refused,
+	    "refused %s: %zu connections open, the limit", peer, hd->nconns);
+	len = snprintf(msg, sizeof(msg),
+	    "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\nRetry-After: 10\r\n"
+	    "Connection: close\r\n\r\n%s",
+	    sizeof(body) - 1, body);
+	n = send(fd, msg, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)n;
+	close(fd);
+}
+
+static void
+httpd_acceptcb(struct evconnlistener *lis, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
 {
 	struct httpd *hd = arg;
-	const struct evhttp_uri *uri;
-	enum evhttp_cmd_type m;
-	const char *path = NULL;
-	int which;
+	struct httpd_conn *cn;
+	char peer[sizeof(cn->peer)];
 
-	if ((uri = evhttp_request_get_evhttp_uri(req)) != NULL)
-		path = evhttp_uri_get_path(uri);
-	if (path == NULL || *path == '\0')
-		path = "/";
-	if (strcmp(path, "/health") == 0)
-		which = 1;
-	else if (strcmp(path, "/metrics") == 0)
-		which = 2;
-	else if (strcmp(path, "/") == 0)
-		which = 3;
-	else {
-		httpd_text(req, 404, "Not Found", "not found: try /, /health "
-		    "or /metrics\n");
+	httpd_peer_name(sa, peer, sizeof(peer));
+	if (hd->nconns >= hd->max) {
+		httpd_refuse(hd, fd, peer);
 		return;
 	}
-	m = evhttp_request_get_command(req);
-	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET, HEAD");
-		httpd_text(req, 405, "Method Not Allowed",
-		    "method not allowed: use GET\n");
+	if ((cn = calloc(1, sizeof(*cn))) == NULL) {
+		close(fd);
 		return;
 	}
-	if (which == 1)
-		httpd_health(hd, req);
-	else if (which == 2)
-		httpd_metrics(hd, req);
-	else
-		httpd_dashboard(req);
+	cn->hd = hd;
+	memcpy(cn->peer, peer, sizeof(peer));
+	cn->bev =
+	    bufferevent_socket_new(hd->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	cn->deadline = evtimer_new(hd->d->base, httpd_conn_deadlinecb, cn);
+	if (cn->bev == NULL || cn->deadline == NULL) {
+		if (cn->bev != NULL)
+			bufferevent_free(cn->bev);
+		else
+			close(fd);
+		if (cn->deadline != NULL)
+			event_free(cn->deadline);
+		free(cn);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&hd->conns, cn, entry);
+	hd->nconns++;
+	bufferevent_setcb(cn->bev, httpd_conn_readcb, httpd_conn_writecb,
+	    httpd_conn_eventcb, cn);
+	/* A head that does not fit is refused: never more is buffered. */
+	bufferevent_setwatermark(cn->bev, EV_READ, 0, HTTPD_MAX_HEAD);
+	cn->state = HTTPD_READING;
+	httpd_conn_arm(cn, HTTPD_REQUEST_S * 1000);
+	bufferevent_enable(cn->bev, EV_READ);
+}
+
+static void
+httpd_resumecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpd *hd = arg;
+
+	evconnlistener_enable(hd->lis);
+}
+
+/* accept() failed (no fds left): pause instead of spinning on the fd. */
+static void
+httpd_listen_errorcb(struct evconnlistener *lis, void *arg)
+{
+	struct httpd *hd = arg;
+
+	limits_accept_failed(lis, hd->resume, &hd->refused);
 }
 
 static int
@@ -302,7 +713,6 @@ httpd_new(struct rdd_daemon *d, const char *listen, int allow_any, char *err,
     size_t errlen)
 {
 	struct sockaddr_storage ss;
-	struct evconnlistener *lis;
 	struct httpd *hd;
 	socklen_t sl;
 	int len = sizeof(ss);
@@ -329,42 +739,36 @@ httpd_new(struct rdd_daemon *d, const char *listen, int allow_any, char *err,
 		return NULL;
 	}
 	if ((hd = calloc(1, sizeof(*hd))) == NULL ||
-	    (hd->http = evhttp_new(d->base)) == NULL) {
-		free(hd);
+	    limits_log_init(&hd->refused, d->base, "http") == -1 ||
+	    (hd->resume = evtimer_new(d->base, httpd_resumecb, hd)) == NULL) {
 		httpd_seterr(err, errlen, "http.listen %s: out of memory",
 		    listen);
-		return NULL;
+		goto fail;
 	}
 	hd->d = d;
-	lis = evconnlistener_new_bind(d->base, NULL, NULL,
+	TAILQ_INIT(&hd->conns);
+	hd->max = limits_cap(HTTPD_MAX_CONNS, HTTPD_FD_SHARE, HTTPD_MIN_CONNS);
+	limits_spare_reserve();
+	hd->lis = evconnlistener_new_bind(d->base, httpd_acceptcb, hd,
 	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
 	    64, (struct sockaddr *)&ss, len);
-	if (lis == NULL || evhttp_bind_listener(hd->http, lis) == NULL) {
+	if (hd->lis == NULL) {
 		httpd_seterr(err, errlen, "http.listen %s: cannot listen: %s: "
 		    "choose another address or port", listen,
 		    strerror(errno));
-		if (lis != NULL)
-			evconnlistener_free(lis);
-		evhttp_free(hd->http);
-		free(hd);
-		return NULL;
+		goto fail;
 	}
+	evconnlistener_set_error_cb(hd->lis, httpd_listen_errorcb);
 	sl = sizeof(ss);
-	if (getsockname(evconnlistener_get_fd(lis), (struct sockaddr *)&ss,
-	    &sl) == 0)
-		hd->port = ntohs(ss.ss_family == AF_INET ?
-		    ((struct sockaddr_in *)&ss)->sin_port :
-		    ((struct sockaddr_in6 *)&ss)->sin6_port);
-	evhttp_set_max_headers_size(hd->http, HTTPD_MAX_HEADERS);
-	evhttp_set_max_body_size(hd->http, HTTPD_MAX_BODY);
-	evhttp_set_timeout(hd->http, HTTPD_TIMEOUT_S);
-	/* Every method reaches us, so the answer is 405 and not 501. */
-	evhttp_set_allowed_methods(hd->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
-	evhttp_set_gencb(hd->http, httpd_gencb, hd);
+	if (getsockname(evconnlistener_get_fd(hd->lis), (struct sockaddr *)&ss,
+	        &sl) == 0)
+		hd->port = ntohs(ss.ss_family == AF_INET
+		                     ? ((struct sockaddr_in *)&ss)->sin_port
+		                     : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	return hd;
+fail:
+	httpd_free(hd);
+	return NULL;
 }
 
 int
@@ -376,8 +780,16 @@ httpd_port(const struct httpd *h)
 void
 httpd_free(struct httpd *h)
 {
+	struct httpd_conn *cn;
+
 	if (h == NULL)
 		return;
-	evhttp_free(h->http);
+	while ((cn = TAILQ_FIRST(&h->conns)) != NULL)
+		httpd_conn_free(cn);
+	if (h->lis != NULL)
+		evconnlistener_free(h->lis);
+	if (h->resume != NULL)
+		event_free(h->resume);
+	limits_log_free(&h->refused);
 	free(h);
 }

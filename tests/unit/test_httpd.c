@@ -1,6 +1,7 @@
 /*
  * test_httpd.c: the HTTP status surface: /health codes, /metrics, the
- * dashboard, 404 and 405, and the loopback-only rule for the listen address.
+ * dashboard, 404 and 405, HEAD, the request head parser, and the
+ * loopback-only rule for the listen address.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -60,6 +61,23 @@ engine_overall(struct rdd_daemon *d)
 	return stub_overall;
 }
 
+/* httpd.c logs refused peers: the lines are kept for the tests. */
+static char stub_log[4096];
+
+void
+log_write(const char *monitor, enum rdd_log_level lvl, const char *fmt, ...)
+{
+	size_t n = strlen(stub_log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(stub_log + n, sizeof(stub_log) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(stub_log);
+	if (n + 1 < sizeof(stub_log))
+		strcpy(stub_log + n, "\n");
+}
+
 /* ---- a libevent HTTP client on the same loop ---- */
 
 struct fixture {
@@ -75,6 +93,7 @@ struct result {
 	int code;
 	char ctype[128];
 	char allow[64];
+	long clen;		/* Content-Length, -1 if none */
 	char *body;
 };
 
@@ -96,6 +115,9 @@ result_cb(struct evhttp_request *req, void *arg)
 	snprintf(r->ctype, sizeof(r->ctype), "%s", v ? v : "");
 	v = evhttp_find_header(evhttp_request_get_input_headers(req), "Allow");
 	snprintf(r->allow, sizeof(r->allow), "%s", v ? v : "");
+	v = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Length");
+	r->clen = v != NULL ? strtol(v, NULL, 10) : -1;
 	b = evhttp_request_get_input_buffer(req);
 	n = evbuffer_get_length(b);
 	r->body = calloc(1, n + 1);
@@ -279,12 +301,76 @@ test_method_not_allowed(void **state)
 static void
 test_head(void **state)
 {
-	struct result r;
+	struct result g, r;
 
 	fetch(*state, EVHTTP_REQ_HEAD, "/health", &r);
 	assert_int_equal(r.code, 200);
 	assert_string_equal(r.body, "");
 	free(r.body);
+	/* GET's headers, its Content-Length included, and no body */
+	fetch(*state, EVHTTP_REQ_GET, "/", &g);
+	fetch(*state, EVHTTP_REQ_HEAD, "/", &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.ctype, g.ctype);
+	assert_true(g.clen > 0);
+	assert_int_equal(g.clen, (long)strlen(g.body));
+	assert_int_equal(r.clen, g.clen);
+	assert_string_equal(r.body, "");
+	free(g.body);
+	free(r.body);
+}
+
+/* ---- the request head parser ---- */
+
+static int
+parse(const char *s, struct httpd_head *h)
+{
+	return httpd_parse_head(s, strlen(s), h);
+}
+
+static void
+test_parse_head(void **state)
+{
+	struct httpd_head h;
+	char big[9000];
+
+	(void)state;
+	assert_int_equal(
+	    parse("GET /health HTTP/1.1\r\nHost: x\r\n\r\n", &h), 33);
+	assert_int_equal(h.method, HTTPD_METHOD_GET);
+	assert_int_equal(h.route, HTTPD_ROUTE_HEALTH);
+	/* bare LF, a stray CRLF first, a query, absolute-form */
+	assert_true(parse("\r\nHEAD /metrics?x=1 HTTP/1.0\n\n", &h) > 0);
+	assert_int_equal(h.method, HTTPD_METHOD_HEAD);
+	assert_int_equal(h.route, HTTPD_ROUTE_METRICS);
+	assert_true(
+	    parse("GET http://localhost:9321/ HTTP/1.1\r\n\r\n", &h) > 0);
+	assert_int_equal(h.route, HTTPD_ROUTE_PAGE);
+	assert_true(parse("POST /health/x HTTP/1.1\r\n\r\n", &h) > 0);
+	assert_int_equal(h.method, HTTPD_METHOD_OTHER);
+	assert_int_equal(h.route, HTTPD_ROUTE_NONE);
+	/* incomplete: wait for more */
+	assert_int_equal(parse("GET /health HTTP/1.1\r\nHost: x\r\n", &h), 0);
+	assert_int_equal(parse("GET /hea", &h), 0);
+	/* malformed */
+	assert_int_equal(parse("GET /health\r\n\r\n", &h), -1);
+	assert_int_equal(h.status, 400);
+	assert_int_equal(parse("GET  /health HTTP/1.1\r\n\r\n", &h), -1);
+	assert_int_equal(
+	    parse("GET /health HTTP/1.1\r\nno colon\r\n\r\n", &h), -1);
+	assert_int_equal(
+	    parse("GET /health HTTP/1.1\r\n folded: x\r\n\r\n", &h), -1);
+	assert_int_equal(parse("GET /a\rb HTTP/1.1\r\n\r\n", &h), -1);
+	assert_int_equal(parse("GET /health HTTP/2.0\r\n\r\n", &h), -1);
+	assert_int_equal(h.status, 505);
+	/* too large, complete or not */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+	assert_int_equal(httpd_parse_head(big, 8192, &h), -1);
+	assert_int_equal(h.status, 431);
+	memcpy(big + 8990, "\r\n\r\n", 4);
+	assert_int_equal(httpd_parse_head(big, 8994, &h), -1);
+	assert_int_equal(h.status, 431);
 }
 
 static void
@@ -337,24 +423,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_health_ok, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_health_unhealthy, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_health_query_ignored,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dashboard, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_not_found, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_method_not_allowed, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listen_rules, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_port_in_use, setup,
-		    teardown),
+	    cmocka_unit_test_setup_teardown(test_health_ok, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_health_unhealthy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_health_query_ignored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dashboard, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_method_not_allowed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_head, setup, teardown),
+	    cmocka_unit_test(test_parse_head),
+	    cmocka_unit_test_setup_teardown(test_listen_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
