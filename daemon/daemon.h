@@ -172,6 +172,8 @@ struct rdd_daemon {
 	struct monitor **mon;	/* in dependency order */
 	size_t nmon;
 
+	struct alerts *alerts;	/* master: the alert engine (alerts/) */
+	struct outbox *outbox;	/* master: notifications to deliver */
 	struct worker **wk;	/* master: plugin workers */
 	size_t nwk;
 	struct worker **retiring; /* master: stopped by a reload, not reaped */

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "alerts/alerts.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -368,6 +369,8 @@ daemon_finish(struct rdd_daemon *d)
 		log_err("state: final flush failed: %m: recovery counters of "
 		    "this run may be lost");
 	journal_write("stop", NULL, NULL, "redundancyd stopped", -1);
+	alerts_event(d->alerts, AEV_LIFECYCLE, NULL, NULL,
+	    "redundancyd stopped");
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -418,6 +421,20 @@ daemon_shutdown(struct rdd_daemon *d)
 	daemon_stop_poll(-1, 0, d);
 }
 
+/* Receivers and routes of the current configuration, at start and reload. */
+static void
+daemon_alerts_apply(struct rdd_daemon *d)
+{
+	const struct alert_receiver *r;
+	size_t n;
+
+	r = alerts_conf_receivers(d->conf->alerts, &n);
+	if (d->outbox)
+		outbox_set_receivers(d->outbox, r, n);
+	if (d->alerts)
+		alerts_apply(d->alerts, d->conf->alerts);
+}
+
 static int
 daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
 {
@@ -450,6 +467,7 @@ daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
 	monitors_destroy(d);
 	conf_free(d->conf);
 	d->conf = nc;
+	daemon_alerts_apply(d);
 	if (monitors_create(d, &errs) != 0) {
 		for (i = 0; i < errs.n; i++)
 			log_err("reload: %s", errs.v[i]);
@@ -459,6 +477,7 @@ daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
 	snprintf(err, errlen, "configuration reloaded: %zu monitors", d->nmon);
 	log_info("%s", err);
 	journal_write("reload", NULL, NULL, err, uid);
+	alerts_event(d->alerts, AEV_LIFECYCLE, NULL, NULL, err);
 	return 0;
 }
 
@@ -627,6 +646,12 @@ run(struct opts *o)
 		    journal_open(jp, err, sizeof(err)) != 0)
 			log_warn("journal: %s", err);
 		free(jp);
+		snprintf(err, sizeof(err), "%s/outbox", d->conf->state_dir);
+		if ((d->outbox = outbox_new(d, err, err, sizeof(err))) == NULL)
+			log_warn("alerts: %s: notifications cannot be queued",
+			    err);
+		d->alerts = alerts_new(d);
+		daemon_alerts_apply(d);
 		d->ctl = control_new(d->base, d->conf->control_socket,
 		    d->conf->control_group, ctlcmd_handle, d, err, sizeof(err));
 		if (d->ctl == NULL) {
@@ -680,6 +705,8 @@ run(struct opts *o)
 		    "/metrics)", (int)strcspn(d->conf->http_listen, ":"),
 		    d->conf->http_listen, httpd_port(d->httpd));
 	journal_write("start", NULL, NULL, "redundancyd started", started_by);
+	alerts_event(d->alerts, AEV_LIFECYCLE, NULL, NULL,
+	    "redundancyd started");
 	monitors_start(d, d->conf->startup_delay_ms);
 	notify_ready(&notify_fd, 0);
 	watchdog = daemon_watchdog_start(d);
@@ -702,6 +729,8 @@ out:
 		httpd_free(d->httpd);
 	if (d->ctl)
 		control_free(d->ctl);
+	alerts_free(d->alerts);
+	outbox_free(d->outbox);
 	if (d->state)
 		state_free(d->state);
 	journal_close();

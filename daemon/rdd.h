@@ -152,6 +152,7 @@ struct conf {
 	 */
 	struct rdd_plugin **pinfo;
 	size_t npinfo;
+	struct alerts_conf *alerts; /* the `alerts` group, or NULL */
 };
 /* An info descriptor for plugin name, or NULL. */
 const struct rdd_plugin *conf_pinfo(const struct conf *c, const char *name);

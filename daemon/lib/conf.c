@@ -28,6 +28,7 @@
 #include <libconfig.h>
 
 #include "rdd.h"
+#include "alerts/alerts.h"
 
 #ifndef PLUGINDIR
 #define PLUGINDIR "/usr/local/lib/redundancyd/plugins"
@@ -1461,7 +1462,20 @@ conf_top(struct conf_ld *L, config_t *cfg)
 				    "name = \"...\"; plugin = \"...\"; } ), "
 				    "got %s",
 				    where, conf_type_name(s));
-		} else if (strcmp(name, "alerts") != 0)
+		} else if (strcmp(name, "alerts") == 0) {
+			struct errlist ae = { 0 };
+			size_t k;
+
+			if (L->c->alerts != NULL)
+				conf_err(L, "%salerts: a second alerts group: "
+				    "keep one, in one file", where);
+			else if ((L->c->alerts = alerts_conf_parse(s, where,
+				      &ae)) == NULL && ae.n == 0)
+				conf_err(L, "%salerts: not accepted", where);
+			for (k = 0; k < ae.n; k++)
+				conf_err(L, "%s", ae.v[k]);
+			errlist_free(&ae);
+		} else
 			conf_err(L,
 			    "%sunknown top-level setting '%s': fix or remove "
 			    "it (known: daemon, recovery, monitors, alerts)",
@@ -1837,6 +1851,7 @@ conf_free(struct conf *c)
 
 	if (c == NULL)
 		return;
+	alerts_conf_free(c->alerts);
 	for (i = 0; i < c->nmon; i++)
 		conf_monitor_free(&c->mon[i]);
 	free(c->mon);

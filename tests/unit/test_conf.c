@@ -489,7 +489,7 @@ test_unknown_keys(void **state)
 	put(f, "redundancyd.conf",
 	    "foo = 1;\n"
 	    "daemon = {\n  bar = 2;\n  http = { qux = 3; };\n};\n"
-	    "recovery = { max_attempt = 4; };\nalerts = ( );\n");
+	    "recovery = { max_attempt = 4; };\nalerts = { };\n");
 	c = conf_load2(f->main, &f->errs, &f->warns);
 	assert_null(c);
 	assert_int_equal(f->errs.n, 4);
