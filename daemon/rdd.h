@@ -42,6 +42,24 @@ int util_mkdirs(const char *path, mode_t mode);
 const char *util_state_name(enum rdd_state st);
 /* Close every descriptor from lowfd up (a fresh child's inheritance). */
 void util_close_from(int lowfd);
+/* "a FIFO", "a directory", ...: for messages about the wrong file type. */
+const char *util_file_kind(mode_t mode);
+/*
+ * open(2) a file that must be regular: never blocks (FIFO), never follows
+ * a symbolic link. On -1, *kind names what is there instead ("a FIFO",
+ * "a symbolic link", ...) or is NULL for an ordinary error in errno.
+ */
+int util_open_regular(
+    const char *path, int flags, mode_t mode, const char **kind);
+/*
+ * Append one record (a line ending in '\n') in one write(2) to an
+ * O_APPEND descriptor. A short write is undone (ftruncate back) so that no
+ * record is ever glued onto half of another; if it cannot be, *partial is
+ * set and the next record starts with '\n'. Returns len or -1 and errno.
+ */
+ssize_t util_append(int fd, const char *rec, size_t len, int *partial);
+/* 1 if the file does not end with '\n' (a crash mid-line): *partial. */
+int util_ends_midline(int fd);
 
 /* ---- log.c: system.log, one file per monitor, stderr, syslog ---- */
 struct log_conf {
@@ -63,6 +81,19 @@ typedef void (*log_sink_fn)(void *arg, const char *monitor,
     enum rdd_log_level lvl, const char *text);
 void log_set_sink(log_sink_fn fn, void *arg);
 int log_enabled(enum rdd_log_level lvl);
+/*
+ * A failure that repeats (a full disk): logged once, then summed up at
+ * most every LOG_LIMIT_EVERY_MS; log_limit_ok logs the end once.
+ */
+#define LOG_LIMIT_EVERY_MS (60 * 1000)
+struct log_limit {
+	unsigned long total;       /* failures in this streak, 0: none */
+	unsigned long unsaid;      /* since the last line about it */
+	int64_t first_ms, said_ms; /* monotonic */
+};
+void log_limit_fail(struct log_limit *l, enum rdd_log_level lvl,
+    const char *fmt, ...) RDD_PRINTF(3, 4);
+void log_limit_ok(struct log_limit *l, const char *fmt, ...) RDD_PRINTF(2, 3);
 #define log_err(...) log_write(NULL, RDD_LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_write(NULL, RDD_LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_write(NULL, RDD_LOG_INFO, __VA_ARGS__)
