@@ -441,8 +441,15 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		(void)daemon_reload(d, (long)getuid(), err, sizeof(err));
 		break;
 	case SIGUSR1:
+		/* logrotate moved the files: new ones at the same paths. */
 		log_reopen();
-		log_info("SIGUSR1: log files reopened");
+		if (journal_reopen(err, sizeof(err)) != 0)
+			log_err("SIGUSR1: %s; records still go to the "
+			        "old file",
+			    err);
+		log_info(
+		    "SIGUSR1: log files reopened (system.log, the monitors' "
+		    "logs and journal.jsonl)");
 		break;
 	}
 }

@@ -107,6 +107,8 @@ char *redact_str(const char *s);
 
 /* ---- journal.c: append-only JSON lines ---- */
 int journal_open(const char *path, char *err, size_t errlen);
+/* SIGUSR1: the same path again, after logrotate moved the file. */
+int journal_reopen(char *err, size_t errlen);
 void journal_close(void);
 /* kind: detect, action, result, reload, control, start, stop, giveup ... */
 void journal_write(const char *kind, const char *monitor, const char *target,
@@ -114,7 +116,10 @@ void journal_write(const char *kind, const char *monitor, const char *target,
 typedef void (*journal_sink_fn)(void *arg, const char *kind,
     const char *monitor, const char *target, const char *msg);
 void journal_set_sink(journal_sink_fn fn, void *arg);
-/* Records newer than since_ms (wall clock), as a JSON array string. */
+/*
+ * Records newer than since_ms (wall clock), as a JSON array string, from
+ * path and, right after a rotation, the end of path.1.
+ */
 char *journal_read_since(const char *path, int64_t since_ms, size_t max);
 
 /* ---- conf.c: libconfig main file + conf.d drop-ins ---- */
