@@ -488,12 +488,18 @@ run(struct opts *o)
 	struct log_conf lc = { 0 };
 	char err[RDD_ERRLEN];
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
-	int pidfd = -1, notify_fd = -1, rc = EX_OK_;
+	int pidfd = -1, lockfd = -1, notify_fd = -1, rc = EX_OK_;
 	struct event *watchdog = NULL;
 	char *pidpath = NULL;
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
+	/*
+	 * Under a file size limit (ulimit -f, LimitFSIZE=) a write past it
+	 * raises SIGXFSZ, which kills: ignored, the write fails with EFBIG
+	 * and is handled like a full disk. Children get the default back.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	d->conf_path = realpath(o->conf, NULL);
 	if (d->conf_path == NULL)
 		d->conf_path = strdup(o->conf);
@@ -578,20 +584,37 @@ run(struct opts *o)
 	}
 	if (!o->once) {
 		char *jp = NULL;
+		int jrc;
 
 		if (util_mkdirs(d->conf->state_dir, 0750) != 0)
 			log_warn("%s: %m: set daemon.state_dir",
 			    d->conf->state_dir);
+		/* Before reading anything in it: one daemon per state_dir. */
+		if ((lockfd = state_lock(
+		         d->conf->state_dir, err, sizeof(err))) == -1) {
+			log_err("%s", err);
+			rc = EX_RUNNING;
+			goto out;
+		}
 		snprintf(err, sizeof(err), "%s/state.json", d->conf->state_dir);
 		if ((d->state = state_open(err, err, sizeof(err))) == NULL) {
 			log_err("%s", err);
 			rc = EX_START;
 			goto out;
 		}
-		if (asprintf(&jp, "%s/journal.jsonl", d->conf->log_dir) < 0 ||
-		    journal_open(jp, err, sizeof(err)) != 0)
-			log_warn("journal: %s", err);
+		/* The audit trail is not optional: no journal, no start. */
+		if (asprintf(&jp, "%s/journal.jsonl", d->conf->log_dir) < 0) {
+			log_err("journal: out of memory");
+			rc = EX_START;
+			goto out;
+		}
+		jrc = journal_open(jp, err, sizeof(err));
 		free(jp);
+		if (jrc != 0) {
+			log_err("%s", err);
+			rc = EX_START;
+			goto out;
+		}
 		d->ctl = control_new(d->base, d->conf->control_socket,
 		    d->conf->control_group, ctlcmd_handle, d, err, sizeof(err));
 		if (d->ctl == NULL) {
@@ -664,6 +687,8 @@ out:
 		control_free(d->ctl);
 	if (d->state)
 		state_free(d->state);
+	if (lockfd >= 0)
+		close(lockfd);
 	journal_close();
 	if (d->conf)
 		conf_free(d->conf);

@@ -353,6 +353,11 @@ char *secret_load(const char *env_name, const char *file, char *err,
 /* ---- state.c: persistent key/value state ---- */
 struct state;
 struct state *state_open(const char *path, char *err, size_t errlen);
+/*
+ * Lock dir (flock on dir/redundancyd.lock, which then holds our pid): the
+ * descriptor to keep open, or -1 with err naming the holder's pid.
+ */
+int state_lock(const char *dir, char *err, size_t errlen);
 const char *state_get(struct state *s, const char *scope, const char *key);
 void state_set(struct state *s, const char *scope, const char *key,
     const char *value);
