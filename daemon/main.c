@@ -583,7 +583,7 @@ run(struct opts *o)
 		goto out;
 	}
 	if (!o->once) {
-		char *jp = NULL;
+		char *jp = NULL, *sp = NULL;
 		int jrc;
 
 		if (util_mkdirs(d->conf->state_dir, 0750) != 0)
@@ -596,8 +596,15 @@ run(struct opts *o)
 			rc = EX_RUNNING;
 			goto out;
 		}
-		snprintf(err, sizeof(err), "%s/state.json", d->conf->state_dir);
-		if ((d->state = state_open(err, err, sizeof(err))) == NULL) {
+		/* Not err itself: the message quotes the path. */
+		if (asprintf(&sp, "%s/state.json", d->conf->state_dir) < 0) {
+			log_err("state: out of memory");
+			rc = EX_START;
+			goto out;
+		}
+		d->state = state_open(sp, err, sizeof(err));
+		free(sp);
+		if (d->state == NULL) {
 			log_err("%s", err);
 			rc = EX_START;
 			goto out;
