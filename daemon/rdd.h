@@ -58,6 +58,8 @@ int util_open_regular(
  * set and the next record starts with '\n'. Returns len or -1 and errno.
  */
 ssize_t util_append(int fd, const char *rec, size_t len, int *partial);
+/* What to do about a failed write, for the message: "free space ...". */
+const char *util_write_fix(int err);
 /* 1 if the file does not end with '\n' (a crash mid-line): *partial. */
 int util_ends_midline(int fd);
 
@@ -83,13 +85,18 @@ void log_set_sink(log_sink_fn fn, void *arg);
 int log_enabled(enum rdd_log_level lvl);
 /*
  * A failure that repeats (a full disk): logged once, then summed up at
- * most every LOG_LIMIT_EVERY_MS; log_limit_ok logs the end once.
+ * most every LOG_LIMIT_EVERY_MS; log_limit_ok logs the end once, when
+ * writes have worked for LOG_LIMIT_SETTLE_MS (a disk on the edge of full
+ * takes a small record after a big one failed: that is no recovery).
  */
 #define LOG_LIMIT_EVERY_MS (60 * 1000)
+#define LOG_LIMIT_SETTLE_MS (3 * 1000)
 struct log_limit {
 	unsigned long total;       /* failures in this streak, 0: none */
 	unsigned long unsaid;      /* since the last line about it */
 	int64_t first_ms, said_ms; /* monotonic */
+	int ok;                    /* writes work again, since ok_ms */
+	int64_t ok_ms;
 };
 void log_limit_fail(struct log_limit *l, enum rdd_log_level lvl,
     const char *fmt, ...) RDD_PRINTF(3, 4);

@@ -184,9 +184,9 @@ journal_write(const char *kind, const char *monitor, const char *target,
 	 */
 	if (util_append(journal_fd, line, len, &journal_partial) == -1)
 		log_limit_fail(&journal_lim, RDD_LOG_ERR,
-		    "journal %s: cannot append: %s: free space on its file "
-		    "system; records are lost until it works again",
-		    journal_path, strerror(errno));
+		    "journal %s: cannot append: %s: %s; records are lost "
+		    "until it works again",
+		    journal_path, strerror(errno), util_write_fix(errno));
 	else
 		log_limit_ok(
 		    &journal_lim, "journal %s: appending again", journal_path);

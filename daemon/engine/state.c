@@ -592,10 +592,9 @@ state_flush(struct state *s)
 		log_limit_ok(&s->wlim, "state file %s: written again", s->path);
 	} else
 		log_limit_fail(&s->wlim, RDD_LOG_ERR,
-		    "state file %s: cannot write: %s: free space on its file "
-		    "system or fix the directory's mode; state is kept in "
+		    "state file %s: cannot write: %s: %s; state is kept in "
 		    "memory and retried at every change",
-		    s->path, strerror(errno));
+		    s->path, strerror(errno), util_write_fix(errno));
 	free(buf);
 	return rc;
 nomem:

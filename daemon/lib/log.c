@@ -444,6 +444,7 @@ log_limit_fail(
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	l->ok = 0;
 	l->total++;
 	if (l->total == 1) {
 		l->first_ms = now;
@@ -467,17 +468,25 @@ log_limit_fail(
 void
 log_limit_ok(struct log_limit *l, const char *fmt, ...)
 {
+	int64_t now;
 	char msg[1024];
 	va_list ap;
 
 	if (l->total == 0)
+		return;
+	now = util_now_ms();
+	if (!l->ok) {
+		l->ok = 1;
+		l->ok_ms = now;
+	}
+	if (now - l->ok_ms < LOG_LIMIT_SETTLE_MS)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_write(NULL, RDD_LOG_INFO, "%s after %lu failure%s over %lld s", msg,
 	    l->total, l->total == 1 ? "" : "s",
-	    (long long)(util_now_ms() - l->first_ms) / 1000);
+	    (long long)(l->ok_ms - l->first_ms) / 1000);
 	memset(l, 0, sizeof(*l));
 }
 

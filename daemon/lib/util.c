@@ -443,6 +443,25 @@ util_append_undo(int fd, const char *rec, size_t w)
 	return ftruncate(fd, sb.st_size - (off_t)w);
 }
 
+const char *
+util_write_fix(int err)
+{
+	switch (err) {
+	case ENOSPC:
+		return "free space on its file system";
+	case EDQUOT:
+		return "raise the disk quota or free space";
+	case EFBIG:
+		return "the file size limit (ulimit -f, LimitFSIZE=) is "
+		       "reached: rotate the file or raise the limit";
+	case EROFS:
+		return "the file system is read-only: remount it read-write";
+	case EIO:
+		return "the disk reports I/O errors: check it";
+	}
+	return "check the file system and the directory's mode";
+}
+
 int
 util_ends_midline(int fd)
 {
@@ -458,7 +477,7 @@ util_append(int fd, const char *rec, size_t len, int *partial)
 {
 	struct iovec iov[2];
 	int niov = 0, saved;
-	size_t lead, total;
+	size_t lead, total, done;
 	ssize_t w;
 
 	/* An earlier cut could not be undone: end that line first. */
@@ -483,13 +502,28 @@ util_append(int fd, const char *rec, size_t len, int *partial)
 			errno = ENOSPC;
 		return -1;
 	}
-	saved = ENOSPC; /* a short write to a file means the space ran out */
-	if ((size_t)w <= lead)
-		*partial = 0; /* only the newline went out: now it ends */
-	else if (util_append_undo(fd, rec, (size_t)w - lead) == 0)
+	/*
+	 * Short: the rest once more, which either completes the record (a
+	 * signal cut the write) or fails with the reason (ENOSPC, EFBIG).
+	 */
+	done = (size_t)w;
+	while (done < total) {
+		w = write(fd, rec + (done - lead), total - done);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	if (done == total) {
 		*partial = 0;
+		return (ssize_t)len;
+	}
+	saved = w == 0 ? ENOSPC : errno;
+	if (done <= lead)
+		*partial = 0; /* only the newline went out: now it ends */
 	else
-		*partial = 1;
+		*partial = util_append_undo(fd, rec, done - lead) != 0;
 	errno = saved;
 	return -1;
 }
