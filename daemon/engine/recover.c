@@ -17,6 +17,8 @@
 #define RECOVER_DEADLINE_MS (5 * 60 * 1000)
 /* A saved time this far ahead of the clock is taken as "now". */
 #define RECOVER_CLOCK_SLACK_MS (60 * 1000)
+/* Saved times beyond this (2286) are garbage. */
+#define RECOVER_WALL_MAX 9999999999999LL
 /* A move of wall minus monotonic beyond this is a clock step. */
 #define RECOVER_OFF_SLACK_MS 1000
 
@@ -107,6 +109,18 @@ recover_save(struct target *t)
 	(void)state_flush(s);
 }
 
+/*
+ * A saved wall-clock ms, or -1: negative or past the year 2286 is nobody's
+ * clock, and would overflow the arithmetic below.
+ */
+static int64_t
+recover_wall_val(const char *v, char **end)
+{
+	long long x = strtoll(v, end, 10);
+
+	return x < 0 || x > RECOVER_WALL_MAX ? -1 : x;
+}
+
 /* The window as saved: wall ms, oldest first; *future counts refusals. */
 static void
 recover_restore_window(struct target *t, const char *v, int64_t now_wall,
@@ -114,8 +128,7 @@ recover_restore_window(struct target *t, const char *v, int64_t now_wall,
 {
 	const char *p;
 	char *end;
-	long long x;
-	int64_t age;
+	int64_t x, age;
 	int n = 1;
 
 	for (p = v; *p; p++)
@@ -124,10 +137,12 @@ recover_restore_window(struct target *t, const char *v, int64_t now_wall,
 	t->window = calloc((size_t)n, sizeof(*t->window));
 	t->nwindow = 0;
 	for (p = v; t->window && *p && t->nwindow < n;) {
-		x = strtoll(p, &end, 10);
+		x = recover_wall_val(p, &end);
 		if (end == p)
 			break;
 		p = *end == ',' ? end + 1 : end;
+		if (x < 0)
+			continue;
 		age = now_wall - x;
 		/*
 		 * An attempt "in the future" did not happen yet: the clock
@@ -166,7 +181,7 @@ recover_restore(struct target *t)
 	if ((v = state_get(s, scope, "gave_up")) != NULL)
 		t->gave_up = atoi(v) != 0;
 	if ((v = state_get(s, scope, "incident")) != NULL &&
-	    (x = strtoll(v, NULL, 10)) != 0) {
+	    (x = recover_wall_val(v, NULL)) > 0) {
 		t->incident = 1;
 		late = now_wall - x < -RECOVER_CLOCK_SLACK_MS;
 		/* Began in the future: it begins now, as far as we know. */
@@ -174,7 +189,8 @@ recover_restore(struct target *t)
 	}
 	if (t->gave_up) {
 		v = state_get(s, scope, "cooldown");
-		left = v != NULL ? strtoll(v, NULL, 10) - now_wall : 0;
+		x = v != NULL ? recover_wall_val(v, NULL) : -1;
+		left = x > 0 ? x - now_wall : 0;
 		if (left > rc->cooldown_ms) {
 			/* Within the slack: the two runs' clock readings. */
 			clamped =
