@@ -33,7 +33,9 @@ check "it opened no control socket" test ! -e "$WS/control2.sock"
 check "the first daemon still answers" ctl status
 check "the first daemon's lock file still names it" grep -qx "$first" "$WS/state/redundancyd.lock"
 
-# Daemon mode: the parent reports the child's refusal.
+# Daemon mode: the parent reports the child's refusal. (Should one start
+# anyway, it is stopped at the end.)
+EXTRA_CLEANUP='[ -s "$WS/second.pid" ] && kill -TERM "$(cat "$WS/second.pid")" 2>/dev/null'
 "$RDD" -c "$WS/second.conf" >"$WS/second-bg.out" 2>&1
 rc=$?
 check "in daemon mode the second exits 3 too (exit $rc)" test "$rc" -eq 3
