@@ -557,6 +557,20 @@ run(struct opts *o)
 			goto out;
 		if (pidfd >= 0)
 			pidpath = strdup(pf);
+		/*
+		 * One daemon per state_dir, checked before anything in it is
+		 * read, and before daemonizing so the refusal reaches the
+		 * terminal. The flock is kept across the forks.
+		 */
+		if (util_mkdirs(d->conf->state_dir, 0750) != 0)
+			log_warn(
+			    "%s: %m: set daemon.state_dir", d->conf->state_dir);
+		if ((lockfd = state_lock(
+		         d->conf->state_dir, err, sizeof(err))) == -1) {
+			rc = errno == EWOULDBLOCK ? EX_RUNNING : EX_START;
+			log_err("%s", err);
+			goto out;
+		}
 		if (!o->foreground && daemonize(&notify_fd) == -1) {
 			fprintf(stderr, "redundancyd: cannot daemonize: %s\n",
 			    strerror(errno));
@@ -565,6 +579,7 @@ run(struct opts *o)
 		}
 		if (pidfd >= 0)
 			pidfile_write(pidfd);
+		state_lock_pid(lockfd, d->conf->state_dir);
 		lc.dir = d->conf->log_dir;
 		lc.foreground = o->foreground;
 		lc.syslog = d->conf->syslog;
@@ -586,16 +601,6 @@ run(struct opts *o)
 		char *jp = NULL, *sp = NULL;
 		int jrc;
 
-		if (util_mkdirs(d->conf->state_dir, 0750) != 0)
-			log_warn("%s: %m: set daemon.state_dir",
-			    d->conf->state_dir);
-		/* Before reading anything in it: one daemon per state_dir. */
-		if ((lockfd = state_lock(
-		         d->conf->state_dir, err, sizeof(err))) == -1) {
-			log_err("%s", err);
-			rc = EX_RUNNING;
-			goto out;
-		}
 		/* Not err itself: the message quotes the path. */
 		if (asprintf(&sp, "%s/state.json", d->conf->state_dir) < 0) {
 			log_err("state: out of memory");

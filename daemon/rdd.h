@@ -365,6 +365,8 @@ struct state *state_open(const char *path, char *err, size_t errlen);
  * descriptor to keep open, or -1 with err naming the holder's pid.
  */
 int state_lock(const char *dir, char *err, size_t errlen);
+/* Our pid into the lock file again (after daemonizing). */
+void state_lock_pid(int fd, const char *dir);
 const char *state_get(struct state *s, const char *scope, const char *key);
 void state_set(struct state *s, const char *scope, const char *key,
     const char *value);

@@ -414,7 +414,7 @@ state_lock(const char *dir, char *err, size_t errlen)
 	const char *kind;
 	char path[PATH_MAX], buf[32];
 	ssize_t n;
-	int fd, len;
+	int fd, len, saved;
 
 	len = snprintf(path, sizeof(path), "%s/%s", dir, STATE_LOCKFILE);
 	if (len < 0 || (size_t)len >= sizeof(path)) {
@@ -422,25 +422,31 @@ state_lock(const char *dir, char *err, size_t errlen)
 		    "state_dir %.200s...: path too long: shorten "
 		    "daemon.state_dir",
 		    dir);
+		errno = ENAMETOOLONG;
 		return -1;
 	}
+	/* errno tells the caller EWOULDBLOCK (held) from the rest. */
 	fd = util_open_regular(path, O_RDWR | O_CREAT, STATE_LOCKMODE, &kind);
 	if (fd == -1 && kind != NULL) {
 		snprintf(err, errlen,
 		    "state_dir lock %s is %s, not a regular file: move it away "
 		    "(redundancyd creates the file)",
 		    path, kind);
+		errno = EINVAL;
 		return -1;
 	}
 	if (fd == -1) {
+		saved = errno;
 		snprintf(err, errlen,
 		    "state_dir lock %s: cannot open: %s: create the directory "
 		    "writable for the daemon or fix daemon.state_dir",
-		    path, strerror(errno));
+		    path, strerror(saved));
+		errno = saved;
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		n = errno == EWOULDBLOCK ? pread(fd, buf, sizeof(buf) - 1, 0)
+		saved = errno;
+		n = saved == EWOULDBLOCK ? pread(fd, buf, sizeof(buf) - 1, 0)
 		                         : -1;
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
@@ -452,16 +458,26 @@ state_lock(const char *dir, char *err, size_t errlen)
 		else
 			snprintf(err, errlen,
 			    "state_dir lock %s: %s: fix daemon.state_dir", path,
-			    strerror(errno));
+			    strerror(saved));
 		close(fd);
+		errno = saved;
 		return -1;
 	}
+	state_lock_pid(fd, dir);
+	return fd;
+}
+
+void
+state_lock_pid(int fd, const char *dir)
+{
+	char buf[32];
+	int len;
+
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)len, 0) != len)
-		log_warn("state_dir lock %s: cannot write our pid: %m: "
-		         "the lock holds, but a second daemon cannot name us",
-		    path);
-	return fd;
+		log_warn("state_dir %s: cannot write our pid to %s: %m: the "
+		         "lock holds, but a second daemon cannot name us",
+		    dir, STATE_LOCKFILE);
 }
 
 const char *

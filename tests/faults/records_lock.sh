@@ -39,6 +39,7 @@ EXTRA_CLEANUP='[ -s "$WS/second.pid" ] && kill -TERM "$(cat "$WS/second.pid")" 2
 "$RDD" -c "$WS/second.conf" >"$WS/second-bg.out" 2>&1
 rc=$?
 check "in daemon mode the second exits 3 too (exit $rc)" test "$rc" -eq 3
+check "and says why on the terminal" grep -q "is locked by pid $first" "$WS/second-bg.out"
 
 kill -9 "$first"
 wait "$first" 2>/dev/null
