@@ -67,9 +67,12 @@ mkfifo "$WS/log/journal.jsonl"
 refused "a FIFO named journal.jsonl" "$WS/log/journal.jsonl"
 rm "$WS/log/journal.jsonl"
 
-ln -s /etc/passwd "$WS/log/journal.jsonl"
+# The target is a decoy in the workspace: never a real system file, which
+# a daemon without the fix would append to.
+echo "root:x:0:0:decoy:/root:/bin/sh" >"$WS/decoy-passwd"
+ln -s "$WS/decoy-passwd" "$WS/log/journal.jsonl"
 refused "a link from journal.jsonl to another file" "$WS/log/journal.jsonl"
-check "the file the link pointed to is untouched" sh -c "! grep -q redundancyd /etc/passwd"
+check "the file the link pointed to is untouched" test "$(wc -l <"$WS/decoy-passwd")" -eq 1
 rm "$WS/log/journal.jsonl"
 
 rm -f "$WS/log/system.log"
