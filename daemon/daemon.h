@@ -34,11 +34,18 @@ struct target {
 	int flapping;
 
 	/* recovery: the engine's state for this target, persisted */
+	/*
+	 * Times are monotonic ms: a wall-clock step in either direction
+	 * changes no cooldown and no window. The state file holds them as
+	 * wall-clock ms (the monotonic clock restarts at boot), converted at
+	 * save and clamped at load (recover_restore).
+	 */
 	int attempts;		/* in the current incident */
-	int64_t incident_wall;	/* when the incident started, 0: none */
+	int incident;           /* an incident is open */
+	int64_t incident_mono;  /* when it started */
 	int64_t next_mono;	/* no attempt before this */
-	int64_t cooldown_wall;	/* gave up: nothing until then */
-	int64_t *window;	/* wall ms of recent attempts (sliding) */
+	int64_t cooldown_mono;  /* gave up: nothing until then */
+	int64_t *window;        /* when recent attempts started (sliding) */
 	int nwindow;
 	int recovering;		/* an action is in flight */
 	int queued;		/* waiting for a global recovery slot */
@@ -111,7 +118,7 @@ struct worker {
 	int exiting;		/* EOF seen or killed: waiting to reap */
 	int kill_why;		/* 0 crash, 1 stall, 2 memory, 3 stop */
 	char *kill_msg;
-	int64_t crashes[WK_CRASH_MAX]; /* wall ms of the latest crashes */
+	int64_t crashes[WK_CRASH_MAX]; /* monotonic ms of the latest crashes */
 	int ncrashes;
 	uint64_t restarts;
 	uint64_t slow;		/* callbacks over 100 ms */
@@ -207,6 +214,7 @@ struct rdd_daemon {
 	int64_t stop_began_ms;	/* monotonic; checks in flight get a deadline */
 	int stop_phase;		/* 1: workers told to stop */
 	int64_t started_wall;
+	int64_t wall_off; /* wall minus monotonic ms, as last saved */
 	struct event *sig[5];
 	struct event *stop_ev;
 	struct event *flush_ev;

@@ -497,8 +497,15 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		(void)daemon_reload(d, (long)getuid(), err, sizeof(err));
 		break;
 	case SIGUSR1:
+		/* logrotate moved the files: new ones at the same paths. */
 		log_reopen();
-		log_info("SIGUSR1: log files reopened");
+		if (journal_reopen(err, sizeof(err)) != 0)
+			log_err("SIGUSR1: %s; records still go to the "
+			        "old file",
+			    err);
+		log_info(
+		    "SIGUSR1: log files reopened (system.log, the monitors' "
+		    "logs and journal.jsonl)");
 		break;
 	}
 }
@@ -537,13 +544,19 @@ run(struct opts *o)
 	struct log_conf lc = { 0 };
 	char err[RDD_ERRLEN];
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
-	int pidfd = -1, notify_fd = -1, rc = EX_OK_;
+	int pidfd = -1, lockfd = -1, notify_fd = -1, rc = EX_OK_;
 	long started_by;
 	struct event *watchdog = NULL;
 	char *pidpath = NULL;
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
+	/*
+	 * Under a file size limit (ulimit -f, LimitFSIZE=) a write past it
+	 * raises SIGXFSZ, which kills: ignored, the write fails with EFBIG
+	 * and is handled like a full disk. Children get the default back.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	d->conf_path = realpath(o->conf, NULL);
 	if (d->conf_path == NULL)
 		d->conf_path = strdup(o->conf);
@@ -601,6 +614,20 @@ run(struct opts *o)
 			goto out;
 		if (pidfd >= 0)
 			pidpath = strdup(pf);
+		/*
+		 * One daemon per state_dir, checked before anything in it is
+		 * read, and before daemonizing so the refusal reaches the
+		 * terminal. The flock is kept across the forks.
+		 */
+		if (util_mkdirs(d->conf->state_dir, 0750) != 0)
+			log_warn(
+			    "%s: %m: set daemon.state_dir", d->conf->state_dir);
+		if ((lockfd = state_lock(
+		         d->conf->state_dir, err, sizeof(err))) == -1) {
+			rc = errno == EWOULDBLOCK ? EX_RUNNING : EX_START;
+			log_err("%s", err);
+			goto out;
+		}
 		if (!o->foreground && daemonize(&notify_fd) == -1) {
 			fprintf(stderr, "redundancyd: cannot daemonize: %s\n",
 			    strerror(errno));
@@ -610,6 +637,7 @@ run(struct opts *o)
 		if (pidfd >= 0)
 			pidfile_write(pidfd);
 		log_start_errors(notify_fd);
+		state_lock_pid(lockfd, d->conf->state_dir);
 		lc.dir = d->conf->log_dir;
 		lc.foreground = o->foreground;
 		lc.syslog = d->conf->syslog;
@@ -631,21 +659,35 @@ run(struct opts *o)
 		goto out;
 	}
 	if (!o->once) {
-		char *jp = NULL;
+		char *jp = NULL, *sp = NULL;
+		int jrc;
 
-		if (util_mkdirs(d->conf->state_dir, 0750) != 0)
-			log_warn("%s: %m: set daemon.state_dir",
-			    d->conf->state_dir);
-		snprintf(err, sizeof(err), "%s/state.json", d->conf->state_dir);
-		if ((d->state = state_open(err, err, sizeof(err))) == NULL) {
+		/* Not err itself: the message quotes the path. */
+		if (asprintf(&sp, "%s/state.json", d->conf->state_dir) < 0) {
+			log_err("state: out of memory");
+			rc = EX_START;
+			goto out;
+		}
+		d->state = state_open(sp, err, sizeof(err));
+		free(sp);
+		if (d->state == NULL) {
 			log_err("%s", err);
 			rc = EX_START;
 			goto out;
 		}
-		if (asprintf(&jp, "%s/journal.jsonl", d->conf->log_dir) < 0 ||
-		    journal_open(jp, err, sizeof(err)) != 0)
-			log_warn("journal: %s", err);
+		/* The audit trail is not optional: no journal, no start. */
+		if (asprintf(&jp, "%s/journal.jsonl", d->conf->log_dir) < 0) {
+			log_err("journal: out of memory");
+			rc = EX_START;
+			goto out;
+		}
+		jrc = journal_open(jp, err, sizeof(err));
 		free(jp);
+		if (jrc != 0) {
+			log_err("%s", err);
+			rc = EX_START;
+			goto out;
+		}
 		snprintf(err, sizeof(err), "%s/outbox", d->conf->state_dir);
 		if ((d->outbox = outbox_new(d, err, err, sizeof(err))) == NULL)
 			log_warn("alerts: %s: notifications cannot be queued",
@@ -733,6 +775,8 @@ out:
 	outbox_free(d->outbox);
 	if (d->state)
 		state_free(d->state);
+	if (lockfd >= 0)
+		close(lockfd);
 	journal_close();
 	if (d->conf)
 		conf_free(d->conf);

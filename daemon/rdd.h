@@ -42,6 +42,26 @@ int util_mkdirs(const char *path, mode_t mode);
 const char *util_state_name(enum rdd_state st);
 /* Close every descriptor from lowfd up (a fresh child's inheritance). */
 void util_close_from(int lowfd);
+/* "a FIFO", "a directory", ...: for messages about the wrong file type. */
+const char *util_file_kind(mode_t mode);
+/*
+ * open(2) a file that must be regular: never blocks (FIFO), never follows
+ * a symbolic link. On -1, *kind names what is there instead ("a FIFO",
+ * "a symbolic link", ...) or is NULL for an ordinary error in errno.
+ */
+int util_open_regular(
+    const char *path, int flags, mode_t mode, const char **kind);
+/*
+ * Append one record (a line ending in '\n') in one write(2) to an
+ * O_APPEND descriptor. A short write is undone (ftruncate back) so that no
+ * record is ever glued onto half of another; if it cannot be, *partial is
+ * set and the next record starts with '\n'. Returns len or -1 and errno.
+ */
+ssize_t util_append(int fd, const char *rec, size_t len, int *partial);
+/* What to do about a failed write, for the message: "free space ...". */
+const char *util_write_fix(int err);
+/* 1 if the file does not end with '\n' (a crash mid-line): *partial. */
+int util_ends_midline(int fd);
 
 /* ---- log.c: system.log, one file per monitor, stderr, syslog ---- */
 struct log_conf {
@@ -65,6 +85,24 @@ void log_set_sink(log_sink_fn fn, void *arg);
 /* Until ready, a background daemon copies its errors to fd (-1: stop). */
 void log_start_errors(int fd);
 int log_enabled(enum rdd_log_level lvl);
+/*
+ * A failure that repeats (a full disk): logged once, then summed up at
+ * most every LOG_LIMIT_EVERY_MS; log_limit_ok logs the end once, when
+ * writes have worked for LOG_LIMIT_SETTLE_MS (a disk on the edge of full
+ * takes a small record after a big one failed: that is no recovery).
+ */
+#define LOG_LIMIT_EVERY_MS (60 * 1000)
+#define LOG_LIMIT_SETTLE_MS (3 * 1000)
+struct log_limit {
+	unsigned long total;       /* failures in this streak, 0: none */
+	unsigned long unsaid;      /* since the last line about it */
+	int64_t first_ms, said_ms; /* monotonic */
+	int ok;                    /* writes work again, since ok_ms */
+	int64_t ok_ms;
+};
+void log_limit_fail(struct log_limit *l, enum rdd_log_level lvl,
+    const char *fmt, ...) RDD_PRINTF(3, 4);
+void log_limit_ok(struct log_limit *l, const char *fmt, ...) RDD_PRINTF(2, 3);
 #define log_err(...) log_write(NULL, RDD_LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_write(NULL, RDD_LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_write(NULL, RDD_LOG_INFO, __VA_ARGS__)
@@ -78,6 +116,8 @@ char *redact_str(const char *s);
 
 /* ---- journal.c: append-only JSON lines ---- */
 int journal_open(const char *path, char *err, size_t errlen);
+/* SIGUSR1: the same path again, after logrotate moved the file. */
+int journal_reopen(char *err, size_t errlen);
 void journal_close(void);
 /* kind: detect, action, result, reload, control, start, stop, giveup ... */
 void journal_write(const char *kind, const char *monitor, const char *target,
@@ -85,7 +125,10 @@ void journal_write(const char *kind, const char *monitor, const char *target,
 typedef void (*journal_sink_fn)(void *arg, const char *kind,
     const char *monitor, const char *target, const char *msg);
 void journal_set_sink(journal_sink_fn fn, void *arg);
-/* Records newer than since_ms (wall clock), as a JSON array string. */
+/*
+ * Records newer than since_ms (wall clock), as a JSON array string, from
+ * path and, right after a rotation, the end of path.1.
+ */
 char *journal_read_since(const char *path, int64_t since_ms, size_t max);
 
 /* ---- conf.c: libconfig main file + conf.d drop-ins ---- */
@@ -334,6 +377,13 @@ char *secret_load(const char *env_name, const char *file, char *err,
 /* ---- state.c: persistent key/value state ---- */
 struct state;
 struct state *state_open(const char *path, char *err, size_t errlen);
+/*
+ * Lock dir (flock on dir/redundancyd.lock, which then holds our pid): the
+ * descriptor to keep open, or -1 with err naming the holder's pid.
+ */
+int state_lock(const char *dir, char *err, size_t errlen);
+/* Our pid into the lock file again (after daemonizing). */
+void state_lock_pid(int fd, const char *dir);
 const char *state_get(struct state *s, const char *scope, const char *key);
 void state_set(struct state *s, const char *scope, const char *key,
     const char *value);

@@ -211,7 +211,7 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 		return;
 	if (st == RDD_OK) {
 		/* An action in flight ends with its own re-check. */
-		if (!t->recovering && (t->incident_wall != 0 || t->verifying))
+		if (!t->recovering && (t->incident || t->verifying))
 			recover_confirmed(t);
 	} else if (t->hard && st == RDD_CRITICAL) {
 		/* Still failing after an action that said it worked. */

@@ -33,42 +33,71 @@ static int journal_fd = -1;
 static journal_sink_fn journal_sink;	/* a worker's: records go to the master */
 static void *journal_sink_arg;
 static char *journal_path;
-static int journal_failed;	/* warn once per failure streak, not per line */
+static int journal_partial; /* may end mid-line: next record starts '\n' */
+static struct log_limit journal_lim; /* a full disk is one line, not 3,000 */
+
+/* The journal's descriptor, or -1 with err naming the path and the fix. */
+static int
+journal_open_fd(const char *path, char *err, size_t errlen)
+{
+	const char *kind;
+	int fd;
+
+	/* O_RDWR: util_append reads back what it may have to cut off. */
+	fd = util_open_regular(
+	    path, O_RDWR | O_APPEND | O_CREAT, JOURNAL_MODE, &kind);
+	if (fd == -1 && kind != NULL)
+		snprintf(err, errlen,
+		    "journal %s is %s, not a regular file: move it away "
+		    "(redundancyd creates the file)",
+		    path, kind);
+	else if (fd == -1)
+		snprintf(err, errlen,
+		    "journal %s: cannot open: %s: fix the log directory's "
+		    "owner or mode",
+		    path, strerror(errno));
+	return fd;
+}
 
 int
 journal_open(const char *path, char *err, size_t errlen)
 {
-	struct stat sb;
-	char c;
+	char *p;
 	int fd;
 
-	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-	    JOURNAL_MODE);
-	if (fd == -1) {
-		snprintf(err, errlen, "journal %s: cannot open: %s: fix the "
-		    "state directory's owner or mode", path, strerror(errno));
+	if ((fd = journal_open_fd(path, err, errlen)) == -1)
 		return -1;
-	}
-	/*
-	 * A crash mid-line left a partial record: end it so that the next
-	 * record starts on its own line and stays readable.
-	 */
-	if (fstat(fd, &sb) == 0 && sb.st_size > 0 &&
-	    pread(fd, &c, 1, sb.st_size - 1) == 1 && c != '\n' &&
-	    write(fd, "\n", 1) != 1) {
-		snprintf(err, errlen, "journal %s: cannot write: %s: check "
-		    "free space", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	journal_close();
-	if ((journal_path = strdup(path)) == NULL) {
+	if ((p = strdup(path)) == NULL) {
 		snprintf(err, errlen, "journal %s: out of memory", path);
 		close(fd);
 		return -1;
 	}
+	journal_close();
+	journal_path = p;
 	journal_fd = fd;
-	journal_failed = 0;
+	/* A crash mid-line left a partial record: the next one ends it. */
+	journal_partial = util_ends_midline(fd);
+	memset(&journal_lim, 0, sizeof(journal_lim));
+	return 0;
+}
+
+/*
+ * SIGUSR1 after logrotate moved journal.jsonl away: records go to a new
+ * file at the same path. On failure the old descriptor stays: records
+ * still go somewhere, and the error says where to look.
+ */
+int
+journal_reopen(char *err, size_t errlen)
+{
+	int fd;
+
+	if (journal_fd == -1 || journal_path == NULL)
+		return 0;
+	if ((fd = journal_open_fd(journal_path, err, errlen)) == -1)
+		return -1;
+	close(journal_fd);
+	journal_fd = fd;
+	journal_partial = util_ends_midline(fd);
 	return 0;
 }
 
@@ -114,7 +143,6 @@ journal_write(const char *kind, const char *monitor, const char *target,
 	const char *js;
 	int64_t ms;
 	size_t len;
-	ssize_t w;
 
 	if (journal_sink != NULL) {
 		journal_sink(journal_sink_arg, kind, monitor, target, msg);
@@ -150,19 +178,18 @@ journal_write(const char *kind, const char *monitor, const char *target,
 	line[len++] = '\n';
 	json_object_put(o);
 
-	/* One write(2): a record is never split by another writer. */
-	do
-		w = write(journal_fd, line, len);
-	while (w == -1 && errno == EINTR);
-	if (w != (ssize_t)len) {
-		if (!journal_failed)
-			log_warn("journal %s: cannot append: %s: check free "
-			    "space; records are lost until it works again",
-			    journal_path, w == -1 ? strerror(errno) :
-			    "short write");
-		journal_failed = 1;
-	} else
-		journal_failed = 0;
+	/*
+	 * One write(2): a record is never split by another writer, and a
+	 * short one is cut back, so no record is glued onto half of one.
+	 */
+	if (util_append(journal_fd, line, len, &journal_partial) == -1)
+		log_limit_fail(&journal_lim, RDD_LOG_ERR,
+		    "journal %s: cannot append: %s: %s; records are lost "
+		    "until it works again",
+		    journal_path, strerror(errno), util_write_fix(errno));
+	else
+		log_limit_ok(
+		    &journal_lim, "journal %s: appending again", journal_path);
 	free(line);
 }
 
@@ -190,72 +217,119 @@ bad:
 	return NULL;
 }
 
-char *
-journal_read_since(const char *path, int64_t since_ms, size_t max)
-{
+/* The newest records of one or two files, oldest first. */
+struct journal_ring {
 	struct json_tokener *tok;
-	struct json_object **ring, *o, *arr, *t;
-	FILE *fp;
-	char *line = NULL, *out;
-	size_t cap = 0, n = 0, head = 0, i;
-	ssize_t len;
-	int err;
+	struct json_object **v;
+	size_t max, n, head;
+	int64_t since_ms;
+};
 
-	if (max == 0)
-		max = JOURNAL_DEFMAX;
-	if (max > JOURNAL_HARDMAX)
-		max = JOURNAL_HARDMAX;
-	if ((fp = fopen(path, "re")) == NULL)
-		return errno == ENOENT ? strdup("[]") : NULL;
+/*
+ * Streams the last budget bytes of path (from the first whole line in
+ * them) into the ring. A missing file is empty; a FIFO or a link where the
+ * journal belongs is refused rather than read (a FIFO would hang the
+ * loop). Returns the size of the file, or -1.
+ */
+static off_t
+journal_read_file(struct journal_ring *r, const char *path, off_t budget)
+{
+	struct json_object *o, *t;
+	const char *kind;
+	struct stat sb;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *fp;
+	int fd, c, err;
+
+	if ((fd = util_open_regular(path, O_RDONLY, 0, &kind)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &sb) == -1 || (fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	if (budget <= 0) {
+		fclose(fp);
+		return sb.st_size;
+	}
 	/*
 	 * The control socket asks from the event loop: read only the newest
-	 * JOURNAL_TAIL bytes of a journal that may have grown for months,
-	 * from the first whole line in them.
+	 * budget bytes of a journal that may have grown for months.
 	 */
-	if (fseeko(fp, 0, SEEK_END) == 0 && ftello(fp) > JOURNAL_TAIL) {
-		int c;
-
-		if (fseeko(fp, -JOURNAL_TAIL, SEEK_END) == 0)
-			while ((c = getc(fp)) != EOF && c != '\n')
-				;
-	} else
-		rewind(fp);
-	if ((tok = json_tokener_new()) == NULL ||
-	    (ring = calloc(max, sizeof(*ring))) == NULL) {
-		if (tok != NULL)
-			json_tokener_free(tok);
-		fclose(fp);
-		return NULL;
-	}
+	if (sb.st_size > budget && fseeko(fp, -budget, SEEK_END) == 0)
+		while ((c = getc(fp)) != EOF && c != '\n')
+			;
 	/* Keep the newest max records in a ring while streaming the file. */
 	while ((len = getline(&line, &cap, fp)) != -1) {
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (len == 0 || len > JOURNAL_LINEMAX)
 			continue;
-		if ((o = journal_parse(tok, line, (size_t)len)) == NULL)
+		if ((o = journal_parse(r->tok, line, (size_t)len)) == NULL)
 			continue;
 		json_object_object_get_ex(o, "ts_ms", &t);
-		if (json_object_get_int64(t) < since_ms) {
+		if (json_object_get_int64(t) < r->since_ms) {
 			json_object_put(o);
 			continue;
 		}
-		json_object_put(ring[head]);
-		ring[head] = o;
-		head = (head + 1) % max;
-		if (n < max)
-			n++;
+		json_object_put(r->v[r->head]);
+		r->v[r->head] = o;
+		r->head = (r->head + 1) % r->max;
+		if (r->n < r->max)
+			r->n++;
 	}
 	free(line);
 	err = ferror(fp);
 	fclose(fp);
-	json_tokener_free(tok);
+	return err ? -1 : sb.st_size;
+}
+
+/*
+ * After logrotate (delaycompress, as etc/redundancyd.logrotate has it) the
+ * newest records may be in journal.jsonl.1 while journal.jsonl is new and
+ * nearly empty: what the current file leaves of the byte budget is read
+ * from the end of .1 first, so "history" right after a rotation still
+ * shows the last incidents. Older generations are compressed: not read.
+ */
+char *
+journal_read_since(const char *path, int64_t since_ms, size_t max)
+{
+	struct journal_ring r = {.since_ms = since_ms};
+	struct json_object *o, *arr;
+	struct stat sb;
+	char *out, *prev = NULL;
+	off_t cur = 0;
+	size_t i;
+	int bad = 0;
+
+	if (max == 0)
+		max = JOURNAL_DEFMAX;
+	if (max > JOURNAL_HARDMAX)
+		max = JOURNAL_HARDMAX;
+	r.max = max;
+	if ((r.tok = json_tokener_new()) == NULL ||
+	    (r.v = calloc(max, sizeof(*r.v))) == NULL) {
+		if (r.tok != NULL)
+			json_tokener_free(r.tok);
+		return NULL;
+	}
+	if (stat(path, &sb) == 0)
+		cur = sb.st_size;
+	if (cur < JOURNAL_TAIL && asprintf(&prev, "%s.1", path) != -1) {
+		/* The older file is a bonus: its errors do not fail history. */
+		(void)journal_read_file(&r, prev, JOURNAL_TAIL - cur);
+		free(prev);
+	}
+	if (journal_read_file(&r, path, JOURNAL_TAIL) == -1)
+		bad = 1;
+	json_tokener_free(r.tok);
 
 	out = NULL;
-	if (!err && (arr = json_object_new_array()) != NULL) {
-		for (i = 0; i < n; i++) {
-			o = ring[(head + max - n + i) % max];
-			ring[(head + max - n + i) % max] = NULL;
+	if (!bad && (arr = json_object_new_array()) != NULL) {
+		for (i = 0; i < r.n; i++) {
+			o = r.v[(r.head + max - r.n + i) % max];
+			r.v[(r.head + max - r.n + i) % max] = NULL;
 			json_object_array_add(arr, o);
 		}
 		out = strdup(json_object_to_json_string_ext(arr,
@@ -263,7 +337,7 @@ journal_read_since(const char *path, int64_t since_ms, size_t max)
 		json_object_put(arr);
 	}
 	for (i = 0; i < max; i++)
-		json_object_put(ring[i]);
-	free(ring);
+		json_object_put(r.v[i]);
+	free(r.v);
 	return out;
 }

@@ -15,6 +15,12 @@
 
 /* An action that has not answered by then counts as failed. */
 #define RECOVER_DEADLINE_MS (5 * 60 * 1000)
+/* A saved time this far ahead of the clock is taken as "now". */
+#define RECOVER_CLOCK_SLACK_MS (60 * 1000)
+/* Saved times beyond this (2286) are garbage. */
+#define RECOVER_WALL_MAX 9999999999999LL
+/* A move of wall minus monotonic beyond this is a clock step. */
+#define RECOVER_OFF_SLACK_MS 1000
 
 static void recover_start(struct target *t, int manual,
     struct control_req *req);
@@ -38,11 +44,38 @@ recover_scope(struct target *t, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", t->m->cm->name, t->name);
 }
 
+/*
+ * The state file holds wall-clock ms; memory holds monotonic ms. The
+ * offset between the two is re-read at each save but kept unless it moved
+ * by more than a second (a clock step), so that saving an unchanged target
+ * writes the same numbers and the file is not rewritten for nothing.
+ */
+static int64_t
+recover_wall_off(struct rdd_daemon *d)
+{
+	int64_t off = util_wall_ms() - util_now_ms();
+
+	if (d->wall_off == 0 || off - d->wall_off > RECOVER_OFF_SLACK_MS ||
+	    d->wall_off - off > RECOVER_OFF_SLACK_MS)
+		d->wall_off = off;
+	return d->wall_off;
+}
+
+static void
+recover_set_ll(struct state *s, const char *scope, const char *key, long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", v);
+	state_set(s, scope, key, buf);
+}
+
 void
 recover_save(struct target *t)
 {
 	struct state *s = t->m->d->state;
-	char scope[512], v[64], *w = NULL;
+	int64_t off;
+	char scope[512], *w = NULL;
 	size_t wl = 0;
 	FILE *f;
 	int i;
@@ -50,69 +83,145 @@ recover_save(struct target *t)
 	if (s == NULL)
 		return;
 	recover_scope(t, scope, sizeof(scope));
-	if (t->incident_wall == 0 && t->cooldown_wall == 0 && t->nwindow == 0) {
+	if (!t->incident && !t->gave_up && t->nwindow == 0) {
 		state_del_scope(s, scope);
 	} else {
-		snprintf(v, sizeof(v), "%d", t->attempts);
-		state_set(s, scope, "attempts", v);
-		snprintf(v, sizeof(v), "%lld", (long long)t->incident_wall);
-		state_set(s, scope, "incident", v);
-		snprintf(v, sizeof(v), "%lld", (long long)t->cooldown_wall);
-		state_set(s, scope, "cooldown", v);
+		off = recover_wall_off(t->m->d);
+		recover_set_ll(s, scope, "attempts", t->attempts);
+		recover_set_ll(s, scope, "incident",
+		    t->incident ? t->incident_mono + off : 0);
+		recover_set_ll(s, scope, "cooldown",
+		    t->gave_up ? t->cooldown_mono + off : 0);
 		state_set(s, scope, "gave_up", t->gave_up ? "1" : "0");
 		if ((f = open_memstream(&w, &wl)) != NULL) {
 			for (i = 0; i < t->nwindow; i++)
 				fprintf(f, "%s%lld", i ? "," : "",
-				    (long long)t->window[i]);
+				    (long long)(t->window[i] + off));
 			fclose(f);
 			state_set(s, scope, "window", w);
 			free(w);
 		}
 	}
-	/* SIGKILL of the daemon must not lose a counter: flush now. */
-	if (state_flush(s) != 0)
-		log_warn("state: cannot write recovery state: %m");
+	/*
+	 * SIGKILL of the daemon must not lose a counter: flush now. A
+	 * failure is state_flush's to report (rate-limited), not ours.
+	 */
+	(void)state_flush(s);
 }
 
+/*
+ * A saved wall-clock ms, or -1: negative or past the year 2286 is nobody's
+ * clock, and would overflow the arithmetic below.
+ */
+static int64_t
+recover_wall_val(const char *v, char **end)
+{
+	long long x = strtoll(v, end, 10);
+
+	return x < 0 || x > RECOVER_WALL_MAX ? -1 : x;
+}
+
+/* The window as saved: wall ms, oldest first; *future counts refusals. */
+static void
+recover_restore_window(struct target *t, const char *v, int64_t now_wall,
+    int64_t now_mono, int *future)
+{
+	const char *p;
+	char *end;
+	int64_t x, age;
+	int n = 1;
+
+	for (p = v; *p; p++)
+		n += *p == ',';
+	free(t->window);
+	t->window = calloc((size_t)n, sizeof(*t->window));
+	t->nwindow = 0;
+	for (p = v; t->window && *p && t->nwindow < n;) {
+		x = recover_wall_val(p, &end);
+		if (end == p)
+			break;
+		p = *end == ',' ? end + 1 : end;
+		if (x < 0)
+			continue;
+		age = now_wall - x;
+		/*
+		 * An attempt "in the future" did not happen yet: the clock
+		 * was stepped back since. Within the slack it is now; beyond
+		 * it, it would hold the window shut for as long as the step.
+		 */
+		if (age < -RECOVER_CLOCK_SLACK_MS) {
+			(*future)++;
+			continue;
+		}
+		t->window[t->nwindow++] = now_mono - (age > 0 ? age : 0);
+	}
+}
+
+/*
+ * Loaded times are not trusted further than the configuration allows: a
+ * cooldown never ends later than recovery.cooldown from now, and history
+ * in the future is dropped, whatever the clock did between two runs.
+ */
 void
 recover_restore(struct target *t)
 {
 	struct state *s = t->m->d->state;
-	char scope[512];
+	const struct conf_recovery *rc = &t->m->cm->rec;
+	int64_t now_mono = util_now_ms(), now_wall, x, left = 0;
+	int future = 0, clamped = 0, late = 0, n;
+	char scope[512], msg[512];
 	const char *v;
 
 	if (s == NULL)
 		return;
+	now_wall = now_mono + recover_wall_off(t->m->d);
 	recover_scope(t, scope, sizeof(scope));
 	if ((v = state_get(s, scope, "attempts")) != NULL)
 		t->attempts = atoi(v);
-	if ((v = state_get(s, scope, "incident")) != NULL)
-		t->incident_wall = strtoll(v, NULL, 10);
-	if ((v = state_get(s, scope, "cooldown")) != NULL)
-		t->cooldown_wall = strtoll(v, NULL, 10);
 	if ((v = state_get(s, scope, "gave_up")) != NULL)
 		t->gave_up = atoi(v) != 0;
-	if ((v = state_get(s, scope, "window")) != NULL && *v) {
-		const char *p = v;
-		int n = 1;
-
-		for (; *p; p++)
-			n += *p == ',';
-		free(t->window);
-		t->window = calloc((size_t)n, sizeof(*t->window));
-		t->nwindow = 0;
-		for (p = v; t->window && *p && t->nwindow < n;) {
-			char *end;
-			long long x = strtoll(p, &end, 10);
-
-			if (end == p)
-				break;
-			t->window[t->nwindow++] = x;
-			p = *end == ',' ? end + 1 : end;
-		}
+	if ((v = state_get(s, scope, "incident")) != NULL &&
+	    (x = recover_wall_val(v, NULL)) > 0) {
+		t->incident = 1;
+		late = now_wall - x < -RECOVER_CLOCK_SLACK_MS;
+		/* Began in the future: it begins now, as far as we know. */
+		t->incident_mono = now_mono - (now_wall > x ? now_wall - x : 0);
 	}
+	if (t->gave_up) {
+		v = state_get(s, scope, "cooldown");
+		x = v != NULL ? recover_wall_val(v, NULL) : -1;
+		left = x > 0 ? x - now_wall : 0;
+		if (left > rc->cooldown_ms) {
+			/* Within the slack: the two runs' clock readings. */
+			clamped =
+			    left - rc->cooldown_ms > RECOVER_CLOCK_SLACK_MS;
+			left = rc->cooldown_ms;
+		}
+		t->cooldown_mono = now_mono + (left > 0 ? left : 0);
+	}
+	if ((v = state_get(s, scope, "window")) != NULL && *v)
+		recover_restore_window(t, v, now_wall, now_mono, &future);
 	if (t->attempts < 0 || t->attempts > 1000)
 		t->attempts = 0;
+	if (!clamped && future == 0 && !late)
+		return;
+	n = snprintf(msg, sizeof(msg),
+	    "saved times lie ahead of the clock (it was stepped back%s)",
+	    clamped ? ", or recovery.cooldown shortened" : "");
+	if (clamped && n > 0 && (size_t)n < sizeof(msg))
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n,
+		    "; the cooldown ends within recovery.cooldown: next try in "
+		    "%lld s",
+		    (long long)left / 1000);
+	if (future && n > 0 && (size_t)n < sizeof(msg))
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n,
+		    "; %d attempt%s of the window dropped", future,
+		    future == 1 ? "" : "s");
+	if (late && n > 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n,
+		    "; the incident is taken to start now");
+	log_write(t->m->cm->name, RDD_LOG_WARN, "%s: %s", t->name, msg);
+	journal_write("clock", t->m->cm->name, t->name, msg, -1);
 }
 
 static void
@@ -145,7 +254,7 @@ recover_give_up(struct target *t, const char *why)
 	char msg[512];
 
 	t->gave_up = 1;
-	t->cooldown_wall = util_wall_ms() + rc->cooldown_ms;
+	t->cooldown_mono = util_now_ms() + rc->cooldown_ms;
 	snprintf(msg, sizeof(msg), "%s; next try after a cooldown of %lld s "
 	    "(redundancyctl recover %s %s to try now)", why,
 	    (long long)rc->cooldown_ms / 1000, t->m->cm->name, t->name);
@@ -169,7 +278,7 @@ recover_consider(struct target *t)
 	struct monitor *m = t->m;
 	struct rdd_daemon *d = m->d;
 	const struct conf_recovery *rc = &m->cm->rec;
-	int64_t now = util_wall_ms(), delay;
+	int64_t now = util_now_ms(), delay;
 	char why[256];
 
 	if (d->once || d->stopping || recover_nactions(m->pd) == 0)
@@ -181,16 +290,17 @@ recover_consider(struct target *t)
 	if (t->blocked || t->verifying || t->needs_operator)
 		return;
 	if (t->gave_up) {
-		if (now < t->cooldown_wall)
+		if (now < t->cooldown_mono)
 			return;
 		t->gave_up = 0;
 		t->attempts = 0;
-		t->cooldown_wall = 0;
+		t->cooldown_mono = 0;
 		journal_write("cooldown-end", m->cm->name, t->name,
 		    "trying again after the cooldown", -1);
 	}
-	if (t->incident_wall == 0) {
-		t->incident_wall = now;
+	if (!t->incident) {
+		t->incident = 1;
+		t->incident_mono = now;
 		t->attempts = 0;
 	}
 	recover_window_prune(t, now);
@@ -351,7 +461,7 @@ recover_start(struct target *t, int manual, struct control_req *req)
 	struct rdd_recovery *r;
 	size_t n = recover_nactions(m->pd), rung;
 	struct timeval tv = { RECOVER_DEADLINE_MS / 1000, 0 };
-	int64_t now = util_wall_ms();
+	int64_t now = util_now_ms();
 
 	if (d->stopping || t->recovering || n == 0)
 		return;
@@ -363,8 +473,10 @@ recover_start(struct target *t, int manual, struct control_req *req)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return;
 	t->attempts++;
-	if (t->incident_wall == 0)
-		t->incident_wall = now;
+	if (!t->incident) {
+		t->incident = 1;
+		t->incident_mono = now;
+	}
 	recover_window_add(t, now);
 	rung = recover_rung(t, n);
 	r->m = m;
@@ -520,8 +632,8 @@ recover_confirmed(struct target *t)
 		evtimer_del(t->retry_ev);
 	if (t->queued)
 		recover_dequeue(t);
-	if (t->incident_wall != 0) {
-		t->last_ttr_ms = util_wall_ms() - t->incident_wall;
+	if (t->incident) {
+		t->last_ttr_ms = util_now_ms() - t->incident_mono;
 		if (t->attempts == 0)
 			snprintf(msg, sizeof(msg), "healthy again without a "
 			    "recovery action; %lld ms after the detection",
@@ -536,7 +648,8 @@ recover_confirmed(struct target *t)
 	}
 	/* Counters reset only here, on a confirmed recovery. */
 	t->attempts = 0;
-	t->incident_wall = 0;
+	t->incident = 0;
+	t->incident_mono = 0;
 	t->verifying = 0;
 	t->na_rungs = 0;
 	t->needs_operator = 0;
@@ -545,9 +658,9 @@ recover_confirmed(struct target *t)
 	 * cooldown ends, or a flapping target would be given up on (and
 	 * journaled) at every other check.
 	 */
-	if (!t->gave_up || util_wall_ms() >= t->cooldown_wall) {
+	if (!t->gave_up || util_now_ms() >= t->cooldown_mono) {
 		t->gave_up = 0;
-		t->cooldown_wall = 0;
+		t->cooldown_mono = 0;
 	}
 	recover_save(t);
 }
@@ -584,7 +697,7 @@ recover_manual(struct monitor *m, const char *target,
 		if (t->gave_up || t->needs_operator)
 			t->attempts = 0;
 		t->gave_up = 0;
-		t->cooldown_wall = 0;
+		t->cooldown_mono = 0;
 		t->needs_operator = 0;
 		t->na_rungs = 0;
 		if (t->queued)
@@ -613,7 +726,7 @@ recover_manual(struct monitor *m, const char *target,
 		if (t->gave_up || t->needs_operator)
 			t->attempts = 0;
 		t->gave_up = 0;
-		t->cooldown_wall = 0;
+		t->cooldown_mono = 0;
 		t->needs_operator = 0;
 		t->na_rungs = 0;
 		recover_start(t, 1, NULL);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@
 #define STATE_VERSION 1
 #define STATE_MODE 0600
 #define STATE_MAXFILE (64 * 1024 * 1024)	/* bigger is not ours */
+#define STATE_LOCKFILE "redundancyd.lock"
+#define STATE_LOCKMODE 0644 /* anybody may read who holds it */
 
 struct state_kv {
 	char *key;
@@ -44,6 +47,7 @@ struct state {
 	struct state_scope *sc;
 	size_t n;
 	int dirty;
+	struct log_limit wlim; /* a full disk: one line, not one per change */
 };
 
 static void
@@ -144,9 +148,13 @@ state_remove_scope(struct state *s, struct state_scope *sc)
 	s->n--;
 }
 
-/* Reads at most STATE_MAXFILE bytes; *toobig tells a refusal apart. */
+/*
+ * Reads at most STATE_MAXFILE bytes; *toobig tells a refusal apart, *kind
+ * names what stands where the file belongs (a FIFO would block the open
+ * for ever, a link would read someone else's file).
+ */
 static char *
-state_read(const char *path, size_t *len, int *toobig)
+state_read(const char *path, size_t *len, int *toobig, const char **kind)
 {
 	struct stat sb;
 	char *buf;
@@ -155,11 +163,9 @@ state_read(const char *path, size_t *len, int *toobig)
 	int fd;
 
 	*toobig = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+	if ((fd = util_open_regular(path, O_RDONLY, 0, kind)) == -1)
 		return NULL;
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		if (errno == 0 || !S_ISREG(sb.st_mode))
-			errno = EINVAL;
+	if (fstat(fd, &sb) == -1) {
 		close(fd);
 		return NULL;
 	}
@@ -338,6 +344,7 @@ state_open(const char *path, char *err, size_t errlen)
 {
 	struct state *s;
 	char why[256], aside[PATH_MAX + 64], *buf;
+	const char *kind;
 	size_t len = 0;
 	int toobig;
 
@@ -355,9 +362,18 @@ state_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	errno = 0;
-	buf = state_read(path, &len, &toobig);
+	buf = state_read(path, &len, &toobig, &kind);
 	if (buf == NULL && errno == ENOENT)
 		return s;
+	if (buf == NULL && kind != NULL) {
+		/* Not ours to move: someone made it, someone must look. */
+		snprintf(err, errlen,
+		    "state file %s is %s, not a regular file: move it away "
+		    "(redundancyd creates the file)",
+		    path, kind);
+		state_free(s);
+		return NULL;
+	}
 	if (buf == NULL && !toobig) {
 		snprintf(err, errlen, "state file %s: cannot read: %s: fix its "
 		    "owner or mode", path, strerror(errno));
@@ -383,6 +399,85 @@ state_open(const char *path, char *err, size_t errlen)
 	log_warn("state file %s: %s: moved aside to %s, starting with empty "
 	    "state (restart counters and timers are reset)", path, why, aside);
 	return s;
+}
+
+/*
+ * Two daemons on one state_dir would overwrite each other's counters and
+ * both repair the same targets. The lock is flock(2) on a file holding the
+ * pid: it dies with the process (no stale lock after SIGKILL), and the
+ * file is never unlinked (unlinking races with a daemon that just opened
+ * it). Workers close the descriptor when they start.
+ */
+int
+state_lock(const char *dir, char *err, size_t errlen)
+{
+	const char *kind;
+	char path[PATH_MAX], buf[32];
+	ssize_t n;
+	int fd, len, saved;
+
+	len = snprintf(path, sizeof(path), "%s/%s", dir, STATE_LOCKFILE);
+	if (len < 0 || (size_t)len >= sizeof(path)) {
+		snprintf(err, errlen,
+		    "state_dir %.200s...: path too long: shorten "
+		    "daemon.state_dir",
+		    dir);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* errno tells the caller EWOULDBLOCK (held) from the rest. */
+	fd = util_open_regular(path, O_RDWR | O_CREAT, STATE_LOCKMODE, &kind);
+	if (fd == -1 && kind != NULL) {
+		snprintf(err, errlen,
+		    "state_dir lock %s is %s, not a regular file: move it away "
+		    "(redundancyd creates the file)",
+		    path, kind);
+		errno = EINVAL;
+		return -1;
+	}
+	if (fd == -1) {
+		saved = errno;
+		snprintf(err, errlen,
+		    "state_dir lock %s: cannot open: %s: create the directory "
+		    "writable for the daemon or fix daemon.state_dir",
+		    path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		saved = errno;
+		n = saved == EWOULDBLOCK ? pread(fd, buf, sizeof(buf) - 1, 0)
+		                         : -1;
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (n >= 0)
+			snprintf(err, errlen,
+			    "state_dir %s is locked by pid %s (another "
+			    "redundancyd): stop it or use another state_dir",
+			    dir, buf[0] ? buf : "unknown");
+		else
+			snprintf(err, errlen,
+			    "state_dir lock %s: %s: fix daemon.state_dir", path,
+			    strerror(saved));
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	state_lock_pid(fd, dir);
+	return fd;
+}
+
+void
+state_lock_pid(int fd, const char *dir)
+{
+	char buf[32];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)len, 0) != len)
+		log_warn("state_dir %s: cannot write our pid to %s: %m: the "
+		         "lock holds, but a second daemon cannot name us",
+		    dir, STATE_LOCKFILE);
 }
 
 const char *
@@ -510,10 +605,12 @@ state_flush(struct state *s)
 	if (util_write_atomic(s->path, buf, len, STATE_MODE) == 0) {
 		s->dirty = 0;
 		rc = 0;
+		log_limit_ok(&s->wlim, "state file %s: written again", s->path);
 	} else
-		log_err("state file %s: cannot write: %s: check free space "
-		    "and the directory's mode; state is kept in memory and "
-		    "retried", s->path, strerror(errno));
+		log_limit_fail(&s->wlim, RDD_LOG_ERR,
+		    "state file %s: cannot write: %s: %s; state is kept in "
+		    "memory and retried at every change",
+		    s->path, strerror(errno), util_write_fix(errno));
 	free(buf);
 	return rc;
 nomem:

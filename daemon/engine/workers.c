@@ -680,7 +680,7 @@ workers_dead(struct worker *wk, int status)
 	struct rdd_daemon *d = wk->d;
 	char where[256], msg[768], qmsg[1024];
 	const char *kind = "worker-crash", *mon;
-	int64_t since, now = util_wall_ms(), delay;
+	int64_t since, now = util_now_ms(), delay;
 	int n, i;
 	struct timeval tv;
 

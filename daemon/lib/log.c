@@ -34,6 +34,7 @@
 struct log_file {
 	char *name;	/* monitor name */
 	int fd;		/* -1: open lazily on the next line */
+	int partial;    /* may end mid-line after a failed write */
 	int warned;	/* an open failure is reported once, not per line */
 	uint64_t used;	/* tick of the last line, for closing the oldest */
 };
@@ -49,6 +50,7 @@ static struct {
 	int syslog;
 	enum rdd_log_level level;
 	int sysfd;
+	int syspartial; /* system.log may end mid-line */
 	struct log_file *mon;
 	size_t nmon;
 	size_t nopen;
@@ -125,19 +127,33 @@ log_mkdirs(const char *dir)
 	return 0;
 }
 
+/* why: filled on failure, "cannot open: ..." or "is a FIFO, ...". */
 static int
-log_open_file(const char *dir, const char *name)
+log_open_file(const char *dir, const char *name, char *why, size_t whylen)
 {
+	const char *kind;
 	char path[4096];
-	int n;
+	int n, fd;
 
 	n = snprintf(path, sizeof(path), "%s/%s.log", dir, name);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
-		errno = ENAMETOOLONG;
+		snprintf(
+		    why, whylen, "cannot open %s.log: path too long", name);
 		return -1;
 	}
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-	    LOG_MODE);
+	/* O_RDWR: a short write is undone only after reading it back. */
+	fd = util_open_regular(
+	    path, O_RDWR | O_APPEND | O_CREAT, LOG_MODE, &kind);
+	if (fd == -1 && kind != NULL)
+		snprintf(why, whylen,
+		    "%s is %s, not a regular file: move it away (redundancyd "
+		    "creates the file)",
+		    path, kind);
+	else if (fd == -1)
+		snprintf(why, whylen,
+		    "cannot open %s.log: %s: fix the directory's owner or mode",
+		    name, strerror(errno));
+	return fd;
 }
 
 /*
@@ -187,25 +203,26 @@ log_close_oldest(void)
 	}
 }
 
-static int
-log_monitor_fd(const char *monitor)
+/* The monitor's open file, or NULL: its lines go to system.log only. */
+static struct log_file *
+log_monitor_file(const char *monitor)
 {
 	struct log_file *v;
-	char *name;
+	char *name, why[4300];
 	size_t i;
 
 	if (log_st.dir == NULL)
-		return -1;
+		return NULL;
 	for (i = 0; i < log_st.nmon; i++)
 		if (strcmp(log_st.mon[i].name, monitor) == 0)
 			break;
 	if (i == log_st.nmon) {
 		v = reallocarray(log_st.mon, log_st.nmon + 1, sizeof(*v));
 		if (v == NULL)
-			return -1;
+			return NULL;
 		log_st.mon = v;
 		if ((v[i].name = strdup(monitor)) == NULL)
-			return -1;
+			return NULL;
 		v[i].fd = -1;
 		v[i].warned = 0;
 		log_st.nmon++;
@@ -215,24 +232,40 @@ log_monitor_fd(const char *monitor)
 		if (log_st.nopen >= LOG_MAX_OPEN)
 			log_close_oldest();
 		if ((name = log_file_name(monitor)) == NULL)
-			return -1;
-		log_st.mon[i].fd = log_open_file(log_st.dir, name);
-		if (log_st.mon[i].fd != -1)
+			return NULL;
+		log_st.mon[i].fd =
+		    log_open_file(log_st.dir, name, why, sizeof(why));
+		if (log_st.mon[i].fd != -1) {
+			log_st.mon[i].partial =
+			    util_ends_midline(log_st.mon[i].fd);
 			log_st.nopen++;
+		}
 		if (log_st.mon[i].fd == -1 && !log_st.mon[i].warned) {
 			log_st.mon[i].warned = 1;
 			/* monitor NULL: cannot recurse into this table. */
-			log_err("log_dir %s: cannot open %s.log: %s: its lines "
-			    "go to system.log only; fix the directory's mode",
-			    log_st.dir, name, strerror(errno));
+			log_err("log_dir %s: %s; its lines go to "
+			        "system.log only",
+			    log_st.dir, why);
 		} else if (log_st.mon[i].fd != -1)
 			log_st.mon[i].warned = 0;
 		free(name);
 	}
-	return log_st.mon[i].fd;
+	return log_st.mon[i].fd != -1 ? &log_st.mon[i] : NULL;
 }
 
-/* One write(2) per line: O_APPEND keeps concurrent lines whole. */
+/*
+ * A file: one write(2) per line, O_APPEND keeps concurrent lines whole and
+ * util_append never leaves half a line for the next one to be glued to.
+ * The failure itself cannot be logged to the file that fails; the journal
+ * and the state file, which matter more, report theirs.
+ */
+static void
+log_put_file(int fd, int *partial, const char *buf, size_t len)
+{
+	(void)util_append(fd, buf, len, partial);
+}
+
+/* stderr may be a pipe or a terminal: write it all. */
 static void
 log_put(int fd, const char *buf, size_t len)
 {
@@ -345,7 +378,8 @@ log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
     va_list ap)
 {
 	char stack[1024], ts[64], *msg, *clean, *line;
-	int n, saved = errno, mfd;
+	struct log_file *mf;
+	int n, saved = errno;
 	va_list aq;
 
 	/* Before setup only the environment can ask for debug lines. */
@@ -391,9 +425,10 @@ log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
 		log_put(log_start_fd, line, (size_t)n);
 	if (log_st.setup) {
 		if (log_st.sysfd != -1)
-			log_put(log_st.sysfd, line, (size_t)n);
-		if (monitor != NULL && (mfd = log_monitor_fd(monitor)) != -1)
-			log_put(mfd, line, (size_t)n);
+			log_put_file(
+			    log_st.sysfd, &log_st.syspartial, line, (size_t)n);
+		if (monitor != NULL && (mf = log_monitor_file(monitor)) != NULL)
+			log_put_file(mf->fd, &mf->partial, line, (size_t)n);
 		if (log_st.syslog)
 			syslog(log_syslog_prio(lvl), "%s", clean);
 	}
@@ -401,6 +436,69 @@ log_vwrite(const char *monitor, enum rdd_log_level lvl, const char *fmt,
 	free(clean);
 out:
 	errno = saved;
+}
+
+/*
+ * A disk that is full stays full for a while: the first failure is logged
+ * as it is, later ones are counted and summed up in one line at most every
+ * LOG_LIMIT_EVERY_MS (at the next failure after that), and the end of the
+ * streak is logged once.
+ */
+void
+log_limit_fail(
+    struct log_limit *l, enum rdd_log_level lvl, const char *fmt, ...)
+{
+	int64_t now = util_now_ms();
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	l->ok = 0;
+	l->total++;
+	if (l->total == 1) {
+		l->first_ms = now;
+		l->said_ms = now;
+		l->unsaid = 0;
+		log_write(NULL, lvl, "%s", msg);
+		return;
+	}
+	l->unsaid++;
+	if (now - l->said_ms < LOG_LIMIT_EVERY_MS)
+		return;
+	log_write(NULL, lvl,
+	    "%s (failed %lu more times in the last %lld s, %lu in all since "
+	    "%lld s ago)",
+	    msg, l->unsaid, (long long)(now - l->said_ms) / 1000, l->total,
+	    (long long)(now - l->first_ms) / 1000);
+	l->said_ms = now;
+	l->unsaid = 0;
+}
+
+void
+log_limit_ok(struct log_limit *l, const char *fmt, ...)
+{
+	int64_t now;
+	char msg[1024];
+	va_list ap;
+
+	if (l->total == 0)
+		return;
+	now = util_now_ms();
+	if (!l->ok) {
+		l->ok = 1;
+		l->ok_ms = now;
+	}
+	if (now - l->ok_ms < LOG_LIMIT_SETTLE_MS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_write(NULL, RDD_LOG_INFO, "%s after %lu failure%s over %lld s", msg,
+	    l->total, l->total == 1 ? "" : "s",
+	    (long long)(l->ok_ms - l->first_ms) / 1000);
+	memset(l, 0, sizeof(*l));
 }
 
 void
@@ -431,7 +529,7 @@ int
 log_setup(const struct log_conf *lc, char *err, size_t errlen)
 {
 	int fd = -1;
-	char *dir = NULL;
+	char *dir = NULL, why[4300];
 
 	if (lc->dir != NULL && lc->dir[0] != '\0') {
 		if (log_mkdirs(lc->dir) == -1) {
@@ -445,10 +543,9 @@ log_setup(const struct log_conf *lc, char *err, size_t errlen)
 			    lc->dir);
 			return -1;
 		}
-		if ((fd = log_open_file(dir, "system")) == -1) {
-			snprintf(err, errlen,
-			    "log_dir %s: cannot open system.log: %s: fix the "
-			    "directory's owner or mode", dir, strerror(errno));
+		if ((fd = log_open_file(dir, "system", why, sizeof(why))) ==
+		    -1) {
+			snprintf(err, errlen, "log_dir %s: %s", dir, why);
 			free(dir);
 			return -1;
 		}
@@ -456,6 +553,7 @@ log_setup(const struct log_conf *lc, char *err, size_t errlen)
 	log_close();
 	log_st.dir = dir;
 	log_st.sysfd = fd;
+	log_st.syspartial = fd != -1 && util_ends_midline(fd);
 	log_st.foreground = lc->foreground;
 	log_st.level = log_env_debug() ? RDD_LOG_DEBUG : lc->level;
 	log_st.syslog = lc->syslog;
@@ -469,18 +567,21 @@ log_setup(const struct log_conf *lc, char *err, size_t errlen)
 void
 log_reopen(void)
 {
+	char why[4300];
 	size_t i;
 	int fd;
 
 	if (!log_st.setup || log_st.dir == NULL)
 		return;
-	if ((fd = log_open_file(log_st.dir, "system")) != -1) {
+	if ((fd = log_open_file(log_st.dir, "system", why, sizeof(why))) !=
+	    -1) {
 		if (log_st.sysfd != -1)
 			close(log_st.sysfd);
 		log_st.sysfd = fd;
+		log_st.syspartial = util_ends_midline(fd);
 	} else
-		log_err("log_dir %s: cannot reopen system.log: %s: keeping "
-		    "the old file", log_st.dir, strerror(errno));
+		log_err("log_dir %s: reopen: %s; keeping the old system.log",
+		    log_st.dir, why);
 	for (i = 0; i < log_st.nmon; i++) {
 		if (log_st.mon[i].fd != -1)
 			close(log_st.mon[i].fd);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "rdd.h"
@@ -352,4 +353,177 @@ util_close_from(int lowfd)
 		max = 65536;
 	for (fd = lowfd; fd < max; fd++)
 		(void)close(fd);
+}
+
+const char *
+util_file_kind(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "a regular file";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	return "not a regular file";
+}
+
+/*
+ * O_NONBLOCK: opening a FIFO nobody writes would block for ever, and a
+ * device may do anything on open. O_NOFOLLOW: a link planted where our
+ * file belongs must not send our writes elsewhere. The type is checked on
+ * the descriptor, so nothing can be swapped in between.
+ */
+int
+util_open_regular(const char *path, int flags, mode_t mode, const char **kind)
+{
+	struct stat sb;
+	int fd, fl, saved;
+
+	*kind = NULL;
+	fd = open(
+	    path, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+	if (fd == -1) {
+		saved = errno;
+		/* ELOOP is also "too many links" higher up: look. */
+		if (saved == ELOOP && lstat(path, &sb) == 0 &&
+		    S_ISLNK(sb.st_mode))
+			*kind = "a symbolic link";
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1)
+		goto fail;
+	if (!S_ISREG(sb.st_mode)) {
+		*kind = util_file_kind(sb.st_mode);
+		errno = EINVAL;
+		goto fail;
+	}
+	/* A regular file never blocks; clear the flag for clarity. */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * After a short write the file ends with the first w bytes of rec: cut
+ * them off if they are still the last bytes (we are the only writer, but
+ * check), so the file ends on a whole record again.
+ */
+static int
+util_append_undo(int fd, const char *rec, size_t w)
+{
+	struct stat sb;
+	char tail[512];
+	size_t off, n;
+
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (size_t)sb.st_size < w)
+		return -1;
+	for (off = 0; off < w; off += n) {
+		n = w - off < sizeof(tail) ? w - off : sizeof(tail);
+		if (pread(fd, tail, n, sb.st_size - (off_t)w + (off_t)off) !=
+		        (ssize_t)n ||
+		    memcmp(tail, rec + off, n) != 0)
+			return -1;
+	}
+	return ftruncate(fd, sb.st_size - (off_t)w);
+}
+
+const char *
+util_write_fix(int err)
+{
+	switch (err) {
+	case ENOSPC:
+		return "free space on its file system";
+	case EDQUOT:
+		return "raise the disk quota or free space";
+	case EFBIG:
+		return "the file size limit (ulimit -f, LimitFSIZE=) is "
+		       "reached: rotate the file or raise the limit";
+	case EROFS:
+		return "the file system is read-only: remount it read-write";
+	case EIO:
+		return "the disk reports I/O errors: check it";
+	}
+	return "check the file system and the directory's mode";
+}
+
+int
+util_ends_midline(int fd)
+{
+	struct stat sb;
+	char c;
+
+	return fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	       pread(fd, &c, 1, sb.st_size - 1) == 1 && c != '\n';
+}
+
+ssize_t
+util_append(int fd, const char *rec, size_t len, int *partial)
+{
+	struct iovec iov[2];
+	int niov = 0, saved;
+	size_t lead, total, done;
+	ssize_t w;
+
+	/* An earlier cut could not be undone: end that line first. */
+	lead = *partial ? 1 : 0;
+	if (lead) {
+		iov[niov].iov_base = (void *)"\n";
+		iov[niov++].iov_len = 1;
+	}
+	iov[niov].iov_base = (void *)rec;
+	iov[niov++].iov_len = len;
+	total = lead + len;
+	do
+		w = writev(fd, iov, niov);
+	while (w == -1 && errno == EINTR);
+	if (w == (ssize_t)total) {
+		*partial = 0;
+		return (ssize_t)len;
+	}
+	if (w <= 0) {
+		/* Nothing written: the file ends as it did. */
+		if (w == 0)
+			errno = ENOSPC;
+		return -1;
+	}
+	/*
+	 * Short: the rest once more, which either completes the record (a
+	 * signal cut the write) or fails with the reason (ENOSPC, EFBIG).
+	 */
+	done = (size_t)w;
+	while (done < total) {
+		w = write(fd, rec + (done - lead), total - done);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	if (done == total) {
+		*partial = 0;
+		return (ssize_t)len;
+	}
+	saved = w == 0 ? ENOSPC : errno;
+	if (done <= lead)
+		*partial = 0; /* only the newline went out: now it ends */
+	else
+		*partial = util_append_undo(fd, rec, done - lead) != 0;
+	errno = saved;
+	return -1;
 }
