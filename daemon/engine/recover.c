@@ -25,6 +25,7 @@
 static void recover_start(struct target *t, int manual,
     struct control_req *req);
 static void recover_drain(evutil_socket_t fd, short what, void *arg);
+static void recover_why_not(struct target *t, const char *why);
 
 static size_t
 recover_nactions(const struct rdd_plugin *pd)
@@ -284,14 +285,26 @@ recover_consider(struct target *t)
 	if (d->once || d->stopping || recover_nactions(m->pd) == 0)
 		return;
 	if (t->recovering || t->queued ||
-	    (t->retry_ev && evtimer_pending(t->retry_ev, NULL)))
+	    (t->retry_ev && evtimer_pending(t->retry_ev, NULL))) {
+		recover_why_not(t, t->recovering ? "an action is in flight" :
+		    t->queued ? "queued for a slot" : "the next attempt is "
+		    "scheduled (backoff)");
 		return;
+	}
 	/* An action succeeded: wait for the re-check to say if it worked. */
-	if (t->blocked || t->verifying || t->needs_operator)
+	if (t->blocked || t->verifying || t->needs_operator) {
+		recover_why_not(t, t->blocked ? "an upstream monitor is down" :
+		    t->verifying ? "verifying the last action" :
+		    "it needs an operator");
 		return;
+	}
 	if (t->gave_up) {
-		if (now < t->cooldown_mono)
+		if (now < t->cooldown_mono) {
+			log_write(m->cm->name, RDD_LOG_DEBUG, "%s: no recovery "
+			    "now: gave up, cooldown ends in %lld ms", t->name,
+			    (long long)(t->cooldown_mono - now));
 			return;
+		}
 		t->gave_up = 0;
 		t->attempts = 0;
 		t->cooldown_mono = 0;
@@ -340,6 +353,14 @@ recover_consider(struct target *t)
 		    t->attempts + 1, (long long)delay);
 		evtimer_add(t->retry_ev, &tv);
 	}
+}
+
+/* Why a CRITICAL target is not acted on now: the -d trail of a decision. */
+static void
+recover_why_not(struct target *t, const char *why)
+{
+	log_write(t->m->cm->name, RDD_LOG_DEBUG, "%s: no recovery now: %s",
+	    t->name, why);
 }
 
 static void
@@ -618,6 +639,8 @@ recover_drain(evutil_socket_t fd, short what, void *arg)
 		struct target *t = d->rq[0];
 
 		recover_dequeue(t);
+		log_write(t->m->cm->name, RDD_LOG_DEBUG, "%s: a recovery slot "
+		    "is free: starting (%zu still queued)", t->name, d->nrq);
 		recover_start(t, 0, NULL);
 	}
 }

@@ -549,7 +549,8 @@ wk_on_msg(void *arg, json_object *o)
 	if (wk->state == WK_STOPPING && wk->nmon == 0)
 		return;
 	if (log_enabled(RDD_LOG_DEBUG) && strcmp(t, "pong") != 0) {
-		m = wk_mon(wk, o);
+		if ((m = wk_mon(wk, o)) == NULL && (c = wk_check(wk, o)) != NULL)
+			m = c->m;
 		log_debug("worker %s (pid %ld): <- %s%s%s%s%s", wk->name,
 		    (long)wk->pid, t, m ? " of monitor " : "",
 		    m ? m->cm->name : "", wire_str(o, "tg") ? " target " : "",
