@@ -178,6 +178,13 @@ struct rdd_daemon {
 	uint64_t next_id;	/* checks, recoveries, commands on the wire */
 	struct event *chld_ev;
 	struct wkctx *wctx;	/* worker: the child's side, NULL in the master */
+	/*
+	 * Worker: the plugin code running now works for a check: check()
+	 * itself, or the callback of a child, transfer or one-shot timer
+	 * started on a check's behalf. Children it starts are a check's:
+	 * their process group dies with them (SVC_CHILD_KILL_GROUP).
+	 */
+	int in_check;
 	struct hpost *post;	/* worker: host->post's queue */
 
 	struct svc_child *child;
@@ -274,7 +281,8 @@ void workers_feed(struct worker *wk, json_object *o);
 #define WORKER_TRIM_THRESHOLD (128 * 1024)
 
 /* worker.c: the child's side; never returns */
-void worker_cb_enter(struct monitor *m, int cb, struct wk_save *save);
+void worker_cb_enter(
+    struct monitor *m, int cb, int in_check, struct wk_save *save);
 void worker_cb_leave(struct monitor *m, struct wk_save *save);
 void worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
     __attribute__((noreturn));
