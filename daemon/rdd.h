@@ -18,6 +18,14 @@ struct rdd_daemon;
 
 #define RDD_ERRLEN 512
 
+/* A recovery action that has not answered by then counts as failed. */
+#define RDD_RECOVER_DEADLINE_MS (5 * 60 * 1000)
+/*
+ * `recover --wait` without a timeout: every attempt ends by its deadline,
+ * so this bounds only the wait for a slot (max_concurrent_recoveries).
+ */
+#define RDD_RECOVER_WAIT_MS (RDD_RECOVER_DEADLINE_MS + 10 * 1000)
+
 /* ---- errlist: collected errors, each "file:line: message" ---- */
 struct errlist {
 	char **v;
