@@ -80,5 +80,19 @@ check "the slow attempt's result reaches the journal" wait_for 10 sh -c \
 
 check "a --timeout that is not a duration is a usage error" sh -c \
     "'$CTL' -s '$WS/control.sock' recover --timeout soon slow slow 2>/dev/null; test \$? -eq 64"
+
+# A stop while an operator waits: the wait is answered, not left hanging.
+rm -f "$WS/slow.go"
+ctl recover --wait slow slow >"$WS/out" 2>"$WS/err" &
+CPID=$!
+check "the second attempt of slow starts" wait_for 10 sh -c \
+    "test \$(grep '\"kind\":\"action\"' '$WS/log/journal.jsonl' | grep -c '\"monitor\":\"slow\"') -eq 2"
 check "daemon stops on SIGTERM with status 0" stop_daemon
+wait "$CPID"
+rc=$?
+check "the waiting client gets an answer: failed, exit 1 ($rc)" test "$rc" -eq 1
+check "it says the monitor was stopped" grep -q \
+    "slow/slow: the monitor was stopped before the action answered" "$WS/err"
+check "the recovery command in flight does not outlive the daemon" sh -c \
+    "! pgrep -f '$WS/[s]low.go' >/dev/null"
 finish
