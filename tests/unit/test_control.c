@@ -513,37 +513,38 @@ test_bad_requests(void **state)
 	static const struct {
 		const char *req, *err;
 	} cases[] = {
-	    {"{bad", "request: invalid JSON"},
-	    {"[1,2]", "request: expected a JSON object"},
-	    {"42", "request: expected a JSON object"},
-	    {"{\"cmd\":\"fly\"}", "request: unknown cmd 'fly'"},
-	    {"{\"cmd\":7}", "request: field 'cmd' must be a string"},
-	    {"{\"monitor\":\"x\"}", "request: field 'cmd' is required"},
-	    {"{\"cmd\":\"logs\",\"lines\":\"ten\"}",
-	        "request: field 'lines' must be an integer"},
-	    {"{\"cmd\":\"logs\",\"lines\":-1}",
-	        "request: field 'lines' must not be negative"},
-	    {"{\"cmd\":\"logs\",\"follow\":1}",
-	        "request: field 'follow' must be true or false"},
-	    {"{\"cmd\":\"health\",\"monitor\":3}",
-	        "request: field 'monitor' must be a string"},
-	    {"{\"cmd\":\"run\",\"monitor\":\"gh\",\"args\":[1]}",
-	        "request: field 'args' element 0 must be a string"},
-	    {"{\"cmd\":\"run\",\"monitor\":\"gh\",\"args\":\"x\"}",
-	        "request: field 'args' must be an array of strings"},
-	    {"{\"cmd\":\"recover\"}",
-	        "request: cmd 'recover' needs the field 'monitor'"},
-	    {"{\"cmd\":\"recover\",\"monitor\":\"a\",\"force\":\"yes\"}",
-	        "request: field 'force' must be true or false"},
-	    {"{\"cmd\":\"recover\",\"monitor\":\"a\",\"wait\":1}",
-	        "request: field 'wait' must be true or false"},
-	    {"{\"cmd\":\"recover\",\"monitor\":\"a\",\"timeout_ms\":-1}",
-	        "request: field 'timeout_ms' must not be negative"},
-	    {"{\"cmd\":\"recover\",\"monitor\":\"a\",\"timeout_ms\":\"1s\"}",
-	        "request: field 'timeout_ms' must be an integer"},
-	    {"{\"cmd\":\"history\",\"since_ms\":1.5}",
-	        "request: field 'since_ms' must be an integer"},
-	    {"{\"cmd\":\"ping\"} {}", "request: invalid JSON near byte 15"},
+		{ "{bad", "request: invalid JSON" },
+		{ "[1,2]", "request: expected a JSON object" },
+		{ "42", "request: expected a JSON object" },
+		{ "{\"cmd\":\"fly\"}", "request: unknown cmd 'fly'" },
+		{ "{\"cmd\":7}", "request: field 'cmd' must be a string" },
+		{ "{\"monitor\":\"x\"}", "request: field 'cmd' is required" },
+		{ "{\"cmd\":\"logs\",\"lines\":\"ten\"}",
+		    "request: field 'lines' must be an integer" },
+		{ "{\"cmd\":\"logs\",\"lines\":-1}",
+		    "request: field 'lines' must not be negative" },
+		{ "{\"cmd\":\"logs\",\"follow\":1}",
+		    "request: field 'follow' must be true or false" },
+		{ "{\"cmd\":\"health\",\"monitor\":3}",
+		    "request: field 'monitor' must be a string" },
+		{ "{\"cmd\":\"run\",\"monitor\":\"gh\",\"args\":[1]}",
+		    "request: field 'args' element 0 must be a string" },
+		{ "{\"cmd\":\"run\",\"monitor\":\"gh\",\"args\":\"x\"}",
+		    "request: field 'args' must be an array of strings" },
+		{ "{\"cmd\":\"recover\"}",
+		    "request: cmd 'recover' needs the field 'monitor'" },
+		{ "{\"cmd\":\"recover\",\"monitor\":\"a\",\"force\":\"yes\"}",
+		    "request: field 'force' must be true or false" },
+		{ "{\"cmd\":\"recover\",\"monitor\":\"a\",\"wait\":1}",
+		    "request: field 'wait' must be true or false" },
+		{ "{\"cmd\":\"recover\",\"monitor\":\"a\",\"timeout_ms\":-1}",
+		    "request: field 'timeout_ms' must not be negative" },
+		{ "{\"cmd\":\"recover\",\"monitor\":\"a\",\"timeout_ms\":\"1s\"}",
+		    "request: field 'timeout_ms' must be an integer" },
+		{ "{\"cmd\":\"history\",\"since_ms\":1.5}",
+		    "request: field 'since_ms' must be an integer" },
+		{ "{\"cmd\":\"ping\"} {}",
+		    "request: invalid JSON near byte 15" },
 	};
 	const size_t n = sizeof(cases) / sizeof(cases[0]);
 	char input[4096] = "";
@@ -583,8 +584,8 @@ test_parse_direct(void **state)
 	const char *good = "{\"cmd\":\"logs\",\"monitor\":\"pm2\",\"lines\":5,"
 	    "\"follow\":true,\"since_ms\":0,\"args\":[],\"extra\":1}";
 	const char *rec = "{\"cmd\":\"recover\",\"monitor\":\"a\","
-	                  "\"target\":\"b\",\"force\":true,\"wait\":false,"
-	                  "\"timeout_ms\":90000}";
+	    "\"target\":\"b\",\"force\":true,\"wait\":false,"
+	    "\"timeout_ms\":90000}";
 
 	o = control_parse(good, strlen(good), err, sizeof(err));
 	assert_non_null(o);
