@@ -35,15 +35,18 @@
 
 #define EX_OK 0
 #define EX_FAILED 1		/* the daemon said ok:false */
+#define EX_REFUSED 2            /* recover: refused, nothing was run */
 #define EX_UNREACHABLE 3	/* also Nagios UNKNOWN */
 #define EX_USAGE_ 64
 #define CTL_REPLY_TIMEOUT_S 60
+#define CTL_WAIT_MARGIN_S 10 /* recover --wait: past the daemon's bound */
 #define CTL_MAX_REPLY (64 << 20)
 
 struct ctl {
 	const char *sock;
 	int json;
 	int fd;
+	int timeout_s;          /* for each read of a reply */
 	char *buf;		/* bytes read but not yet returned */
 	size_t len, cap;
 };
@@ -60,7 +63,10 @@ ctl_usage(FILE *fp)
 	    "  status                          every monitor and target\n"
 	    "  health [MONITOR]                the same, for one monitor\n"
 	    "  logs [MONITOR] [-n N] [-f]      last N log lines; -f follows\n"
-	    "  recover MONITOR [TARGET]        run the recovery ladder now\n"
+	    "  recover MONITOR [TARGET] [--force] [--wait [--timeout D]]\n"
+	    "                                  run the recovery ladder now;\n"
+	    "              --force: also targets OK, UNKNOWN or not reported;\n"
+	    "              --wait: for the result, at most D (default 5m10s)\n"
 	    "  reload                          re-read the configuration\n"
 	    "  history [--since DURATION]      incident journal, e.g. 1h\n"
 	    "  run-workflow MONITOR WORKFLOW [JOB]\n"
@@ -69,6 +75,8 @@ ctl_usage(FILE *fp)
 	    "  stop                            stop the daemon\n"
 	    "  ping                            is the daemon answering\n"
 	    "status and health exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
+	    "recover exits 0 started (--wait: succeeded), 1 failed,\n"
+	    "2 refused (nothing was run), 3 no result within the timeout.\n"
 	    "Socket: -s, else $REDUNDANCYD_SOCKET, else %s.\n",
 	    RDD_DEFAULT_SOCKET);
 }
@@ -101,7 +109,7 @@ static int
 ctl_connect(struct ctl *c)
 {
 	struct sockaddr_un sun;
-	struct timeval tv = { CTL_REPLY_TIMEOUT_S, 0 };
+	struct timeval tv = {c->timeout_s, 0};
 
 	if (strlen(c->sock) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "redundancyctl: socket path %s is too long "
@@ -203,9 +211,10 @@ ctl_readline(struct ctl *c, char **line)
 			continue;
 		}
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			fprintf(stderr, "redundancyctl: %s: no reply within "
+			fprintf(stderr,
+			    "redundancyctl: %s: no reply within "
 			    "%d s: the daemon may be stuck, see its log\n",
-			    c->sock, CTL_REPLY_TIMEOUT_S);
+			    c->sock, c->timeout_s);
 			return -1;
 		}
 		if (r == -1) {
@@ -599,6 +608,37 @@ ctl_cmd_simple(struct ctl *c, json_object *req)
 	return rc;
 }
 
+/*
+ * recover: 0 started, or with wait succeeded; 1 the attempt failed; 2
+ * refused, nothing was run; 3 no result within the wait's bound.
+ */
+static int
+ctl_cmd_recover(struct ctl *c, json_object *req)
+{
+	json_object *o;
+	const char *msg;
+	char *raw = NULL;
+	int rc = EX_OK;
+
+	if ((o = ctl_call(c, req, &raw)) == NULL)
+		return EX_UNREACHABLE;
+	if (c->json)
+		puts(raw);
+	if (!ctl_ok(o)) {
+		if (!c->json)
+			ctl_print_error(c, o);
+		rc = ctl_bool(o, "refused")   ? EX_REFUSED
+		     : ctl_bool(o, "pending") ? EX_UNREACHABLE
+		                              : EX_FAILED;
+	} else if (!c->json && (msg = ctl_str(o, "message")) != NULL) {
+		ctl_put_clean(stdout, msg);
+		putchar('\n');
+	}
+	free(raw);
+	json_object_put(o);
+	return rc;
+}
+
 static int
 ctl_cmd_ping(struct ctl *c)
 {
@@ -746,6 +786,27 @@ ctl_cmd_history(struct ctl *c, int64_t since_ms)
 	return EX_OK;
 }
 
+static json_object *
+ctl_recover_request(const char *monitor, const char *target, int force,
+    int wait, int64_t timeout_ms)
+{
+	json_object *req = ctl_request("recover");
+
+	json_object_object_add(req, "monitor", json_object_new_string(monitor));
+	if (target != NULL)
+		json_object_object_add(
+		    req, "target", json_object_new_string(target));
+	if (force)
+		json_object_object_add(
+		    req, "force", json_object_new_boolean(1));
+	if (wait)
+		json_object_object_add(req, "wait", json_object_new_boolean(1));
+	if (timeout_ms > 0)
+		json_object_object_add(
+		    req, "timeout_ms", json_object_new_int64(timeout_ms));
+	return req;
+}
+
 /* ---- arguments ---- */
 
 struct ctl_args {
@@ -754,6 +815,8 @@ struct ctl_args {
 	long lines;
 	int follow;
 	const char *since;
+	int force, wait; /* recover */
+	const char *timeout;
 };
 
 /* Options after the command; -s and --json are accepted anywhere. */
@@ -794,6 +857,22 @@ ctl_parse_rest(struct ctl *c, const char *cmd, int argc, char **argv,
 		} else if (strcmp(cmd, "history") == 0 &&
 		    strncmp(s, "--since=", 8) == 0)
 			a->since = s + 8;
+		else if (strcmp(cmd, "recover") == 0 &&
+		         strcmp(s, "--force") == 0)
+			a->force = 1;
+		else if (strcmp(cmd, "recover") == 0 &&
+		         strcmp(s, "--wait") == 0)
+			a->wait = 1;
+		else if (strcmp(cmd, "recover") == 0 &&
+		         strcmp(s, "--timeout") == 0) {
+			if (i + 1 >= argc)
+				return ctl_usage_error(
+				    "recover: --timeout "
+				    "needs a duration like 90s");
+			a->timeout = argv[++i];
+		} else if (strcmp(cmd, "recover") == 0 &&
+		           strncmp(s, "--timeout=", 10) == 0)
+			a->timeout = s + 10;
 		else if (s[0] == '-' && s[1] != '\0')
 			return ctl_usage_error("%s: unknown option '%s'", cmd,
 			    s);
@@ -821,12 +900,13 @@ main(int argc, char **argv)
 	struct ctl_args a;
 	json_object *req, *args;
 	const char *cmd;
-	int64_t since_ms;
+	int64_t since_ms, wait_ms;
 	int i, rc;
 
 	memset(&c, 0, sizeof(c));
 	memset(&a, 0, sizeof(a));
 	c.fd = -1;
+	c.timeout_s = CTL_REPLY_TIMEOUT_S;
 	signal(SIGPIPE, SIG_IGN);
 	if ((c.sock = getenv("REDUNDANCYD_SOCKET")) == NULL || *c.sock == '\0')
 		c.sock = RDD_DEFAULT_SOCKET;
@@ -891,6 +971,22 @@ main(int argc, char **argv)
 		since_ms = since_ms > util_wall_ms() ? 0 :
 		    util_wall_ms() - since_ms;
 	}
+	wait_ms = 0;
+	if (a.timeout != NULL) {
+		if (util_parse_duration(a.timeout, &wait_ms) == -1 ||
+		    wait_ms <= 0 || wait_ms > 86400000)
+			return ctl_usage_error(
+			    "recover: --timeout '%s': "
+			    "expected a duration like 90s or 10m, at most 1d",
+			    a.timeout);
+		a.wait = 1; /* a bound on a wait asks for the wait */
+	}
+	/* The daemon answers by its bound; ours only catches a stuck one. */
+	if (a.wait)
+		c.timeout_s =
+		    (int)((wait_ms > 0 ? wait_ms : RDD_RECOVER_WAIT_MS) /
+		          1000) +
+		    CTL_WAIT_MARGIN_S;
 
 	if (ctl_connect(&c) == -1)
 		return EX_UNREACHABLE;
@@ -903,6 +999,10 @@ main(int argc, char **argv)
 		rc = ctl_cmd_ping(&c);
 	else if (strcmp(cmd, "history") == 0)
 		rc = ctl_cmd_history(&c, since_ms);
+	else if (strcmp(cmd, "recover") == 0)
+		rc = ctl_cmd_recover(&c,
+		    ctl_recover_request(a.pos[0], a.npos > 1 ? a.pos[1] : NULL,
+		        a.force, a.wait, wait_ms));
 	else {
 		if (strcmp(cmd, "run-workflow") == 0) {
 			req = ctl_request("run");
@@ -917,11 +1017,8 @@ main(int argc, char **argv)
 			json_object_object_add(req, "worker",
 			    json_object_new_string(a.pos[0]));
 		else if (a.npos > 0)
-			json_object_object_add(req, "monitor",
-			    json_object_new_string(a.pos[0]));
-		if (strcmp(cmd, "recover") == 0 && a.npos > 1)
-			json_object_object_add(req, "target",
-			    json_object_new_string(a.pos[1]));
+			json_object_object_add(
+			    req, "monitor", json_object_new_string(a.pos[0]));
 		rc = ctl_cmd_simple(&c, req);
 	}
 	close(c.fd);

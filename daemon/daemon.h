@@ -10,6 +10,8 @@
 
 #define FLAP_SAMPLES 21
 
+struct recover_wait;
+
 struct metric {
 	char *name;
 	char *unit;
@@ -57,6 +59,8 @@ struct target {
 	int64_t last_ttr_ms;	/* time to recover of the last incident */
 	struct event *retry_ev;
 	struct rdd_recovery *rec; /* in flight */
+	struct recover_wait *wait; /* an operator waits for its next attempt */
+	int manual_queued;         /* the queued attempt is an operator's */
 };
 
 struct rdd_check {
@@ -76,7 +80,7 @@ struct rdd_recovery {
 	int manual;		/* asked for over the control socket */
 	int64_t started_mono;
 	struct event *deadline_ev;
-	struct control_req *req; /* manual: reply when done */
+	struct recover_wait *wait; /* an operator waits for the result */
 	int finished;
 };
 
@@ -188,6 +192,13 @@ struct rdd_daemon {
 	uint64_t next_id;	/* checks, recoveries, commands on the wire */
 	struct event *chld_ev;
 	struct wkctx *wctx;	/* worker: the child's side, NULL in the master */
+	/*
+	 * Worker: the plugin code running now works for a check: check()
+	 * itself, or the callback of a child, transfer or one-shot timer
+	 * started on a check's behalf. Children it starts are a check's:
+	 * their process group dies with them (SVC_CHILD_KILL_GROUP).
+	 */
+	int in_check;
 	struct hpost *post;	/* worker: host->post's queue */
 
 	struct svc_child *child;
@@ -249,10 +260,22 @@ int monitor_blocked(struct monitor *m);
 char *engine_status_text(struct rdd_daemon *d, const char *monitor);
 
 /* recover.c */
+/* An operator's `recover` (ctlcmd.c). */
+struct recover_ask {
+	const char *target; /* NULL: every target that needs it */
+	int force;          /* also targets OK, UNKNOWN or not reported */
+	int wait;           /* reply with the result, not at the start */
+	int64_t timeout_ms; /* bound of the wait; 0: RDD_RECOVER_WAIT_MS */
+	struct control_req *req;
+};
 void recover_consider(struct target *t);
 void recover_confirmed(struct target *t);
-int recover_manual(struct monitor *m, const char *target,
-    struct control_req *req, char *err, size_t errlen);
+/*
+ * -1: refused, nothing started, msg says why; 0: ask->req is taken and
+ * answered later (wait); 1: started, msg says what (the caller replies).
+ */
+int recover_manual(
+    struct monitor *m, const struct recover_ask *ask, char *msg, size_t msglen);
 void recover_target_gone(struct target *t);
 void recover_restore(struct target *t);
 void recover_save(struct target *t);
@@ -285,7 +308,8 @@ void workers_feed(struct worker *wk, json_object *o);
 #define WORKER_TRIM_THRESHOLD (128 * 1024)
 
 /* worker.c: the child's side; never returns */
-void worker_cb_enter(struct monitor *m, int cb, struct wk_save *save);
+void worker_cb_enter(
+    struct monitor *m, int cb, int in_check, struct wk_save *save);
 void worker_cb_leave(struct monitor *m, struct wk_save *save);
 void worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
     __attribute__((noreturn));

@@ -394,6 +394,12 @@ daemon_stop_poll(evutil_socket_t fd, short what, void *arg)
 		/* Plugins get their stop() and destroy() in the workers. */
 		d->stop_phase = 1;
 		d->stop_began_ms = util_now_ms();
+		/*
+		 * A deadline of their own: with the first one spent, the
+		 * workers were SIGKILLed before they read "stop", and the
+		 * children of checks and recoveries in flight outlived us.
+		 */
+		left = d->conf->shutdown_deadline_ms;
 		workers_stop_all(d, 0);
 	}
 	if (workers_alive(d) > 0 && left > 0) {

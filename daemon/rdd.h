@@ -18,6 +18,14 @@ struct rdd_daemon;
 
 #define RDD_ERRLEN 512
 
+/* A recovery action that has not answered by then counts as failed. */
+#define RDD_RECOVER_DEADLINE_MS (5 * 60 * 1000)
+/*
+ * `recover --wait` without a timeout: every attempt ends by its deadline,
+ * so this bounds only the wait for a slot (max_concurrent_recoveries).
+ */
+#define RDD_RECOVER_WAIT_MS (RDD_RECOVER_DEADLINE_MS + 10 * 1000)
+
 /* ---- errlist: collected errors, each "file:line: message" ---- */
 struct errlist {
 	char **v;
@@ -300,6 +308,14 @@ struct svc_child *svc_child_new(struct event_base *base, int max_children);
 /* owner: fairness key (the monitor); queued when the cap is reached. */
 uint64_t svc_child_run(struct svc_child *s, const void *owner,
     const struct rdd_child_spec *spec, rdd_child_cb cb, void *arg);
+/*
+ * A check's child: when it exits (by itself or after a timeout), SIGKILL
+ * what is left of its process group, so a check leaves nothing behind.
+ */
+#define SVC_CHILD_KILL_GROUP 0x1
+uint64_t svc_child_run_flags(struct svc_child *s, const void *owner,
+    const struct rdd_child_spec *spec, unsigned flags, rdd_child_cb cb,
+    void *arg);
 void svc_child_cancel(struct svc_child *s, uint64_t h);
 void svc_child_cancel_owner(struct svc_child *s, const void *owner);
 size_t svc_child_running(struct svc_child *s);

@@ -72,6 +72,7 @@ const char *wk_cb_name(int cb);
 struct wk_save {
 	int32_t cb, mon;
 	int64_t since;
+	int in_check; /* the worker's rdd_daemon.in_check */
 };
 
 #endif /* RDD_WIRE_H */

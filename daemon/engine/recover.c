@@ -13,17 +13,33 @@
 
 #include "daemon.h"
 
-/* An action that has not answered by then counts as failed. */
-#define RECOVER_DEADLINE_MS (5 * 60 * 1000)
 /* A saved time this far ahead of the clock is taken as "now". */
 #define RECOVER_CLOCK_SLACK_MS (60 * 1000)
 /* Saved times beyond this (2286) are garbage. */
 #define RECOVER_WALL_MAX 9999999999999LL
 /* A move of wall minus monotonic beyond this is a clock step. */
 #define RECOVER_OFF_SLACK_MS 1000
+/* An action that has not answered by then counts as failed. */
+#define RECOVER_DEADLINE_MS RDD_RECOVER_DEADLINE_MS
+#define RECOVER_WAIT_TEXT 2048 /* bytes of results in one wait's reply */
 
-static void recover_start(struct target *t, int manual,
-    struct control_req *req);
+/*
+ * An operator's `recover --wait`: one reply for the attempts it started.
+ * The request holds one reference while it starts them, each attempt (or
+ * target waiting for a slot) one more; the reply goes at the last result
+ * or when the wait's bound passes, the record with the last reference.
+ */
+struct recover_wait {
+	struct control_req *req; /* NULL once answered */
+	struct event *timer;     /* the wait's bound */
+	int64_t timeout_ms;
+	int refs;
+	int results, failed;
+	char text[RECOVER_WAIT_TEXT]; /* "; "-joined result lines */
+	size_t len;
+};
+
+static void recover_start(struct target *t, int manual);
 static void recover_drain(evutil_socket_t fd, short what, void *arg);
 static void recover_why_not(struct target *t, const char *why);
 
@@ -37,6 +53,127 @@ recover_nactions(const struct rdd_plugin *pd)
 	while (pd->actions[n] != NULL)
 		n++;
 	return n;
+}
+
+static void
+recover_dur(char *buf, size_t len, int64_t ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%lld s", (long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%lld ms", (long long)ms);
+}
+
+/* pending: the bound passed first; the attempts go on without a witness. */
+static void
+recover_wait_reply(struct recover_wait *w, int pending)
+{
+	json_object *o = json_object_new_object();
+	char msg[RECOVER_WAIT_TEXT + 256], d[32];
+	int ok = !pending && w->results > 0 && w->failed == 0;
+
+	if (pending) {
+		recover_dur(d, sizeof(d), w->timeout_ms);
+		if (w->results == 0)
+			snprintf(msg, sizeof(msg),
+			    "no result within %s; the "
+			    "recovery goes on: see redundancyctl history for "
+			    "its result",
+			    d);
+		else
+			snprintf(msg, sizeof(msg),
+			    "no result within %s from "
+			    "%d of %d attempts (so far: %s); they go on: see "
+			    "redundancyctl history",
+			    d, w->refs, w->refs + w->results, w->text);
+	} else
+		snprintf(msg, sizeof(msg), "%s", w->text);
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	json_object_object_add(
+	    o, ok ? "message" : "error", json_object_new_string(msg));
+	if (pending)
+		json_object_object_add(
+		    o, "pending", json_object_new_boolean(1));
+	control_reply(w->req, o);
+	w->req = NULL;
+}
+
+static void
+recover_wait_put(struct recover_wait *w)
+{
+	if (--w->refs > 0)
+		return;
+	if (w->req != NULL)
+		recover_wait_reply(w, 0);
+	if (w->timer != NULL)
+		event_free(w->timer);
+	free(w);
+}
+
+static void
+recover_wait_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct recover_wait *w = arg;
+
+	if (w->req != NULL)
+		recover_wait_reply(w, 1);
+}
+
+/* Holds the request's reference until recover_wait_put. */
+static struct recover_wait *
+recover_wait_new(struct rdd_daemon *d, const struct recover_ask *ask)
+{
+	struct recover_wait *w;
+	struct timeval tv;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->req = ask->req;
+	w->refs = 1;
+	w->timeout_ms =
+	    ask->timeout_ms > 0 ? ask->timeout_ms : RDD_RECOVER_WAIT_MS;
+	if ((w->timer = evtimer_new(d->base, recover_wait_timeout_cb, w)) ==
+	    NULL) {
+		free(w);
+		return NULL;
+	}
+	tv.tv_sec = w->timeout_ms / 1000;
+	tv.tv_usec = (w->timeout_ms % 1000) * 1000;
+	evtimer_add(w->timer, &tv);
+	return w;
+}
+
+/* One attempt's result, "monitor/target: line"; drops its reference. */
+static void
+recover_wait_result(struct recover_wait *w, int ok, const struct monitor *m,
+    const char *target, const char *line)
+{
+	size_t room = sizeof(w->text) - w->len;
+	int n;
+
+	w->results++;
+	if (!ok)
+		w->failed++;
+	if (room > 1) {
+		n = snprintf(w->text + w->len, room, "%s%s/%s: %s",
+		    w->len > 0 ? "; " : "", m->cm->name, target, line);
+		if (n > 0)
+			w->len += (size_t)n < room ? (size_t)n : room - 1;
+	}
+	recover_wait_put(w);
+}
+
+/* A target's operator stops waiting without an attempt of it. */
+static void
+recover_wait_drop(struct target *t, int ok, const char *why)
+{
+	struct recover_wait *w = t->wait;
+
+	t->manual_queued = 0;
+	if (w == NULL)
+		return;
+	t->wait = NULL;
+	recover_wait_result(w, ok, t->m, t->name, why);
 }
 
 static void
@@ -270,7 +407,7 @@ recover_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct target *t = arg;
 
-	recover_start(t, 0, NULL);
+	recover_start(t, 0);
 }
 
 void
@@ -340,7 +477,7 @@ recover_consider(struct target *t)
 						      : (int64_t)dd;
 	}
 	if (delay <= 0) {
-		recover_start(t, 0, NULL);
+		recover_start(t, 0);
 		return;
 	}
 	if (t->retry_ev == NULL)
@@ -474,8 +611,13 @@ recover_all_na(const struct target *t, size_t n)
 	return 1;
 }
 
+/*
+ * manual: an operator asked for it; so did one for a queued attempt with
+ * t->manual_queued, and t->wait (an operator waiting for the result) goes
+ * to the attempt when it starts.
+ */
 static void
-recover_start(struct target *t, int manual, struct control_req *req)
+recover_start(struct target *t, int manual)
 {
 	struct monitor *m = t->m;
 	struct rdd_daemon *d = m->d;
@@ -484,15 +626,27 @@ recover_start(struct target *t, int manual, struct control_req *req)
 	struct timeval tv = { RECOVER_DEADLINE_MS / 1000, 0 };
 	int64_t now = util_now_ms();
 
-	if (d->stopping || t->recovering || n == 0)
+	if (d->stopping || t->recovering || n == 0) {
+		recover_wait_drop(t, 0,
+		    d->stopping ? "the daemon is stopping"
+		                : "no attempt could start");
 		return;
+	}
 	if (d->recoveries >= d->conf->max_concurrent_recoveries) {
 		if (!t->queued)
 			recover_enqueue(t);
+		if (manual)
+			t->manual_queued = 1;
 		return;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		recover_wait_drop(t, 0, "out of memory");
 		return;
+	}
+	manual = manual || t->manual_queued;
+	t->manual_queued = 0;
+	r->wait = t->wait;
+	t->wait = NULL;
 	t->attempts++;
 	if (!t->incident) {
 		t->incident = 1;
@@ -506,7 +660,6 @@ recover_start(struct target *t, int manual, struct control_req *req)
 	r->action = strdup(m->pd->actions[rung]);
 	r->attempt = (unsigned)t->attempts;
 	r->manual = manual;
-	r->req = req;
 	r->started_mono = util_now_ms();
 	r->deadline_ev = evtimer_new(d->base, recover_deadline_cb, r);
 	evtimer_add(r->deadline_ev, &tv);
@@ -583,14 +736,9 @@ recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 	journal_write("result", m->cm->name, r->target, line, -1);
 	if (ok < 0 && t != NULL)
 		recover_not_applicable(t, r, msg);
-	if (r->req) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "ok", json_object_new_boolean(ok > 0));
-		json_object_object_add(o, ok > 0 ? "message" : "error",
-		    json_object_new_string(line));
-		control_reply(r->req, o);
-		r->req = NULL;
+	if (r->wait != NULL) {
+		recover_wait_result(r->wait, ok > 0, m, r->target, line);
+		r->wait = NULL;
 	}
 	if (t != NULL) {
 		t->recovering = 0;
@@ -641,7 +789,7 @@ recover_drain(evutil_socket_t fd, short what, void *arg)
 		recover_dequeue(t);
 		log_write(t->m->cm->name, RDD_LOG_DEBUG, "%s: a recovery slot "
 		    "is free: starting (%zu still queued)", t->name, d->nrq);
-		recover_start(t, 0, NULL);
+		recover_start(t, 0);
 	}
 }
 
@@ -653,8 +801,12 @@ recover_confirmed(struct target *t)
 
 	if (t->retry_ev)
 		evtimer_del(t->retry_ev);
-	if (t->queued)
+	if (t->queued) {
 		recover_dequeue(t);
+		recover_wait_drop(t, 1,
+		    "healthy again before a recovery slot "
+		    "was free: no attempt was needed");
+	}
 	if (t->incident) {
 		t->last_ttr_ms = util_now_ms() - t->incident_mono;
 		if (t->attempts == 0)
@@ -688,75 +840,228 @@ recover_confirmed(struct target *t)
 	recover_save(t);
 }
 
-int
-recover_manual(struct monitor *m, const char *target,
-    struct control_req *req, char *err, size_t errlen)
+/* m's targets, ", "-joined, cut with "..." when they do not fit. */
+static void
+recover_target_list(const struct monitor *m, int states, char *buf, size_t len)
 {
-	size_t i, started = 0;
+	size_t i, used = 0;
+	int n;
 
-	if (recover_nactions(m->pd) == 0) {
-		snprintf(err, errlen, "monitor '%s' (plugin %s) has no "
-		    "recovery actions", m->cm->name, m->pd->name);
+	snprintf(buf, len, "none reported yet");
+	for (i = 0; i < m->nt && used < len; i++) {
+		const struct target *t = m->t[i];
+
+		if (states)
+			n = snprintf(buf + used, len - used, "%s%s (%s%s)",
+			    i > 0 ? ", " : "", t->name,
+			    util_state_name(t->state),
+			    t->recovering || t->wait ? ", recovering" : "");
+		else
+			n = snprintf(buf + used, len - used, "%s%s",
+			    i > 0 ? ", " : "", t->name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
+/*
+ * An operator's recover of a target that does not need it is most likely
+ * a typo or a wrong guess: say so rather than act, unless forced.
+ */
+static int
+recover_refusal(const struct monitor *m, const struct target *t,
+    const char *name, char *msg, size_t msglen)
+{
+	char list[384];
+
+	if (t == NULL) {
+		recover_target_list(m, 0, list, sizeof(list));
+		snprintf(msg, msglen,
+		    "monitor '%s' has no target '%s'; its "
+		    "targets: %s (use --force to recover a target it does not "
+		    "report)",
+		    m->cm->name, name, list);
 		return -1;
 	}
-	if (target != NULL) {
-		struct target *t = health_target(m, target, 0);
+	if (t->state == RDD_OK) {
+		snprintf(msg, msglen,
+		    "target '%s' is OK: nothing to recover; "
+		    "use --force to recover it anyway",
+		    name);
+		return -1;
+	}
+	if (t->state == RDD_UNKNOWN) {
+		snprintf(msg, msglen,
+		    "target '%s' is UNKNOWN (%s): nothing "
+		    "says it needs a recovery; use --force to recover it "
+		    "anyway",
+		    name, t->msg && *t->msg ? t->msg : "not checked yet");
+		return -1;
+	}
+	return 0;
+}
 
-		if (t == NULL) {
-			/* A plugin may recover targets it never reports. */
-			t = health_target(m, target, 1);
-			if (t == NULL) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			t->seen = 1;
-		}
-		if (t->recovering) {
-			snprintf(err, errlen, "%s/%s: a recovery is already "
-			    "running", m->cm->name, target);
+/* An operator's try after a give-up starts the ladder again, now. */
+static void
+recover_operator_reset(struct target *t)
+{
+	if (t->gave_up || t->needs_operator)
+		t->attempts = 0;
+	t->gave_up = 0;
+	t->cooldown_mono = 0;
+	t->needs_operator = 0;
+	t->na_rungs = 0;
+	if (t->queued)
+		recover_dequeue(t);
+	if (t->retry_ev)
+		evtimer_del(t->retry_ev);
+}
+
+/* The reply to a recover without wait: what started, and where to look. */
+static void
+recover_started_msg(const struct target *t, char *msg, size_t msglen)
+{
+	const char *mon = t->m->cm->name;
+
+	if (t->rec != NULL)
+		snprintf(msg, msglen,
+		    "recovery of %s/%s started: attempt %u, "
+		    "%s; its result: redundancyctl history (recover --wait "
+		    "waits for it)",
+		    mon, t->name, t->rec->attempt, t->rec->action);
+	else if (t->queued)
+		snprintf(msg, msglen,
+		    "recovery of %s/%s queued: %d "
+		    "recoveries run at once (max_concurrent_recoveries); it "
+		    "starts when one ends",
+		    mon, t->name, t->m->d->conf->max_concurrent_recoveries);
+	else
+		snprintf(msg, msglen,
+		    "recovery of %s/%s ended at once: see "
+		    "redundancyctl history",
+		    mon, t->name);
+}
+
+static int
+recover_manual_one(
+    struct monitor *m, const struct recover_ask *ask, char *msg, size_t msglen)
+{
+	struct target *t = health_target(m, ask->target, 0);
+	struct recover_wait *w = NULL;
+
+	if (!ask->force && recover_refusal(m, t, ask->target, msg, msglen) != 0)
+		return -1;
+	if (t == NULL) {
+		/* Forced: a plugin may recover targets it never reports. */
+		if ((t = health_target(m, ask->target, 1)) == NULL) {
+			snprintf(msg, msglen, "out of memory");
 			return -1;
 		}
-		/* An operator's try after a give-up starts the ladder again. */
-		if (t->gave_up || t->needs_operator)
-			t->attempts = 0;
-		t->gave_up = 0;
-		t->cooldown_mono = 0;
-		t->needs_operator = 0;
-		t->na_rungs = 0;
-		if (t->queued)
-			recover_dequeue(t);
-		if (t->retry_ev)
-			evtimer_del(t->retry_ev);
-		recover_start(t, 1, req);
-		if (t->queued && req != NULL) {
-			/* Waiting for a slot: answer now rather than hang. */
-			json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "ok",
-			    json_object_new_boolean(1));
-			json_object_object_add(o, "message",
-			    json_object_new_string("queued: the global limit "
-						   "of recoveries is reached"));
-			control_reply(req, o);
-		}
+		t->seen = 1;
+	}
+	if (t->recovering || t->wait != NULL) {
+		snprintf(msg, msglen,
+		    "%s/%s: a recovery is already %s: see "
+		    "redundancyctl status",
+		    m->cm->name, t->name,
+		    t->recovering ? "running" : "waiting for a slot");
+		return -1;
+	}
+	if (ask->wait && (w = recover_wait_new(m->d, ask)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	recover_operator_reset(t);
+	if (w != NULL) {
+		t->wait = w;
+		w->refs++;
+	}
+	recover_start(t, 1);
+	if (w != NULL) {
+		recover_wait_put(w);
 		return 0;
 	}
+	recover_started_msg(t, msg, msglen);
+	return 1;
+}
+
+/* Every target that needs it: not OK, not UNKNOWN (or all, forced). */
+static int
+recover_manual_all(
+    struct monitor *m, const struct recover_ask *ask, char *msg, size_t msglen)
+{
+	struct recover_wait *w = NULL;
+	char names[384], list[384];
+	size_t i, started = 0, used = 0;
+	int n;
+
+	if (ask->wait && (w = recover_wait_new(m->d, ask)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	names[0] = '\0';
 	for (i = 0; i < m->nt; i++) {
 		struct target *t = m->t[i];
 
-		if (t->state == RDD_OK || t->recovering)
+		if (t->recovering || t->wait != NULL)
 			continue;
-		if (t->gave_up || t->needs_operator)
-			t->attempts = 0;
-		t->gave_up = 0;
-		t->cooldown_mono = 0;
-		t->needs_operator = 0;
-		t->na_rungs = 0;
-		recover_start(t, 1, NULL);
+		if (!ask->force &&
+		    (t->state == RDD_OK || t->state == RDD_UNKNOWN))
+			continue;
+		recover_operator_reset(t);
+		if (w != NULL) {
+			t->wait = w;
+			w->refs++;
+		}
+		recover_start(t, 1);
 		started++;
+		if (used < sizeof(names) &&
+		    (n = snprintf(names + used, sizeof(names) - used, "%s%s",
+		         used > 0 ? ", " : "", t->name)) > 0)
+			used += (size_t)n;
 	}
-	snprintf(err, errlen, "%zu target%s", started, started == 1 ? "" : "s");
+	if (started == 0) {
+		if (w != NULL) {
+			w->req = NULL; /* the caller answers the refusal */
+			recover_wait_put(w);
+		}
+		recover_target_list(m, 1, list, sizeof(list));
+		snprintf(msg, msglen,
+		    "monitor '%s' has nothing to recover: "
+		    "its targets: %s; use --force to recover them anyway",
+		    m->cm->name, list);
+		return -1;
+	}
+	if (w != NULL) {
+		recover_wait_put(w);
+		return 0;
+	}
+	if (used >= sizeof(names))
+		memcpy(names + sizeof(names) - 4, "...", 4);
+	snprintf(msg, msglen,
+	    "recovery started for %zu target%s: %s; the "
+	    "results: redundancyctl history (recover --wait waits for them)",
+	    started, started == 1 ? "" : "s", names);
 	return 1;
+}
+
+int
+recover_manual(
+    struct monitor *m, const struct recover_ask *ask, char *msg, size_t msglen)
+{
+	if (recover_nactions(m->pd) == 0) {
+		snprintf(msg, msglen,
+		    "monitor '%s' (plugin %s) has no "
+		    "recovery actions",
+		    m->cm->name, m->pd->name);
+		return -1;
+	}
+	if (ask->target != NULL)
+		return recover_manual_one(m, ask, msg, msglen);
+	return recover_manual_all(m, ask, msg, msglen);
 }
 
 void
@@ -768,6 +1073,9 @@ recover_target_gone(struct target *t)
 	}
 	if (t->queued)
 		recover_dequeue(t);
+	recover_wait_drop(t, 0,
+	    "the target is gone (removed by a reload, "
+	    "or no longer reported)");
 	if (t->rec)
 		t->rec->t = NULL;
 	t->rec = NULL;
@@ -778,8 +1086,12 @@ recover_cancel_all(struct rdd_daemon *d)
 {
 	size_t i, j;
 
-	while (d->nrq > 0)
-		recover_dequeue(d->rq[0]);
+	while (d->nrq > 0) {
+		struct target *t = d->rq[0];
+
+		recover_dequeue(t);
+		recover_wait_drop(t, 0, "the daemon is stopping");
+	}
 	free(d->rq);
 	d->rq = NULL;
 	for (i = 0; i < d->nmon; i++)
@@ -800,15 +1112,11 @@ recover_free_monitor(struct monitor *m)
 		if (!r->finished) {
 			r->finished = 1;
 			m->d->recoveries--;
-			if (r->req) {
-				json_object *o = json_object_new_object();
-
-				json_object_object_add(o, "ok",
-				    json_object_new_boolean(0));
-				json_object_object_add(o, "error",
-				    json_object_new_string("the monitor was "
-							   "stopped"));
-				control_reply(r->req, o);
+			if (r->wait != NULL) {
+				recover_wait_result(r->wait, 0, m, r->target,
+				    "the monitor was stopped before the action "
+				    "answered");
+				r->wait = NULL;
 			}
 		}
 		if (r->t)

@@ -149,6 +149,20 @@ control_check_int(json_object *o, const char *name, char *err, size_t errlen)
 }
 
 static int
+control_check_bool(json_object *o, const char *name, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, name, &v) && v != NULL &&
+	    !json_object_is_type(v, json_type_boolean)) {
+		control_seterr(err, errlen,
+		    "request: field '%s' must be true or false", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 control_check_fields(json_object *o, const char *cmd, char *err,
     size_t errlen)
 {
@@ -159,14 +173,12 @@ control_check_fields(json_object *o, const char *cmd, char *err,
 	    control_check_string(o, "target", err, errlen) == -1 ||
 	    control_check_string(o, "worker", err, errlen) == -1 ||
 	    control_check_int(o, "lines", err, errlen) == -1 ||
-	    control_check_int(o, "since_ms", err, errlen) == -1)
+	    control_check_int(o, "since_ms", err, errlen) == -1 ||
+	    control_check_int(o, "timeout_ms", err, errlen) == -1 ||
+	    control_check_bool(o, "follow", err, errlen) == -1 ||
+	    control_check_bool(o, "force", err, errlen) == -1 ||
+	    control_check_bool(o, "wait", err, errlen) == -1)
 		return -1;
-	if (json_object_object_get_ex(o, "follow", &v) && v != NULL &&
-	    !json_object_is_type(v, json_type_boolean)) {
-		control_seterr(err, errlen,
-		    "request: field 'follow' must be true or false");
-		return -1;
-	}
 	if (json_object_object_get_ex(o, "args", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_array)) {
 			control_seterr(err, errlen,

@@ -18,6 +18,7 @@
 
 #define CTL_TAIL_MAX (256 * 1024)	/* bytes read back for `logs -n` */
 #define CTL_FOLLOW_MS 250
+#define CTL_WAIT_MAX_MS 86400000 /* recover: the longest wait, a day */
 
 struct follow {
 	struct rdd_daemon *d;
@@ -46,6 +47,28 @@ ctl_error(const char *fmt, ...)
 	return o;
 }
 
+/*
+ * A recover that started nothing: redundancyctl tells it from an attempt
+ * that ran and failed by "refused" (exit 2, not 1).
+ */
+static json_object *ctl_refused(const char *fmt, ...) RDD_PRINTF(1, 2);
+
+static json_object *
+ctl_refused(const char *fmt, ...)
+{
+	json_object *o = json_object_new_object();
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(buf));
+	json_object_object_add(o, "refused", json_object_new_boolean(1));
+	return o;
+}
+
 static json_object *
 ctl_ok(const char *msg)
 {
@@ -66,6 +89,16 @@ ctl_str(json_object *req, const char *key)
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+static int
+ctl_bool(json_object *req, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(req, key, &v) &&
+	       json_object_is_type(v, json_type_boolean) &&
+	       json_object_get_boolean(v);
 }
 
 static int64_t
@@ -275,29 +308,34 @@ static json_object *
 ctl_recover(struct rdd_daemon *d, struct control_req *r, json_object *req)
 {
 	const char *mon = ctl_str(req, "monitor");
-	const char *target = ctl_str(req, "target");
+	struct recover_ask ask;
 	struct monitor *m;
-	char err[RDD_ERRLEN];
+	char msg[1024];
 	int rc;
 
 	if (mon == NULL)
-		return ctl_error("recover: name a monitor");
+		return ctl_refused("recover: name a monitor");
 	if ((m = monitor_find(d, mon)) == NULL)
-		return ctl_error("no monitor named '%s'", mon);
+		return ctl_refused("no monitor named '%s'", mon);
 	if (!m->ready)
-		return ctl_error("monitor '%s' is not running: %s", mon,
+		return ctl_refused("monitor '%s' is not running: %s", mon,
 		    m->down ? m->down : "its worker is starting");
-	rc = recover_manual(m, target, target ? r : NULL, err, sizeof(err));
+	memset(&ask, 0, sizeof(ask));
+	ask.target = ctl_str(req, "target");
+	ask.force = ctl_bool(req, "force");
+	ask.wait = ctl_bool(req, "wait");
+	ask.timeout_ms = ctl_int(req, "timeout_ms", 0);
+	ask.req = r;
+	if (ask.timeout_ms > CTL_WAIT_MAX_MS)
+		return ctl_refused("recover: timeout_ms %lld is more than a "
+		                   "day: give at most %d",
+		    (long long)ask.timeout_ms, CTL_WAIT_MAX_MS);
+	rc = recover_manual(m, &ask, msg, sizeof(msg));
 	if (rc == -1)
-		return ctl_error("%s", err);
+		return ctl_refused("%s", msg);
 	if (rc == 0)
-		return NULL; /* the reply comes when the action is done */
-	{
-		char msg[RDD_ERRLEN + 64];
-
-		snprintf(msg, sizeof(msg), "recovery started for %s", err);
-		return ctl_ok(msg);
-	}
+		return NULL; /* the reply comes with the result */
+	return ctl_ok(msg);
 }
 
 static json_object *
@@ -378,9 +416,11 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 	    strcmp(cmd, "history") != 0) {
 		if (mon == NULL)
 			mon = ctl_str(req, "worker");
-		snprintf(what, sizeof(what), "%s%s%s%s%s", cmd, mon ? " " : "",
-		    mon ? mon : "", ctl_str(req, "target") ? " " : "",
-		    ctl_str(req, "target") ? ctl_str(req, "target") : "");
+		snprintf(what, sizeof(what), "%s%s%s%s%s%s", cmd,
+		    mon ? " " : "", mon ? mon : "",
+		    ctl_str(req, "target") ? " " : "",
+		    ctl_str(req, "target") ? ctl_str(req, "target") : "",
+		    ctl_bool(req, "force") ? " --force" : "");
 		journal_write("control", mon, ctl_str(req, "target"), what, uid);
 		log_info("control: uid %ld: %s", uid, what);
 	}

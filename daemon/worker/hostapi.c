@@ -26,6 +26,7 @@ struct handle;
 struct hcb {
 	struct handle *h;
 	struct monitor *m;
+	int in_check; /* started on a check's behalf */
 	union {
 		rdd_child_cb child;
 		rdd_http_cb http;
@@ -41,6 +42,7 @@ struct handle {
 	struct event *ev;
 	uint64_t svc;		/* the service's own handle */
 	int repeat;
+	int in_check; /* made while plugin code worked for a check */
 	union {
 		rdd_timer_cb timer;
 		rdd_fd_cb fd;
@@ -67,6 +69,7 @@ hostapi_handle_new(struct monitor *m, enum handle_kind kind)
 	h->id = ++d->next_handle;
 	h->kind = kind;
 	h->m = m;
+	h->in_check = d->in_check;
 	d->handles[d->nhandles++] = h;
 	return h;
 }
@@ -276,7 +279,7 @@ hostapi_child_tramp(void *arg, const struct rdd_child_result *res)
 	struct monitor *m = hostapi_tramp_done(arg, &t);
 	struct wk_save save;
 
-	worker_cb_enter(m, WK_CB_CHILD, &save);
+	worker_cb_enter(m, WK_CB_CHILD, t.in_check, &save);
 	t.cb.child(t.arg, res);
 	worker_cb_leave(m, &save);
 }
@@ -288,7 +291,7 @@ hostapi_http_tramp(void *arg, const struct rdd_http_response *res)
 	struct monitor *m = hostapi_tramp_done(arg, &t);
 	struct wk_save save;
 
-	worker_cb_enter(m, WK_CB_HTTP, &save);
+	worker_cb_enter(m, WK_CB_HTTP, t.in_check, &save);
 	t.cb.http(t.arg, res);
 	worker_cb_leave(m, &save);
 }
@@ -299,7 +302,8 @@ hostapi_watch_tramp(void *arg, const char *path)
 	struct hcb *t = arg;
 	struct wk_save save;
 
-	worker_cb_enter(t->m, WK_CB_WATCH, &save);
+	/* A watch outlives the check that may have made it: no check's. */
+	worker_cb_enter(t->m, WK_CB_WATCH, 0, &save);
 	t->cb.watch(t->arg, path);
 	worker_cb_leave(t->m, &save);
 }
@@ -307,6 +311,8 @@ hostapi_watch_tramp(void *arg, const char *path)
 /*
  * Children and transfers: the service does the work; a handle of ours
  * carries the owner and the trampoline that names the callback.
+ * A check's child must leave nothing behind: its group dies with it. A
+ * recovery's may start a long-lived program, so its group is left alone.
  */
 static uint64_t
 h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
@@ -314,6 +320,7 @@ h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
 {
 	struct monitor *m = (struct monitor *)rm;
 	struct handle *h;
+	unsigned flags;
 	size_t i;
 
 	if (spec == NULL || spec->argv == NULL || spec->argv[0] == NULL ||
@@ -321,10 +328,12 @@ h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
 		return 0;
 	h->t.h = h;
 	h->t.m = m;
+	h->t.in_check = h->in_check;
 	h->t.cb.child = cb;
 	h->t.arg = arg;
-	if ((h->svc = svc_child_run(m->d->child, m, spec, hostapi_child_tramp,
-		 &h->t)) == 0) {
+	flags = h->in_check ? SVC_CHILD_KILL_GROUP : 0;
+	if ((h->svc = svc_child_run_flags(m->d->child, m, spec, flags,
+	         hostapi_child_tramp, &h->t)) == 0) {
 		if (hostapi_handle_find(m->d, h->id, &i))
 			hostapi_handle_free(m->d, i);
 		return 0;
@@ -369,6 +378,7 @@ h_http(struct rdd_monitor *rm, const struct rdd_http_request *req,
 		return 0;
 	h->t.h = h;
 	h->t.m = m;
+	h->t.in_check = h->in_check;
 	h->t.cb.http = cb;
 	h->t.arg = arg;
 	if ((h->svc = svc_http_request(m->d->http, m, req, hostapi_http_tramp,
@@ -394,14 +404,16 @@ hostapi_timer_cb(evutil_socket_t fd, short what, void *arg)
 	size_t i;
 	rdd_timer_cb cb = h->cb.timer;
 	void *cbarg = h->arg;
-
+	/* A one-shot timer continues the work that set it; a periodic one
+	 * outlives any one check. */
+	int in_check = h->repeat ? 0 : h->in_check;
 	struct monitor *m = h->m;
 	struct wk_save save;
 
 	/* A one-shot timer is gone before its callback may add another. */
 	if (!h->repeat && hostapi_handle_find(d, h->id, &i))
 		hostapi_handle_free(d, i);
-	worker_cb_enter(m, WK_CB_TIMER, &save);
+	worker_cb_enter(m, WK_CB_TIMER, in_check, &save);
 	cb(cbarg);
 	worker_cb_leave(m, &save);
 }
@@ -459,7 +471,7 @@ hostapi_fd_cb(evutil_socket_t fd, short what, void *arg)
 		struct wk_save save;
 
 		/* The callback may unwatch, freeing h. */
-		worker_cb_enter(m, WK_CB_FD, &save);
+		worker_cb_enter(m, WK_CB_FD, 0, &save);
 		h->cb.fd(fd, ev, h->arg);
 		worker_cb_leave(m, &save);
 	}
@@ -571,7 +583,7 @@ hostapi_post_cb(evutil_socket_t fd, short what, void *arg)
 
 		list = it->next;
 		if (it->m != NULL) {
-			worker_cb_enter(it->m, WK_CB_POST, &save);
+			worker_cb_enter(it->m, WK_CB_POST, 0, &save);
 			it->cb(it->arg);
 			worker_cb_leave(it->m, &save);
 		}

@@ -1,6 +1,7 @@
 /*
  * svc_child.c: asynchronous child processes for plugins: argv only, captured
- * and capped output, timeouts that kill the whole process group, fair caps.
+ * and capped output, timeouts that kill the whole process group, fair caps,
+ * and on request (a check's children) the group killed when the child exits.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* execvpe, pipe2, closefrom */
@@ -53,6 +54,7 @@ struct child_job {
 	rdd_child_cb cb;
 	void *arg;
 	int cancelled;
+	unsigned flags; /* SVC_CHILD_* */
 
 	char **argv;
 	char **env;		/* the spec's additions only */
@@ -391,6 +393,26 @@ child_reaped(struct child_job *j)
 	evtimer_add(j->ev_grace, &tv);
 }
 
+/*
+ * SVC_CHILD_KILL_GROUP: the child has exited; end what it left in its group
+ * before reaping it. Until then the zombie holds its pid, which is also the
+ * group's id, so no new process can take that id and be hit by mistake.
+ * Returns 0 while the child still runs.
+ */
+static int
+child_exited_kill_group(struct child_job *j)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1)
+		return errno != EINTR; /* ECHILD: reaped elsewhere, let it be */
+	if (si.si_pid == 0)
+		return 0;
+	child_kill_group(j, SIGKILL);
+	return 1;
+}
+
 static void
 child_exit_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -398,6 +420,8 @@ child_exit_cb(evutil_socket_t fd, short what, void *arg)
 	pid_t r;
 	int st;
 
+	if ((j->flags & SVC_CHILD_KILL_GROUP) && !child_exited_kill_group(j))
+		return;
 	r = waitpid(j->pid, &st, WNOHANG);
 	if (r == 0 || (r == -1 && errno == EINTR))
 		return;
@@ -734,6 +758,14 @@ uint64_t
 svc_child_run(struct svc_child *s, const void *owner,
     const struct rdd_child_spec *spec, rdd_child_cb cb, void *arg)
 {
+	return svc_child_run_flags(s, owner, spec, 0, cb, arg);
+}
+
+uint64_t
+svc_child_run_flags(struct svc_child *s, const void *owner,
+    const struct rdd_child_spec *spec, unsigned flags, rdd_child_cb cb,
+    void *arg)
+{
 	struct child_job *j;
 
 	if (s == NULL || s->dying || spec == NULL || spec->argv == NULL ||
@@ -745,6 +777,7 @@ svc_child_run(struct svc_child *s, const void *owner,
 	j->owner = owner;
 	j->cb = cb;
 	j->arg = arg;
+	j->flags = flags;
 	j->pidfd = j->in_fd = j->out.fd = j->err.fd = -1;
 	j->timeout_ms = spec->timeout_ms > 0 ? spec->timeout_ms :
 	    CHILD_DEFAULT_TIMEOUT_MS;

@@ -83,12 +83,17 @@ wk_leave(struct wkctx *x, const struct wk_save *sv)
 	}
 }
 
-/* hostapi.c's hooks around service callbacks (timers, fds, children...). */
+/*
+ * hostapi.c's hooks around service callbacks (timers, fds, children...).
+ * in_check: the callback continues a check's work (rdd_daemon.in_check).
+ */
 void
-worker_cb_enter(struct monitor *m, int cb, struct wk_save *save)
+worker_cb_enter(struct monitor *m, int cb, int in_check, struct wk_save *save)
 {
 	struct wkctx *x = m->d->wctx;
 
+	save->in_check = m->d->in_check;
+	m->d->in_check = in_check;
 	if (x != NULL)
 		wk_enter(x, cb, m->widx, save);
 }
@@ -98,6 +103,7 @@ worker_cb_leave(struct monitor *m, struct wk_save *save)
 {
 	struct wkctx *x = m->d->wctx;
 
+	m->d->in_check = save->in_check;
 	if (x != NULL)
 		wk_leave(x, save);
 }
@@ -494,7 +500,9 @@ wk_on_msg(void *arg, json_object *o)
 		    NULL)
 			return;
 		wk_enter(x, WK_CB_CHECK, m->widx, &sv);
+		x->d.in_check = 1;
 		m->pd->check(m->ctx, h);
+		x->d.in_check = 0;
 		wk_leave(x, &sv);
 	} else if (strcmp(t, "cancel") == 0) {
 		if (wire_int(o, "c", &id) != 0)

@@ -165,7 +165,10 @@ struct rdd_metric {
 
 /*
  * Child processes: argv only, never a shell string. Every pointer is the
- * plugin's and is copied by child_run before it returns.
+ * plugin's and is copied by child_run before it returns. Each child runs in
+ * a process group of its own; a child started for a check (from check(), or
+ * a child's, transfer's or one-shot timer's callback a check started) has
+ * that group killed when it exits: a check leaves no process behind.
  */
 struct rdd_child_spec {
 	const char *const *argv; /* argv[0] is looked up in PATH */

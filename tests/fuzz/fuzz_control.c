@@ -62,6 +62,19 @@ fz_latercb(evutil_socket_t fd, short what, void *arg)
 		control_reply(r, fz_reply("recover"));
 }
 
+/* A field control_parse let through: absent, null or of its type. */
+static void
+fz_field(json_object *request, const char *key, json_type type)
+{
+	json_object *v = NULL;
+
+	if (json_object_object_get_ex(request, key, &v) && v != NULL &&
+	    !json_object_is_type(v, type))
+		abort();
+	if (type == json_type_int && v != NULL && json_object_get_int64(v) < 0)
+		abort();
+}
+
 /* Every path a real handler uses: now, later, inside, streamed. */
 static void *
 fz_handler(void *arg, struct control_req *r, void *request, long uid)
@@ -72,6 +85,9 @@ fz_handler(void *arg, struct control_req *r, void *request, long uid)
 	if (!json_object_object_get_ex(request, "cmd", &v) ||
 	    (cmd = json_object_get_string(v)) == NULL)
 		abort();	/* control_parse let a bad request through */
+	fz_field(request, "force", json_type_boolean);
+	fz_field(request, "wait", json_type_boolean);
+	fz_field(request, "timeout_ms", json_type_int);
 	if (strcmp(cmd, "recover") == 0 && fz.held == NULL) {
 		fz.held = r;
 		event_active(fz.later, EV_TIMEOUT, 0);

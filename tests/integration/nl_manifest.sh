@@ -53,7 +53,7 @@ check "the deletion was pushed by the watch" wait_for 10 grep -q "manifest.json 
 wait_for 30 sh -c "'$CTL' -s '$WS/control.sock' --json health site | grep -q 'fresh: 7 functions'"
 cp "$MF" "$WS/before-forced.json"
 rm -f "$SITE/.netlify/functions/manifest.json.bak"
-check "redundancyctl recover site manifest succeeds" ctl recover site manifest
+check "redundancyctl recover --force --wait site manifest succeeds" ctl recover --force --wait site manifest
 check "the previous manifest is kept as manifest.json.bak" cmp -s "$WS/before-forced.json" "$SITE/.netlify/functions/manifest.json.bak"
 check "daemon stops" stop_daemon
 

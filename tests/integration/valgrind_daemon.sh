@@ -30,7 +30,9 @@ ctl history --since 1h >/dev/null 2>&1
 ctl logs -n 3 flag >/dev/null 2>&1
 kill -HUP "$DPID"
 check "reload under valgrind" wait_for 30 grep -q '"kind":"reload"' "$WS/log/journal.jsonl"
-ctl recover flag flag >/dev/null 2>&1
+ctl recover flag typo >/dev/null 2>&1
+ctl recover --force --wait flag flag >/dev/null 2>&1
+ctl recover --force --wait --timeout 1ms flag flag >/dev/null 2>&1
 kill -TERM "$DPID"
 wait "$DPID"
 rc=$?

@@ -533,6 +533,14 @@ test_bad_requests(void **state)
 		    "request: field 'args' must be an array of strings" },
 		{ "{\"cmd\":\"recover\"}",
 		    "request: cmd 'recover' needs the field 'monitor'" },
+		{ "{\"cmd\":\"recover\",\"monitor\":\"a\",\"force\":\"yes\"}",
+		    "request: field 'force' must be true or false" },
+		{ "{\"cmd\":\"recover\",\"monitor\":\"a\",\"wait\":1}",
+		    "request: field 'wait' must be true or false" },
+		{ "{\"cmd\":\"recover\",\"monitor\":\"a\",\"timeout_ms\":-1}",
+		    "request: field 'timeout_ms' must not be negative" },
+		{ "{\"cmd\":\"recover\",\"monitor\":\"a\",\"timeout_ms\":\"1s\"}",
+		    "request: field 'timeout_ms' must be an integer" },
 		{ "{\"cmd\":\"history\",\"since_ms\":1.5}",
 		    "request: field 'since_ms' must be an integer" },
 		{ "{\"cmd\":\"ping\"} {}",
@@ -575,8 +583,14 @@ test_parse_direct(void **state)
 	json_object *o;
 	const char *good = "{\"cmd\":\"logs\",\"monitor\":\"pm2\",\"lines\":5,"
 	    "\"follow\":true,\"since_ms\":0,\"args\":[],\"extra\":1}";
+	const char *rec = "{\"cmd\":\"recover\",\"monitor\":\"a\","
+	    "\"target\":\"b\",\"force\":true,\"wait\":false,"
+	    "\"timeout_ms\":90000}";
 
 	o = control_parse(good, strlen(good), err, sizeof(err));
+	assert_non_null(o);
+	json_object_put(o);
+	o = control_parse(rec, strlen(rec), err, sizeof(err));
 	assert_non_null(o);
 	json_object_put(o);
 	assert_null(control_parse("{\"cmd\":\"ping\"}\0x", 16, err,

@@ -1,6 +1,7 @@
 /*
  * test_svc_child: asynchronous children: capture, caps, exit and signal
- * status, spawn errors, group kills on timeout, fair queueing, cancel.
+ * status, spawn errors, group kills on timeout and (for checks) on exit,
+ * fair queueing, cancel.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -422,6 +423,93 @@ test_grandchild_holds_pipe(void **state)
 	res_clear(&x);
 }
 
+/* As run1, with svc_child_run_flags. */
+static void
+run1_flags(
+    struct fx *f, struct rdd_child_spec *spec, unsigned flags, struct res *x)
+{
+	struct svc_child *s = svc_child_new(f->base, 4);
+
+	assert_non_null(s);
+	assert_int_not_equal(
+	    svc_child_run_flags(s, f, spec, flags, res_cb, x), 0);
+	evloop_until(f->base, is_done, x);
+	assert_int_equal(x->calls, 1);
+	svc_child_free(s);
+}
+
+/* A check's leftover with its output redirected: gone when the check is. */
+static void
+test_exit_kills_group(void **state)
+{
+	const char *argv[] = {
+	    "sh", "-c", "sleep 100 >/dev/null 2>&1 & echo $!; exit 5", NULL};
+	struct rdd_child_spec spec = {.argv = argv};
+	struct res x = {0};
+	pid_t gc;
+	int st = 0;
+
+	run1_flags(*state, &spec, SVC_CHILD_KILL_GROUP, &x);
+	/* The child's own status is kept: the group died after it. */
+	assert_int_equal(x.r.exited, 1);
+	assert_int_equal(x.r.status, 5);
+	assert_int_equal(x.r.timed_out, 0);
+	gc = nth_pid(x.r.out, 0);
+	assert_true(gc > 1);
+	assert_true(reap_within(gc, &st));
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+	res_clear(&x);
+}
+
+/* Without the flag (a recovery's child) the same leftover lives on. */
+static void
+test_exit_keeps_group_without_flag(void **state)
+{
+	const char *argv[] = {
+	    "sh", "-c", "sleep 100 >/dev/null 2>&1 & echo $!; exit 0", NULL};
+	struct rdd_child_spec spec = {.argv = argv};
+	struct res x = {0};
+	pid_t gc;
+	int st = 0;
+
+	run1(*state, &spec, &x);
+	assert_int_equal(x.r.exited, 1);
+	gc = nth_pid(x.r.out, 0);
+	assert_true(gc > 1);
+	assert_int_equal(waitpid(gc, &st, WNOHANG), 0);
+	assert_int_equal(kill(gc, SIGKILL), 0);
+	assert_true(reap_within(gc, &st));
+	res_clear(&x);
+}
+
+/*
+ * A timed-out check whose leftover ignores SIGTERM: the main process dies
+ * of the SIGTERM, and the leftover is killed then, not left to the timer.
+ */
+static void
+test_timeout_then_exit_kills_group(void **state)
+{
+	const char *argv[] = {"sh", "-c",
+	    "(trap '' TERM; exec sleep 100) >/dev/null 2>&1 & echo $!; "
+	    "exec sleep 100",
+	    NULL};
+	struct rdd_child_spec spec = {.argv = argv, .timeout_ms = 500};
+	struct res x = {0};
+	pid_t gc;
+	int st = 0;
+
+	run1_flags(*state, &spec, SVC_CHILD_KILL_GROUP, &x);
+	assert_int_equal(x.r.timed_out, 1);
+	assert_int_equal(x.r.signal, SIGTERM);
+	gc = nth_pid(x.r.out, 0);
+	assert_true(gc > 1);
+	assert_true(reap_within(gc, &st));
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+	res_clear(&x);
+}
+
 static int
 all_done(void *arg)
 {
@@ -657,6 +745,9 @@ main(void)
 		cmocka_unit_test(test_timeout_kills_group),
 		cmocka_unit_test(test_timeout_term_ignored),
 		cmocka_unit_test(test_grandchild_holds_pipe),
+		cmocka_unit_test(test_exit_kills_group),
+		cmocka_unit_test(test_exit_keeps_group_without_flag),
+		cmocka_unit_test(test_timeout_then_exit_kills_group),
 		cmocka_unit_test(test_fair_order),
 		cmocka_unit_test(test_cap_two),
 		cmocka_unit_test(test_cancel_queued_and_running),
