@@ -82,6 +82,10 @@ struct rdd_recovery {
 	struct event *deadline_ev;
 	struct recover_wait *wait; /* an operator waits for the result */
 	int finished;
+	int64_t started_wall;	/* recorded in the state while in flight */
+	pid_t pg[8];		/* process groups of its children */
+	unsigned long long pgst[8]; /* their leaders' start times */
+	int npg;
 };
 
 struct rdd_command {
@@ -184,6 +188,7 @@ struct rdd_daemon {
 	size_t nmon;
 
 	struct alerts *alerts;	/* master: the alert engine (alerts/) */
+	struct inflight *inflight; /* master: what a killed run left running */
 	struct outbox *outbox;	/* master: notifications to deliver */
 	struct worker **wk;	/* master: plugin workers */
 	size_t nwk;
@@ -199,6 +204,13 @@ struct rdd_daemon {
 	 * their process group dies with them (SVC_CHILD_KILL_GROUP).
 	 */
 	int in_check;
+	/*
+	 * Worker: the wire id of the recovery whose recover() (or a child
+	 * callback it led to) runs now, else 0. Its children's process
+	 * groups go to the master, which records them in the state so a
+	 * restarted daemon can stop what an interrupted action left running.
+	 */
+	uint64_t in_recovery;
 	struct hpost *post;	/* worker: host->post's queue */
 
 	struct svc_child *child;
@@ -320,6 +332,19 @@ int probe_load(const struct conf *c, const char *plugin,
     struct loader_entry *e, char *err, size_t errlen);
 int probe_validate(const struct rdd_host *host, struct monitor *m,
     struct conf_monitor *cm, char *err, size_t errlen);
+
+/*
+ * inflight.c: a recovery in flight is in the state (with its children's
+ * process groups) until its result; at start-up what a killed daemon left
+ * is journaled as interrupted and stopped before its target acts again.
+ */
+void inflight_begin(struct rdd_recovery *r);
+void inflight_group(struct rdd_recovery *r, pid_t pg, unsigned long long st);
+void inflight_end(struct rdd_recovery *r);
+int inflight_recover(struct rdd_daemon *d);
+int inflight_orphan(struct rdd_recovery *r); /* 1: its groups are stopped */
+int inflight_blocks(const struct target *t);
+void inflight_free(struct rdd_daemon *d);
 
 /*
  * privsep.c: the master drops to daemon.user when every worker runs as it;

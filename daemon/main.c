@@ -755,6 +755,10 @@ run(struct opts *o)
 	journal_write("start", NULL, NULL, "redundancyd started", started_by);
 	alerts_event(d->alerts, AEV_LIFECYCLE, NULL, NULL,
 	    "redundancyd started");
+	/* Before any attempt: what a killed run's actions left running. */
+	if (inflight_recover(d) != 0)
+		log_warn("interrupted recoveries: out of memory: what they "
+		    "left running is not stopped");
 	monitors_start(d, d->conf->startup_delay_ms);
 	notify_ready(&notify_fd, 0);
 	watchdog = daemon_watchdog_start(d);
@@ -779,6 +783,7 @@ out:
 		control_free(d->ctl);
 	alerts_free(d->alerts);
 	outbox_free(d->outbox);
+	inflight_free(d);
 	if (d->state)
 		state_free(d->state);
 	if (lockfd >= 0)

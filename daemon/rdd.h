@@ -50,6 +50,15 @@ int util_mkdirs(const char *path, mode_t mode);
 const char *util_state_name(enum rdd_state st);
 /* Close every descriptor from lowfd up (a fresh child's inheritance). */
 void util_close_from(int lowfd);
+/*
+ * /proc/PID/stat's start time (clock ticks since boot), 0 if gone; with
+ * pgrp non-NULL also the process group. util_group_alive counts the
+ * processes of group pgid started at or after start: a recorded group is
+ * "still ours" only then, never a recycled id.
+ */
+unsigned long long util_proc_stat(pid_t pid, pid_t *pgrp);
+unsigned long long util_proc_start(pid_t pid);
+int util_group_alive(pid_t pgid, unsigned long long start);
 /* "a FIFO", "a directory", ...: for messages about the wrong file type. */
 const char *util_file_kind(mode_t mode);
 /*
@@ -316,6 +325,15 @@ uint64_t svc_child_run(struct svc_child *s, const void *owner,
 uint64_t svc_child_run_flags(struct svc_child *s, const void *owner,
     const struct rdd_child_spec *spec, unsigned flags, rdd_child_cb cb,
     void *arg);
+/*
+ * A tag set before svc_child_run sticks to the jobs it makes; when such a
+ * job's child has exec'd, the spawn hook gets the tag and its pid (also
+ * its process group): a recovery's children are recorded that way.
+ */
+typedef void (*svc_child_spawn_fn)(void *arg, uint64_t tag, pid_t pgid);
+void svc_child_set_tag(struct svc_child *s, uint64_t tag);
+void svc_child_on_spawn(struct svc_child *s, svc_child_spawn_fn fn,
+    void *arg);
 void svc_child_cancel(struct svc_child *s, uint64_t h);
 void svc_child_cancel_owner(struct svc_child *s, const void *owner);
 size_t svc_child_running(struct svc_child *s);
@@ -404,6 +422,9 @@ const char *state_get(struct state *s, const char *scope, const char *key);
 void state_set(struct state *s, const char *scope, const char *key,
     const char *value);
 void state_del_scope(struct state *s, const char *scope);
+/* fn for each scope that has key; fn must not change the state. */
+size_t state_each(struct state *s, const char *key,
+    void (*fn)(void *arg, const char *scope, const char *val), void *arg);
 int state_flush(struct state *s);	/* atomic; no-op when clean */
 int state_dirty(const struct state *s);
 void state_free(struct state *s);

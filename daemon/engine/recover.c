@@ -428,6 +428,11 @@ recover_consider(struct target *t)
 		    "scheduled (backoff)");
 		return;
 	}
+	if (inflight_blocks(t)) {
+		recover_why_not(t, "an action of the previous run is still "
+		    "being stopped");
+		return;
+	}
 	/* An action succeeded: wait for the re-check to say if it worked. */
 	if (t->blocked || t->verifying || t->needs_operator) {
 		recover_why_not(t, t->blocked ? "an upstream monitor is down" :
@@ -677,6 +682,7 @@ recover_start(struct target *t, int manual)
 		journal_write("action", m->cm->name, t->name, msg, -1);
 	}
 	recover_save(t);
+	inflight_begin(r);
 	if (workers_recover(m, r) != 0)
 		recover_done(r, RDD_RECOVERY_FAILED, "the plugin's worker is "
 		    "not running");
@@ -734,6 +740,7 @@ recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 	    : ok < 0		    ? RDD_LOG_WARN
 				    : RDD_LOG_ERR, "%s: %s", r->target, line);
 	journal_write("result", m->cm->name, r->target, line, -1);
+	inflight_end(r);
 	if (ok < 0 && t != NULL)
 		recover_not_applicable(t, r, msg);
 	if (r->wait != NULL) {
@@ -1110,8 +1117,21 @@ recover_free_monitor(struct monitor *m)
 		struct rdd_recovery *r = m->recs[i];
 
 		if (!r->finished) {
+			char line[512];
+
 			r->finished = 1;
 			m->d->recoveries--;
+			/* A reload or a stop: the action ends without a result. */
+			snprintf(line, sizeof(line), "attempt %u: %s cancelled "
+			    "after %lld ms: the monitor was stopped (%s) before "
+			    "the action answered", r->attempt, r->action,
+			    (long long)(util_now_ms() - r->started_mono),
+			    m->d->stopping ? "shutdown" : "reload");
+			log_write(m->cm->name, RDD_LOG_WARN, "%s: %s",
+			    r->target, line);
+			journal_write("result", m->cm->name, r->target, line,
+			    -1);
+			inflight_end(r);
 			if (r->wait != NULL) {
 				recover_wait_result(r->wait, 0, m, r->target,
 				    "the monitor was stopped before the action "

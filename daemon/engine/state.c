@@ -541,6 +541,21 @@ state_set(struct state *s, const char *scope, const char *key,
 	s->dirty = 1;
 }
 
+size_t
+state_each(struct state *s, const char *key,
+    void (*fn)(void *arg, const char *scope, const char *val), void *arg)
+{
+	struct state_kv *kv;
+	size_t i, n = 0;
+
+	for (i = 0; s != NULL && key != NULL && i < s->n; i++)
+		if ((kv = state_find_kv(&s->sc[i], key)) != NULL) {
+			fn(arg, s->sc[i].name, kv->val);
+			n++;
+		}
+	return n;
+}
+
 void
 state_del_scope(struct state *s, const char *scope)
 {

@@ -203,12 +203,19 @@ wk_monitors_down(struct worker *wk, const char *why)
 		if (m->want_check && d->once && --d->pending_once == 0)
 			event_base_loopexit(d->base, NULL);
 		m->want_check = 0;
-		/* An action cut off by the crash: its outcome is unknown. */
+		/*
+		 * An action cut off by the crash: its outcome is unknown, and
+		 * what it started may still run: stopped before the next.
+		 */
 		while (m->nrecs > 0) {
 			size_t before = m->nrecs;
+			struct rdd_recovery *r = m->recs[m->nrecs - 1];
+			char rwhy[RDD_ERRLEN];
 
-			recover_done(m->recs[m->nrecs - 1], RDD_RECOVERY_FAILED,
-			    why);
+			snprintf(rwhy, sizeof(rwhy), "%s%s", why,
+			    inflight_orphan(r) ? "; what the action left "
+			    "running is stopped before the next attempt" : "");
+			recover_done(r, RDD_RECOVERY_FAILED, rwhy);
 			if (m->nrecs == before)
 				break;
 		}
@@ -463,6 +470,25 @@ wk_on_rdone(struct worker *wk, json_object *o)
 			}
 }
 
+/* A recovery's child started: its process group goes to the state. */
+static void
+wk_on_rpg(struct worker *wk, json_object *o)
+{
+	int64_t id, pg, st;
+	size_t i, j;
+
+	if (wire_int(o, "r", &id) != 0 || wire_int(o, "pg", &pg) != 0 ||
+	    wire_int(o, "st", &st) != 0 || pg <= 1 || st < 0)
+		return;
+	for (i = 0; i < wk->nmon; i++)
+		for (j = 0; j < wk->mon[i]->nrecs; j++)
+			if (wk->mon[i]->recs[j]->id == (uint64_t)id) {
+				inflight_group(wk->mon[i]->recs[j], (pid_t)pg,
+				    (unsigned long long)st);
+				return;
+			}
+}
+
 static void
 wk_on_cdone(struct worker *wk, json_object *o)
 {
@@ -565,6 +591,8 @@ wk_on_msg(void *arg, json_object *o)
 		wk_on_push(wk, o);
 	else if (strcmp(t, "rdone") == 0)
 		wk_on_rdone(wk, o);
+	else if (strcmp(t, "rpg") == 0)
+		wk_on_rpg(wk, o);
 	else if (strcmp(t, "cdone") == 0)
 		wk_on_cdone(wk, o);
 	else if (strcmp(t, "journal") == 0) {

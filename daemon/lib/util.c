@@ -11,9 +11,11 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -526,4 +528,67 @@ util_append(int fd, const char *rec, size_t len, int *partial)
 		*partial = util_append_undo(fd, rec, done - lead) != 0;
 	errno = saved;
 	return -1;
+}
+
+unsigned long long
+util_proc_stat(pid_t pid, pid_t *pgrp)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	long grp = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold blanks and parentheses: skip to the last. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (field = 2, p++; *p != '\0' && field < 22; p++)
+		if (*p == ' ') {
+			field++;
+			if (field == 5)
+				grp = strtol(p + 1, NULL, 10);
+			else if (field == 22)
+				start = strtoull(p + 1, NULL, 10);
+		}
+	if (pgrp != NULL)
+		*pgrp = (pid_t)grp;
+	return start;
+}
+
+unsigned long long
+util_proc_start(pid_t pid)
+{
+	return util_proc_stat(pid, NULL);
+}
+
+int
+util_group_alive(pid_t pgid, unsigned long long start)
+{
+	struct dirent *e;
+	unsigned long long st;
+	pid_t grp;
+	DIR *dir;
+	int n = 0;
+
+	if (pgid <= 1 || kill(-pgid, 0) == -1)
+		return 0;
+	if ((dir = opendir("/proc")) == NULL)
+		return 0;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		st = util_proc_stat((pid_t)strtol(e->d_name, NULL, 10), &grp);
+		if (st != 0 && grp == pgid && st >= start)
+			n++;
+	}
+	closedir(dir);
+	return n;
 }

@@ -27,6 +27,7 @@ struct hcb {
 	struct handle *h;
 	struct monitor *m;
 	int in_check; /* started on a check's behalf */
+	uint64_t rid; /* started on a recovery's behalf (its wire id) */
 	union {
 		rdd_child_cb child;
 		rdd_http_cb http;
@@ -278,9 +279,12 @@ hostapi_child_tramp(void *arg, const struct rdd_child_result *res)
 	struct hcb t;
 	struct monitor *m = hostapi_tramp_done(arg, &t);
 	struct wk_save save;
+	uint64_t rid = m->d->in_recovery;
 
 	worker_cb_enter(m, WK_CB_CHILD, t.in_check, &save);
+	m->d->in_recovery = t.rid; /* a ladder's next rung is its action's */
 	t.cb.child(t.arg, res);
+	m->d->in_recovery = rid;
 	worker_cb_leave(m, &save);
 }
 
@@ -329,11 +333,15 @@ h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
 	h->t.h = h;
 	h->t.m = m;
 	h->t.in_check = h->in_check;
+	h->t.rid = m->d->in_recovery;
 	h->t.cb.child = cb;
 	h->t.arg = arg;
 	flags = h->in_check ? SVC_CHILD_KILL_GROUP : 0;
-	if ((h->svc = svc_child_run_flags(m->d->child, m, spec, flags,
-	         hostapi_child_tramp, &h->t)) == 0) {
+	svc_child_set_tag(m->d->child, m->d->in_recovery);
+	h->svc = svc_child_run_flags(m->d->child, m, spec, flags,
+	    hostapi_child_tramp, &h->t);
+	svc_child_set_tag(m->d->child, 0);
+	if (h->svc == 0) {
 		if (hostapi_handle_find(m->d, h->id, &i))
 			hostapi_handle_free(m->d, i);
 		return 0;

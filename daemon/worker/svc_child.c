@@ -65,6 +65,7 @@ struct child_job {
 	size_t cap;
 
 	pid_t pid;		/* also the process group id */
+	uint64_t tag;		/* the caller's, handed to the spawn hook */
 	int pidfd;
 	int in_fd;
 	struct event *ev_in;
@@ -90,6 +91,9 @@ struct svc_child {
 	struct child_job *head, *tail;	/* every job, queued or running */
 	int depth;			/* callbacks running now */
 	int dying;			/* freed from inside a callback */
+	uint64_t tag;			/* given to jobs made from now on */
+	svc_child_spawn_fn spawn_fn;	/* told each tagged child's group */
+	void *spawn_arg;
 };
 
 static void child_dispatch(struct svc_child *s);
@@ -551,6 +555,8 @@ child_spawn(struct child_job *j)
 		errno = cerr;
 		return -1;
 	}
+	if (j->tag != 0 && j->s->spawn_fn != NULL)
+		j->s->spawn_fn(j->s->spawn_arg, j->tag, pid);
 	return 0;
 
 fail:
@@ -761,6 +767,22 @@ svc_child_run(struct svc_child *s, const void *owner,
 	return svc_child_run_flags(s, owner, spec, 0, cb, arg);
 }
 
+void
+svc_child_set_tag(struct svc_child *s, uint64_t tag)
+{
+	if (s != NULL)
+		s->tag = tag;
+}
+
+void
+svc_child_on_spawn(struct svc_child *s, svc_child_spawn_fn fn, void *arg)
+{
+	if (s == NULL)
+		return;
+	s->spawn_fn = fn;
+	s->spawn_arg = arg;
+}
+
 uint64_t
 svc_child_run_flags(struct svc_child *s, const void *owner,
     const struct rdd_child_spec *spec, unsigned flags, rdd_child_cb cb,
@@ -778,6 +800,7 @@ svc_child_run_flags(struct svc_child *s, const void *owner,
 	j->cb = cb;
 	j->arg = arg;
 	j->flags = flags;
+	j->tag = s->tag;
 	j->pidfd = j->in_fd = j->out.fd = j->err.fd = -1;
 	j->timeout_ms = spec->timeout_ms > 0 ? spec->timeout_ms :
 	    CHILD_DEFAULT_TIMEOUT_MS;

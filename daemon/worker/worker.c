@@ -193,6 +193,27 @@ wk_journal_sink(void *arg, const char *kind, const char *monitor,
 	(void)wire_send(x->w, o);
 }
 
+/*
+ * A recovery's child has exec'd: its process group, with the group
+ * leader's start time (so that a recycled pid is never taken for it),
+ * goes to the master, which keeps it in the state until the result.
+ */
+static void
+wk_recovery_group(void *arg, uint64_t rid, pid_t pgid)
+{
+	struct wkctx *x = arg;
+	json_object *o;
+
+	if (x->w == NULL)
+		return;
+	o = wk_msg("rpg", -1);
+	json_object_object_add(o, "r", json_object_new_int64((int64_t)rid));
+	json_object_object_add(o, "pg", json_object_new_int64((int64_t)pgid));
+	json_object_object_add(o, "st",
+	    json_object_new_int64((int64_t)util_proc_start(pgid)));
+	(void)wire_send(x->w, o);
+}
+
 /* ---- handles with generations: misuse is logged once, then ignored ---- */
 
 static void *
@@ -521,7 +542,9 @@ wk_on_msg(void *arg, json_object *o)
 		    NULL)
 			return;
 		wk_enter(x, WK_CB_RECOVER, m->widx, &sv);
+		x->d.in_recovery = (uint64_t)id;
 		m->pd->recover(m->ctx, h, tg, a, (unsigned)n);
+		x->d.in_recovery = 0;
 		wk_leave(x, &sv);
 	} else if (strcmp(t, "cmd") == 0) {
 		json_object *aa;
@@ -634,6 +657,7 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 	log_set_sink(wk_log_sink, x);
 	journal_set_sink(wk_journal_sink, x);
 	x->d.child = svc_child_new(x->d.base, md->conf->max_children);
+	svc_child_on_spawn(x->d.child, wk_recovery_group, x);
 	x->d.http = svc_http_new(x->d.base, md->conf->max_transfers);
 	x->d.watch = svc_watch_new(x->d.base, 1000);
 	hostapi_init(&x->d);
