@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "alerts/engine.h"
 
 /* An action that has not answered by then counts as failed. */
 #define RECOVER_DEADLINE_MS (5 * 60 * 1000)
@@ -152,6 +153,8 @@ recover_give_up(struct target *t, const char *why)
 	log_write(t->m->cm->name, RDD_LOG_ERR, "%s: giving up: %s", t->name,
 	    msg);
 	journal_write("giveup", t->m->cm->name, t->name, msg, -1);
+	alerts_event(t->m->d->alerts, AEV_GAVE_UP, t->m->cm->name, t->name,
+	    msg);
 	recover_save(t);
 }
 
@@ -180,6 +183,17 @@ recover_consider(struct target *t)
 	/* An action succeeded: wait for the re-check to say if it worked. */
 	if (t->blocked || t->verifying || t->needs_operator)
 		return;
+	/* Paused for maintenance: checks go on, actions wait for resume. */
+	if (alerts_paused(d->alerts, m->cm->name, NULL, NULL, NULL)) {
+		if (!t->pause_noted) {
+			t->pause_noted = 1;
+			journal_write("paused", m->cm->name, t->name,
+			    "paused: no recovery until redundancyctl resume",
+			    -1);
+		}
+		return;
+	}
+	t->pause_noted = 0;
 	if (t->gave_up) {
 		if (now < t->cooldown_wall)
 			return;
@@ -367,6 +381,36 @@ recover_start(struct target *t, int manual, struct control_req *req)
 		t->incident_wall = now;
 	recover_window_add(t, now);
 	rung = recover_rung(t, n);
+	{
+		char why[512];
+		int gate = alerts_recovery_gate(d->alerts, m->cm->name, t->name,
+		    m->pd->actions[rung], manual, why, sizeof(why));
+
+		if (gate == 2) {
+			/* Paused between the decision and the start. */
+			t->attempts--;
+			if (t->nwindow > 0)
+				t->nwindow--;
+			free(r);
+			journal_write("paused", m->cm->name, t->name, why, -1);
+			if (req != NULL) {
+				json_object *o = json_object_new_object();
+
+				json_object_object_add(o, "ok",
+				    json_object_new_boolean(0));
+				json_object_object_add(o, "error",
+				    json_object_new_string(why));
+				control_reply(req, o);
+			}
+			return;
+		}
+		r->dry_run = gate == 1;
+		if (r->dry_run) {
+			log_write(m->cm->name, RDD_LOG_WARN, "%s: dry-run: %s",
+			    t->name, why);
+			journal_write("dry-run", m->cm->name, t->name, why, -1);
+		}
+	}
 	r->m = m;
 	r->t = t;
 	r->target = strdup(t->name);
@@ -388,9 +432,16 @@ recover_start(struct target *t, int manual, struct control_req *req)
 		    r->action, manual ? " (requested by operator)" : "");
 		log_write(m->cm->name, RDD_LOG_WARN, "%s: recovering: %s",
 		    t->name, msg);
-		journal_write("action", m->cm->name, t->name, msg, -1);
+		if (!r->dry_run)
+			journal_write("action", m->cm->name, t->name, msg, -1);
 	}
 	recover_save(t);
+	if (r->dry_run) {
+		/* Nothing is done: the ladder goes on as if it failed. */
+		recover_done(r, RDD_RECOVERY_FAILED, "dry-run: not taken "
+		    "(recovery.mode = \"dry-run\")");
+		return;
+	}
 	if (workers_recover(m, r) != 0)
 		recover_done(r, RDD_RECOVERY_FAILED, "the plugin's worker is "
 		    "not running");
@@ -421,6 +472,8 @@ recover_not_applicable(struct target *t, struct rdd_recovery *r,
 		log_write(t->m->cm->name, RDD_LOG_ERR, "%s: %s", t->name, line);
 		journal_write("needs-operator", t->m->cm->name, t->name, line,
 		    -1);
+		alerts_event(t->m->d->alerts, AEV_GAVE_UP, t->m->cm->name,
+		    t->name, line);
 	}
 }
 
