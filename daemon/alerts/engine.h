@@ -10,9 +10,8 @@
 #include "alerts.h"
 
 /* An event with a finer kind: "crash", "stall", "quarantine", "unblocked". */
-void alerts_event_kind(struct alerts *a, enum alert_event ev,
-    const char *kind, const char *monitor, const char *target,
-    const char *msg);
+void alerts_event_kind(struct alerts *a, enum alert_event ev, const char *kind,
+    const char *monitor, const char *target, const char *msg);
 /* A target's metric sample, for the trend rules (health.c). */
 void alerts_sample(struct alerts *a, const char *monitor, const char *target,
     const char *metric, double value);
@@ -23,8 +22,7 @@ void alerts_sample(struct alerts *a, const char *monitor, const char *target,
  * asked for by an operator, which a pause lets through.
  */
 int alerts_recovery_gate(struct alerts *a, const char *monitor,
-    const char *target, const char *action, int manual, char *why,
-    size_t len);
+    const char *target, const char *action, int manual, char *why, size_t len);
 /* Is monitor paused now? Fills by, until (0: indefinite) when so. */
 int alerts_paused(struct alerts *a, const char *monitor, long *by,
     int64_t *until_wall, const char **comment);
@@ -34,20 +32,20 @@ int alerts_ack(struct alerts *a, const char *monitor, const char *target,
     const char *comment, long uid, char *msg, size_t len);
 int alerts_silence(struct alerts *a, const char *monitor, const char *target,
     int64_t for_ms, const char *comment, long uid, char *msg, size_t len);
-int alerts_unsilence(struct alerts *a, uint64_t id, long uid, char *msg,
-    size_t len);
+int alerts_unsilence(
+    struct alerts *a, uint64_t id, long uid, char *msg, size_t len);
 int alerts_pause(struct alerts *a, const char *monitor, int64_t for_ms,
     const char *comment, long uid, char *msg, size_t len);
-int alerts_resume(struct alerts *a, const char *monitor, long uid, char *msg,
-    size_t len);
+int alerts_resume(
+    struct alerts *a, const char *monitor, long uid, char *msg, size_t len);
 /* {"firing":[...],"silences":[...],"acks":[...],"pauses":[...], ...} */
 void *alerts_status_json(struct alerts *a);
 /* Prometheus families of the engine (render.c). */
 void alerts_metrics_text(struct alerts *a, FILE *f);
 
 /* Tests: where notifications go and what time it is. */
-typedef int (*alerts_put_fn)(void *arg, const char *receiver,
-    const char *key, const char *payload, enum rdd_state severity);
+typedef int (*alerts_put_fn)(void *arg, const char *receiver, const char *key,
+    const char *payload, enum rdd_state severity);
 void alerts_set_sink(struct alerts *a, alerts_put_fn fn, void *arg);
 void alerts_set_clock(struct alerts *a, int64_t (*now_ms)(void *), void *arg);
 /* Run what is due now (the timer's body). */

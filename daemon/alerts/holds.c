@@ -70,7 +70,8 @@ holds_init(struct holds *h, const char *path)
 	root = json_tokener_parse(text);
 	free(text);
 	if (root == NULL || !json_object_is_type(root, json_type_object)) {
-		log_warn("alerts: %s is damaged: silences, acks and pauses "
+		log_warn(
+		    "alerts: %s is damaged: silences, acks and pauses "
 		    "start empty (the file is rewritten at the next change)",
 		    path);
 		json_object_put(root);
@@ -85,8 +86,9 @@ holds_init(struct holds *h, const char *path)
 		if (!json_object_object_get_ex(root, key, &arr) ||
 		    !json_object_is_type(arr, json_type_array))
 			continue;
-		for (i = 0; i < json_object_array_length(arr) &&
-		     h->n < HOLDS_MAX; i++) {
+		for (i = 0;
+		     i < json_object_array_length(arr) && h->n < HOLDS_MAX;
+		     i++) {
 			json_object *e = json_object_array_get_idx(arr, i);
 			struct hold *nv;
 			uint64_t id = (uint64_t)holds_jint(e, "id");
@@ -101,11 +103,11 @@ holds_init(struct holds *h, const char *path)
 			memset(&h->v[h->n], 0, sizeof(h->v[h->n]));
 			h->v[h->n].kind = (enum hold_kind)k;
 			h->v[h->n].id = id;
-			h->v[h->n].monitor = holds_dup(holds_jstr(e,
-			    "monitor"));
+			h->v[h->n].monitor =
+			    holds_dup(holds_jstr(e, "monitor"));
 			h->v[h->n].target = holds_dup(holds_jstr(e, "target"));
-			h->v[h->n].comment = holds_dup(holds_jstr(e,
-			    "comment"));
+			h->v[h->n].comment =
+			    holds_dup(holds_jstr(e, "comment"));
 			h->v[h->n].created_wall = holds_jint(e, "created_ms");
 			h->v[h->n].until_wall = holds_jint(e, "until_ms");
 			h->v[h->n].uid = (long)holds_jint(e, "uid");
@@ -137,15 +139,15 @@ holds_entry_json(const struct hold *e)
 	json_object_object_add(o, "id", json_object_new_int64((int64_t)e->id));
 	json_object_object_add(o, "monitor",
 	    e->monitor ? json_object_new_string(e->monitor) : NULL);
-	json_object_object_add(o, "target",
-	    e->target ? json_object_new_string(e->target) : NULL);
-	json_object_object_add(o, "created_ms",
-	    json_object_new_int64(e->created_wall));
-	json_object_object_add(o, "until_ms",
-	    json_object_new_int64(e->until_wall));
+	json_object_object_add(
+	    o, "target", e->target ? json_object_new_string(e->target) : NULL);
+	json_object_object_add(
+	    o, "created_ms", json_object_new_int64(e->created_wall));
+	json_object_object_add(
+	    o, "until_ms", json_object_new_int64(e->until_wall));
 	json_object_object_add(o, "uid", json_object_new_int64(e->uid));
-	json_object_object_add(o, "comment",
-	    json_object_new_string(e->comment ? e->comment : ""));
+	json_object_object_add(
+	    o, "comment", json_object_new_string(e->comment ? e->comment : ""));
 	return o;
 }
 
@@ -173,17 +175,17 @@ holds_save(struct holds *h)
 		return 0;
 	root = json_object_new_object();
 	json_object_object_add(root, "version", json_object_new_int(1));
-	json_object_object_add(root, "next_id",
-	    json_object_new_int64((int64_t)h->next_id));
+	json_object_object_add(
+	    root, "next_id", json_object_new_int64((int64_t)h->next_id));
 	for (k = 0; k < 3; k++) {
 		snprintf(key, sizeof(key), "%ss", holds_kinds[k]);
-		json_object_object_add(root, key,
-		    holds_json(h, (enum hold_kind)k));
+		json_object_object_add(
+		    root, key, holds_json(h, (enum hold_kind)k));
 	}
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
 	if (util_write_atomic(h->path, text, strlen(text), 0600) != 0) {
 		log_warn("alerts: cannot write %s: %m: silences, acks and "
-		    "pauses may not survive a restart: check state_dir",
+		         "pauses may not survive a restart: check state_dir",
 		    h->path);
 		rc = -1;
 	}
@@ -241,12 +243,12 @@ static int
 holds_same(const char *a, const char *b)
 {
 	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 size_t
-holds_remove_on(struct holds *h, enum hold_kind k, const char *monitor,
-    const char *target)
+holds_remove_on(
+    struct holds *h, enum hold_kind k, const char *monitor, const char *target)
 {
 	size_t i, n = 0;
 
@@ -273,7 +275,8 @@ holds_find(const struct holds *h, enum hold_kind k, const char *monitor,
 	for (i = 0; i < h->n; i++) {
 		const struct hold *e = &h->v[i];
 
-		if (e->kind != k || (e->until_wall != 0 && e->until_wall <= now))
+		if (e->kind != k ||
+		    (e->until_wall != 0 && e->until_wall <= now))
 			continue;
 		if (e->monitor != NULL &&
 		    (monitor == NULL || strcmp(e->monitor, monitor) != 0))

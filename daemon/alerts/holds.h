@@ -13,8 +13,8 @@ enum hold_kind { HOLD_SILENCE, HOLD_ACK, HOLD_PAUSE };
 struct hold {
 	enum hold_kind kind;
 	uint64_t id;
-	char *monitor;	/* NULL: every monitor (pause only) */
-	char *target;	/* NULL: every target of monitor */
+	char *monitor; /* NULL: every monitor (pause only) */
+	char *target;  /* NULL: every target of monitor */
 	int64_t created_wall;
 	int64_t until_wall; /* 0: until removed (acks: until resolved) */
 	long uid;
@@ -35,8 +35,8 @@ uint64_t holds_add(struct holds *h, enum hold_kind k, const char *monitor,
     const char *target, int64_t until_wall, long uid, const char *comment);
 int holds_remove(struct holds *h, uint64_t id);
 /* Remove every hold of kind k on exactly monitor/target; the count. */
-size_t holds_remove_on(struct holds *h, enum hold_kind k, const char *monitor,
-    const char *target);
+size_t holds_remove_on(
+    struct holds *h, enum hold_kind k, const char *monitor, const char *target);
 /* The first live hold of kind k covering monitor/target at now. */
 const struct hold *holds_find(const struct holds *h, enum hold_kind k,
     const char *monitor, const char *target, int64_t now);
