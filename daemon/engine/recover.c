@@ -430,8 +430,9 @@ recover_start(struct target *t, int manual, struct control_req *req)
 
 		snprintf(msg, sizeof(msg), "attempt %u: %s%s", r->attempt,
 		    r->action, manual ? " (requested by operator)" : "");
-		log_write(m->cm->name, RDD_LOG_WARN, "%s: recovering: %s",
-		    t->name, msg);
+		if (!r->dry_run)
+			log_write(m->cm->name, RDD_LOG_WARN, "%s: recovering: "
+			    "%s", t->name, msg);
 		if (!r->dry_run)
 			journal_write("action", m->cm->name, t->name, msg, -1);
 	}
