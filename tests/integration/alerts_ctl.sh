@@ -14,6 +14,10 @@ cat >"$WS/fix.sh" <<'FIX'
 #!/bin/sh
 env | grep '^RDD_' > "$1/fixed"
 FIX
+cat >"$WS/fix2.sh" <<'FIX'
+#!/bin/sh
+env | grep '^RDD_' > "$1/env2.tmp" && mv "$1/env2.tmp" "$1/env2"
+FIX
 chmod +x "$WS"/*.sh
 {
 	conf_head
@@ -22,7 +26,10 @@ monitors = (
 	{ name = "app"; plugin = "exec"; interval = "200ms";
 	  command = ["$WS/check.sh"];
 	  recover = ( ["$WS/fix.sh", "$WS"] );
-	  recovery = { mode = "dry-run"; }; }
+	  recovery = { mode = "dry-run"; }; },
+	{ name = "app2"; plugin = "exec"; interval = "200ms";
+	  command = ["$WS/check.sh"];
+	  recover = ( ["$WS/fix2.sh", "$WS"] ); }
 );
 alerts = {
 	receivers = ( { name = "ops"; type = "webhook"; url = "http://127.0.0.1:9/hook"; } );
@@ -36,9 +43,14 @@ check "config test passes" "$RDD" -t -c "$WS/redundancyd.conf"
 start_daemon
 check "dry-run journals what it would do" wait_for 15 grep -q '"kind":"dry-run".*would recover-1 app' "$J"
 check "dry-run gives up after the ladder" wait_for 15 grep -q '"kind":"giveup"' "$J"
-check "no action was journaled" sh -c "! grep -q '\"kind\":\"action\"' '$J'"
+check "no action was journaled for app" sh -c "! grep -q '\"kind\":\"action\",\"monitor\":\"app\",' '$J'"
 check "the recovery command never ran" test ! -e "$WS/fixed"
 
+check "a real recovery command ran for app2" wait_for 15 test -e "$WS/env2"
+check "it got RDD_MONITOR" grep -q '^RDD_MONITOR=app2$' "$WS/env2"
+check "it got RDD_TARGET" grep -q '^RDD_TARGET=app2$' "$WS/env2"
+check "it got RDD_STATE and RDD_EVENT" sh -c "grep -q '^RDD_STATE=CRITICAL$' '$WS/env2' && grep -q '^RDD_EVENT=critical$' '$WS/env2'"
+check "it got RDD_MESSAGE" grep -q '^RDD_MESSAGE=APP CRITICAL: down$' "$WS/env2"
 check "alerts lists the firing alert" wait_for 10 sh -c "\"$CTL\" -s \"$WS/control.sock\" --json alerts | grep -q RecoveryGaveUp"
 check "ack stops escalation" ctl ack app --comment "looking"
 check "ack is journaled with its uid" grep -q "\"kind\":\"ack\".*\"uid\":$(id -u)" "$J"
