@@ -770,7 +770,7 @@ static int
 ctl_is_alert_cmd(const char *cmd)
 {
 	return strcmp(cmd, "ack") == 0 || strcmp(cmd, "silence") == 0 ||
-	    strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0;
+	       strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0;
 }
 
 static void
@@ -790,14 +790,14 @@ ctl_hold_rows(json_object *o, const char *key, const char *title)
 		json_object_object_get_ex(e, "until_ms", &v);
 		ctl_fmt_time(v, until, sizeof(until));
 		printf("  %-4s ", ctl_str(e, "id") ? ctl_str(e, "id") : "?");
-		ctl_put_clean(stdout, ctl_str(e, "monitor") ? ctl_str(e,
-		    "monitor") : "(all)");
+		ctl_put_clean(stdout,
+		    ctl_str(e, "monitor") ? ctl_str(e, "monitor") : "(all)");
 		if (ctl_str(e, "target")) {
 			putchar('/');
 			ctl_put_clean(stdout, ctl_str(e, "target"));
 		}
-		printf("  by uid %s until %s  ", ctl_str(e, "uid") ?
-		    ctl_str(e, "uid") : "?",
+		printf("  by uid %s until %s  ",
+		    ctl_str(e, "uid") ? ctl_str(e, "uid") : "?",
 		    strcmp(until, "-") ? until : "removed");
 		ctl_put_clean(stdout, ctl_str(e, "comment"));
 		putchar('\n');
@@ -834,27 +834,28 @@ ctl_cmd_alerts(struct ctl *c, json_object *req)
 			json_object_object_get_ex(e, "labels", &l);
 			json_object_object_get_ex(e, "annotations", &an);
 			const char *lm = ctl_str(l, "monitor"),
-				   *lt = ctl_str(l, "target");
+			           *lt = ctl_str(l, "target");
 
 			lm = lm ? lm : "";
 			lt = lt ? lt : "";
-			snprintf(mt, sizeof(mt), "%s%s%s", lm, *lt ? "/" : "",
-			    lt);
-			printf("%-14s %-9s L%-11s ", ctl_str(e, "state") ?
-			    ctl_str(e, "state") : "?", ctl_str(l, "severity") ?
-			    ctl_str(l, "severity") : "?", ctl_str(e, "level") ?
-			    ctl_str(e, "level") : "?");
+			snprintf(
+			    mt, sizeof(mt), "%s%s%s", lm, *lt ? "/" : "", lt);
+			printf("%-14s %-9s L%-11s ",
+			    ctl_str(e, "state") ? ctl_str(e, "state") : "?",
+			    ctl_str(l, "severity") ? ctl_str(l, "severity")
+			                           : "?",
+			    ctl_str(e, "level") ? ctl_str(e, "level") : "?");
 			ctl_put_clean(stdout, mt);
-			printf("%*s ", strlen(mt) < 24 ? (int)(24 - strlen(mt))
-			    : 0, "");
+			printf("%*s ",
+			    strlen(mt) < 24 ? (int)(24 - strlen(mt)) : 0, "");
 			ctl_put_clean(stdout, ctl_str(an, "description"));
 			putchar('\n');
 		}
 	ctl_hold_rows(o, "silences", "silences");
 	ctl_hold_rows(o, "acks", "acknowledged");
 	ctl_hold_rows(o, "pauses", "paused");
-	printf("outbox depth: %s\n", ctl_str(o, "outbox_depth") ?
-	    ctl_str(o, "outbox_depth") : "0");
+	printf("outbox depth: %s\n",
+	    ctl_str(o, "outbox_depth") ? ctl_str(o, "outbox_depth") : "0");
 	json_object_put(o);
 	return EX_OK;
 }
@@ -875,17 +876,17 @@ ctl_parse_rest(struct ctl *c, const char *cmd, int argc, char **argv,
 			c->json = 1;
 		else if (strcmp(s, "-s") == 0 && i + 1 < argc)
 			c->sock = argv[++i];
-		else if (ctl_is_alert_cmd(cmd) && strcmp(s, "--comment") == 0
-		    && i + 1 < argc)
+		else if (ctl_is_alert_cmd(cmd) && strcmp(s, "--comment") == 0 &&
+		         i + 1 < argc)
 			a->comment = argv[++i];
 		else if (ctl_is_alert_cmd(cmd) && strcmp(s, "--for") == 0 &&
-		    i + 1 < argc)
+		         i + 1 < argc)
 			a->dur = argv[++i];
 		else if (strcmp(cmd, "silence") == 0 &&
-		    strcmp(s, "--list") == 0)
+		         strcmp(s, "--list") == 0)
 			a->list = 1;
 		else if (strcmp(cmd, "silence") == 0 &&
-		    strcmp(s, "--remove") == 0 && i + 1 < argc)
+		         strcmp(s, "--remove") == 0 && i + 1 < argc)
 			a->remove = argv[++i];
 		else if (strcmp(cmd, "logs") == 0 && strcmp(s, "-f") == 0)
 			a->follow = 1;
@@ -997,10 +998,13 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "ack") == 0)
 		rc = ctl_nargs(cmd, &a, 1, 1, "MONITOR[/TARGET]");
 	else if (strcmp(cmd, "silence") == 0)
-		rc = a.list || a.remove ? ctl_nargs(cmd, &a, 0, 0,
-		    "no MONITOR with --list or --remove") : a.dur == NULL ?
-		    ctl_usage_error("silence: say for how long: --for 2h") :
-		    ctl_nargs(cmd, &a, 1, 1, "MONITOR[/TARGET] --for 2h");
+		rc =
+		    a.list || a.remove
+		        ? ctl_nargs(cmd, &a, 0, 0,
+		              "no MONITOR with --list or --remove")
+		    : a.dur == NULL
+		        ? ctl_usage_error("silence: say for how long: --for 2h")
+		        : ctl_nargs(cmd, &a, 1, 1, "MONITOR[/TARGET] --for 2h");
 	else if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
 		rc = ctl_nargs(cmd, &a, 0, 1, "at most one MONITOR");
 	else
@@ -1030,19 +1034,19 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "history") == 0)
 		rc = ctl_cmd_history(&c, since_ms);
 	else if (strcmp(cmd, "alerts") == 0 ||
-	    (strcmp(cmd, "silence") == 0 && a.list))
+	         (strcmp(cmd, "silence") == 0 && a.list))
 		rc = ctl_cmd_alerts(&c, ctl_request("alerts"));
 	else if (ctl_is_alert_cmd(cmd)) {
 		req = ctl_request(cmd);
 		if (a.npos > 0)
-			json_object_object_add(req, "monitor",
-			    json_object_new_string(a.pos[0]));
+			json_object_object_add(
+			    req, "monitor", json_object_new_string(a.pos[0]));
 		if (a.comment)
-			json_object_object_add(req, "comment",
-			    json_object_new_string(a.comment));
+			json_object_object_add(
+			    req, "comment", json_object_new_string(a.comment));
 		if (a.dur)
-			json_object_object_add(req, "for",
-			    json_object_new_string(a.dur));
+			json_object_object_add(
+			    req, "for", json_object_new_string(a.dur));
 		if (a.remove)
 			json_object_object_add(req, "remove",
 			    json_object_new_int64(atoll(a.remove)));

@@ -47,7 +47,7 @@ struct target {
 	int gave_up;
 	uint32_t na_rungs;	/* rungs that said "not applicable" */
 	int needs_operator;	/* no rung applies: wait for a person */
-	int pause_noted;	/* "paused" journaled for this incident */
+	int pause_noted;        /* "paused" journaled for this incident */
 	int64_t last_ttr_ms;	/* time to recover of the last incident */
 	struct event *retry_ev;
 	struct rdd_recovery *rec; /* in flight */
@@ -68,7 +68,7 @@ struct rdd_recovery {
 	char *action;
 	unsigned attempt;
 	int manual;		/* asked for over the control socket */
-	int dry_run;		/* recovery.mode = "dry-run": journaled only */
+	int dry_run;            /* recovery.mode = "dry-run": journaled only */
 	int64_t started_mono;
 	struct event *deadline_ev;
 	struct control_req *req; /* manual: reply when done */

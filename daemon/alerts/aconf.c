@@ -21,31 +21,29 @@ struct aconf_ld {
 	int nerr;
 };
 
-static const char *const aconf_top_keys[] = {"receivers", "route",
-    "escalation", "rules", "trends", "inhibit", "external_url", NULL};
+static const char *const aconf_top_keys[] = {"receivers", "route", "escalation",
+    "rules", "trends", "inhibit", "external_url", NULL};
 static const char *const aconf_route_keys[] = {"receivers", "group_wait",
     "group_interval", "repeat_interval", "routes", NULL};
 static const char *const aconf_subroute_keys[] = {"match", "receivers",
     "continue", "group_wait", "group_interval", "repeat_interval", NULL};
-static const char *const aconf_match_keys[] = {"severity", "monitor",
-    "target", "event", NULL};
-static const char *const aconf_level_keys[] = {"level", "after",
-    "receivers", NULL};
-static const char *const aconf_rule_keys[] = {"monitor", "target", "event",
-    "severity", NULL};
-static const char *const aconf_trend_keys[] = {"monitor", "target",
-    "metric", "limit", "limit_name", "horizon", "window", "min_samples",
-    NULL};
-static const char *const aconf_events[] = {"critical", "warning",
-    "gave-up", "recovered", "crash", "stall", "quarantine", "lifecycle",
-    "blocked", "trend", NULL};
+static const char *const aconf_match_keys[] = {
+    "severity", "monitor", "target", "event", NULL};
+static const char *const aconf_level_keys[] = {
+    "level", "after", "receivers", NULL};
+static const char *const aconf_rule_keys[] = {
+    "monitor", "target", "event", "severity", NULL};
+static const char *const aconf_trend_keys[] = {"monitor", "target", "metric",
+    "limit", "limit_name", "horizon", "window", "min_samples", NULL};
+static const char *const aconf_events[] = {"critical", "warning", "gave-up",
+    "recovered", "crash", "stall", "quarantine", "lifecycle", "blocked",
+    "trend", NULL};
 
 static void aconf_err(struct aconf_ld *L, const config_setting_t *s,
     const char *fmt, ...) RDD_PRINTF(3, 4);
 
 static void
-aconf_err(struct aconf_ld *L, const config_setting_t *s, const char *fmt,
-    ...)
+aconf_err(struct aconf_ld *L, const config_setting_t *s, const char *fmt, ...)
 {
 	char where[1024], msg[RDD_ERRLEN];
 	const char *f = s ? config_setting_source_file(s) : NULL;
@@ -90,8 +88,8 @@ aconf_match(const struct aconf_match *m, const char *severity,
     const char *monitor, const char *target, const char *event)
 {
 	return aconf_glob(m->severity, severity) &&
-	    aconf_glob(m->monitor, monitor) && aconf_glob(m->target, target) &&
-	    aconf_glob(m->event, event);
+	       aconf_glob(m->monitor, monitor) &&
+	       aconf_glob(m->target, target) && aconf_glob(m->event, event);
 }
 
 /* Every member of a group must be one of keys: "did you mean" or a list. */
@@ -104,8 +102,8 @@ aconf_known(struct aconf_ld *L, const config_setting_t *g,
 	int i, n = config_setting_length(g), k;
 
 	for (i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(g,
-		    (unsigned)i);
+		const config_setting_t *s =
+		    config_setting_get_elem(g, (unsigned)i);
 		const char *name = config_setting_name(s);
 
 		for (k = 0; keys[k] != NULL; k++)
@@ -118,8 +116,10 @@ aconf_known(struct aconf_ld *L, const config_setting_t *g,
 		for (k = 0; keys[k] != NULL && o < sizeof(known); k++)
 			o += (size_t)snprintf(known + o, sizeof(known) - o,
 			    "%s%s", k ? ", " : "", keys[k]);
-		aconf_err(L, s, "%s: unknown setting '%s': fix or remove it "
-		    "(known: %s)", what, name ? name : "?", known);
+		aconf_err(L, s,
+		    "%s: unknown setting '%s': fix or remove it "
+		    "(known: %s)",
+		    what, name ? name : "?", known);
 	}
 }
 
@@ -156,8 +156,8 @@ aconf_str(struct aconf_ld *L, const config_setting_t *g, const char *key,
 }
 
 static int
-aconf_duration(struct aconf_ld *L, const config_setting_t *g,
-    const char *key, const char *what, int64_t *ms)
+aconf_duration(struct aconf_ld *L, const config_setting_t *g, const char *key,
+    const char *what, int64_t *ms)
 {
 	const config_setting_t *s = config_setting_get_member(g, key);
 	int64_t v;
@@ -167,8 +167,10 @@ aconf_duration(struct aconf_ld *L, const config_setting_t *g,
 	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
 	    util_parse_duration(config_setting_get_string(s), &v) != 0 ||
 	    v < 0) {
-		aconf_err(L, s, "%s.%s: expected a duration in quotes like "
-		    "\"30s\", \"5m\" or \"4h\"", what, key);
+		aconf_err(L, s,
+		    "%s.%s: expected a duration in quotes like "
+		    "\"30s\", \"5m\" or \"4h\"",
+		    what, key);
 		return -1;
 	}
 	*ms = v;
@@ -204,17 +206,19 @@ aconf_has_receiver(const struct alerts_conf *ac, const char *name)
 
 /* receivers = [ "ops", "mail" ] (or one string): each must exist. */
 static int
-aconf_receivers(struct aconf_ld *L, const config_setting_t *g,
-    const char *what, struct rdd_strlist *out, int required)
+aconf_receivers(struct aconf_ld *L, const config_setting_t *g, const char *what,
+    struct rdd_strlist *out, int required)
 {
 	const config_setting_t *s = config_setting_get_member(g, "receivers");
 	int i, n, bad = 0;
 
 	if (s == NULL) {
 		if (required)
-			aconf_err(L, g, "%s: receivers missing: add receivers "
+			aconf_err(L, g,
+			    "%s: receivers missing: add receivers "
 			    "= [ \"name\" ]; naming entries of "
-			    "alerts.receivers", what);
+			    "alerts.receivers",
+			    what);
 		return required ? -1 : 0;
 	}
 	if (config_setting_type(s) == CONFIG_TYPE_STRING)
@@ -222,30 +226,34 @@ aconf_receivers(struct aconf_ld *L, const config_setting_t *g,
 	else if (config_setting_is_array(s) || config_setting_is_list(s))
 		n = config_setting_length(s);
 	else {
-		aconf_err(L, s, "%s.receivers: expected [ \"name\", ... ]",
-		    what);
+		aconf_err(
+		    L, s, "%s.receivers: expected [ \"name\", ... ]", what);
 		return -1;
 	}
 	out->v = calloc((size_t)n + 1, sizeof(*out->v));
 	if (out->v == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_type(s) ==
-			CONFIG_TYPE_STRING ? s
-					   : config_setting_get_elem(s,
-					       (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_type(s) == CONFIG_TYPE_STRING
+		        ? s
+		        : config_setting_get_elem(s, (unsigned)i);
 		const char *v = config_setting_get_string(e);
 
 		if (v == NULL) {
-			aconf_err(L, s, "%s.receivers: entry %d is not a "
-			    "string: write [ \"ops\" ]", what, i + 1);
+			aconf_err(L, s,
+			    "%s.receivers: entry %d is not a "
+			    "string: write [ \"ops\" ]",
+			    what, i + 1);
 			bad = 1;
 			continue;
 		}
 		if (!aconf_has_receiver(L->ac, v)) {
-			aconf_err(L, s, "%s.receivers: no receiver named "
+			aconf_err(L, s,
+			    "%s.receivers: no receiver named "
 			    "'%s': declare it in alerts.receivers or fix the "
-			    "name", what, v);
+			    "name",
+			    what, v);
 			bad = 1;
 			continue;
 		}
@@ -276,8 +284,8 @@ aconf_match_free(struct aconf_match *m)
 }
 
 static int
-aconf_event_ok(struct aconf_ld *L, const config_setting_t *g,
-    const char *what, const char *ev)
+aconf_event_ok(struct aconf_ld *L, const config_setting_t *g, const char *what,
+    const char *ev)
 {
 	size_t o = 0;
 	char list[256];
@@ -292,8 +300,10 @@ aconf_event_ok(struct aconf_ld *L, const config_setting_t *g,
 	for (k = 0; aconf_events[k] != NULL && o < sizeof(list); k++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
 		    k ? ", " : "", aconf_events[k]);
-	aconf_err(L, config_setting_get_member(g, "event"), "%s.event: "
-	    "unknown event '%s': use one of %s", what, ev, list);
+	aconf_err(L, config_setting_get_member(g, "event"),
+	    "%s.event: "
+	    "unknown event '%s': use one of %s",
+	    what, ev, list);
 	return -1;
 }
 
@@ -313,8 +323,8 @@ aconf_match_parse(struct aconf_ld *L, const config_setting_t *g,
 }
 
 static void
-aconf_timings(struct aconf_ld *L, const config_setting_t *g,
-    const char *what, struct aconf_route *r)
+aconf_timings(struct aconf_ld *L, const config_setting_t *g, const char *what,
+    struct aconf_route *r)
 {
 	aconf_duration(L, g, "group_wait", what, &r->group_wait_ms);
 	aconf_duration(L, g, "group_interval", what, &r->group_interval_ms);
@@ -322,7 +332,8 @@ aconf_timings(struct aconf_ld *L, const config_setting_t *g,
 	if (r->group_interval_ms == 0)
 		aconf_err(L, config_setting_get_member(g, "group_interval"),
 		    "%s.group_interval: must be more than 0: \"5m\" is the "
-		    "default", what);
+		    "default",
+		    what);
 }
 
 static void
@@ -341,7 +352,8 @@ aconf_route(struct aconf_ld *L, const config_setting_t *g)
 	if ((rs = config_setting_get_member(g, "routes")) == NULL)
 		return;
 	if (!config_setting_is_list(rs)) {
-		aconf_err(L, rs, "alerts.route.routes: expected a list ( { "
+		aconf_err(L, rs,
+		    "alerts.route.routes: expected a list ( { "
 		    "match = { severity = \"critical\"; }; receivers = [ "
 		    "\"ops\" ]; } )");
 		return;
@@ -358,18 +370,20 @@ aconf_route(struct aconf_ld *L, const config_setting_t *g)
 		r->group_wait_ms = ac->root.group_wait_ms;
 		r->group_interval_ms = ac->root.group_interval_ms;
 		r->repeat_interval_ms = ac->root.repeat_interval_ms;
-		if (aconf_group(L, e, what, "{ match = { ... }; receivers = "
-		    "[ ... ]; }"))
+		if (aconf_group(L, e, what,
+		        "{ match = { ... }; receivers = "
+		        "[ ... ]; }"))
 			continue;
 		aconf_known(L, e, aconf_subroute_keys, what);
 		if ((m = config_setting_get_member(e, "match")) != NULL &&
-		    aconf_group(L, m, what, "match = { severity = "
-		    "\"critical\"; monitor = \"api*\"; }") == 0) {
+		    aconf_group(L, m, what,
+		        "match = { severity = "
+		        "\"critical\"; monitor = \"api*\"; }") == 0) {
 			char mw[160];
 
 			snprintf(mw, sizeof(mw), "%s.match", what);
-			aconf_match_parse(L, m, mw, &r->match,
-			    aconf_match_keys);
+			aconf_match_parse(
+			    L, m, mw, &r->match, aconf_match_keys);
 		}
 		aconf_receivers(L, e, what, &r->receivers, 1);
 		aconf_bool(L, e, "continue", what, &r->cont);
@@ -387,7 +401,8 @@ aconf_escalation(struct aconf_ld *L, const config_setting_t *s)
 	size_t k;
 
 	if (!config_setting_is_list(s)) {
-		aconf_err(L, s, "alerts.escalation: expected a list ( { level "
+		aconf_err(L, s,
+		    "alerts.escalation: expected a list ( { level "
 		    "= 2; after = \"15m\"; receivers = [ \"chat\" ]; } )");
 		return;
 	}
@@ -396,23 +411,28 @@ aconf_escalation(struct aconf_ld *L, const config_setting_t *s)
 		struct aconf_level *l;
 
 		snprintf(what, sizeof(what), "alerts.escalation[%d]", i);
-		if (aconf_group(L, (lv = config_setting_get_elem(s,
-		    (unsigned)i)), what, "{ level = 2; after = \"15m\"; "
-		    "receivers = [ ... ]; }"))
+		if (aconf_group(L,
+		        (lv = config_setting_get_elem(s, (unsigned)i)), what,
+		        "{ level = 2; after = \"15m\"; "
+		        "receivers = [ ... ]; }"))
 			continue;
 		aconf_known(L, lv, aconf_level_keys, what);
 		if (!config_setting_lookup_int(lv, "level", &level) ||
 		    level < 2 || level > ACONF_LEVELS_MAX) {
-			aconf_err(L, lv, "%s.level: expected 2 or 3 (level 1 "
-			    "is alerts.route)", what);
+			aconf_err(L, lv,
+			    "%s.level: expected 2 or 3 (level 1 "
+			    "is alerts.route)",
+			    what);
 			continue;
 		}
 		for (k = 0; k < ac->nlevels; k++)
 			if (ac->levels[k].level == level)
 				break;
 		if (k < ac->nlevels) {
-			aconf_err(L, lv, "%s: level %d is declared twice: keep "
-			    "one", what, level);
+			aconf_err(L, lv,
+			    "%s: level %d is declared twice: keep "
+			    "one",
+			    what, level);
 			continue;
 		}
 		l = &ac->levels[ac->nlevels++];
@@ -420,8 +440,10 @@ aconf_escalation(struct aconf_ld *L, const config_setting_t *s)
 		l->after_ms = -1;
 		aconf_duration(L, lv, "after", what, &l->after_ms);
 		if (l->after_ms <= 0)
-			aconf_err(L, lv, "%s.after: missing or zero: write "
-			    "after = \"15m\" (since the alert started)", what);
+			aconf_err(L, lv,
+			    "%s.after: missing or zero: write "
+			    "after = \"15m\" (since the alert started)",
+			    what);
 		aconf_receivers(L, lv, what, &l->receivers, 1);
 	}
 	/* Sorted by level; L3 must come after L2. */
@@ -432,8 +454,10 @@ aconf_escalation(struct aconf_ld *L, const config_setting_t *s)
 			ac->levels[k] = ac->levels[k - 1];
 			ac->levels[k - 1] = t;
 		}
-	if (ac->nlevels == 2 && ac->levels[1].after_ms <= ac->levels[0].after_ms)
-		aconf_err(L, s, "alerts.escalation: level 3's after must be "
+	if (ac->nlevels == 2 &&
+	    ac->levels[1].after_ms <= ac->levels[0].after_ms)
+		aconf_err(L, s,
+		    "alerts.escalation: level 3's after must be "
 		    "longer than level 2's: both count from the alert's start");
 }
 
@@ -463,7 +487,8 @@ aconf_rules(struct aconf_ld *L, const config_setting_t *s)
 	int i, n;
 
 	if (!config_setting_is_list(s)) {
-		aconf_err(L, s, "alerts.rules: expected a list ( { monitor = "
+		aconf_err(L, s,
+		    "alerts.rules: expected a list ( { monitor = "
 		    "\"api\"; event = \"warning\"; severity = \"critical\"; "
 		    "} )");
 		return;
@@ -476,8 +501,9 @@ aconf_rules(struct aconf_ld *L, const config_setting_t *s)
 
 		snprintf(what, sizeof(what), "alerts.rules[%d]", i);
 		e = config_setting_get_elem(s, (unsigned)i);
-		if (aconf_group(L, e, what, "{ monitor = \"api\"; severity = "
-		    "\"critical\"; }"))
+		if (aconf_group(L, e, what,
+		        "{ monitor = \"api\"; severity = "
+		        "\"critical\"; }"))
 			continue;
 		ac->nrules++;
 		aconf_known(L, e, aconf_rule_keys, what);
@@ -487,9 +513,11 @@ aconf_rules(struct aconf_ld *L, const config_setting_t *s)
 		aconf_event_ok(L, e, what, r->match.event);
 		if (!config_setting_lookup_string(e, "severity", &sv) ||
 		    aconf_sev_parse(sv, &r->severity) != 0)
-			aconf_err(L, e, "%s.severity: expected \"critical\", "
+			aconf_err(L, e,
+			    "%s.severity: expected \"critical\", "
 			    "\"warning\", \"info\" or \"none\" (drops the "
-			    "alert)", what);
+			    "alert)",
+			    what);
 	}
 }
 
@@ -502,7 +530,8 @@ aconf_trends(struct aconf_ld *L, const config_setting_t *s)
 	int i, n, ms;
 
 	if (!config_setting_is_list(s)) {
-		aconf_err(L, s, "alerts.trends: expected a list ( { monitor = "
+		aconf_err(L, s,
+		    "alerts.trends: expected a list ( { monitor = "
 		    "\"api\"; metric = \"memory\"; limit = \"512M\"; } )");
 		return;
 	}
@@ -514,8 +543,9 @@ aconf_trends(struct aconf_ld *L, const config_setting_t *s)
 
 		snprintf(what, sizeof(what), "alerts.trends[%d]", i);
 		e = config_setting_get_elem(s, (unsigned)i);
-		if (aconf_group(L, e, what, "{ monitor = \"api\"; metric = "
-		    "\"memory\"; limit = \"512M\"; }"))
+		if (aconf_group(L, e, what,
+		        "{ monitor = \"api\"; metric = "
+		        "\"memory\"; limit = \"512M\"; }"))
 			continue;
 		ac->ntrends++;
 		t->horizon_ms = 30 * 60 * 1000;
@@ -529,38 +559,50 @@ aconf_trends(struct aconf_ld *L, const config_setting_t *s)
 		aconf_duration(L, e, "horizon", what, &t->horizon_ms);
 		aconf_duration(L, e, "window", what, &t->window_ms);
 		if (t->metric == NULL)
-			aconf_err(L, e, "%s: metric missing: name the target "
-			    "metric to watch, e.g. metric = \"memory\"", what);
+			aconf_err(L, e,
+			    "%s: metric missing: name the target "
+			    "metric to watch, e.g. metric = \"memory\"",
+			    what);
 		if (config_setting_lookup_int(e, "min_samples", &ms)) {
 			if (ms < 3 || ms > 1000)
-				aconf_err(L, e, "%s.min_samples: expected 3 to "
-				    "1000", what);
+				aconf_err(L, e,
+				    "%s.min_samples: expected 3 to "
+				    "1000",
+				    what);
 			else
 				t->min_samples = ms;
 		}
 		lim = config_setting_get_member(e, "limit");
 		if (lim == NULL)
-			aconf_err(L, e, "%s: limit missing: write limit = "
-			    "\"512M\" or limit = 90.0", what);
+			aconf_err(L, e,
+			    "%s: limit missing: write limit = "
+			    "\"512M\" or limit = 90.0",
+			    what);
 		else if (config_setting_type(lim) == CONFIG_TYPE_STRING) {
 			int64_t b;
 
-			if (util_parse_size(config_setting_get_string(lim),
-			    &b) != 0)
-				aconf_err(L, lim, "%s.limit: expected a number "
-				    "or a size like \"512M\"", what);
+			if (util_parse_size(
+			        config_setting_get_string(lim), &b) != 0)
+				aconf_err(L, lim,
+				    "%s.limit: expected a number "
+				    "or a size like \"512M\"",
+				    what);
 			t->limit = (double)b;
 		} else if (config_setting_type(lim) == CONFIG_TYPE_FLOAT)
 			t->limit = config_setting_get_float(lim);
 		else if (config_setting_type(lim) == CONFIG_TYPE_INT ||
-		    config_setting_type(lim) == CONFIG_TYPE_INT64)
+		         config_setting_type(lim) == CONFIG_TYPE_INT64)
 			t->limit = (double)config_setting_get_int64(lim);
 		else
-			aconf_err(L, lim, "%s.limit: expected a number or a "
-			    "size like \"512M\"", what);
+			aconf_err(L, lim,
+			    "%s.limit: expected a number or a "
+			    "size like \"512M\"",
+			    what);
 		if (t->window_ms <= 0 || t->horizon_ms <= 0)
-			aconf_err(L, e, "%s: window and horizon must be more "
-			    "than 0", what);
+			aconf_err(L, e,
+			    "%s: window and horizon must be more "
+			    "than 0",
+			    what);
 	}
 }
 
@@ -578,8 +620,8 @@ aconf_names(struct aconf_ld *L, const config_setting_t *list)
 	if ((nl->v = calloc((size_t)n + 1, sizeof(*nl->v))) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(list,
-		    (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_get_elem(list, (unsigned)i);
 
 		if (config_setting_is_group(e) &&
 		    config_setting_lookup_string(e, "name", &name) &&
@@ -596,8 +638,10 @@ alerts_conf_parse(const void *setting, const char *where, struct errlist *errs)
 	struct alerts_conf *ac;
 
 	if (!config_setting_is_group(s)) {
-		errlist_add(errs, "%salerts: expected a group { receivers = "
-		    "( ... ); route = { ... }; }", where);
+		errlist_add(errs,
+		    "%salerts: expected a group { receivers = "
+		    "( ... ); route = { ... }; }",
+		    where);
 		return NULL;
 	}
 	if ((ac = calloc(1, sizeof(*ac))) == NULL) {
@@ -621,7 +665,8 @@ alerts_conf_parse(const void *setting, const char *where, struct errlist *errs)
 	if ((r = config_setting_get_member(s, "route")) != NULL)
 		aconf_route(&L, r);
 	else if (ac->names.n > 0)
-		aconf_err(&L, s, "alerts: route missing: add route = { "
+		aconf_err(&L, s,
+		    "alerts: route missing: add route = { "
 		    "receivers = [ \"%s\" ]; } to say who gets alerts",
 		    ac->names.v[0]);
 	if ((r = config_setting_get_member(s, "escalation")) != NULL)

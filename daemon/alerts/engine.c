@@ -24,17 +24,17 @@
 #define ENGINE_NULL_TIME "0001-01-01T00:00:00Z"
 
 struct alert {
-	const char *alertname, *event; /* static strings */
+	const char *alertname, *event;   /* static strings */
 	char *monitor, *target, *metric; /* "" when none */
 	enum aconf_sev sev;
 	char *summary, *description, *next_step;
 	int64_t starts, ends; /* wall ms; ends 0 while firing */
-	int oneshot;	      /* a notice: sent once, never resolved */
+	int oneshot;          /* a notice: sent once, never resolved */
 	int acked;
-	int level;		/* escalation level reached, 1..3 */
-	uint64_t routes;	/* routes it goes to: bit 0 is the root */
-	uint64_t notified;	/* routes that were told it fires */
-	uint64_t pending;	/* routes that still owe it a message */
+	int level;         /* escalation level reached, 1..3 */
+	uint64_t routes;   /* routes it goes to: bit 0 is the root */
+	uint64_t notified; /* routes that were told it fires */
+	uint64_t pending;  /* routes that still owe it a message */
 	char fp[17];
 };
 
@@ -100,8 +100,8 @@ engine_rfc3339(int64_t ms, char *buf, size_t len)
 		return;
 	}
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(ms % 1000));
 }
 
 /* FNV-1a 64 over name 0xff value 0xff, as Alertmanager's label sets. */
@@ -177,23 +177,28 @@ engine_next_step(const char *event, const char *monitor, const char *target,
 	const char *m = *monitor ? monitor : "MONITOR";
 
 	if (strcmp(event, "critical") == 0 || strcmp(event, "warning") == 0)
-		snprintf(buf, len, "redundancyd is acting on it: redundancyctl "
-		    "health %s; redundancyctl ack %s%s%s stops escalation", m,
-		    m, *target ? "/" : "", target);
+		snprintf(buf, len,
+		    "redundancyd is acting on it: redundancyctl "
+		    "health %s; redundancyctl ack %s%s%s stops escalation",
+		    m, m, *target ? "/" : "", target);
 	else if (strcmp(event, "gave-up") == 0)
-		snprintf(buf, len, "a person must act: fix the cause, then "
+		snprintf(buf, len,
+		    "a person must act: fix the cause, then "
 		    "redundancyctl recover %s %s; redundancyctl ack %s%s%s",
 		    m, target, m, *target ? "/" : "", target);
 	else if (strcmp(event, "quarantine") == 0 ||
-	    strcmp(event, "crash") == 0 || strcmp(event, "stall") == 0)
-		snprintf(buf, len, "see redundancyctl logs %s; after a fix: "
-		    "redundancyctl unquarantine WORKER (see status)", m);
-	else if (strcmp(event, "blocked") == 0)
-		snprintf(buf, len, "fix the upstream monitor %s depends on",
+	         strcmp(event, "crash") == 0 || strcmp(event, "stall") == 0)
+		snprintf(buf, len,
+		    "see redundancyctl logs %s; after a fix: "
+		    "redundancyctl unquarantine WORKER (see status)",
 		    m);
+	else if (strcmp(event, "blocked") == 0)
+		snprintf(buf, len, "fix the upstream monitor %s depends on", m);
 	else if (strcmp(event, "trend") == 0)
-		snprintf(buf, len, "act before the limit: redundancyctl "
-		    "recover %s %s, or raise the limit", m, target);
+		snprintf(buf, len,
+		    "act before the limit: redundancyctl "
+		    "recover %s %s, or raise the limit",
+		    m, target);
 	else
 		snprintf(buf, len, "nothing to do");
 	return buf;
@@ -246,11 +251,11 @@ static const char *
 engine_held(const struct alerts *a, const struct alert *al, int64_t now)
 {
 	if (holds_find(&a->holds, HOLD_PAUSE, al->monitor, NULL, now) &&
-	    (*al->monitor || holds_find(&a->holds, HOLD_PAUSE, NULL, NULL,
-	    now)))
+	    (*al->monitor ||
+	        holds_find(&a->holds, HOLD_PAUSE, NULL, NULL, now)))
 		return "paused";
 	if (*al->monitor && holds_find(&a->holds, HOLD_SILENCE, al->monitor,
-	    *al->target ? al->target : NULL, now))
+	                        *al->target ? al->target : NULL, now))
 		return "silenced";
 	if (a->ac != NULL && a->ac->inhibit && *al->monitor &&
 	    engine_blocked(a, al->monitor))
@@ -269,7 +274,7 @@ engine_route(const struct alerts *a, const struct alert *al)
 		return 0;
 	for (i = 0; i < ac->nroutes && i < ENGINE_ROUTES_MAX; i++)
 		if (aconf_match(&ac->routes[i].match, aconf_sev_name(al->sev),
-		    al->monitor, al->target, al->event)) {
+		        al->monitor, al->target, al->event)) {
 			mask |= 1ULL << (i + 1);
 			if (!ac->routes[i].cont)
 				break;
@@ -339,9 +344,10 @@ engine_touch(struct alerts *a, const struct alert *al, int64_t now)
 		if (g->seq == 0)
 			g->next_flush = now + rc->group_wait_ms;
 		else
-			g->next_flush = g->last_sent + rc->group_interval_ms >
-				now ? g->last_sent + rc->group_interval_ms
-				    : now;
+			g->next_flush =
+			    g->last_sent + rc->group_interval_ms > now
+			        ? g->last_sent + rc->group_interval_ms
+			        : now;
 		if (g->next_flush == 0)
 			g->next_flush = 1;
 	}
@@ -403,8 +409,8 @@ engine_fire(struct alerts *a, const char *event, const char *monitor,
 	}
 	sev = k->sev;
 	for (i = 0; ac != NULL && i < ac->nrules; i++)
-		if (aconf_match(&ac->rules[i].match, NULL, monitor, target,
-		    event)) {
+		if (aconf_match(
+		        &ac->rules[i].match, NULL, monitor, target, event)) {
 			sev = ac->rules[i].severity;
 			break;
 		}
@@ -434,17 +440,19 @@ engine_fire(struct alerts *a, const char *event, const char *monitor,
 		snprintf(buf, sizeof(buf), "redundancyd: %s", event);
 	al->summary = engine_dup(buf);
 	al->description = engine_dup(msg);
-	al->next_step = engine_dup(engine_next_step(event, monitor, target,
-	    ns, sizeof(ns)));
+	al->next_step = engine_dup(
+	    engine_next_step(event, monitor, target, ns, sizeof(ns)));
 	engine_fingerprint(al);
 	al->routes = engine_route(a, al);
 	al->pending = al->routes;
-	if (holds_find(&a->holds, HOLD_ACK, monitor, *target ? target : NULL,
-	    now))
+	if (holds_find(
+	        &a->holds, HOLD_ACK, monitor, *target ? target : NULL, now))
 		al->acked = 1;
 	a->al[a->nal++] = al;
-	log_write(*monitor ? monitor : NULL, RDD_LOG_DEBUG, "alert %s %s "
-	    "(%s) fires%s", al->fp, al->summary, aconf_sev_name(sev),
+	log_write(*monitor ? monitor : NULL, RDD_LOG_DEBUG,
+	    "alert %s %s "
+	    "(%s) fires%s",
+	    al->fp, al->summary, aconf_sev_name(sev),
 	    al->routes ? "" : ": no route");
 	engine_touch(a, al, now);
 }
@@ -464,7 +472,8 @@ engine_clear(struct alerts *a, const char *alertname, const char *monitor,
 		if (al->ends != 0 || al->oneshot ||
 		    !engine_streq(al->monitor, monitor) ||
 		    (target != NULL && !engine_streq(al->target, target)) ||
-		    (alertname != NULL && strcmp(al->alertname, alertname) != 0))
+		    (alertname != NULL &&
+		        strcmp(al->alertname, alertname) != 0))
 			continue;
 		engine_resolve(a, al, now);
 	}
@@ -505,7 +514,8 @@ alerts_event_kind(struct alerts *a, enum alert_event ev, const char *kind,
 		engine_fire(a, "critical", monitor, target, NULL, msg);
 		break;
 	case AEV_WARNING:
-		engine_clear(a, "TargetCritical", monitor, target ? target : "");
+		engine_clear(
+		    a, "TargetCritical", monitor, target ? target : "");
 		engine_fire(a, "warning", monitor, target, NULL, msg);
 		break;
 	case AEV_GAVE_UP:
@@ -565,8 +575,8 @@ engine_conf_monitor(const struct alerts *a, const char *name)
 }
 
 static int
-engine_depends(const struct alerts *a, const char *down, const char *up,
-    int depth)
+engine_depends(
+    const struct alerts *a, const char *down, const char *up, int depth)
 {
 	const struct conf_monitor *cm = engine_conf_monitor(a, down);
 	size_t i;
@@ -582,8 +592,7 @@ engine_depends(const struct alerts *a, const char *down, const char *up,
 
 /* "3 dependent monitors blocked: a, b, c", or "" */
 static void
-engine_dependents(const struct alerts *a, const char *up, char *buf,
-    size_t len)
+engine_dependents(const struct alerts *a, const char *up, char *buf, size_t len)
 {
 	size_t i, n = 0, o;
 	char names[256];
@@ -612,47 +621,47 @@ engine_labels(const struct alert *al)
 {
 	json_object *l = json_object_new_object();
 
-	json_object_object_add(l, "alertname",
-	    json_object_new_string(al->alertname));
-	json_object_object_add(l, "monitor", json_object_new_string(al->monitor));
+	json_object_object_add(
+	    l, "alertname", json_object_new_string(al->alertname));
+	json_object_object_add(
+	    l, "monitor", json_object_new_string(al->monitor));
 	json_object_object_add(l, "target", json_object_new_string(al->target));
-	json_object_object_add(l, "severity",
-	    json_object_new_string(aconf_sev_name(al->sev)));
+	json_object_object_add(
+	    l, "severity", json_object_new_string(aconf_sev_name(al->sev)));
 	json_object_object_add(l, "event", json_object_new_string(al->event));
 	if (*al->metric)
-		json_object_object_add(l, "metric",
-		    json_object_new_string(al->metric));
+		json_object_object_add(
+		    l, "metric", json_object_new_string(al->metric));
 	return l;
 }
 
 static json_object *
-engine_annotations(const struct alerts *a, const struct alert *al,
-    int level)
+engine_annotations(const struct alerts *a, const struct alert *al, int level)
 {
 	json_object *o = json_object_new_object();
 	char dep[400], *desc = NULL;
 
-	json_object_object_add(o, "summary", json_object_new_string(
-	    al->summary));
+	json_object_object_add(
+	    o, "summary", json_object_new_string(al->summary));
 	engine_dependents(a, al->monitor, dep, sizeof(dep));
 	if (*dep && al->ends == 0 && *al->monitor &&
 	    asprintf(&desc, "%s (%s)", al->description, dep) > 0) {
-		json_object_object_add(o, "description",
-		    json_object_new_string(desc));
-		json_object_object_add(o, "inhibited",
-		    json_object_new_string(dep));
+		json_object_object_add(
+		    o, "description", json_object_new_string(desc));
+		json_object_object_add(
+		    o, "inhibited", json_object_new_string(dep));
 		free(desc);
 	} else
-		json_object_object_add(o, "description",
-		    json_object_new_string(al->description));
-	json_object_object_add(o, "next_step",
-	    json_object_new_string(al->next_step));
+		json_object_object_add(
+		    o, "description", json_object_new_string(al->description));
+	json_object_object_add(
+	    o, "next_step", json_object_new_string(al->next_step));
 	if (level > 1) {
 		char l[16];
 
 		snprintf(l, sizeof(l), "L%d", level);
-		json_object_object_add(o, "escalation",
-		    json_object_new_string(l));
+		json_object_object_add(
+		    o, "escalation", json_object_new_string(l));
 	}
 	return o;
 }
@@ -662,22 +671,23 @@ engine_alert_json(const struct alerts *a, const struct alert *al, int level)
 {
 	json_object *o = json_object_new_object();
 	char ts[64], url[512];
-	const char *ext = a->ac && a->ac->external_url ? a->ac->external_url
-						       : "";
+	const char *ext =
+	    a->ac && a->ac->external_url ? a->ac->external_url : "";
 
-	json_object_object_add(o, "status", json_object_new_string(
-	    al->ends ? "resolved" : "firing"));
+	json_object_object_add(o, "status",
+	    json_object_new_string(al->ends ? "resolved" : "firing"));
 	json_object_object_add(o, "labels", engine_labels(al));
-	json_object_object_add(o, "annotations",
-	    engine_annotations(a, al, level));
+	json_object_object_add(
+	    o, "annotations", engine_annotations(a, al, level));
 	engine_rfc3339(al->starts, ts, sizeof(ts));
 	json_object_object_add(o, "startsAt", json_object_new_string(ts));
 	engine_rfc3339(al->ends, ts, sizeof(ts));
 	json_object_object_add(o, "endsAt", json_object_new_string(ts));
-	snprintf(url, sizeof(url), "%s%s%s", ext, *ext && *al->monitor ?
-	    "/#" : "", *ext ? al->monitor : "");
+	snprintf(url, sizeof(url), "%s%s%s", ext,
+	    *ext && *al->monitor ? "/#" : "", *ext ? al->monitor : "");
 	json_object_object_add(o, "generatorURL", json_object_new_string(url));
-	json_object_object_add(o, "fingerprint", json_object_new_string(al->fp));
+	json_object_object_add(
+	    o, "fingerprint", json_object_new_string(al->fp));
 	return o;
 }
 
@@ -688,8 +698,8 @@ engine_common(json_object *arr, const char *field)
 	json_object *common = json_object_new_object(), *first, *v, *w;
 	size_t i, n = json_object_array_length(arr);
 
-	if (n == 0 || !json_object_object_get_ex(json_object_array_get_idx(
-	    arr, 0), field, &first))
+	if (n == 0 || !json_object_object_get_ex(
+	                  json_object_array_get_idx(arr, 0), field, &first))
 		return common;
 	json_object_object_foreach(first, k, val)
 	{
@@ -698,11 +708,12 @@ engine_common(json_object *arr, const char *field)
 		for (i = 1; i < n && same; i++) {
 			json_object *f;
 
-			json_object_object_get_ex(json_object_array_get_idx(
-			    arr, i), field, &f);
-			same = f != NULL && json_object_object_get_ex(f, k,
-			    &w) && strcmp(json_object_get_string(w),
-			    json_object_get_string(val)) == 0;
+			json_object_object_get_ex(
+			    json_object_array_get_idx(arr, i), field, &f);
+			same = f != NULL &&
+			       json_object_object_get_ex(f, k, &w) &&
+			       strcmp(json_object_get_string(w),
+			           json_object_get_string(val)) == 0;
 		}
 		if (same) {
 			v = json_object_new_string(json_object_get_string(val));
@@ -727,13 +738,13 @@ engine_groupkey(const struct alerts *a, int route, const char *monitor,
 		    mt->event ? "\"," : "", mt->monitor ? "monitor=\"" : "",
 		    mt->monitor ? mt->monitor : "", mt->monitor ? "\"," : "",
 		    mt->severity ? "severity=\"" : "",
-		    mt->severity ? mt->severity : "",
-		    mt->severity ? "\"," : "", mt->target ? "target=\"" : "",
-		    mt->target ? mt->target : "", mt->target ? "\"," : "");
+		    mt->severity ? mt->severity : "", mt->severity ? "\"," : "",
+		    mt->target ? "target=\"" : "", mt->target ? mt->target : "",
+		    mt->target ? "\"," : "");
 		if (*m)
 			m[strlen(m) - 1] = '\0';
-		snprintf(buf, len, "{}/{%s}:{monitor=\"%s\", target=\"%s\"}",
-		    m, monitor, target);
+		snprintf(buf, len, "{}/{%s}:{monitor=\"%s\", target=\"%s\"}", m,
+		    monitor, target);
 	} else
 		snprintf(buf, len, "{}:{monitor=\"%s\", target=\"%s\"}",
 		    monitor, target);
@@ -742,9 +753,9 @@ engine_groupkey(const struct alerts *a, int route, const char *monitor,
 static enum rdd_state
 engine_state(enum aconf_sev s)
 {
-	return s == ASEV_CRITICAL ? RDD_CRITICAL
-	    : s == ASEV_WARNING	  ? RDD_WARNING
-				  : RDD_OK;
+	return s == ASEV_CRITICAL  ? RDD_CRITICAL
+	       : s == ASEV_WARNING ? RDD_WARNING
+	                           : RDD_OK;
 }
 
 /* One document to every receiver of rcv. key names it for the outbox. */
@@ -760,8 +771,8 @@ engine_send(struct alerts *a, const struct rdd_strlist *rcv,
 	for (i = 0; i < json_object_array_length(alerts); i++) {
 		json_object *s;
 
-		json_object_object_get_ex(json_object_array_get_idx(alerts, i),
-		    "status", &s);
+		json_object_object_get_ex(
+		    json_object_array_get_idx(alerts, i), "status", &s);
 		firing |= strcmp(json_object_get_string(s), "firing") == 0;
 	}
 	for (i = 0; i < rcv->n; i++) {
@@ -769,38 +780,41 @@ engine_send(struct alerts *a, const struct rdd_strlist *rcv,
 		const char *text;
 
 		doc = json_object_new_object();
-		json_object_object_add(doc, "version",
-		    json_object_new_string("4"));
-		json_object_object_add(doc, "groupKey",
-		    json_object_new_string(groupkey));
-		json_object_object_add(doc, "truncatedAlerts",
-		    json_object_new_int(0));
-		json_object_object_add(doc, "status", json_object_new_string(
-		    firing ? "firing" : "resolved"));
-		json_object_object_add(doc, "receiver",
-		    json_object_new_string(rcv->v[i]));
+		json_object_object_add(
+		    doc, "version", json_object_new_string("4"));
+		json_object_object_add(
+		    doc, "groupKey", json_object_new_string(groupkey));
+		json_object_object_add(
+		    doc, "truncatedAlerts", json_object_new_int(0));
+		json_object_object_add(doc, "status",
+		    json_object_new_string(firing ? "firing" : "resolved"));
+		json_object_object_add(
+		    doc, "receiver", json_object_new_string(rcv->v[i]));
 		gl = json_object_new_object();
-		json_object_object_add(gl, "monitor",
-		    json_object_new_string(monitor));
-		json_object_object_add(gl, "target",
-		    json_object_new_string(target));
+		json_object_object_add(
+		    gl, "monitor", json_object_new_string(monitor));
+		json_object_object_add(
+		    gl, "target", json_object_new_string(target));
 		json_object_object_add(doc, "groupLabels", gl);
-		json_object_object_add(doc, "commonLabels",
-		    engine_common(alerts, "labels"));
+		json_object_object_add(
+		    doc, "commonLabels", engine_common(alerts, "labels"));
 		json_object_object_add(doc, "commonAnnotations",
 		    engine_common(alerts, "annotations"));
 		json_object_object_add(doc, "externalURL",
 		    json_object_new_string(a->ac && a->ac->external_url
-			? a->ac->external_url : ""));
+		                               ? a->ac->external_url
+		                               : ""));
 		json_object_object_add(doc, "alerts", json_object_get(alerts));
-		text = json_object_to_json_string_ext(doc,
-		    JSON_C_TO_STRING_PLAIN);
+		text =
+		    json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
 		snprintf(key, sizeof(key), "%s/%s", keybase, rcv->v[i]);
 		if (a->put(a->put_arg, rcv->v[i], key, text,
-		    engine_state(sev)) != 0) {
+		        engine_state(sev)) != 0) {
 			a->n_put_failed++;
-			log_warn("alerts: notification %s for receiver %s could "
-			    "not be queued", key, rcv->v[i]);
+			log_warn(
+			    "alerts: notification %s for receiver %s could "
+			    "not be queued",
+			    key, rcv->v[i]);
 		} else
 			a->n_sent++;
 		json_object_put(doc);
@@ -842,8 +856,7 @@ engine_flush(struct alerts *a, struct agroup *g, int64_t now)
 			al->pending &= ~bit;
 			continue;
 		}
-		json_object_array_add(arr, engine_alert_json(a, al,
-		    al->level));
+		json_object_array_add(arr, engine_alert_json(a, al, al->level));
 		h = engine_hash_add(h, al);
 		if (al->ends)
 			resolved++;
@@ -853,20 +866,20 @@ engine_flush(struct alerts *a, struct agroup *g, int64_t now)
 			sev = al->sev;
 	}
 	due = rc != NULL && json_object_array_length(arr) > 0 &&
-	    (h != g->last_hash ||
-	     (firing && now - g->last_sent >= rc->repeat_interval_ms));
+	      (h != g->last_hash ||
+	          (firing && now - g->last_sent >= rc->repeat_interval_ms));
 	if (due) {
 		char gk[768], kb[1024];
 
-		engine_groupkey(a, g->route, g->monitor, g->target, gk,
-		    sizeof(gk));
+		engine_groupkey(
+		    a, g->route, g->monitor, g->target, gk, sizeof(gk));
 		g->seq++;
 		snprintf(kb, sizeof(kb), "%016llx/%s/%016llx/%llu",
-		    (unsigned long long)engine_fnv(14695981039346656037ULL,
-		    gk), firing ? "firing" : "resolved",
-		    (unsigned long long)h, (unsigned long long)g->seq);
-		engine_send(a, &rc->receivers, gk, g->monitor, g->target, arr,
-		    sev, kb);
+		    (unsigned long long)engine_fnv(14695981039346656037ULL, gk),
+		    firing ? "firing" : "resolved", (unsigned long long)h,
+		    (unsigned long long)g->seq);
+		engine_send(
+		    a, &rc->receivers, gk, g->monitor, g->target, arr, sev, kb);
 		if (!firing)
 			a->n_resolved_sent++;
 		g->last_sent = now;
@@ -905,8 +918,10 @@ engine_escalate_send(struct alerts *a, struct alert *al, int level)
 			continue;
 		arr = json_object_new_array();
 		json_object_array_add(arr, engine_alert_json(a, al, level));
-		snprintf(gk, sizeof(gk), "{}/{escalation=\"L%d\"}:{monitor="
-		    "\"%s\", target=\"%s\"}", level, al->monitor, al->target);
+		snprintf(gk, sizeof(gk),
+		    "{}/{escalation=\"L%d\"}:{monitor="
+		    "\"%s\", target=\"%s\"}",
+		    level, al->monitor, al->target);
 		snprintf(kb, sizeof(kb), "%s/L%d/%s/%lld", al->fp, level,
 		    al->ends ? "resolved" : "firing", (long long)al->starts);
 		engine_send(a, &ac->levels[i].receivers, gk, al->monitor,
@@ -938,11 +953,13 @@ engine_escalations(struct alerts *a, int64_t now)
 			al->level = l->level;
 			a->n_escalations++;
 			log_write(*al->monitor ? al->monitor : NULL,
-			    RDD_LOG_WARN, "alert %s escalated to L%d: not "
-			    "acknowledged after %lld s", al->summary, l->level,
+			    RDD_LOG_WARN,
+			    "alert %s escalated to L%d: not "
+			    "acknowledged after %lld s",
+			    al->summary, l->level,
 			    (long long)l->after_ms / 1000);
-			journal_write("alert-escalate", al->monitor,
-			    al->target, al->summary, -1);
+			journal_write("alert-escalate", al->monitor, al->target,
+			    al->summary, -1);
 			engine_escalate_send(a, al, l->level);
 		}
 	}
@@ -975,8 +992,8 @@ engine_gc(struct alerts *a)
 
 		for (j = 0; j < a->nal && !used; j++)
 			used = (a->al[j]->pending & (1ULL << g->route)) &&
-			    strcmp(a->al[j]->monitor, g->monitor) == 0 &&
-			    strcmp(a->al[j]->target, g->target) == 0;
+			       strcmp(a->al[j]->monitor, g->monitor) == 0 &&
+			       strcmp(a->al[j]->target, g->target) == 0;
 		if (!used && g->next_flush == 0) {
 			free(g->monitor);
 			free(g->target);
@@ -1026,9 +1043,10 @@ alerts_tick(struct alerts *a)
 	now = engine_now(a);
 	if (holds_expire(&a->holds, now) > 0) {
 		for (i = 0; i < a->nal; i++)
-			if (a->al[i]->acked && !holds_find(&a->holds, HOLD_ACK,
-			    a->al[i]->monitor, *a->al[i]->target ?
-			    a->al[i]->target : NULL, now))
+			if (a->al[i]->acked &&
+			    !holds_find(&a->holds, HOLD_ACK, a->al[i]->monitor,
+			        *a->al[i]->target ? a->al[i]->target : NULL,
+			        now))
 				a->al[i]->acked = 0;
 		engine_touch_all(a);
 	}
@@ -1243,13 +1261,12 @@ alerts_sample(struct alerts *a, const char *monitor, const char *target,
 		    engine_glob(tr->target, target))
 			break;
 	}
-	if (i == a->ac->ntrends ||
-	    (s = engine_series(a, monitor, target ? target : "", metric)) ==
-	    NULL)
+	if (i == a->ac->ntrends || (s = engine_series(a, monitor,
+	                                target ? target : "", metric)) == NULL)
 		return;
 	now = engine_now(a);
-	for (drop = 0; drop < s->n && s->t[drop] < (double)(now -
-	    tr->window_ms); drop++)
+	for (drop = 0;
+	     drop < s->n && s->t[drop] < (double)(now - tr->window_ms); drop++)
 		;
 	if (s->n == ENGINE_SAMPLES_MAX && drop == 0)
 		drop = 1;
@@ -1273,8 +1290,9 @@ alerts_sample(struct alerts *a, const char *monitor, const char *target,
 		    eta < 60000.0 ? 1.0 : eta / 60000.0);
 		engine_fire(a, "trend", monitor, target, metric, msg);
 	} else if (engine_find(a, "TrendForecast", monitor, target, metric))
-		engine_resolve(a, engine_find(a, "TrendForecast", monitor,
-		    target, metric), now);
+		engine_resolve(a,
+		    engine_find(a, "TrendForecast", monitor, target, metric),
+		    now);
 }
 
 /* ---- the gate of recovery: pause and dry-run ---- */
@@ -1300,9 +1318,8 @@ alerts_paused(struct alerts *a, const char *monitor, long *by,
 }
 
 int
-alerts_recovery_gate(struct alerts *a, const char *monitor,
-    const char *target, const char *action, int manual, char *why,
-    size_t len)
+alerts_recovery_gate(struct alerts *a, const char *monitor, const char *target,
+    const char *action, int manual, char *why, size_t len)
 {
 	const struct conf_monitor *cm;
 	int64_t until;
@@ -1320,10 +1337,9 @@ alerts_recovery_gate(struct alerts *a, const char *monitor,
 		char ts[64];
 
 		engine_rfc3339(until, ts, sizeof(ts));
-		snprintf(why, len, "paused by uid %ld%s%s: no %s of %s%s%s",
-		    by, until ? " until " : "", until ? ts : "", action,
-		    monitor, target && *target ? "/" : "", target ? target :
-		    "");
+		snprintf(why, len, "paused by uid %ld%s%s: no %s of %s%s%s", by,
+		    until ? " until " : "", until ? ts : "", action, monitor,
+		    target && *target ? "/" : "", target ? target : "");
 		return 2;
 	}
 	return 0;
@@ -1331,8 +1347,7 @@ alerts_recovery_gate(struct alerts *a, const char *monitor,
 
 /* ---- control commands ---- */
 
-static int
-engine_msg(char *msg, size_t len, int rc, const char *fmt, ...)
+static int engine_msg(char *msg, size_t len, int rc, const char *fmt, ...)
     RDD_PRINTF(4, 5);
 
 static int
@@ -1365,15 +1380,18 @@ alerts_ack(struct alerts *a, const char *monitor, const char *target,
 		n++;
 	}
 	if (n == 0)
-		return engine_msg(msg, len, -1, "nothing fires for %s%s%s: "
-		    "see redundancyctl alerts", monitor, target ? "/" : "",
-		    target ? target : "");
+		return engine_msg(msg, len, -1,
+		    "nothing fires for %s%s%s: "
+		    "see redundancyctl alerts",
+		    monitor, target ? "/" : "", target ? target : "");
 	holds_remove_on(&a->holds, HOLD_ACK, monitor, target);
 	holds_add(&a->holds, HOLD_ACK, monitor, target, 0, uid, comment);
 	engine_arm(a);
-	return engine_msg(msg, len, 0, "acknowledged %zu alert%s of %s%s%s: "
-	    "escalation stopped until it resolves", n, n == 1 ? "" : "s",
-	    monitor, target ? "/" : "", target ? target : "");
+	return engine_msg(msg, len, 0,
+	    "acknowledged %zu alert%s of %s%s%s: "
+	    "escalation stopped until it resolves",
+	    n, n == 1 ? "" : "s", monitor, target ? "/" : "",
+	    target ? target : "");
 }
 
 int
@@ -1387,12 +1405,14 @@ alerts_silence(struct alerts *a, const char *monitor, const char *target,
 	if (a == NULL)
 		return engine_msg(msg, len, -1, "alerts are not running");
 	if (for_ms <= 0)
-		return engine_msg(msg, len, -1, "silence: --for must be a "
+		return engine_msg(msg, len, -1,
+		    "silence: --for must be a "
 		    "duration like 2h");
 	until = engine_now(a) + for_ms;
 	if ((id = holds_add(&a->holds, HOLD_SILENCE, monitor, target, until,
-	    uid, comment)) == 0)
-		return engine_msg(msg, len, -1, "silence: out of memory or "
+	         uid, comment)) == 0)
+		return engine_msg(msg, len, -1,
+		    "silence: out of memory or "
 		    "too many silences: remove some (silence --list)");
 	engine_rfc3339(until, ts, sizeof(ts));
 	engine_arm(a);
@@ -1402,8 +1422,7 @@ alerts_silence(struct alerts *a, const char *monitor, const char *target,
 }
 
 int
-alerts_unsilence(struct alerts *a, uint64_t id, long uid, char *msg,
-    size_t len)
+alerts_unsilence(struct alerts *a, uint64_t id, long uid, char *msg, size_t len)
 {
 	size_t i;
 
@@ -1411,16 +1430,18 @@ alerts_unsilence(struct alerts *a, uint64_t id, long uid, char *msg,
 	if (a == NULL)
 		return engine_msg(msg, len, -1, "alerts are not running");
 	for (i = 0; i < a->holds.n; i++)
-		if (a->holds.v[i].id == id && a->holds.v[i].kind ==
-		    HOLD_SILENCE)
+		if (a->holds.v[i].id == id &&
+		    a->holds.v[i].kind == HOLD_SILENCE)
 			break;
 	if (i == a->holds.n)
-		return engine_msg(msg, len, -1, "no silence %llu: see "
-		    "redundancyctl silence --list", (unsigned long long)id);
+		return engine_msg(msg, len, -1,
+		    "no silence %llu: see "
+		    "redundancyctl silence --list",
+		    (unsigned long long)id);
 	holds_remove(&a->holds, id);
 	engine_touch_all(a);
-	return engine_msg(msg, len, 0, "silence %llu removed",
-	    (unsigned long long)id);
+	return engine_msg(
+	    msg, len, 0, "silence %llu removed", (unsigned long long)id);
 }
 
 int
@@ -1434,20 +1455,21 @@ alerts_pause(struct alerts *a, const char *monitor, int64_t for_ms,
 		return engine_msg(msg, len, -1, "alerts are not running");
 	until = for_ms > 0 ? engine_now(a) + for_ms : 0;
 	holds_remove_on(&a->holds, HOLD_PAUSE, monitor, NULL);
-	if (holds_add(&a->holds, HOLD_PAUSE, monitor, NULL, until, uid,
-	    comment) == 0)
+	if (holds_add(
+	        &a->holds, HOLD_PAUSE, monitor, NULL, until, uid, comment) == 0)
 		return engine_msg(msg, len, -1, "pause: out of memory");
 	engine_rfc3339(until, ts, sizeof(ts));
 	engine_arm(a);
-	return engine_msg(msg, len, 0, "paused %s%s%s: checks go on, "
-	    "recovery actions and alerts stop%s", monitor ? monitor :
-	    "every monitor", until ? " until " : "", until ? ts : "",
-	    until ? "" : " until redundancyctl resume");
+	return engine_msg(msg, len, 0,
+	    "paused %s%s%s: checks go on, "
+	    "recovery actions and alerts stop%s",
+	    monitor ? monitor : "every monitor", until ? " until " : "",
+	    until ? ts : "", until ? "" : " until redundancyctl resume");
 }
 
 int
-alerts_resume(struct alerts *a, const char *monitor, long uid, char *msg,
-    size_t len)
+alerts_resume(
+    struct alerts *a, const char *monitor, long uid, char *msg, size_t len)
 {
 	size_t n;
 
@@ -1455,12 +1477,13 @@ alerts_resume(struct alerts *a, const char *monitor, long uid, char *msg,
 	if (a == NULL)
 		return engine_msg(msg, len, -1, "alerts are not running");
 	if ((n = holds_remove_on(&a->holds, HOLD_PAUSE, monitor, NULL)) == 0)
-		return engine_msg(msg, len, -1, "%s is not paused: see "
-		    "redundancyctl alerts", monitor ? monitor :
-		    "the daemon as a whole");
+		return engine_msg(msg, len, -1,
+		    "%s is not paused: see "
+		    "redundancyctl alerts",
+		    monitor ? monitor : "the daemon as a whole");
 	engine_touch_all(a);
-	return engine_msg(msg, len, 0, "resumed %s", monitor ? monitor :
-	    "every monitor");
+	return engine_msg(
+	    msg, len, 0, "resumed %s", monitor ? monitor : "every monitor");
 }
 
 void *
@@ -1484,23 +1507,27 @@ alerts_status_json(struct alerts *a)
 			continue;
 		e = engine_alert_json(a, al, al->level);
 		held = engine_held(a, al, now);
-		json_object_object_add(e, "state", json_object_new_string(
-		    held ? held : al->acked ? "acknowledged" : "active"));
-		json_object_object_add(e, "level", json_object_new_int(
-		    al->level));
-		json_object_object_add(e, "acknowledged",
-		    json_object_new_boolean(al->acked));
+		json_object_object_add(e, "state",
+		    json_object_new_string(held        ? held
+		                           : al->acked ? "acknowledged"
+		                                       : "active"));
+		json_object_object_add(
+		    e, "level", json_object_new_int(al->level));
+		json_object_object_add(
+		    e, "acknowledged", json_object_new_boolean(al->acked));
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(o, "firing", arr);
-	json_object_object_add(o, "silences", holds_json(&a->holds,
-	    HOLD_SILENCE));
+	json_object_object_add(
+	    o, "silences", holds_json(&a->holds, HOLD_SILENCE));
 	json_object_object_add(o, "acks", holds_json(&a->holds, HOLD_ACK));
 	json_object_object_add(o, "pauses", holds_json(&a->holds, HOLD_PAUSE));
-	json_object_object_add(o, "outbox_depth", json_object_new_int64(
-	    a->d && a->d->outbox ? (int64_t)outbox_depth(a->d->outbox) : 0));
-	json_object_object_add(o, "configured", json_object_new_boolean(
-	    a->ac != NULL));
+	json_object_object_add(o, "outbox_depth",
+	    json_object_new_int64(a->d && a->d->outbox
+	                              ? (int64_t)outbox_depth(a->d->outbox)
+	                              : 0));
+	json_object_object_add(
+	    o, "configured", json_object_new_boolean(a->ac != NULL));
 	return o;
 }
 
@@ -1522,39 +1549,49 @@ alerts_metrics_text(struct alerts *a, FILE *f)
 			n[a->al[i]->sev]++;
 	}
 	fputs("# HELP redundancyd_alerts_firing Alerts firing and told, by "
-	      "severity.\n# TYPE redundancyd_alerts_firing gauge\n", f);
+	      "severity.\n# TYPE redundancyd_alerts_firing gauge\n",
+	    f);
 	for (i = 0; i < 3; i++)
 		fprintf(f, "redundancyd_alerts_firing{severity=\"%s\"} %zu\n",
 		    aconf_sev_name((enum aconf_sev)i), n[i]);
-	fprintf(f, "# HELP redundancyd_alerts_held Alerts firing but "
+	fprintf(f,
+	    "# HELP redundancyd_alerts_held Alerts firing but "
 	    "silenced, paused or inhibited.\n# TYPE redundancyd_alerts_held "
-	    "gauge\nredundancyd_alerts_held %zu\n", held);
-	fprintf(f, "# HELP redundancyd_alerts_events_total Engine events "
+	    "gauge\nredundancyd_alerts_held %zu\n",
+	    held);
+	fprintf(f,
+	    "# HELP redundancyd_alerts_events_total Engine events "
 	    "seen by the alert engine.\n# TYPE redundancyd_alerts_events_total"
 	    " counter\nredundancyd_alerts_events_total %llu\n",
 	    (unsigned long long)a->n_events);
-	fprintf(f, "# HELP redundancyd_alerts_notifications_total "
+	fprintf(f,
+	    "# HELP redundancyd_alerts_notifications_total "
 	    "Notifications queued for a receiver.\n# TYPE "
 	    "redundancyd_alerts_notifications_total counter\n"
 	    "redundancyd_alerts_notifications_total %llu\n",
 	    (unsigned long long)a->n_sent);
-	fprintf(f, "# HELP redundancyd_alerts_escalations_total Alerts "
+	fprintf(f,
+	    "# HELP redundancyd_alerts_escalations_total Alerts "
 	    "escalated to L2 or L3.\n# TYPE "
 	    "redundancyd_alerts_escalations_total counter\n"
 	    "redundancyd_alerts_escalations_total %llu\n",
 	    (unsigned long long)a->n_escalations);
-	fprintf(f, "# HELP redundancyd_alerts_queue_failures_total "
+	fprintf(f,
+	    "# HELP redundancyd_alerts_queue_failures_total "
 	    "Notifications the outbox refused.\n# TYPE "
 	    "redundancyd_alerts_queue_failures_total counter\n"
 	    "redundancyd_alerts_queue_failures_total %llu\n",
 	    (unsigned long long)a->n_put_failed);
 	for (i = 0, held = 0; i < a->holds.n; i++)
 		held += a->holds.v[i].kind == HOLD_SILENCE;
-	fprintf(f, "# HELP redundancyd_alerts_silences Active silences.\n"
+	fprintf(f,
+	    "# HELP redundancyd_alerts_silences Active silences.\n"
 	    "# TYPE redundancyd_alerts_silences gauge\n"
-	    "redundancyd_alerts_silences %zu\n", held);
-	fprintf(f, "# HELP redundancyd_outbox_depth Notifications waiting "
+	    "redundancyd_alerts_silences %zu\n",
+	    held);
+	fprintf(f,
+	    "# HELP redundancyd_outbox_depth Notifications waiting "
 	    "for delivery.\n# TYPE redundancyd_outbox_depth gauge\n"
-	    "redundancyd_outbox_depth %zu\n", a->d && a->d->outbox ?
-	    outbox_depth(a->d->outbox) : 0);
+	    "redundancyd_outbox_depth %zu\n",
+	    a->d && a->d->outbox ? outbox_depth(a->d->outbox) : 0);
 }

@@ -153,8 +153,8 @@ recover_give_up(struct target *t, const char *why)
 	log_write(t->m->cm->name, RDD_LOG_ERR, "%s: giving up: %s", t->name,
 	    msg);
 	journal_write("giveup", t->m->cm->name, t->name, msg, -1);
-	alerts_event(t->m->d->alerts, AEV_GAVE_UP, t->m->cm->name, t->name,
-	    msg);
+	alerts_event(
+	    t->m->d->alerts, AEV_GAVE_UP, t->m->cm->name, t->name, msg);
 	recover_save(t);
 }
 
@@ -396,10 +396,10 @@ recover_start(struct target *t, int manual, struct control_req *req)
 			if (req != NULL) {
 				json_object *o = json_object_new_object();
 
-				json_object_object_add(o, "ok",
-				    json_object_new_boolean(0));
-				json_object_object_add(o, "error",
-				    json_object_new_string(why));
+				json_object_object_add(
+				    o, "ok", json_object_new_boolean(0));
+				json_object_object_add(
+				    o, "error", json_object_new_string(why));
 				control_reply(req, o);
 			}
 			return;
@@ -431,15 +431,18 @@ recover_start(struct target *t, int manual, struct control_req *req)
 		snprintf(msg, sizeof(msg), "attempt %u: %s%s", r->attempt,
 		    r->action, manual ? " (requested by operator)" : "");
 		if (!r->dry_run)
-			log_write(m->cm->name, RDD_LOG_WARN, "%s: recovering: "
-			    "%s", t->name, msg);
+			log_write(m->cm->name, RDD_LOG_WARN,
+			    "%s: recovering: "
+			    "%s",
+			    t->name, msg);
 		if (!r->dry_run)
 			journal_write("action", m->cm->name, t->name, msg, -1);
 	}
 	recover_save(t);
 	if (r->dry_run) {
 		/* Nothing is done: the ladder goes on as if it failed. */
-		recover_done(r, RDD_RECOVERY_FAILED, "dry-run: not taken "
+		recover_done(r, RDD_RECOVERY_FAILED,
+		    "dry-run: not taken "
 		    "(recovery.mode = \"dry-run\")");
 		return;
 	}

@@ -737,7 +737,8 @@ conf_key_store(struct conf_ld *L, const struct conf_key *k, void *base,
 		if (k->flags & CK_MODE) {
 			if (strcmp(v->s, "act") != 0 &&
 			    strcmp(v->s, "dry-run") != 0) {
-				conf_err(L, "%s%s: \"%s\": expected \"act\" "
+				conf_err(L,
+				    "%s%s: \"%s\": expected \"act\" "
 				    "(the default) or \"dry-run\" (journal "
 				    "what would be done, do nothing)",
 				    where, what, v->s);

@@ -82,11 +82,9 @@ struct control {
 	int free_pending;		/* control_free during the handler */
 };
 
-static const char *const control_cmds[] = {
-	"status", "health", "logs", "recover", "reload", "history", "stop",
-	"run", "ping", "unquarantine", "alerts", "ack", "silence", "pause",
-	"resume", NULL
-};
+static const char *const control_cmds[] = {"status", "health", "logs",
+    "recover", "reload", "history", "stop", "run", "ping", "unquarantine",
+    "alerts", "ack", "silence", "pause", "resume", NULL};
 
 static void control_conn_process(struct control_conn *);
 

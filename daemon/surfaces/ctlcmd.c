@@ -356,8 +356,8 @@ ctlcmd_command_done(struct rdd_command *c, int ok, const char *text)
 
 /* "api" or "api/web": the monitor must exist; target is optional. */
 static json_object *
-ctl_alert_scope(struct rdd_daemon *d, json_object *req, char *mon,
-    size_t len, const char **target, int need)
+ctl_alert_scope(struct rdd_daemon *d, json_object *req, char *mon, size_t len,
+    const char **target, int need)
 {
 	const char *m = ctl_str(req, "monitor");
 	char *slash;
@@ -366,7 +366,7 @@ ctl_alert_scope(struct rdd_daemon *d, json_object *req, char *mon,
 	mon[0] = '\0';
 	if (m == NULL)
 		return need ? ctl_error("name a monitor: MONITOR[/TARGET]")
-			    : NULL;
+		            : NULL;
 	snprintf(mon, len, "%s", m);
 	if (*target == NULL && (slash = strchr(mon, '/')) != NULL) {
 		*slash = '\0';
@@ -374,7 +374,8 @@ ctl_alert_scope(struct rdd_daemon *d, json_object *req, char *mon,
 	}
 	if (monitor_find(d, mon) == NULL)
 		return ctl_error("no monitor named '%s': see redundancyctl "
-		    "status", mon);
+		                 "status",
+		    mon);
 	return NULL;
 }
 
@@ -384,8 +385,9 @@ ctl_for(json_object *req, int64_t *ms)
 	const char *f = ctl_str(req, "for");
 
 	*ms = 0;
-	return f == NULL ? 0 : util_parse_duration(f, ms) != 0 || *ms <= 0
-	    ? -1 : 0;
+	return f == NULL                                     ? 0
+	       : util_parse_duration(f, ms) != 0 || *ms <= 0 ? -1
+	                                                     : 0;
 }
 
 /* ack, silence, pause, resume and alerts; each journaled with uid. */
@@ -419,25 +421,27 @@ ctl_alerts(struct rdd_daemon *d, const char *cmd, json_object *req, long uid)
 		return rc == 0 ? ctl_ok(msg) : ctl_error("%s", msg);
 	}
 	if ((e = ctl_alert_scope(d, req, mon, sizeof(mon), &target,
-	    strcmp(cmd, "ack") == 0 || strcmp(cmd, "silence") == 0)) != NULL)
+	         strcmp(cmd, "ack") == 0 || strcmp(cmd, "silence") == 0)) !=
+	    NULL)
 		return e;
 	if (ctl_for(req, &ms) != 0)
 		return ctl_error("%s: --for '%s': expected a duration like "
-		    "30m or 2h", cmd, ctl_str(req, "for"));
+		                 "30m or 2h",
+		    cmd, ctl_str(req, "for"));
 	if (strcmp(cmd, "ack") == 0)
-		rc = alerts_ack(d->alerts, mon, target, comment, uid, msg,
-		    sizeof(msg));
+		rc = alerts_ack(
+		    d->alerts, mon, target, comment, uid, msg, sizeof(msg));
 	else if (strcmp(cmd, "silence") == 0) {
 		if (ms == 0)
 			return ctl_error("silence: say for how long: --for 2h");
-		rc = alerts_silence(d->alerts, mon, target, ms, comment, uid,
-		    msg, sizeof(msg));
+		rc = alerts_silence(
+		    d->alerts, mon, target, ms, comment, uid, msg, sizeof(msg));
 	} else if (strcmp(cmd, "pause") == 0)
 		rc = alerts_pause(d->alerts, *mon ? mon : NULL, ms, comment,
 		    uid, msg, sizeof(msg));
 	else {
-		rc = alerts_resume(d->alerts, *mon ? mon : NULL, uid, msg,
-		    sizeof(msg));
+		rc = alerts_resume(
+		    d->alerts, *mon ? mon : NULL, uid, msg, sizeof(msg));
 		/* Checks went on: what still fails is recovered now. */
 		for (i = 0; rc == 0 && i < d->nmon; i++) {
 			struct monitor *m = d->mon[i];
@@ -457,8 +461,8 @@ ctl_alerts(struct rdd_daemon *d, const char *cmd, json_object *req, long uid)
 	{
 		char line[RDD_ERRLEN + 300];
 
-		snprintf(line, sizeof(line), "%s%s%s", msg,
-		    comment ? ": " : "", comment ? comment : "");
+		snprintf(line, sizeof(line), "%s%s%s", msg, comment ? ": " : "",
+		    comment ? comment : "");
 		journal_write(cmd, *mon ? mon : NULL, target, line, uid);
 	}
 	if (d->on_state_changed && strcmp(cmd, "ack") != 0)

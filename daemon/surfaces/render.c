@@ -383,8 +383,8 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 			const char *why = NULL;
 
 			jb_lit(&b, ",\"paused\":");
-			if (alerts_paused(d->alerts, m->cm->name, &by, &until,
-			    &why)) {
+			if (alerts_paused(
+			        d->alerts, m->cm->name, &by, &until, &why)) {
 				jb_lit(&b, "{\"by_uid\":");
 				jb_int(&b, by);
 				jb_lit(&b, ",\"until\":");

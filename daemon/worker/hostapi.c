@@ -381,8 +381,8 @@ h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
 		es.env = env;
 		spec = &es;
 	}
-	h->svc = svc_child_run(m->d->child, m, spec, hostapi_child_tramp,
-	    &h->t);
+	h->svc =
+	    svc_child_run(m->d->child, m, spec, hostapi_child_tramp, &h->t);
 	free(env);
 	if (h->svc == 0) {
 		if (hostapi_handle_find(m->d, h->id, &i))

@@ -516,18 +516,22 @@ wk_on_msg(void *arg, json_object *o)
 			json_object *ev = NULL;
 			char *env[6] = {NULL};
 			const char *evs = "critical", *st = "CRITICAL",
-				   *msg = "";
+			           *msg = "";
 
 			if (json_object_object_get_ex(o, "ev", &ev) &&
 			    json_object_is_type(ev, json_type_object)) {
-				evs = wire_str(ev, "event") ? wire_str(ev,
-				    "event") : evs;
-				st = wire_str(ev, "state") ? wire_str(ev,
-				    "state") : st;
-				msg = wire_str(ev, "message") ? wire_str(ev,
-				    "message") : msg;
+				evs = wire_str(ev, "event")
+				          ? wire_str(ev, "event")
+				          : evs;
+				st = wire_str(ev, "state")
+				         ? wire_str(ev, "state")
+				         : st;
+				msg = wire_str(ev, "message")
+				          ? wire_str(ev, "message")
+				          : msg;
 			}
-			if (asprintf(&env[0], "RDD_MONITOR=%s", m->cm->name) < 0)
+			if (asprintf(&env[0], "RDD_MONITOR=%s", m->cm->name) <
+			    0)
 				env[0] = NULL;
 			if (asprintf(&env[1], "RDD_TARGET=%s", tg) < 0)
 				env[1] = NULL;
