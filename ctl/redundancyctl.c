@@ -72,6 +72,14 @@ ctl_usage(FILE *fp)
 	    "  run-workflow MONITOR WORKFLOW [JOB]\n"
 	    "  unquarantine WORKER             restart a quarantined plugin "
 	    "worker\n"
+	    "  alerts                          firing, silenced, acknowledged "
+	    "alerts; outbox depth\n"
+	    "  ack MONITOR[/TARGET] [--comment TEXT]   stop escalation\n"
+	    "  silence MONITOR[/TARGET] --for 2h [--comment TEXT]\n"
+	    "  silence --list | --remove ID\n"
+	    "  pause [MONITOR] [--for 1h] [--comment TEXT]   checks go on; "
+	    "actions, alerts stop\n"
+	    "  resume [MONITOR]                end a pause\n"
 	    "  stop                            stop the daemon\n"
 	    "  ping                            is the daemon answering\n"
 	    "status and health exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -817,7 +825,103 @@ struct ctl_args {
 	const char *since;
 	int force, wait; /* recover */
 	const char *timeout;
+	const char *comment, *dur, *remove;
+	int list;
 };
+
+static int
+ctl_is_alert_cmd(const char *cmd)
+{
+	return strcmp(cmd, "ack") == 0 || strcmp(cmd, "silence") == 0 ||
+	       strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0;
+}
+
+static void
+ctl_hold_rows(json_object *o, const char *key, const char *title)
+{
+	json_object *arr, *e, *v;
+	size_t i;
+	char until[64];
+
+	if (!json_object_object_get_ex(o, key, &arr) ||
+	    json_object_array_length(arr) == 0)
+		return;
+	printf("%s:\n", title);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		e = json_object_array_get_idx(arr, i);
+		v = NULL;
+		json_object_object_get_ex(e, "until_ms", &v);
+		ctl_fmt_time(v, until, sizeof(until));
+		printf("  %-4s ", ctl_str(e, "id") ? ctl_str(e, "id") : "?");
+		ctl_put_clean(stdout,
+		    ctl_str(e, "monitor") ? ctl_str(e, "monitor") : "(all)");
+		if (ctl_str(e, "target")) {
+			putchar('/');
+			ctl_put_clean(stdout, ctl_str(e, "target"));
+		}
+		printf("  by uid %s until %s  ",
+		    ctl_str(e, "uid") ? ctl_str(e, "uid") : "?",
+		    strcmp(until, "-") ? until : "removed");
+		ctl_put_clean(stdout, ctl_str(e, "comment"));
+		putchar('\n');
+	}
+}
+
+static int
+ctl_cmd_alerts(struct ctl *c, json_object *req)
+{
+	json_object *o, *arr, *e, *l, *an;
+	char *raw = NULL;
+	size_t i;
+
+	if ((o = ctl_call(c, req, &raw)) == NULL)
+		return EX_UNREACHABLE;
+	if (c->json || !ctl_ok(o)) {
+		if (c->json)
+			puts(raw);
+		else
+			ctl_print_error(c, o);
+		free(raw);
+		i = ctl_ok(o) ? EX_OK : EX_FAILED;
+		json_object_put(o);
+		return (int)i;
+	}
+	free(raw);
+	printf("%-14s %-9s %-12s %-24s %s\n", "STATE", "SEVERITY", "LEVEL",
+	    "MONITOR/TARGET", "SUMMARY");
+	if (json_object_object_get_ex(o, "firing", &arr))
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			char mt[256];
+
+			e = json_object_array_get_idx(arr, i);
+			json_object_object_get_ex(e, "labels", &l);
+			json_object_object_get_ex(e, "annotations", &an);
+			const char *lm = ctl_str(l, "monitor"),
+			           *lt = ctl_str(l, "target");
+
+			lm = lm ? lm : "";
+			lt = lt ? lt : "";
+			snprintf(
+			    mt, sizeof(mt), "%s%s%s", lm, *lt ? "/" : "", lt);
+			printf("%-14s %-9s L%-11s ",
+			    ctl_str(e, "state") ? ctl_str(e, "state") : "?",
+			    ctl_str(l, "severity") ? ctl_str(l, "severity")
+			                           : "?",
+			    ctl_str(e, "level") ? ctl_str(e, "level") : "?");
+			ctl_put_clean(stdout, mt);
+			printf("%*s ",
+			    strlen(mt) < 24 ? (int)(24 - strlen(mt)) : 0, "");
+			ctl_put_clean(stdout, ctl_str(an, "description"));
+			putchar('\n');
+		}
+	ctl_hold_rows(o, "silences", "silences");
+	ctl_hold_rows(o, "acks", "acknowledged");
+	ctl_hold_rows(o, "pauses", "paused");
+	printf("outbox depth: %s\n",
+	    ctl_str(o, "outbox_depth") ? ctl_str(o, "outbox_depth") : "0");
+	json_object_put(o);
+	return EX_OK;
+}
 
 /* Options after the command; -s and --json are accepted anywhere. */
 static int
@@ -835,6 +939,18 @@ ctl_parse_rest(struct ctl *c, const char *cmd, int argc, char **argv,
 			c->json = 1;
 		else if (strcmp(s, "-s") == 0 && i + 1 < argc)
 			c->sock = argv[++i];
+		else if (ctl_is_alert_cmd(cmd) && strcmp(s, "--comment") == 0 &&
+		         i + 1 < argc)
+			a->comment = argv[++i];
+		else if (ctl_is_alert_cmd(cmd) && strcmp(s, "--for") == 0 &&
+		         i + 1 < argc)
+			a->dur = argv[++i];
+		else if (strcmp(cmd, "silence") == 0 &&
+		         strcmp(s, "--list") == 0)
+			a->list = 1;
+		else if (strcmp(cmd, "silence") == 0 &&
+		         strcmp(s, "--remove") == 0 && i + 1 < argc)
+			a->remove = argv[++i];
 		else if (strcmp(cmd, "logs") == 0 && strcmp(s, "-f") == 0)
 			a->follow = 1;
 		else if (strcmp(cmd, "logs") == 0 && strcmp(s, "-n") == 0) {
@@ -957,6 +1073,20 @@ main(int argc, char **argv)
 		rc = ctl_nargs(cmd, &a, 2, 3, "MONITOR WORKFLOW [JOB]");
 	else if (strcmp(cmd, "unquarantine") == 0)
 		rc = ctl_nargs(cmd, &a, 1, 1, "WORKER (see status)");
+	else if (strcmp(cmd, "alerts") == 0)
+		rc = ctl_nargs(cmd, &a, 0, 0, "no arguments");
+	else if (strcmp(cmd, "ack") == 0)
+		rc = ctl_nargs(cmd, &a, 1, 1, "MONITOR[/TARGET]");
+	else if (strcmp(cmd, "silence") == 0)
+		rc =
+		    a.list || a.remove
+		        ? ctl_nargs(cmd, &a, 0, 0,
+		              "no MONITOR with --list or --remove")
+		    : a.dur == NULL
+		        ? ctl_usage_error("silence: say for how long: --for 2h")
+		        : ctl_nargs(cmd, &a, 1, 1, "MONITOR[/TARGET] --for 2h");
+	else if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
+		rc = ctl_nargs(cmd, &a, 0, 1, "at most one MONITOR");
 	else
 		rc = ctl_usage_error("unknown command '%s'", cmd);
 	if (rc != 0)
@@ -1003,7 +1133,25 @@ main(int argc, char **argv)
 		rc = ctl_cmd_recover(&c,
 		    ctl_recover_request(a.pos[0], a.npos > 1 ? a.pos[1] : NULL,
 		        a.force, a.wait, wait_ms));
-	else {
+	else if (strcmp(cmd, "alerts") == 0 ||
+	         (strcmp(cmd, "silence") == 0 && a.list))
+		rc = ctl_cmd_alerts(&c, ctl_request("alerts"));
+	else if (ctl_is_alert_cmd(cmd)) {
+		req = ctl_request(cmd);
+		if (a.npos > 0)
+			json_object_object_add(
+			    req, "monitor", json_object_new_string(a.pos[0]));
+		if (a.comment)
+			json_object_object_add(
+			    req, "comment", json_object_new_string(a.comment));
+		if (a.dur)
+			json_object_object_add(
+			    req, "for", json_object_new_string(a.dur));
+		if (a.remove)
+			json_object_object_add(req, "remove",
+			    json_object_new_int64(atoll(a.remove)));
+		rc = ctl_cmd_simple(&c, req);
+	} else {
 		if (strcmp(cmd, "run-workflow") == 0) {
 			req = ctl_request("run");
 			args = json_object_new_array();

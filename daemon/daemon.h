@@ -56,6 +56,7 @@ struct target {
 	int gave_up;
 	uint32_t na_rungs;	/* rungs that said "not applicable" */
 	int needs_operator;	/* no rung applies: wait for a person */
+	int pause_noted;        /* "paused" journaled for this incident */
 	int64_t last_ttr_ms;	/* time to recover of the last incident */
 	struct event *retry_ev;
 	struct rdd_recovery *rec; /* in flight */
@@ -78,6 +79,7 @@ struct rdd_recovery {
 	char *action;
 	unsigned attempt;
 	int manual;		/* asked for over the control socket */
+	int dry_run;            /* recovery.mode = "dry-run": journaled only */
 	int64_t started_mono;
 	struct event *deadline_ev;
 	struct recover_wait *wait; /* an operator waits for the result */
@@ -355,6 +357,12 @@ int privsep_master_drop(const struct conf *c);
 
 /* hostapi.c */
 void hostapi_init(struct rdd_daemon *d);
+/*
+ * Worker: the RDD_MONITOR, RDD_TARGET, RDD_STATE, RDD_EVENT, RDD_MESSAGE
+ * entries added to children started during a recover() callback (NULL
+ * ends it). env is NULL-terminated "K=V" strings, copied.
+ */
+void hostapi_set_event_env(const char *const *env);
 int hostapi_post_init(struct rdd_daemon *d);
 void hostapi_release_owner(struct rdd_daemon *d, struct monitor *m);
 void hostapi_free(struct rdd_daemon *d);

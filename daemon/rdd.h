@@ -159,6 +159,7 @@ struct conf_recovery {
 	int window_max;		/* recoveries in window before give-up, 10 */
 	int hard_after;		/* consecutive failures -> hard, default 1 */
 	double flap_low, flap_high; /* percent state change, 20 / 50 */
+	int dry_run;                /* mode = "dry-run": journal, never act */
 };
 
 struct conf_monitor {

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "alerts/engine.h"
 
 #define FLAP_MIN_SAMPLES 10
 
@@ -64,9 +65,12 @@ health_target(struct monitor *m, const char *name, int create)
 	t->hard = 0;
 	t->since = util_wall_ms();
 	/* Seen first while an upstream is down: blocked from the start. */
-	if ((t->blocked = monitor_blocked(m)) != 0)
+	if ((t->blocked = monitor_blocked(m)) != 0) {
 		journal_write("blocked", m->cm->name, t->name,
 		    "an upstream monitor is down", -1);
+		alerts_event(m->d->alerts, AEV_BLOCKED, m->cm->name, t->name,
+		    "an upstream monitor is down");
+	}
 	recover_restore(t);
 	return t;
 }
@@ -166,8 +170,14 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 	if (st > RDD_UNKNOWN)
 		st = RDD_UNKNOWN;
 	t->seen = 1;
-	if (mv != NULL || !pushed)
+	if (mv != NULL || !pushed) {
+		size_t i;
+
 		health_set_metrics(t, mv, nm);
+		for (i = 0; i < t->nmetrics; i++)
+			alerts_sample(m->d->alerts, m->cm->name, t->name,
+			    t->metrics[i].name, t->metrics[i].value);
+	}
 	if (t->msg == NULL || strcmp(t->msg, msg) != 0) {
 		free(t->msg);
 		t->msg = strdup(msg);
@@ -205,6 +215,15 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 			    t->fails, msg);
 		if (st != RDD_OK && t->hard)
 			journal_write("detect", m->cm->name, t->name, msg, -1);
+		if (st == RDD_CRITICAL && t->hard)
+			alerts_event(m->d->alerts, AEV_CRITICAL, m->cm->name,
+			    t->name, msg);
+		else if (st == RDD_WARNING && t->hard)
+			alerts_event(m->d->alerts, AEV_WARNING, m->cm->name,
+			    t->name, msg);
+		else if (st == RDD_OK && old != RDD_OK)
+			alerts_event(m->d->alerts, AEV_RECOVERED, m->cm->name,
+			    t->name, msg);
 	}
 	t->state = st;
 	if (m->d->once)
@@ -337,6 +356,9 @@ health_rollup(struct rdd_daemon *d)
 			journal_write(b ? "blocked" : "unblocked",
 			    d->mon[i]->cm->name, t->name,
 			    b ? "an upstream monitor is down" : "", -1);
+			alerts_event_kind(d->alerts, AEV_BLOCKED,
+			    b ? NULL : "unblocked", d->mon[i]->cm->name,
+			    t->name, b ? "an upstream monitor is down" : "");
 			if (!b && t->state == RDD_CRITICAL && t->hard)
 				recover_consider(t);
 		}

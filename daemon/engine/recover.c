@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "alerts/engine.h"
 
 /* A saved time this far ahead of the clock is taken as "now". */
 #define RECOVER_CLOCK_SLACK_MS (60 * 1000)
@@ -399,6 +400,8 @@ recover_give_up(struct target *t, const char *why)
 	log_write(t->m->cm->name, RDD_LOG_ERR, "%s: giving up: %s", t->name,
 	    msg);
 	journal_write("giveup", t->m->cm->name, t->name, msg, -1);
+	alerts_event(
+	    t->m->d->alerts, AEV_GAVE_UP, t->m->cm->name, t->name, msg);
 	recover_save(t);
 }
 
@@ -440,6 +443,17 @@ recover_consider(struct target *t)
 		    "it needs an operator");
 		return;
 	}
+	/* Paused for maintenance: checks go on, actions wait for resume. */
+	if (alerts_paused(d->alerts, m->cm->name, NULL, NULL, NULL)) {
+		if (!t->pause_noted) {
+			t->pause_noted = 1;
+			journal_write("paused", m->cm->name, t->name,
+			    "paused: no recovery until redundancyctl resume",
+			    -1);
+		}
+		return;
+	}
+	t->pause_noted = 0;
 	if (t->gave_up) {
 		if (now < t->cooldown_mono) {
 			log_write(m->cm->name, RDD_LOG_DEBUG, "%s: no recovery "
@@ -659,6 +673,29 @@ recover_start(struct target *t, int manual)
 	}
 	recover_window_add(t, now);
 	rung = recover_rung(t, n);
+	{
+		char why[512];
+		int gate = alerts_recovery_gate(d->alerts, m->cm->name, t->name,
+		    m->pd->actions[rung], manual, why, sizeof(why));
+
+		if (gate == 2) {
+			/* Paused between the decision and the start. */
+			t->attempts--;
+			if (t->nwindow > 0)
+				t->nwindow--;
+			if (r->wait != NULL)
+				recover_wait_result(r->wait, 0, m, t->name, why);
+			free(r);
+			journal_write("paused", m->cm->name, t->name, why, -1);
+			return;
+		}
+		r->dry_run = gate == 1;
+		if (r->dry_run) {
+			log_write(m->cm->name, RDD_LOG_WARN, "%s: dry-run: %s",
+			    t->name, why);
+			journal_write("dry-run", m->cm->name, t->name, why, -1);
+		}
+	}
 	r->m = m;
 	r->t = t;
 	r->target = strdup(t->name);
@@ -677,11 +714,22 @@ recover_start(struct target *t, int manual)
 
 		snprintf(msg, sizeof(msg), "attempt %u: %s%s", r->attempt,
 		    r->action, manual ? " (requested by operator)" : "");
-		log_write(m->cm->name, RDD_LOG_WARN, "%s: recovering: %s",
-		    t->name, msg);
-		journal_write("action", m->cm->name, t->name, msg, -1);
+		if (!r->dry_run)
+			log_write(m->cm->name, RDD_LOG_WARN,
+			    "%s: recovering: "
+			    "%s",
+			    t->name, msg);
+		if (!r->dry_run)
+			journal_write("action", m->cm->name, t->name, msg, -1);
 	}
 	recover_save(t);
+	if (r->dry_run) {
+		/* Nothing is done: the ladder goes on as if it failed. */
+		recover_done(r, RDD_RECOVERY_FAILED,
+		    "dry-run: not taken "
+		    "(recovery.mode = \"dry-run\")");
+		return;
+	}
 	inflight_begin(r);
 	if (workers_recover(m, r) != 0)
 		recover_done(r, RDD_RECOVERY_FAILED, "the plugin's worker is "
@@ -713,6 +761,8 @@ recover_not_applicable(struct target *t, struct rdd_recovery *r,
 		log_write(t->m->cm->name, RDD_LOG_ERR, "%s: %s", t->name, line);
 		journal_write("needs-operator", t->m->cm->name, t->name, line,
 		    -1);
+		alerts_event(t->m->d->alerts, AEV_GAVE_UP, t->m->cm->name,
+		    t->name, line);
 	}
 }
 

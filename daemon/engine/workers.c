@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "alerts/engine.h"
 
 #define WK_KILL_CRASH 0
 #define WK_KILL_STALL 1
@@ -747,6 +748,9 @@ workers_dead(struct worker *wk, int status)
 	wk_set_failure(wk, msg);
 	log_write(mon, RDD_LOG_ERR, "worker %s: %s", wk->name, msg);
 	journal_write(kind, mon, NULL, msg, -1);
+	alerts_event_kind(d->alerts, AEV_PLUGIN,
+	    strcmp(kind, "worker-stall") == 0 ? "stall" : "crash", mon, NULL,
+	    msg);
 	/* A leak is the plugin's steady state, not a crash loop. */
 	if (strcmp(kind, "worker-memory") != 0) {
 		if (wk->ncrashes == WK_CRASH_MAX) {
@@ -765,6 +769,8 @@ workers_dead(struct worker *wk, int status)
 		    WK_CRASH_WINDOW_MS / 60000, msg, wk->name);
 		log_write(mon, RDD_LOG_ERR, "worker %s", qmsg);
 		journal_write("worker-quarantine", mon, NULL, qmsg, -1);
+		alerts_event_kind(
+		    d->alerts, AEV_PLUGIN, "quarantine", mon, NULL, qmsg);
 		wk_monitors_down(wk, qmsg);
 		return;
 	}
@@ -970,6 +976,24 @@ workers_recover(struct monitor *m, struct rdd_recovery *r)
 	json_object_object_add(o, "tg", json_object_new_string(r->target));
 	json_object_object_add(o, "a", json_object_new_string(r->action));
 	json_object_object_add(o, "n", json_object_new_int64(r->attempt));
+	/* The event, for RDD_* in the environment of recovery commands. */
+	{
+		json_object *ev = json_object_new_object();
+		const struct target *t = r->t;
+
+		json_object_object_add(ev, "state",
+		    json_object_new_string(
+		        util_state_name(t ? t->state : RDD_UNKNOWN)));
+		json_object_object_add(ev, "event",
+		    json_object_new_string(r->manual         ? "manual"
+		                           : t && t->gave_up ? "gave-up"
+		                           : t && t->state == RDD_WARNING
+		                               ? "warning"
+		                               : "critical"));
+		json_object_object_add(ev, "message",
+		    json_object_new_string(t && t->msg ? t->msg : ""));
+		json_object_object_add(o, "ev", ev);
+	}
 	return wire_send(m->wk->w, o);
 }
 
@@ -1143,6 +1167,9 @@ workers_unquarantine(struct rdd_daemon *d, const char *name, char *msg,
 	wk->ncrashes = 0;
 	snprintf(msg, len, "worker %s released from quarantine: starting it",
 	    name);
+	for (size_t i = 0; i < wk->nmon; i++)
+		alerts_event(
+		    d->alerts, AEV_RECOVERED, wk->mon[i]->cm->name, NULL, msg);
 	workers_spawn(wk);
 	return 0;
 }

@@ -53,6 +53,7 @@ union conf_val {
 #define CK_INT32 0x4      /* RDD_OPT_INT stored as int, not int64_t */
 #define CK_SOCKET 0x8     /* must fit a sockaddr_un */
 #define CK_HOSTPORT 0x10  /* "host:port" */
+#define CK_MODE 0x20      /* recovery.mode: "act" or "dry-run", to an int */
 
 struct conf_key {
 	const char *name;
@@ -125,6 +126,8 @@ static const struct conf_key conf_recovery_keys[] = {
         offsetof(struct conf_recovery, flap_low)},
     {"flap_high", RDD_OPT_DOUBLE, 0, 0, 100,
         offsetof(struct conf_recovery, flap_high)},
+    {"mode", RDD_OPT_STRING, CK_MODE, 0, 0,
+        offsetof(struct conf_recovery, dry_run)},
     {NULL, RDD_OPT_END, 0, 0, 0, 0},
 };
 
@@ -731,6 +734,19 @@ conf_key_store(struct conf_ld *L, const struct conf_key *k, void *base,
 		memcpy(p, &v->i, sizeof(v->i));
 		break;
 	case RDD_OPT_STRING:
+		if (k->flags & CK_MODE) {
+			if (strcmp(v->s, "act") != 0 &&
+			    strcmp(v->s, "dry-run") != 0) {
+				conf_err(L,
+				    "%s%s: \"%s\": expected \"act\" "
+				    "(the default) or \"dry-run\" (journal "
+				    "what would be done, do nothing)",
+				    where, what, v->s);
+				return -1;
+			}
+			*(int *)(void *)p = strcmp(v->s, "dry-run") == 0;
+			break;
+		}
 		if ((k->flags & CK_EMPTY_NULL) && v->s[0] == '\0')
 			str = NULL;
 		else if (v->s[0] == '\0') {

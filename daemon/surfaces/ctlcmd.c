@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "alerts/engine.h"
 
 #define CTL_TAIL_MAX (256 * 1024)	/* bytes read back for `logs -n` */
 #define CTL_FOLLOW_MS 250
@@ -391,6 +392,122 @@ ctlcmd_command_done(struct rdd_command *c, int ok, const char *text)
 	free(c);
 }
 
+/* "api" or "api/web": the monitor must exist; target is optional. */
+static json_object *
+ctl_alert_scope(struct rdd_daemon *d, json_object *req, char *mon, size_t len,
+    const char **target, int need)
+{
+	const char *m = ctl_str(req, "monitor");
+	char *slash;
+
+	*target = ctl_str(req, "target");
+	mon[0] = '\0';
+	if (m == NULL)
+		return need ? ctl_error("name a monitor: MONITOR[/TARGET]")
+		            : NULL;
+	snprintf(mon, len, "%s", m);
+	if (*target == NULL && (slash = strchr(mon, '/')) != NULL) {
+		*slash = '\0';
+		*target = m + (slash - mon) + 1;
+	}
+	if (monitor_find(d, mon) == NULL)
+		return ctl_error("no monitor named '%s': see redundancyctl "
+		                 "status",
+		    mon);
+	return NULL;
+}
+
+static int
+ctl_for(json_object *req, int64_t *ms)
+{
+	const char *f = ctl_str(req, "for");
+
+	*ms = 0;
+	return f == NULL                                     ? 0
+	       : util_parse_duration(f, ms) != 0 || *ms <= 0 ? -1
+	                                                     : 0;
+}
+
+/* ack, silence, pause, resume and alerts; each journaled with uid. */
+static json_object *
+ctl_alerts(struct rdd_daemon *d, const char *cmd, json_object *req, long uid)
+{
+	const char *target, *comment = ctl_str(req, "comment");
+	char mon[256], msg[RDD_ERRLEN];
+	json_object *e, *v;
+	int64_t ms;
+	size_t i, j;
+	int rc;
+
+	if (strcmp(cmd, "alerts") == 0) {
+		if (d->alerts == NULL)
+			return ctl_error("alerts: the engine is not running");
+		return alerts_status_json(d->alerts);
+	}
+	if (strcmp(cmd, "silence") == 0 &&
+	    json_object_object_get_ex(req, "list", &v) &&
+	    json_object_get_boolean(v)) {
+		e = alerts_status_json(d->alerts);
+		return e;
+	}
+	if (strcmp(cmd, "silence") == 0 &&
+	    json_object_object_get_ex(req, "remove", &v)) {
+		rc = alerts_unsilence(d->alerts,
+		    (uint64_t)json_object_get_int64(v), uid, msg, sizeof(msg));
+		if (rc == 0)
+			journal_write("unsilence", NULL, NULL, msg, uid);
+		return rc == 0 ? ctl_ok(msg) : ctl_error("%s", msg);
+	}
+	if ((e = ctl_alert_scope(d, req, mon, sizeof(mon), &target,
+	         strcmp(cmd, "ack") == 0 || strcmp(cmd, "silence") == 0)) !=
+	    NULL)
+		return e;
+	if (ctl_for(req, &ms) != 0)
+		return ctl_error("%s: --for '%s': expected a duration like "
+		                 "30m or 2h",
+		    cmd, ctl_str(req, "for"));
+	if (strcmp(cmd, "ack") == 0)
+		rc = alerts_ack(
+		    d->alerts, mon, target, comment, uid, msg, sizeof(msg));
+	else if (strcmp(cmd, "silence") == 0) {
+		if (ms == 0)
+			return ctl_error("silence: say for how long: --for 2h");
+		rc = alerts_silence(
+		    d->alerts, mon, target, ms, comment, uid, msg, sizeof(msg));
+	} else if (strcmp(cmd, "pause") == 0)
+		rc = alerts_pause(d->alerts, *mon ? mon : NULL, ms, comment,
+		    uid, msg, sizeof(msg));
+	else {
+		rc = alerts_resume(
+		    d->alerts, *mon ? mon : NULL, uid, msg, sizeof(msg));
+		/* Checks went on: what still fails is recovered now. */
+		for (i = 0; rc == 0 && i < d->nmon; i++) {
+			struct monitor *m = d->mon[i];
+
+			if (*mon && strcmp(m->cm->name, mon) != 0)
+				continue;
+			for (j = 0; j < m->nt; j++)
+				if (m->t[j]->hard &&
+				    m->t[j]->state == RDD_CRITICAL) {
+					m->t[j]->pause_noted = 0;
+					recover_consider(m->t[j]);
+				}
+		}
+	}
+	if (rc != 0)
+		return ctl_error("%s", msg);
+	{
+		char line[RDD_ERRLEN + 300];
+
+		snprintf(line, sizeof(line), "%s%s%s", msg, comment ? ": " : "",
+		    comment ? comment : "");
+		journal_write(cmd, *mon ? mon : NULL, target, line, uid);
+	}
+	if (d->on_state_changed && strcmp(cmd, "ack") != 0)
+		d->on_state_changed(d);
+	return ctl_ok(msg);
+}
+
 static void
 ctl_stop_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -413,7 +530,7 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 	mon = ctl_str(req, "monitor");
 	if (strcmp(cmd, "ping") != 0 && strcmp(cmd, "status") != 0 &&
 	    strcmp(cmd, "health") != 0 && strcmp(cmd, "logs") != 0 &&
-	    strcmp(cmd, "history") != 0) {
+	    strcmp(cmd, "history") != 0 && strcmp(cmd, "alerts") != 0) {
 		if (mon == NULL)
 			mon = ctl_str(req, "worker");
 		snprintf(what, sizeof(what), "%s%s%s%s%s%s", cmd,
@@ -450,6 +567,10 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 		return ctl_recover(d, r, req);
 	if (strcmp(cmd, "run") == 0)
 		return ctl_run(d, r, req);
+	if (strcmp(cmd, "alerts") == 0 || strcmp(cmd, "ack") == 0 ||
+	    strcmp(cmd, "silence") == 0 || strcmp(cmd, "pause") == 0 ||
+	    strcmp(cmd, "resume") == 0)
+		return ctl_alerts(d, cmd, req, uid);
 	if (strcmp(cmd, "reload") == 0) {
 		char err[RDD_ERRLEN];
 

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
+#include "alerts/engine.h"
 
 static json_object *
 health_time(int64_t wall_ms)
@@ -376,6 +377,27 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 		jb_int(&b, (long long)m->overruns);
 		jb_lit(&b, ",\"blocked\":");
 		jb_bool(&b, monitor_blocked(m));
+		{
+			long by;
+			int64_t until;
+			const char *why = NULL;
+
+			jb_lit(&b, ",\"paused\":");
+			if (alerts_paused(
+			        d->alerts, m->cm->name, &by, &until, &why)) {
+				jb_lit(&b, "{\"by_uid\":");
+				jb_int(&b, by);
+				jb_lit(&b, ",\"until\":");
+				if (until)
+					jb_time(&b, until);
+				else
+					jb_lit(&b, "null");
+				jb_lit(&b, ",\"comment\":");
+				jb_str(&b, why ? why : "");
+				jb_lit(&b, "}");
+			} else
+				jb_lit(&b, "null");
+		}
 		jb_lit(&b, ",\"targets\":[");
 		for (j = 0; j < m->nt; j++) {
 			if (j)
@@ -574,6 +596,7 @@ engine_metrics_text(struct rdd_daemon *d)
 			}
 		}
 	health_worker_metrics(f, d);
+	alerts_metrics_text(d->alerts, f);
 	fclose(f);
 	return buf;
 }

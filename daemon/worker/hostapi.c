@@ -312,6 +312,56 @@ hostapi_watch_tramp(void *arg, const char *path)
 	worker_cb_leave(t->m, &save);
 }
 
+/* The event of the recover() callback running now (worker.c sets it). */
+static char **hostapi_event_env;
+
+void
+hostapi_set_event_env(const char *const *env)
+{
+	size_t i, n = 0;
+
+	if (hostapi_event_env != NULL) {
+		for (i = 0; hostapi_event_env[i] != NULL; i++)
+			free(hostapi_event_env[i]);
+		free(hostapi_event_env);
+		hostapi_event_env = NULL;
+	}
+	if (env == NULL)
+		return;
+	while (env[n] != NULL)
+		n++;
+	if ((hostapi_event_env = calloc(n + 1, sizeof(char *))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if ((hostapi_event_env[i] = strdup(env[i])) == NULL)
+			break;
+}
+
+/*
+ * The spec's env with the event's RDD_* entries added (the spec's own
+ * win), or NULL when no event is set. The strings stay the callers'.
+ */
+static const char **
+hostapi_env_with_event(const struct rdd_child_spec *spec)
+{
+	const char **v;
+	size_t n = 0, e = 0, i, k;
+
+	if (hostapi_event_env == NULL)
+		return NULL;
+	while (spec->env != NULL && spec->env[n] != NULL)
+		n++;
+	while (hostapi_event_env[e] != NULL)
+		e++;
+	if ((v = calloc(n + e + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (k = 0; k < e; k++)
+		v[k] = hostapi_event_env[k];
+	for (i = 0; i < n; i++)
+		v[k++] = spec->env[i];
+	return v;
+}
+
 /*
  * Children and transfers: the service does the work; a handle of ours
  * carries the owner and the trampoline that names the callback.
@@ -323,6 +373,8 @@ h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
     rdd_child_cb cb, void *arg)
 {
 	struct monitor *m = (struct monitor *)rm;
+	struct rdd_child_spec es;
+	const char **env;
 	struct handle *h;
 	unsigned flags;
 	size_t i;
@@ -337,10 +389,17 @@ h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
 	h->t.cb.child = cb;
 	h->t.arg = arg;
 	flags = h->in_check ? SVC_CHILD_KILL_GROUP : 0;
+	/* A recovery command learns its event from RDD_* variables. */
+	if ((env = hostapi_env_with_event(spec)) != NULL) {
+		es = *spec;
+		es.env = env;
+		spec = &es;
+	}
 	svc_child_set_tag(m->d->child, m->d->in_recovery);
 	h->svc = svc_child_run_flags(m->d->child, m, spec, flags,
 	    hostapi_child_tramp, &h->t);
 	svc_child_set_tag(m->d->child, 0);
+	free(env);
 	if (h->svc == 0) {
 		if (hostapi_handle_find(m->d, h->id, &i))
 			hostapi_handle_free(m->d, i);

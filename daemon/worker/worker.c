@@ -541,11 +541,46 @@ wk_on_msg(void *arg, json_object *o)
 		if ((h = wk_slot_new(x, SL_RECOVER, m->widx, (uint64_t)id)) ==
 		    NULL)
 			return;
-		wk_enter(x, WK_CB_RECOVER, m->widx, &sv);
-		x->d.in_recovery = (uint64_t)id;
-		m->pd->recover(m->ctx, h, tg, a, (unsigned)n);
-		x->d.in_recovery = 0;
-		wk_leave(x, &sv);
+		{
+			json_object *ev = NULL;
+			char *env[6] = {NULL};
+			const char *evs = "critical", *st = "CRITICAL",
+			           *msg = "";
+
+			if (json_object_object_get_ex(o, "ev", &ev) &&
+			    json_object_is_type(ev, json_type_object)) {
+				evs = wire_str(ev, "event")
+				          ? wire_str(ev, "event")
+				          : evs;
+				st = wire_str(ev, "state")
+				         ? wire_str(ev, "state")
+				         : st;
+				msg = wire_str(ev, "message")
+				          ? wire_str(ev, "message")
+				          : msg;
+			}
+			if (asprintf(&env[0], "RDD_MONITOR=%s", m->cm->name) <
+			    0)
+				env[0] = NULL;
+			if (asprintf(&env[1], "RDD_TARGET=%s", tg) < 0)
+				env[1] = NULL;
+			if (asprintf(&env[2], "RDD_STATE=%s", st) < 0)
+				env[2] = NULL;
+			if (asprintf(&env[3], "RDD_EVENT=%s", evs) < 0)
+				env[3] = NULL;
+			if (asprintf(&env[4], "RDD_MESSAGE=%s", msg) < 0)
+				env[4] = NULL;
+			if (env[0] && env[1] && env[2] && env[3] && env[4])
+				hostapi_set_event_env((const char *const *)env);
+			wk_enter(x, WK_CB_RECOVER, m->widx, &sv);
+			x->d.in_recovery = (uint64_t)id;
+			m->pd->recover(m->ctx, h, tg, a, (unsigned)n);
+			x->d.in_recovery = 0;
+			wk_leave(x, &sv);
+			hostapi_set_event_env(NULL);
+			for (i = 0; i < 5; i++)
+				free(env[i]);
+		}
 	} else if (strcmp(t, "cmd") == 0) {
 		json_object *aa;
 		const char *argv[33];

@@ -253,7 +253,7 @@ test_daemon_values(void **state)
 	    "  max_delay = \"2h\"; cooldown = \"1d\"; window = \"90m\";\n"
 	    "  window_max = 1; hard_after = 100; flap_low = 0.0;\n"
 	    "  flap_high = 100; };\n"
-	    "alerts = { anything = \"goes\"; };\n");
+	    "alerts = { inhibit = true; };\n");
 	c = conf_load2(f->main, &f->errs, &f->warns);
 	assert_non_null(c);
 	assert_int_equal(f->warns.n, 0);
@@ -614,7 +614,7 @@ static const struct err_case err_cases[] = {
      "  foo = 1; }; } );\n",
         "%1$s:2: monitor 'a': recovery: unknown setting 'foo': fix or "
         "remove it (known: max_attempts, delay, backoff, max_delay, "
-        "cooldown, window, window_max, hard_after, flap_low, flap_high)"},
+        "cooldown, window, window_max, hard_after, flap_low, flap_high, mode)"},
     {"monitors = ( { name = \"a\"; plugin = \"x\";\n"
      "  recovery = { max_attempts = 0; }; } );\n",
         "%1$s:2: monitor 'a': recovery.max_attempts: 0 is out of range "
