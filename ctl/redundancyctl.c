@@ -66,6 +66,8 @@ ctl_usage(FILE *fp)
 	    "  run-workflow MONITOR WORKFLOW [JOB]\n"
 	    "  unquarantine WORKER             restart a quarantined plugin "
 	    "worker\n"
+	    "  alerts test RECEIVER [N]        queue a test notification "
+	    "(N of them)\n"
 	    "  stop                            stop the daemon\n"
 	    "  ping                            is the daemon answering\n"
 	    "status and health exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -877,6 +879,9 @@ main(int argc, char **argv)
 		rc = ctl_nargs(cmd, &a, 2, 3, "MONITOR WORKFLOW [JOB]");
 	else if (strcmp(cmd, "unquarantine") == 0)
 		rc = ctl_nargs(cmd, &a, 1, 1, "WORKER (see status)");
+	else if (strcmp(cmd, "alerts") == 0 && a.npos > 0 &&
+	         strcmp(a.pos[0], "test") == 0)
+		rc = ctl_nargs(cmd, &a, 2, 3, "test RECEIVER [N]");
 	else
 		rc = ctl_usage_error("unknown command '%s'", cmd);
 	if (rc != 0)
@@ -911,6 +916,15 @@ main(int argc, char **argv)
 				json_object_array_add(args,
 				    json_object_new_string(a.pos[i]));
 			json_object_object_add(req, "args", args);
+		} else if (strcmp(cmd, "alerts") == 0) {
+			req = ctl_request("alert-test");
+			json_object_object_add(
+			    req, "receiver", json_object_new_string(a.pos[1]));
+			if (a.npos > 2)
+				json_object_object_add(req, "count",
+				    json_object_new_int64(
+				        strtoll(a.pos[2], NULL, 10)));
+			a.npos = 0;
 		} else
 			req = ctl_request(cmd);
 		if (strcmp(cmd, "unquarantine") == 0)

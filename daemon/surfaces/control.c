@@ -82,10 +82,9 @@ struct control {
 	int free_pending;		/* control_free during the handler */
 };
 
-static const char *const control_cmds[] = {
-	"status", "health", "logs", "recover", "reload", "history", "stop",
-	"run", "ping", "unquarantine", NULL
-};
+static const char *const control_cmds[] = {"status", "health", "logs",
+    "recover", "reload", "history", "stop", "run", "ping", "unquarantine",
+    "alert-test", NULL};
 
 static void control_conn_process(struct control_conn *);
 
@@ -158,6 +157,8 @@ control_check_fields(json_object *o, const char *cmd, char *err,
 	if (control_check_string(o, "monitor", err, errlen) == -1 ||
 	    control_check_string(o, "target", err, errlen) == -1 ||
 	    control_check_string(o, "worker", err, errlen) == -1 ||
+	    control_check_string(o, "receiver", err, errlen) == -1 ||
+	    control_check_int(o, "count", err, errlen) == -1 ||
 	    control_check_int(o, "lines", err, errlen) == -1 ||
 	    control_check_int(o, "since_ms", err, errlen) == -1)
 		return -1;
@@ -298,7 +299,7 @@ control_parse(const char *line, size_t len, char *err, size_t errlen)
 		control_seterr(err, errlen,
 		    "request: unknown cmd '%.64s': expected one of status, "
 		    "health, logs, recover, reload, history, stop, run, ping, "
-		    "unquarantine",
+		    "unquarantine, alert-test",
 		    cmd);
 		json_object_put(o);
 		return NULL;
