@@ -274,9 +274,16 @@ static int
 dl_post(struct dl_job *j, const char *url, const char *ctype, const char *auth,
     const char *body)
 {
-	const char *hdr[3] = {ctype, auth, NULL};
+	const char *key = wire_str(j->msg, "key");
+	const char *hdr[4] = {ctype, NULL, NULL, NULL};
 	struct rdd_http_request req;
+	char idem[400];
 
+	/* The receiver can tell a resent copy (same key) from a new one. */
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key ? key : "");
+	idem[strcspn(idem, "\r\n")] = '\0';
+	hdr[1] = idem;
+	hdr[2] = auth;
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
 	req.url = url;
