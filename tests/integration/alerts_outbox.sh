@@ -5,6 +5,8 @@
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "$S/tests/integration/alerts_lib.sh"
 
+HTTP_LISTEN=127.0.0.1:0
+export HTTP_LISTEN
 touch "$WS/down"
 http_sink hook --down "$WS/down" --delay 0.02 || exit 1
 P=$(cat "$WS/hook.port")
@@ -45,6 +47,12 @@ check "the outbox is empty" wait_for 5 sh -c "[ -z \"\$(ls '$WS/state/outbox')\"
 ctl logs -n 200 >"$WS/logs1" 2>&1
 check "the failure is logged with the receiver" grep -q "receiver hook: notification test:hook:.* not delivered (attempt 1): HTTP 503" "$WS/logs1"
 check "and the recovery journaled" grep -q "alert-receiver-up" "$WS/log/journal.jsonl"
+PORT=$(sed -n 's/.*status page on http:\/\/127.0.0.1:\([0-9]*\)\/.*/\1/p' \
+    "$WS/log/system.log" | tail -n 1)
+curl -s "http://127.0.0.1:$PORT/metrics" >"$WS/metrics" 2>/dev/null
+check "/metrics: 5 sent" grep -qx 'redundancyd_alerts_sent_total{receiver="hook"} 5' "$WS/metrics"
+check "/metrics: the failed attempts" grep -q 'redundancyd_alerts_failed_total{receiver="hook"} [1-9]' "$WS/metrics"
+check "/metrics: the outbox is empty" grep -qx 'redundancyd_alerts_outbox_depth 0' "$WS/metrics"
 
 # SIGKILL mid-outbox: 40 queued, killed after some were delivered.
 : >"$WS/hook.log"
