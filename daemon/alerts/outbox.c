@@ -30,8 +30,7 @@ struct ob_ent {
 	struct ob_ent *prev, *next; /* its receiver's FIFO */
 	struct ob_rcv *r;
 	uint64_t seq;
-	char *key;
-	char *payload;
+	char *key; /* the payload stays on disk until it is sent */
 	enum rdd_state sev;
 	int64_t created; /* wall ms */
 };
@@ -176,7 +175,6 @@ static void
 ob_ent_free(struct ob_ent *e)
 {
 	free(e->key);
-	free(e->payload);
 	free(e);
 }
 
@@ -234,7 +232,8 @@ ob_victim(struct outbox *ob)
 }
 
 static char *
-ob_serialise(const struct ob_ent *e, const char *receiver, size_t *len)
+ob_serialise(const struct ob_ent *e, const char *receiver, const char *payload,
+    size_t *len)
 {
 	json_object *o = json_object_new_object();
 	const char *s;
@@ -246,8 +245,7 @@ ob_serialise(const struct ob_ent *e, const char *receiver, size_t *len)
 	json_object_object_add(o, "key", json_object_new_string(e->key));
 	json_object_object_add(o, "severity", json_object_new_int(e->sev));
 	json_object_object_add(o, "created", json_object_new_int64(e->created));
-	json_object_object_add(
-	    o, "payload", json_object_new_string(e->payload));
+	json_object_object_add(o, "payload", json_object_new_string(payload));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	*len = strlen(s);
 	r = strdup(s);
@@ -294,9 +292,8 @@ outbox_put(struct outbox *ob, const char *receiver, const char *key,
 			journal_write("alert-dropped", NULL, NULL, msg, -1);
 			return 0;
 		}
-		ob_drop(v, "the outbox is full ("
-		           "1000 entries): the oldest "
-		           "of the least severe goes first");
+		ob_drop(v, "the outbox is full (1000 entries): the oldest of "
+		           "the least severe goes first");
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return -1;
@@ -304,9 +301,8 @@ outbox_put(struct outbox *ob, const char *receiver, const char *key,
 	e->sev = severity;
 	e->created = util_wall_ms();
 	e->key = strdup(key);
-	e->payload = strdup(payload);
-	if (e->key == NULL || e->payload == NULL ||
-	    (buf = ob_serialise(e, receiver, &len)) == NULL) {
+	if (e->key == NULL ||
+	    (buf = ob_serialise(e, receiver, payload, &len)) == NULL) {
 		ob_ent_free(e);
 		return -1;
 	}
@@ -338,12 +334,31 @@ ob_retry_cb(evutil_socket_t fd, short what, void *arg)
 	ob_kick(r);
 }
 
+/* The payload, read back from the entry's file when it is sent. */
+static json_object *
+ob_payload(struct outbox *ob, struct ob_ent *e)
+{
+	json_object *o, *v, *p = NULL;
+	char path[4096], *text;
+
+	ob_path(ob, e->seq, path, sizeof(path));
+	if ((text = util_read_file(path, OB_PAYLOAD_MAX * 2, NULL)) == NULL)
+		return NULL;
+	if ((o = json_tokener_parse(text)) != NULL &&
+	    json_object_object_get_ex(o, "payload", &v) &&
+	    json_object_is_type(v, json_type_string))
+		p = json_object_get(v);
+	json_object_put(o);
+	free(text);
+	return p;
+}
+
 static void
 ob_kick(struct ob_rcv *r)
 {
 	struct outbox *ob = r->ob;
 	struct ob_ent *e = r->head;
-	json_object *job;
+	json_object *job, *payload;
 
 	if (r->spec == NULL) {
 		if (r->head != NULL && !r->parked_logged) {
@@ -361,14 +376,18 @@ ob_kick(struct ob_rcv *r)
 		return;
 	if (ob->cr == NULL && (ob->cr = ob_courier(ob)) == NULL)
 		return;
+	if ((payload = ob_payload(ob, e)) == NULL) {
+		ob_drop(e, "its file is gone or unreadable");
+		ob_kick(r);
+		return;
+	}
 	job = json_object_new_object();
 	json_object_object_add(job, "t", json_object_new_string("send"));
 	json_object_object_add(
 	    job, "id", json_object_new_int64((int64_t)e->seq));
 	json_object_object_add(job, "rcv", json_object_get(r->spec));
 	json_object_object_add(job, "key", json_object_new_string(e->key));
-	json_object_object_add(
-	    job, "payload", json_object_new_string(e->payload));
+	json_object_object_add(job, "payload", payload);
 	json_object_object_add(job, "sev", json_object_new_int(e->sev));
 	r->inflight = e;
 	if (courier_send(ob->cr, e->seq, job, r->timeout + OB_GRACE_MS) != 0)
@@ -571,9 +590,8 @@ ob_load_one(const char *path, uint64_t seq, char **receiver)
 	        ? json_object_get_string(v)                                    \
 	        : NULL)
 	if ((s = OB_STR("key")) == NULL || (e->key = strdup(s)) == NULL ||
-	    (s = OB_STR("payload")) == NULL ||
-	    (e->payload = strdup(s)) == NULL ||
-	    (s = OB_STR("receiver")) == NULL || (*receiver = strdup(s)) == NULL)
+	    OB_STR("payload") == NULL || (s = OB_STR("receiver")) == NULL ||
+	    (*receiver = strdup(s)) == NULL)
 		goto bad;
 #undef OB_STR
 	if (json_object_object_get_ex(o, "severity", &v))
