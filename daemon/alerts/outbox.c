@@ -650,7 +650,8 @@ ob_load(struct outbox *ob)
 		v[n++] = e;
 	}
 	closedir(dir);
-	qsort(v, n, sizeof(*v), ob_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), ob_cmp);
 	for (i = 0; i < n; i++) {
 		char *rname = (char *)(void *)v[i]->r;
 		struct ob_rcv *r = ob_rcv(ob, rname, 1);
