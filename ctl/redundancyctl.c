@@ -80,6 +80,8 @@ ctl_usage(FILE *fp)
 	    "  pause [MONITOR] [--for 1h] [--comment TEXT]   checks go on; "
 	    "actions, alerts stop\n"
 	    "  resume [MONITOR]                end a pause\n"
+	    "  alerts test RECEIVER [N]        queue a test notification "
+	    "(N of them)\n"
 	    "  stop                            stop the daemon\n"
 	    "  ping                            is the daemon answering\n"
 	    "status and health exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -1073,6 +1075,9 @@ main(int argc, char **argv)
 		rc = ctl_nargs(cmd, &a, 2, 3, "MONITOR WORKFLOW [JOB]");
 	else if (strcmp(cmd, "unquarantine") == 0)
 		rc = ctl_nargs(cmd, &a, 1, 1, "WORKER (see status)");
+	else if (strcmp(cmd, "alerts") == 0 && a.npos > 0 &&
+	         strcmp(a.pos[0], "test") == 0)
+		rc = ctl_nargs(cmd, &a, 2, 3, "test RECEIVER [N]");
 	else if (strcmp(cmd, "alerts") == 0)
 		rc = ctl_nargs(cmd, &a, 0, 0, "no arguments");
 	else if (strcmp(cmd, "ack") == 0)
@@ -1133,7 +1138,7 @@ main(int argc, char **argv)
 		rc = ctl_cmd_recover(&c,
 		    ctl_recover_request(a.pos[0], a.npos > 1 ? a.pos[1] : NULL,
 		        a.force, a.wait, wait_ms));
-	else if (strcmp(cmd, "alerts") == 0 ||
+	else if ((strcmp(cmd, "alerts") == 0 && a.npos == 0) ||
 	         (strcmp(cmd, "silence") == 0 && a.list))
 		rc = ctl_cmd_alerts(&c, ctl_request("alerts"));
 	else if (ctl_is_alert_cmd(cmd)) {
@@ -1159,6 +1164,15 @@ main(int argc, char **argv)
 				json_object_array_add(args,
 				    json_object_new_string(a.pos[i]));
 			json_object_object_add(req, "args", args);
+		} else if (strcmp(cmd, "alerts") == 0) {
+			req = ctl_request("alert-test");
+			json_object_object_add(
+			    req, "receiver", json_object_new_string(a.pos[1]));
+			if (a.npos > 2)
+				json_object_object_add(req, "count",
+				    json_object_new_int64(
+				        strtoll(a.pos[2], NULL, 10)));
+			a.npos = 0;
 		} else
 			req = ctl_request(cmd);
 		if (strcmp(cmd, "unquarantine") == 0)

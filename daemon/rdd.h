@@ -363,6 +363,22 @@ void svc_http_cancel(struct svc_http *s, uint64_t h);
 void svc_http_cancel_owner(struct svc_http *s, const void *owner);
 const char *svc_http_header(const struct rdd_http_response *res,
     const char *name, char *buf, size_t buflen);
+/*
+ * One mail through libcurl on the same multi handle (the alerts worker):
+ * smtp:// with STARTTLS when offered, or smtps://. The response's status
+ * is the last SMTP code; error is non-zero when the mail was not taken.
+ */
+struct svc_smtp_request {
+	const char *url;             /* smtp://host:port or smtps://host */
+	const char *from;            /* MAIL FROM */
+	const char *const *rcpt;     /* RCPT TO, NULL-terminated */
+	const char *user, *password; /* AUTH, or NULL */
+	const char *message;         /* RFC 5322, CRLF line ends */
+	size_t message_len;
+	int64_t timeout_ms; /* 0: 30 s */
+};
+uint64_t svc_http_smtp(struct svc_http *s, const void *owner,
+    const struct svc_smtp_request *req, rdd_http_cb cb, void *arg);
 void svc_http_free(struct svc_http *s);
 
 /* ---- svc_watch.c: inotify with a polling fallback ---- */

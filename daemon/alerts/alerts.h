@@ -36,6 +36,8 @@ struct alert_receiver {
 	struct rdd_strlist command; /* RCV_COMMAND argv */
 	struct rdd_strlist fields;  /* SMS extra form fields "K=V" */
 	int64_t timeout_ms;	 /* one attempt, default 10 s */
+	int64_t retry_min_ms;    /* first retry delay, default 5 s */
+	int64_t retry_max_ms;    /* retry delay cap, default 5 min */
 	char *file;		 /* where it was declared */
 	int line;
 };
@@ -99,6 +101,17 @@ void outbox_set_receivers(struct outbox *ob, const struct alert_receiver *r,
 int outbox_put(struct outbox *ob, const char *receiver, const char *key,
     const char *payload, enum rdd_state severity);
 size_t outbox_depth(const struct outbox *ob);
+/* Per receiver, for /metrics and status: v[0..max), the count returned. */
+struct outbox_rcv_stats {
+	const char *receiver; /* valid until the next outbox call */
+	size_t queued;        /* waiting, including the one in flight */
+	size_t retrying;      /* queued behind a failed attempt (backoff) */
+	uint64_t sent, failed, dropped; /* since start; failed: attempts */
+};
+size_t outbox_stats(
+    const struct outbox *ob, struct outbox_rcv_stats *v, size_t max);
+/* Is name a configured receiver? (alert-test, route checks) */
+int outbox_has_receiver(const struct outbox *ob, const char *name);
 void outbox_free(struct outbox *ob);
 
 #endif /* RDD_ALERTS_H */

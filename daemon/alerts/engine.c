@@ -1589,9 +1589,5 @@ alerts_metrics_text(struct alerts *a, FILE *f)
 	    "# TYPE redundancyd_alerts_silences gauge\n"
 	    "redundancyd_alerts_silences %zu\n",
 	    held);
-	fprintf(f,
-	    "# HELP redundancyd_outbox_depth Notifications waiting "
-	    "for delivery.\n# TYPE redundancyd_outbox_depth gauge\n"
-	    "redundancyd_outbox_depth %zu\n",
-	    a->d && a->d->outbox ? outbox_depth(a->d->outbox) : 0);
+	/* The outbox's own lines (depth, per receiver) come from render.c. */
 }

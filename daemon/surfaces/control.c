@@ -84,7 +84,7 @@ struct control {
 
 static const char *const control_cmds[] = {"status", "health", "logs",
     "recover", "reload", "history", "stop", "run", "ping", "unquarantine",
-    "alerts", "ack", "silence", "pause", "resume", NULL};
+    "alerts", "ack", "silence", "pause", "resume", "alert-test", NULL};
 
 static void control_conn_process(struct control_conn *);
 
@@ -171,6 +171,8 @@ control_check_fields(json_object *o, const char *cmd, char *err,
 	if (control_check_string(o, "monitor", err, errlen) == -1 ||
 	    control_check_string(o, "target", err, errlen) == -1 ||
 	    control_check_string(o, "worker", err, errlen) == -1 ||
+	    control_check_string(o, "receiver", err, errlen) == -1 ||
+	    control_check_int(o, "count", err, errlen) == -1 ||
 	    control_check_int(o, "lines", err, errlen) == -1 ||
 	    control_check_int(o, "since_ms", err, errlen) == -1 ||
 	    control_check_int(o, "timeout_ms", err, errlen) == -1 ||
@@ -312,7 +314,7 @@ control_parse(const char *line, size_t len, char *err, size_t errlen)
 		control_seterr(err, errlen,
 		    "request: unknown cmd '%.64s': expected one of status, "
 		    "health, logs, recover, reload, history, stop, run, ping, "
-		    "unquarantine, alerts, ack, silence, pause, resume",
+		    "unquarantine, alerts, ack, silence, pause, resume, alert-test",
 		    cmd);
 		json_object_put(o);
 		return NULL;

@@ -16,6 +16,8 @@
 #include "config.h"
 #include "daemon.h"
 #include "alerts/engine.h"
+#include "alerts/alerts.h"
+#include "alerts/delivery.h"
 
 #define CTL_TAIL_MAX (256 * 1024)	/* bytes read back for `logs -n` */
 #define CTL_FOLLOW_MS 250
@@ -517,6 +519,57 @@ ctl_stop_cb(evutil_socket_t fd, short what, void *arg)
 		d->on_stop(d);
 }
 
+#define CTL_ALERT_TEST_MAX 1000
+
+/* alert-test: a test notification for one receiver, through the outbox. */
+static json_object *
+ctl_alert_test(struct rdd_daemon *d, json_object *req)
+{
+	const char *rcv = ctl_str(req, "receiver");
+	int64_t n = ctl_int(req, "count", 1), i, now = util_wall_ms();
+	char host[256], key[320], msg[512];
+	json_object *p;
+	int rc = 0;
+
+	if (rcv == NULL)
+		return ctl_error("alert-test: name a receiver");
+	if (n < 1 || n > CTL_ALERT_TEST_MAX)
+		return ctl_error("alert-test: count %lld: between 1 and %d",
+		    (long long)n, CTL_ALERT_TEST_MAX);
+	if (!outbox_has_receiver(d->outbox, rcv))
+		return ctl_error(
+		    "alert-test: no receiver named '%s': see "
+		    "alerts.receivers in the configuration, then reload",
+		    rcv);
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	for (i = 0; i < n && rc == 0; i++) {
+		p = chan_test_payload(rcv, now, host);
+		snprintf(key, sizeof(key), "test:%s:%lld:%lld", rcv,
+		    (long long)now, (long long)i);
+		rc = outbox_put(d->outbox, rcv, key,
+		    json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN),
+		    RDD_OK);
+		json_object_put(p);
+	}
+	if (rc != 0)
+		return ctl_error("alert-test: the outbox refused the "
+		                 "notification: see the system log");
+	if (n == 1)
+		snprintf(msg, sizeof(msg),
+		    "test notification queued for "
+		    "receiver '%s' (key %s): watch the receiver, or "
+		    "redundancyctl logs",
+		    rcv, key);
+	else
+		snprintf(msg, sizeof(msg),
+		    "%lld test notifications queued for "
+		    "receiver '%s'",
+		    (long long)n, rcv);
+	return ctl_ok(msg);
+}
+
 void *
 ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 {
@@ -533,6 +586,8 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 	    strcmp(cmd, "history") != 0 && strcmp(cmd, "alerts") != 0) {
 		if (mon == NULL)
 			mon = ctl_str(req, "worker");
+		if (mon == NULL)
+			mon = ctl_str(req, "receiver");
 		snprintf(what, sizeof(what), "%s%s%s%s%s%s", cmd,
 		    mon ? " " : "", mon ? mon : "",
 		    ctl_str(req, "target") ? " " : "",
@@ -593,6 +648,8 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 		journal_write("worker-unquarantine", NULL, NULL, msg, uid);
 		return ctl_ok(msg);
 	}
+	if (strcmp(cmd, "alert-test") == 0)
+		return ctl_alert_test(d, req);
 	if (strcmp(cmd, "stop") == 0) {
 		struct timeval zero = { 0, 0 };
 

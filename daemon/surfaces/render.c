@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "alerts/engine.h"
+#include "alerts/alerts.h"
 
 static json_object *
 health_time(int64_t wall_ms)
@@ -516,6 +517,48 @@ health_worker_metrics(FILE *f, struct rdd_daemon *d)
 	}
 }
 
+/* The outbox: its depth, and per receiver what was sent, failed, dropped. */
+static void
+health_alert_metrics(FILE *f, struct rdd_daemon *d)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+	    {"queued", "gauge",
+	        "Notifications waiting, the one in flight too."},
+	    {"retrying", "gauge", "Notifications waiting behind a failure."},
+	    {"sent_total", "counter", "Notifications delivered."},
+	    {"failed_total", "counter", "Delivery attempts that failed."},
+	    {"dropped_total", "counter", "Notifications dropped: outbox full."},
+	};
+	struct outbox_rcv_stats st[64];
+	size_t n = outbox_stats(d->outbox, st, 64), i, k;
+
+	fprintf(f,
+	    "# HELP redundancyd_alerts_outbox_depth Notifications in "
+	    "the outbox.\n# TYPE redundancyd_alerts_outbox_depth gauge\n"
+	    "redundancyd_alerts_outbox_depth %zu\n",
+	    outbox_depth(d->outbox));
+	for (k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+		fprintf(f,
+		    "# HELP redundancyd_alerts_%s %s\n# TYPE "
+		    "redundancyd_alerts_%s %s\n",
+		    fam[k].name, fam[k].help, fam[k].name, fam[k].type);
+		for (i = 0; i < n; i++) {
+			unsigned long long v = k == 0   ? st[i].queued
+			                       : k == 1 ? st[i].retrying
+			                       : k == 2 ? st[i].sent
+			                       : k == 3 ? st[i].failed
+			                                : st[i].dropped;
+
+			fprintf(f, "redundancyd_alerts_%s{receiver=\"",
+			    fam[k].name);
+			health_label(f, st[i].receiver);
+			fprintf(f, "\"} %llu\n", v);
+		}
+	}
+}
+
 char *
 engine_metrics_text(struct rdd_daemon *d)
 {
@@ -597,6 +640,7 @@ engine_metrics_text(struct rdd_daemon *d)
 		}
 	health_worker_metrics(f, d);
 	alerts_metrics_text(d->alerts, f);
+	health_alert_metrics(f, d);
 	fclose(f);
 	return buf;
 }

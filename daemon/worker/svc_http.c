@@ -121,6 +121,8 @@ struct http_xfer {
 	struct plainhttp *plain; /* instead of easy: see plainhttp.c */
 	struct curl_slist *hdrs;
 	char *body; /* a copy: the request may wait queued */
+	size_t body_len, body_off; /* SMTP: the message read by curl */
+	struct curl_slist *rcpt;   /* SMTP: RCPT TO */
 	size_t max_response;
 	int too_big;
 	int failed; /* could not start; reported from s->later */
@@ -215,6 +217,8 @@ http_xfer_free(struct http_xfer *x)
 	plainhttp_free(x->plain);
 	if (x->hdrs != NULL)
 		curl_slist_free_all(x->hdrs);
+	if (x->rcpt != NULL)
+		curl_slist_free_all(x->rcpt);
 	free(x->body);
 	free(x->resp.p);
 	free(x->head.p);
@@ -647,6 +651,102 @@ svc_http_request(struct svc_http *s, const void *owner,
 	 * Adding the handle only arms curl's timer; the transfer starts from
 	 * the loop, so the callback never runs inside this call.
 	 */
+	http_dispatch(s);
+	return x->h;
+}
+
+/* ---- SMTP: one message on the same multi handle ---- */
+
+/* CURLOPT_READFUNCTION: the message, as curl asks for it. */
+static size_t
+http_read_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct http_xfer *x = arg;
+	size_t n = size * nitems, left = x->body_len - x->body_off;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, x->body + x->body_off, n);
+	x->body_off += n;
+	return n;
+}
+
+static int
+http_smtp_setup(struct http_xfer *x, const struct svc_smtp_request *req)
+{
+	int64_t timeout =
+	    req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+	const char *const *r;
+	struct curl_slist *l;
+	CURL *e;
+
+	if ((e = x->easy = curl_easy_init()) == NULL)
+		return -1;
+	for (r = req->rcpt; r != NULL && *r != NULL; r++) {
+		if ((l = curl_slist_append(x->rcpt, *r)) == NULL)
+			return -1;
+		x->rcpt = l;
+	}
+	if (x->rcpt == NULL || req->from == NULL || req->message == NULL)
+		return -1;
+	if ((x->body = malloc(req->message_len + 1)) == NULL)
+		return -1;
+	memcpy(x->body, req->message, req->message_len);
+	x->body[req->message_len] = '\0';
+	x->body_len = req->message_len;
+	if (curl_easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps") !=
+	        CURLE_OK)
+		return -1;
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
+	/* smtp://: STARTTLS when the server offers it; smtps:// is TLS. */
+	curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(e, CURLOPT_MAIL_FROM, req->from);
+	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, x->rcpt);
+	if (req->user != NULL)
+		curl_easy_setopt(e, CURLOPT_USERNAME, req->user);
+	if (req->password != NULL)
+		curl_easy_setopt(e, CURLOPT_PASSWORD, req->password);
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, http_read_cb);
+	curl_easy_setopt(e, CURLOPT_READDATA, x);
+	curl_easy_setopt(
+	    e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->message_len);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	return 0;
+}
+
+uint64_t
+svc_http_smtp(struct svc_http *s, const void *owner,
+    const struct svc_smtp_request *req, rdd_http_cb cb, void *arg)
+{
+	struct http_xfer *x;
+
+	if (s == NULL || s->dying || req == NULL || req->url == NULL)
+		return 0;
+	if (http_ready(s) != 0 || (x = calloc(1, sizeof(*x))) == NULL)
+		return 0;
+	x->s = s;
+	x->owner = owner;
+	x->cb = cb;
+	x->arg = arg;
+	x->max_response = HTTP_DEFAULT_MAX_RESPONSE;
+	if (http_smtp_setup(x, req) == -1 ||
+	    fairq_push(&s->q, &x->fq, owner) == -1) {
+		http_xfer_free(x);
+		return 0;
+	}
+	x->h = s->next_h++;
+	x->prev = s->tail;
+	if (s->tail != NULL)
+		s->tail->next = x;
+	else
+		s->head = x;
+	s->tail = x;
 	http_dispatch(s);
 	return x->h;
 }

@@ -92,9 +92,10 @@ first_alert(json_object *doc)
 static const char *BASE =
     "alerts = { receivers = ( { name = \"ops\"; type = \"webhook\"; url = "
     "\"http://127.0.0.1:9/h\"; }, { name = \"mail\"; type = \"email\"; "
-    "url = \"smtp://127.0.0.1:9\"; }, { name = \"chat\"; type = \"slack\"; "
+    "url = \"smtp://127.0.0.1:9\"; from = \"rdd@example.org\"; "
+    "to = [ \"ops@example.org\" ]; }, { name = \"chat\"; type = \"slack\"; "
     "url = \"http://127.0.0.1:9/s\"; }, { name = \"phone\"; type = \"sms\"; "
-    "url = \"http://127.0.0.1:9/m\"; } );\n"
+    "url = \"http://127.0.0.1:9/m\"; to = [ \"+15550100\" ]; } );\n"
     " route = { receivers = [ \"ops\" ]; group_wait = \"0s\"; "
     "group_interval = \"1m\"; repeat_interval = \"10m\";\n"
     "   routes = ( { match = { severity = \"critical\"; }; receivers = [ "
