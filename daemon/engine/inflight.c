@@ -42,7 +42,7 @@ inflight_scope(const struct rdd_recovery *r, char *buf, size_t len)
 
 /* "action\tattempt\tstarted_wall\tpg:start,pg:start" */
 static void
-inflight_save(struct rdd_recovery *r)
+inflight_save(struct rdd_recovery *r, int flush)
 {
 	struct state *s = r->m->d->state;
 	char scope[512], val[512];
@@ -58,18 +58,18 @@ inflight_save(struct rdd_recovery *r)
 		o += (size_t)snprintf(val + o, sizeof(val) - o, "%s%ld:%llu",
 		    i ? "," : "", (long)r->pg[i], r->pgst[i]);
 	state_set(s, scope, INFLIGHT_KEY, val);
-	/* Before the action can do anything: a SIGKILL must find it. */
-	if (state_flush(s) != 0)
+	if (flush && state_flush(s) != 0)
 		log_write(r->m->cm->name, RDD_LOG_WARN, "%s: state: cannot "
 		    "record the action in flight: %m: a restart during it would "
 		    "not know what it left running", r->target);
 }
 
+/* The caller flushes (recover_save): one write for counters and this. */
 void
 inflight_begin(struct rdd_recovery *r)
 {
 	r->started_wall = util_wall_ms();
-	inflight_save(r);
+	inflight_save(r, 0);
 }
 
 void
@@ -82,7 +82,7 @@ inflight_group(struct rdd_recovery *r, pid_t pg, unsigned long long st)
 	r->npg++;
 	log_write(r->m->cm->name, RDD_LOG_DEBUG, "%s: %s runs in process "
 	    "group %ld", r->target, r->action, (long)pg);
-	inflight_save(r);
+	inflight_save(r, 1);
 }
 
 void

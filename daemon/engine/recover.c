@@ -722,18 +722,28 @@ recover_start(struct target *t, int manual)
 		if (!r->dry_run)
 			journal_write("action", m->cm->name, t->name, msg, -1);
 	}
-	recover_save(t);
 	if (r->dry_run) {
+		recover_save(t);
 		/* Nothing is done: the ladder goes on as if it failed. */
 		recover_done(r, RDD_RECOVERY_FAILED,
 		    "dry-run: not taken "
 		    "(recovery.mode = \"dry-run\")");
 		return;
 	}
-	inflight_begin(r);
-	if (workers_recover(m, r) != 0)
+	/*
+	 * The worker first: a PM2 exit is acted on in a few ms, and the
+	 * state's fsyncs would double that. The action and its counters
+	 * reach the disk right after, in one write, before any child of it
+	 * can report its process group (an rpg message, read after this).
+	 */
+	if (workers_recover(m, r) != 0) {
+		recover_save(t);
 		recover_done(r, RDD_RECOVERY_FAILED, "the plugin's worker is "
 		    "not running");
+		return;
+	}
+	inflight_begin(r);
+	recover_save(t);
 }
 
 /*
