@@ -614,6 +614,29 @@ http_dispatch(struct svc_http *s)
 		http_start((struct http_xfer *)e);
 }
 
+/*
+ * Queue a prepared transfer (HTTP or SMTP) under its owner's fair share.
+ * Starting it only arms a timer or a deferred event: the callback never
+ * runs inside the caller's request. Frees x and returns 0 on failure.
+ */
+static uint64_t
+http_enqueue(struct svc_http *s, struct http_xfer *x, const void *owner)
+{
+	if (fairq_push(&s->q, &x->fq, owner) == -1) {
+		http_xfer_free(x);
+		return 0;
+	}
+	x->h = s->next_h++;
+	x->prev = s->tail;
+	if (s->tail != NULL)
+		s->tail->next = x;
+	else
+		s->head = x;
+	s->tail = x;
+	http_dispatch(s);
+	return x->h;
+}
+
 uint64_t
 svc_http_request(struct svc_http *s, const void *owner,
     const struct rdd_http_request *req, rdd_http_cb cb, void *arg)
@@ -635,24 +658,11 @@ svc_http_request(struct svc_http *s, const void *owner,
 	x->arg = arg;
 	x->max_response = req->max_response > 0 ? req->max_response
 	                                        : HTTP_DEFAULT_MAX_RESPONSE;
-	if ((x->plain == NULL && http_setup(x, req) == -1) ||
-	    fairq_push(&s->q, &x->fq, owner) == -1) {
+	if (x->plain == NULL && http_setup(x, req) == -1) {
 		http_xfer_free(x);
 		return 0;
 	}
-	x->h = s->next_h++;
-	x->prev = s->tail;
-	if (s->tail != NULL)
-		s->tail->next = x;
-	else
-		s->head = x;
-	s->tail = x;
-	/*
-	 * Adding the handle only arms curl's timer; the transfer starts from
-	 * the loop, so the callback never runs inside this call.
-	 */
-	http_dispatch(s);
-	return x->h;
+	return http_enqueue(s, x, owner);
 }
 
 /* ---- SMTP: one message on the same multi handle ---- */
@@ -735,20 +745,11 @@ svc_http_smtp(struct svc_http *s, const void *owner,
 	x->cb = cb;
 	x->arg = arg;
 	x->max_response = HTTP_DEFAULT_MAX_RESPONSE;
-	if (http_smtp_setup(x, req) == -1 ||
-	    fairq_push(&s->q, &x->fq, owner) == -1) {
+	if (http_smtp_setup(x, req) == -1) {
 		http_xfer_free(x);
 		return 0;
 	}
-	x->h = s->next_h++;
-	x->prev = s->tail;
-	if (s->tail != NULL)
-		s->tail->next = x;
-	else
-		s->head = x;
-	s->tail = x;
-	http_dispatch(s);
-	return x->h;
+	return http_enqueue(s, x, owner);
 }
 
 static void
