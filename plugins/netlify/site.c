@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,6 @@
 #include "site.h"
 #include "toml.h"
 
-#define NL_SCAN_CAP (8u << 20) /* bytes of an entry file scanned */
 #define NL_WALK_MAX 5000       /* entries counted in a directory function */
 #define NL_WALK_DEPTH 16
 
@@ -76,6 +76,9 @@ nl_msg_add(
 	memcpy(n + old, buf, strlen(buf) + 1);
 	*msg = n;
 }
+
+/* netlify.toml is read whole up to this; a larger one is refused, never cut. */
+#define NL_TOML_MAX (16u << 20)
 
 char *
 nl_read_file(const char *path, size_t cap, size_t *lenp)
@@ -532,8 +535,20 @@ nl_conf_load(struct nl_conf *c, const char *site)
 
 	if ((path = nl_join(site, "netlify.toml")) == NULL)
 		return nl_conf_parse(c, NULL, 0, "netlify.toml");
-	src = nl_read_file(path, 4u << 20, &len);
+	/* One byte over the limit tells a cut from a file that fits. */
+	src = nl_read_file(path, NL_TOML_MAX + 1, &len);
 	free(path);
+	if (src != NULL && len > NL_TOML_MAX) {
+		free(src);
+		rc = nl_conf_parse(c, NULL, 0, "netlify.toml");
+		c->present = 1;
+		c->ok = 0;
+		nl_note(c, RDD_CRITICAL, 0, "netlify.toml: file too large: over "
+		    "%u MiB, more than any site needs and more than this "
+		    "monitor reads: move generated redirects into a _redirects "
+		    "file", NL_TOML_MAX >> 20);
+		return -1;
+	}
 	if (src == NULL && errno != ENOENT) {
 		rc = nl_conf_parse(c, NULL, 0, "netlify.toml");
 		c->present = 1;
@@ -1252,6 +1267,14 @@ nl_validate(struct nl_site *s, const struct nl_conf *c, int64_t max_size)
 	struct nl_js js;
 	char a[32], b[32], *src;
 	size_t i, len;
+	/*
+	 * The whole entry file, up to max_size (a larger one is refused
+	 * below): bundlers put the handler at the end of a 9 MB file. Read,
+	 * not mapped: a file cut while it is scanned must not kill the
+	 * worker with SIGBUS. The buffer is mmap'ed by malloc and given back
+	 * to the system when freed, so the worker's budget is untouched.
+	 */
+	size_t cap = max_size > 0 ? (size_t)max_size : SIZE_MAX - 1;
 
 	for (i = 0; i < s->n; i++) {
 		struct nl_func *f = &s->f[i];
@@ -1265,8 +1288,7 @@ nl_validate(struct nl_site *s, const struct nl_conf *c, int64_t max_size)
 		if (strcmp(f->ext, ".zip") == 0) {
 			/* A prebuilt archive: nothing to parse. */
 			f->handler = 1;
-		} else if ((src = nl_read_file(f->main, NL_SCAN_CAP, &len)) ==
-		           NULL) {
+		} else if ((src = nl_read_file(f->main, cap, &len)) == NULL) {
 			nl_msg_add(&f->msg, &f->st, RDD_CRITICAL,
 			    "entry file %s cannot be read: %s: fix its "
 			    "permissions",

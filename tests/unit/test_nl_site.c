@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -302,6 +304,75 @@ test_size_limit(void **state)
 	nl_conf_free(&c);
 }
 
+/* A bundle puts its handler at the end: a 9 MiB file is scanned whole. */
+static void
+test_handler_at_end_of_bundle(void **state)
+{
+	char dir[] = "/tmp/rdd-nl-big.XXXXXX", path[256], err[256];
+	struct nl_conf c;
+	struct nl_site s;
+	FILE *f;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/functions", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/functions/big.js", dir);
+	assert_non_null(f = fopen(path, "w"));
+	for (i = 0; i < 9 * 1024; i++) /* 9 MiB of bundled code */
+		fprintf(f, "var pad%zu = \"%01000d\";\n", i, 0);
+	fputs("exports.handler = async () => ({ statusCode: 200 });\n", f);
+	assert_int_equal(fclose(f), 0);
+	nl_conf_load(&c, dir);
+	assert_int_equal(nl_discover(&s, dir, "functions", err, sizeof(err)), 0);
+	assert_int_equal(s.n, 1);
+	nl_validate(&s, &c, 50 << 20);
+	assert_int_equal(s.f[0].handler, 1);
+	assert_int_equal(s.f[0].st, RDD_OK);
+	nl_site_free(&s);
+	nl_conf_free(&c);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/functions", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+/* netlify.toml: 5 MiB is read whole; over 16 MiB is refused, never cut. */
+static void
+test_conf_large(void **state)
+{
+	char dir[] = "/tmp/rdd-nl-toml.XXXXXX", path[256];
+	struct nl_conf c;
+	FILE *f;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/netlify.toml", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("[build]\n  publish = \"dist\"\n", f);
+	for (i = 0; i < 5 * 1024; i++) /* 5 MiB of redirects */
+		fprintf(f, "[[redirects]]\n  from = \"/old%zu/%0960d\"\n  "
+		    "to = \"/new\"\n", i, 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(nl_conf_load(&c, dir), 0);
+	assert_true(c.ok);
+	assert_null(note_with(&c, "syntax"));
+	nl_conf_free(&c);
+
+	assert_non_null(f = fopen(path, "a"));
+	for (i = 0; i < 12 * 1024; i++) /* now over 16 MiB */
+		fprintf(f, "# %01020d\n", 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_not_equal(nl_conf_load(&c, dir), 0);
+	assert_non_null(note_with(&c, "netlify.toml: file too large: over "
+	    "16 MiB"));
+	nl_conf_free(&c);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_discover_missing_dir(void **state)
 {
@@ -421,6 +492,8 @@ main(void)
 	    cmocka_unit_test(test_discover_good),
 	    cmocka_unit_test(test_discover_broken),
 	    cmocka_unit_test(test_size_limit),
+	    cmocka_unit_test(test_handler_at_end_of_bundle),
+	    cmocka_unit_test(test_conf_large),
 	    cmocka_unit_test(test_discover_missing_dir),
 	    cmocka_unit_test(test_js_scan),
 	    cmocka_unit_test(test_name_and_path),
