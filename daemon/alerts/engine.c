@@ -367,13 +367,75 @@ engine_touch_all(struct alerts *a)
 	engine_arm(a);
 }
 
+/*
+ * The first rule naming event "recovered" (or a glob matching it) that
+ * matches al's monitor and target: it governs al's resolved notice.
+ */
+static const struct aconf_rule *
+engine_recovered_rule(const struct alerts *a, const struct alert *al)
+{
+	const struct alerts_conf *ac = a->ac;
+	size_t i;
+
+	for (i = 0; ac != NULL && i < ac->nrules; i++)
+		if (ac->rules[i].match.event != NULL &&
+		    aconf_match(&ac->rules[i].match, NULL, al->monitor,
+		        al->target, "recovered"))
+			return &ac->rules[i];
+	return NULL;
+}
+
+/* Child routes that name event "recovered": they hear every resolution. */
+static uint64_t
+engine_recovered_routes(const struct alerts *a, const struct alert *al)
+{
+	const struct alerts_conf *ac = a->ac;
+	uint64_t mask = 0;
+	size_t i;
+
+	for (i = 0; ac != NULL && i < ac->nroutes && i < ENGINE_ROUTES_MAX;
+	     i++)
+		if (ac->routes[i].match.event != NULL &&
+		    aconf_match(&ac->routes[i].match, aconf_sev_name(al->sev),
+		        al->monitor, al->target, "recovered"))
+			mask |= 1ULL << (i + 1);
+	return mask;
+}
+
 static void
 engine_resolve(struct alerts *a, struct alert *al, int64_t now)
 {
+	const struct aconf_rule *r;
+	uint64_t extra;
+
 	if (al->ends != 0)
 		return;
 	al->ends = now > al->starts ? now : al->starts + 1;
-	/* Only the routes that heard it fire hear it end. */
+	r = engine_recovered_rule(a, al);
+	if (r != NULL && r->severity == ASEV_NONE && al->notified != 0) {
+		/* Resolves silently: no route, no level hears it end. */
+		al->pending = 0;
+		al->level = 1;
+		a->n_dropped++;
+		log_write(*al->monitor ? al->monitor : NULL, RDD_LOG_DEBUG,
+		    "alert %s %s resolved: no resolved notice (rule on event "
+		    "recovered)",
+		    al->fp, al->summary);
+		if (al->acked)
+			holds_remove_on(
+			    &a->holds, HOLD_ACK, al->monitor, al->target);
+		engine_arm(a);
+		return;
+	}
+	if (r != NULL && r->severity != ASEV_NONE)
+		al->sev = r->severity;
+	/*
+	 * The routes that heard it fire hear it end, and the routes that
+	 * ask for recovered notices (only of alerts that were told).
+	 */
+	extra = al->notified != 0 ? engine_recovered_routes(a, al) : 0;
+	al->routes |= extra;
+	al->notified |= extra;
 	al->pending = al->notified;
 	if (al->acked)
 		holds_remove_on(&a->holds, HOLD_ACK, al->monitor, al->target);
