@@ -368,6 +368,25 @@ engine_touch_all(struct alerts *a)
 }
 
 /*
+ * al resolved: its ack ends, and so does an ack of its whole monitor once
+ * no alert of that monitor fires any more.
+ */
+static void
+engine_ack_release(struct alerts *a, const struct alert *al)
+{
+	size_t i;
+
+	if (!al->acked)
+		return;
+	holds_remove_on(&a->holds, HOLD_ACK, al->monitor, al->target);
+	for (i = 0; i < a->nal; i++)
+		if (a->al[i]->ends == 0 && !a->al[i]->oneshot &&
+		    strcmp(a->al[i]->monitor, al->monitor) == 0)
+			return;
+	holds_remove_on(&a->holds, HOLD_ACK, al->monitor, NULL);
+}
+
+/*
  * The first rule naming event "recovered" (or a glob matching it) that
  * matches al's monitor and target: it governs al's resolved notice.
  */
@@ -421,9 +440,7 @@ engine_resolve(struct alerts *a, struct alert *al, int64_t now)
 		    "alert %s %s resolved: no resolved notice (rule on event "
 		    "recovered)",
 		    al->fp, al->summary);
-		if (al->acked)
-			holds_remove_on(
-			    &a->holds, HOLD_ACK, al->monitor, al->target);
+		engine_ack_release(a, al);
 		engine_arm(a);
 		return;
 	}
@@ -437,8 +454,7 @@ engine_resolve(struct alerts *a, struct alert *al, int64_t now)
 	al->routes |= extra;
 	al->notified |= extra;
 	al->pending = al->notified;
-	if (al->acked)
-		holds_remove_on(&a->holds, HOLD_ACK, al->monitor, al->target);
+	engine_ack_release(a, al);
 	engine_touch(a, al, now);
 }
 
