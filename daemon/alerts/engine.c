@@ -1609,6 +1609,56 @@ alerts_status_json(struct alerts *a)
 	return o;
 }
 
+static const char *
+engine_alert_state(const struct alerts *a, const struct alert *al, int64_t now)
+{
+	const char *held = engine_held(a, al, now);
+
+	return held ? held : al->acked ? "acknowledged" : "active";
+}
+
+void *
+alerts_summary_json(struct alerts *a)
+{
+	json_object *o = json_object_new_object(), *arr, *e;
+	int64_t now;
+	char ts[64];
+	size_t i;
+
+	arr = json_object_new_array();
+	json_object_object_add(o, "firing", arr);
+	json_object_object_add(o, "outbox_depth",
+	    json_object_new_int64(a && a->d && a->d->outbox
+	                              ? (int64_t)outbox_depth(a->d->outbox)
+	                              : 0));
+	if (a == NULL)
+		return o;
+	now = engine_now(a);
+	for (i = 0; i < a->nal; i++) {
+		const struct alert *al = a->al[i];
+
+		if (al->ends != 0 || al->oneshot)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(
+		    e, "alertname", json_object_new_string(al->alertname));
+		json_object_object_add(
+		    e, "monitor", json_object_new_string(al->monitor));
+		json_object_object_add(
+		    e, "target", json_object_new_string(al->target));
+		json_object_object_add(e, "severity",
+		    json_object_new_string(aconf_sev_name(al->sev)));
+		json_object_object_add(e, "state",
+		    json_object_new_string(engine_alert_state(a, al, now)));
+		json_object_object_add(
+		    e, "level", json_object_new_int(al->level));
+		engine_rfc3339(al->starts, ts, sizeof(ts));
+		json_object_object_add(e, "since", json_object_new_string(ts));
+		json_object_array_add(arr, e);
+	}
+	return o;
+}
+
 void
 alerts_metrics_text(struct alerts *a, FILE *f)
 {
