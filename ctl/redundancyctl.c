@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,6 +400,41 @@ ctl_bool(json_object *o, const char *key)
 	    json_object_get_boolean(v);
 }
 
+/* " [PAUSED by alice (uid 1000) until ...: comment]" for a paused monitor. */
+static void
+ctl_paused(json_object *o)
+{
+	json_object *p, *v = NULL;
+	struct passwd *pw;
+	char until[64];
+	const char *c;
+	long uid;
+
+	if (!json_object_object_get_ex(o, "paused", &p) ||
+	    !json_object_is_type(p, json_type_object))
+		return;
+	uid = json_object_object_get_ex(p, "by_uid", &v)
+	          ? (long)json_object_get_int64(v)
+	          : -1;
+	fputs(" [PAUSED by ", stdout);
+	if (uid >= 0 && (pw = getpwuid((uid_t)uid)) != NULL) {
+		ctl_put_clean(stdout, pw->pw_name);
+		printf(" (uid %ld)", uid);
+	} else
+		printf("uid %ld", uid);
+	v = NULL;
+	json_object_object_get_ex(p, "until", &v);
+	until[0] = '\0';
+	if (v != NULL && !json_object_is_type(v, json_type_null))
+		ctl_fmt_time(v, until, sizeof(until));
+	printf(" until %s", until[0] ? until : "redundancyctl resume");
+	if ((c = ctl_str(p, "comment")) != NULL && *c) {
+		fputs(": ", stdout);
+		ctl_put_clean(stdout, c);
+	}
+	putchar(']');
+}
+
 static void
 ctl_row(const char *indent, json_object *o)
 {
@@ -421,6 +457,7 @@ ctl_row(const char *indent, json_object *o)
 		fputs(" [blocked: upstream down]", stdout);
 	if (ctl_bool(o, "recovering"))
 		fputs(" [recovering]", stdout);
+	ctl_paused(o);
 	putchar('\n');
 }
 

@@ -367,16 +367,94 @@ engine_touch_all(struct alerts *a)
 	engine_arm(a);
 }
 
+/*
+ * al resolved: its ack ends, and so does an ack of its whole monitor once
+ * no alert of that monitor fires any more.
+ */
+static void
+engine_ack_release(struct alerts *a, const struct alert *al)
+{
+	size_t i;
+
+	if (!al->acked)
+		return;
+	holds_remove_on(&a->holds, HOLD_ACK, al->monitor, al->target);
+	for (i = 0; i < a->nal; i++)
+		if (a->al[i]->ends == 0 && !a->al[i]->oneshot &&
+		    strcmp(a->al[i]->monitor, al->monitor) == 0)
+			return;
+	holds_remove_on(&a->holds, HOLD_ACK, al->monitor, NULL);
+}
+
+/*
+ * The first rule naming event "recovered" (or a glob matching it) that
+ * matches al's monitor and target: it governs al's resolved notice.
+ */
+static const struct aconf_rule *
+engine_recovered_rule(const struct alerts *a, const struct alert *al)
+{
+	const struct alerts_conf *ac = a->ac;
+	size_t i;
+
+	for (i = 0; ac != NULL && i < ac->nrules; i++)
+		if (ac->rules[i].match.event != NULL &&
+		    aconf_match(&ac->rules[i].match, NULL, al->monitor,
+		        al->target, "recovered"))
+			return &ac->rules[i];
+	return NULL;
+}
+
+/* Child routes that name event "recovered": they hear every resolution. */
+static uint64_t
+engine_recovered_routes(const struct alerts *a, const struct alert *al)
+{
+	const struct alerts_conf *ac = a->ac;
+	uint64_t mask = 0;
+	size_t i;
+
+	for (i = 0; ac != NULL && i < ac->nroutes && i < ENGINE_ROUTES_MAX;
+	     i++)
+		if (ac->routes[i].match.event != NULL &&
+		    aconf_match(&ac->routes[i].match, aconf_sev_name(al->sev),
+		        al->monitor, al->target, "recovered"))
+			mask |= 1ULL << (i + 1);
+	return mask;
+}
+
 static void
 engine_resolve(struct alerts *a, struct alert *al, int64_t now)
 {
+	const struct aconf_rule *r;
+	uint64_t extra;
+
 	if (al->ends != 0)
 		return;
 	al->ends = now > al->starts ? now : al->starts + 1;
-	/* Only the routes that heard it fire hear it end. */
+	r = engine_recovered_rule(a, al);
+	if (r != NULL && r->severity == ASEV_NONE && al->notified != 0) {
+		/* Resolves silently: no route, no level hears it end. */
+		al->pending = 0;
+		al->level = 1;
+		a->n_dropped++;
+		log_write(*al->monitor ? al->monitor : NULL, RDD_LOG_DEBUG,
+		    "alert %s %s resolved: no resolved notice (rule on event "
+		    "recovered)",
+		    al->fp, al->summary);
+		engine_ack_release(a, al);
+		engine_arm(a);
+		return;
+	}
+	if (r != NULL && r->severity != ASEV_NONE)
+		al->sev = r->severity;
+	/*
+	 * The routes that heard it fire hear it end, and the routes that
+	 * ask for recovered notices (only of alerts that were told).
+	 */
+	extra = al->notified != 0 ? engine_recovered_routes(a, al) : 0;
+	al->routes |= extra;
+	al->notified |= extra;
 	al->pending = al->notified;
-	if (al->acked)
-		holds_remove_on(&a->holds, HOLD_ACK, al->monitor, al->target);
+	engine_ack_release(a, al);
 	engine_touch(a, al, now);
 }
 
@@ -1528,6 +1606,56 @@ alerts_status_json(struct alerts *a)
 	                              : 0));
 	json_object_object_add(
 	    o, "configured", json_object_new_boolean(a->ac != NULL));
+	return o;
+}
+
+static const char *
+engine_alert_state(const struct alerts *a, const struct alert *al, int64_t now)
+{
+	const char *held = engine_held(a, al, now);
+
+	return held ? held : al->acked ? "acknowledged" : "active";
+}
+
+void *
+alerts_summary_json(struct alerts *a)
+{
+	json_object *o = json_object_new_object(), *arr, *e;
+	int64_t now;
+	char ts[64];
+	size_t i;
+
+	arr = json_object_new_array();
+	json_object_object_add(o, "firing", arr);
+	json_object_object_add(o, "outbox_depth",
+	    json_object_new_int64(a && a->d && a->d->outbox
+	                              ? (int64_t)outbox_depth(a->d->outbox)
+	                              : 0));
+	if (a == NULL)
+		return o;
+	now = engine_now(a);
+	for (i = 0; i < a->nal; i++) {
+		const struct alert *al = a->al[i];
+
+		if (al->ends != 0 || al->oneshot)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(
+		    e, "alertname", json_object_new_string(al->alertname));
+		json_object_object_add(
+		    e, "monitor", json_object_new_string(al->monitor));
+		json_object_object_add(
+		    e, "target", json_object_new_string(al->target));
+		json_object_object_add(e, "severity",
+		    json_object_new_string(aconf_sev_name(al->sev)));
+		json_object_object_add(e, "state",
+		    json_object_new_string(engine_alert_state(a, al, now)));
+		json_object_object_add(
+		    e, "level", json_object_new_int(al->level));
+		engine_rfc3339(al->starts, ts, sizeof(ts));
+		json_object_object_add(e, "since", json_object_new_string(ts));
+		json_object_array_add(arr, e);
+	}
 	return o;
 }
 

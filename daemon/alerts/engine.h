@@ -40,6 +40,12 @@ int alerts_resume(
     struct alerts *a, const char *monitor, long uid, char *msg, size_t len);
 /* {"firing":[...],"silences":[...],"acks":[...],"pauses":[...], ...} */
 void *alerts_status_json(struct alerts *a);
+/*
+ * For /health and the dashboard: {"firing":[{"alertname","monitor",
+ * "target","severity","state","level","since"}],"outbox_depth":N}, no
+ * annotations (no check output on an unauthenticated surface).
+ */
+void *alerts_summary_json(struct alerts *a);
 /* Prometheus families of the engine (render.c). */
 void alerts_metrics_text(struct alerts *a, FILE *f);
 

@@ -103,6 +103,25 @@ health_workers_json(struct rdd_daemon *d)
 	return a;
 }
 
+/* {"by_uid":N,"until":T|null,"comment":"..."} while paused, else NULL. */
+static json_object *
+health_paused_json(struct monitor *m)
+{
+	json_object *o;
+	const char *why = NULL;
+	int64_t until;
+	long by;
+
+	if (!alerts_paused(m->d->alerts, m->cm->name, &by, &until, &why))
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "by_uid", json_object_new_int64(by));
+	json_object_object_add(o, "until", until ? health_time(until) : NULL);
+	json_object_object_add(
+	    o, "comment", json_object_new_string(why ? why : ""));
+	return o;
+}
+
 static json_object *
 health_monitor_json(struct monitor *m)
 {
@@ -125,6 +144,7 @@ health_monitor_json(struct monitor *m)
 	    json_object_new_int64((int64_t)m->overruns));
 	json_object_object_add(o, "blocked",
 	    json_object_new_boolean(monitor_blocked(m)));
+	json_object_object_add(o, "paused", health_paused_json(m));
 	ta = json_object_new_array();
 	for (i = 0; i < m->nt; i++)
 		json_object_array_add(ta, health_target_json(m->t[i]));
@@ -153,6 +173,9 @@ engine_status_json(struct rdd_daemon *d, const char *monitor)
 	    json_object_new_string(util_state_name(st)));
 	json_object_object_add(o, "monitors", ma);
 	json_object_object_add(o, "workers", health_workers_json(d));
+	if (monitor == NULL)
+		json_object_object_add(
+		    o, "alerts", alerts_summary_json(d->alerts));
 	return o;
 }
 

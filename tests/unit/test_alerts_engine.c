@@ -442,6 +442,96 @@ t_trend(void **state)
 	assert_int_equal(alerts_firing(f->a), 0);
 }
 
+/* Swap the fixture's configuration for text. */
+static void
+reconf_text(struct fx *f, const char *text)
+{
+	struct errlist errs = {0};
+
+	alerts_conf_free(f->ac);
+	config_destroy(&f->cfg);
+	f->ac = parse(&f->cfg, text, &errs);
+	if (f->ac == NULL)
+		fail_msg("parse: %s", errs.n ? errs.v[0] : "?");
+	alerts_apply(f->a, f->ac);
+}
+
+/* BASE with extra settings inside its alerts group. */
+static void
+reconf(struct fx *f, const char *extra)
+{
+	char *text;
+	size_t n = strlen(BASE);
+
+	assert_non_null(text = malloc(n + strlen(extra) + 1));
+	memcpy(text, BASE, n - 3); /* up to the closing "};\n" */
+	strcpy(text + n - 3, extra);
+	strcat(text, "};\n");
+	reconf_text(f, text);
+	free(text);
+}
+
+/*
+ * Rules on event "recovered" govern the resolved notice: a severity sets
+ * the one it is delivered with, "none" resolves silently; a route naming
+ * event "recovered" hears every resolution of an alert that was told.
+ */
+static void
+t_recovered_rules(void **state)
+{
+	struct fx *f = *state;
+	size_t i, ops = 0, mail = 0;
+
+	reconf(f, " rules = ( { monitor = \"db\"; event = \"recovered\"; "
+	          "severity = \"none\"; }, { monitor = \"api\"; event = "
+	          "\"recovered\"; severity = \"critical\"; } );\n");
+	alerts_event(f->a, AEV_CRITICAL, "api", "web", "HTTP 502");
+	alerts_event(f->a, AEV_CRITICAL, "db", "main", "refused");
+	tick_at(f, 0);
+	assert_int_equal(nsent, 2);
+	assert_int_equal(sent[0].sev, RDD_WARNING);
+	sent_clear();
+	alerts_event(f->a, AEV_RECOVERED, "api", "web", "OK");
+	alerts_event(f->a, AEV_RECOVERED, "db", "main", "OK");
+	tick_at(f, MIN);
+	/* api: resolved as critical (its routes stay those told it fired). */
+	assert_int_equal(nsent, 1);
+	assert_string_equal(sent[0].rcv, "ops");
+	assert_string_equal(jpath(sent[0].doc, "status", NULL), "resolved");
+	assert_string_equal(
+	    jpath(sent[0].doc, "groupLabels", "monitor"), "api");
+	assert_int_equal(sent[0].sev, RDD_CRITICAL);
+	assert_string_equal(
+	    jpath(first_alert(sent[0].doc), "labels", "severity"), "critical");
+	assert_int_equal(alerts_firing(f->a), 0);
+	tick_at(f, 20 * MIN);
+	assert_int_equal(nsent, 1);
+	sent_clear();
+
+	/* A route on event "recovered": resolutions also go to mail. */
+	reconf_text(f,
+	    "alerts = { receivers = ( { name = \"ops\"; type = \"webhook\"; "
+	    "url = \"http://127.0.0.1:9/h\"; }, { name = \"mail\"; type = "
+	    "\"webhook\"; url = \"http://127.0.0.1:9/m\"; } ); route = { "
+	    "receivers = [ \"ops\" ]; group_wait = \"0s\"; group_interval = "
+	    "\"1m\"; routes = ( { match = { event = \"recovered\"; }; "
+	    "receivers = [ \"mail\" ]; } ); }; };\n");
+	alerts_event(f->a, AEV_CRITICAL, "web", "home", "HTTP 502");
+	tick_at(f, 0);
+	assert_int_equal(nsent, 1);
+	assert_string_equal(sent[0].rcv, "ops");
+	alerts_event(f->a, AEV_RECOVERED, "web", "home", "OK");
+	tick_at(f, MIN);
+	for (i = 1; i < nsent; i++) {
+		ops += strcmp(sent[i].rcv, "ops") == 0;
+		mail += strcmp(sent[i].rcv, "mail") == 0;
+		assert_string_equal(
+		    jpath(sent[i].doc, "status", NULL), "resolved");
+	}
+	assert_int_equal(ops, 1);
+	assert_int_equal(mail, 1);
+}
+
 /* Config errors name the place and the fix. */
 static void
 t_conf_errors(void **state)
@@ -495,6 +585,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        t_silence_pause_dryrun, setup, teardown),
 	    cmocka_unit_test_setup_teardown(t_trend, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_recovered_rules, setup, teardown),
 	    cmocka_unit_test(t_conf_errors),
 	};
 
