@@ -4,6 +4,7 @@
  * the functions manifest (regenerated when stale) and deploys (a failed or
  * stuck deploy leads to a retried build or a restore of the last ready one).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -33,6 +34,7 @@ struct nl_config {
 	char *functions_dir;
 	char *dist_dir;
 	int manifest;
+	int manifest_required;
 	struct rdd_strlist bundler_cmd;
 	int64_t bundler_timeout;
 	char *node;
@@ -74,6 +76,11 @@ static const struct rdd_option nl_options[] = {
         "where bundles and manifest.json live, relative to site_dir"),
     NL_OPT("manifest", RDD_OPT_BOOL, "true", 0, 0, manifest, 0,
         "check (and on recovery regenerate) dist_dir/manifest.json"),
+    NL_OPT("manifest_required", RDD_OPT_BOOL, "false", 0, 0,
+        manifest_required, 0,
+        "a missing manifest.json is CRITICAL even on a site never built; "
+        "by default it is OK (\"not built yet\") until a manifest or a "
+        "bundle has existed"),
     NL_OPT("bundler_cmd", RDD_OPT_STRLIST, NULL, 0, 0, bundler_cmd, 0,
         "argv of Netlify's bundler, e.g. [\"/srv/app/node_modules/.bin/"
         "zip-it-and-ship-it\"]; unset: the manifest is written from the "
@@ -1121,6 +1128,31 @@ nl_judge_config(struct nl *x, struct nl_run *run)
 	}
 }
 
+/*
+ * Was this site ever built? A manifest seen once (kept in the state, so
+ * a restart remembers it) or a bundle in dist_dir says so: then a
+ * missing manifest is damage. A fresh clone has neither, and is fine.
+ */
+static int
+nl_ever_built(struct nl *x)
+{
+	const char *seen = x->host->state_get(x->mon, "manifest_seen");
+	struct dirent *e;
+	size_t n;
+	DIR *d;
+	int built = 0;
+
+	if (seen != NULL && strcmp(seen, "1") == 0)
+		return 1;
+	if ((d = opendir(x->dist)) == NULL)
+		return 0;
+	while (!built && (e = readdir(d)) != NULL)
+		built = (n = strlen(e->d_name)) > 4 &&
+		    strcmp(e->d_name + n - 4, ".zip") == 0;
+	closedir(d);
+	return built;
+}
+
 static void
 nl_judge_manifest(struct nl *x, struct nl_run *run)
 {
@@ -1134,7 +1166,13 @@ nl_judge_manifest(struct nl *x, struct nl_run *run)
 	if (asprintf(&path, "%s/%s", x->dist, NL_MANIFEST_NAME) < 0)
 		return;
 	rc = nl_manifest_load(path, &mf, err, sizeof(err));
-	if (rc == 1) {
+	if (rc == 1 && !x->cfg->manifest_required && !nl_ever_built(x)) {
+		snprintf(why, sizeof(why), "not built yet: no %s/%s and no "
+		    "bundle (it is checked once the site has been built; set "
+		    "manifest_required = true to insist)", x->cfg->dist_dir,
+		    NL_MANIFEST_NAME);
+		run->mf_msg = strdup(why);
+	} else if (rc == 1) {
 		nl_msg_add(&run->mf_msg, &run->mf_st, RDD_CRITICAL,
 		    "%s/%s is missing: it will be regenerated (redundancyctl "
 		    "recover %s manifest)",
@@ -1145,6 +1183,7 @@ nl_judge_manifest(struct nl *x, struct nl_run *run)
 		    "%s/%s is unusable: %s: it will be regenerated",
 		    x->cfg->dist_dir, NL_MANIFEST_NAME, err);
 	} else {
+		x->host->state_set(x->mon, "manifest_seen", "1");
 		run->mf_age_s = (double)(nl_now_ms() - mf.timestamp) / 1000.0;
 		if (nl_manifest_judge(&mf, &run->site, why, sizeof(why)) ==
 		    NL_MF_STALE)

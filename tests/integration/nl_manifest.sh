@@ -29,8 +29,13 @@ monitors = (
 CONF
 	} >"$WS/redundancyd.conf"
 }
+# A fresh clone, never built: no manifest is not damage.
 conf "bundler_cmd = [\"$ZISI\"]; bundler_timeout = \"90s\";"
+"$RDD" --once site -c "$WS/redundancyd.conf" >"$WS/once.out" 2>&1
+check "--once exits 0 on a site never built" test $? -eq 0
+check "and says it is not built yet" grep -q "not built yet" "$WS/once.out"
 
+conf "bundler_cmd = [\"$ZISI\"]; bundler_timeout = \"90s\"; manifest_required = true;"
 check "config test passes" "$RDD" -t -c "$WS/redundancyd.conf"
 "$RDD" --once site -c "$WS/redundancyd.conf" >"$WS/once.out" 2>&1
 check "--once exits 2 when the manifest is missing" test $? -eq 2

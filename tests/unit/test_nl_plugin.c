@@ -303,9 +303,10 @@ test_check_good_site(void **state)
 	r = last(f, "config");
 	assert_int_equal(r->state, RDD_OK);
 	assert_msg(r, "7 functions in functions ([functions] directory)");
+	/* Never built (no manifest, no bundle, none seen): not damage. */
 	r = last(f, "manifest");
-	assert_int_equal(r->state, RDD_CRITICAL);
-	assert_msg(r, ".netlify/functions/manifest.json is missing");
+	assert_int_equal(r->state, RDD_OK);
+	assert_msg(r, "not built yet: no .netlify/functions/manifest.json");
 	assert_int_equal(last(f, "function:hello")->state, RDD_OK);
 	assert_int_equal(last(f, "function:typed")->state, RDD_OK);
 	assert_msg(last(f, "function:v2"), "Functions API v2");
@@ -316,6 +317,18 @@ test_check_good_site(void **state)
 	rdd_plugin.check(f->ctx, mock_check_begin(&f->mh));
 	assert_int_equal(pending_children(&f->mh), 0);
 	assert_int_equal(f->mh.checks_done, 2);
+
+	/* Once a manifest has existed (remembered in the state), missing is
+	 * damage; so it is when a bundle is there. */
+	f->mh.host.state_set(mock_monitor(&f->mh), "manifest_seen", "1");
+	rdd_plugin.check(f->ctx, mock_check_begin(&f->mh));
+	r = last(f, "manifest");
+	assert_int_equal(r->state, RDD_CRITICAL);
+	assert_msg(r, ".netlify/functions/manifest.json is missing");
+	f->mh.host.state_set(mock_monitor(&f->mh), "manifest_seen", NULL);
+	put(f->site, ".netlify/functions/hello.zip", "PK");
+	rdd_plugin.check(f->ctx, mock_check_begin(&f->mh));
+	assert_int_equal(last(f, "manifest")->state, RDD_CRITICAL);
 }
 
 static void
@@ -393,10 +406,13 @@ test_recover_manifest_writer(void **state)
 	size_t i, len;
 
 	site_copy(f, "good");
-	CREATE(f, "watch", "false");
+	CREATE(f, "watch", "false", "manifest_required", "true");
 	rdd_plugin.check(f->ctx, mock_check_begin(&f->mh));
 	children_ok(&f->mh);
+	/* Required: missing is CRITICAL even before the first build. */
 	assert_int_equal(last(f, "manifest")->state, RDD_CRITICAL);
+	assert_msg(last(f, "manifest"),
+	    ".netlify/functions/manifest.json is missing");
 
 	r = recover(f, "manifest", "repair");
 	assert_int_equal(rec_of(f, r)->done, 1);
