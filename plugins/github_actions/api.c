@@ -348,17 +348,15 @@ api_decide_held(const struct gh_run *r, int64_t now, struct api_decision *d)
 		snprintf(d->msg, sizeof(d->msg),
 		    "run #%ld waiting for approval for %s (a deployment "
 		    "review): never cancelled; approve or reject it at %s",
-		    r->run_number, a,
-		    r->html_url ? r->html_url : "GitHub");
+		    r->run_number, a, r->html_url ? r->html_url : "GitHub");
 		return;
 	}
 	d->state = API_OK;
 	snprintf(d->msg, sizeof(d->msg),
 	    "run #%ld %s for %s (%s): never cancelled", r->run_number,
 	    r->status, a,
-	    strcmp(r->status, "pending") == 0
-	        ? "held by a concurrency group"
-	        : "requested, not yet queued");
+	    strcmp(r->status, "pending") == 0 ? "held by a concurrency group"
+	                                      : "requested, not yet queued");
 }
 
 void
