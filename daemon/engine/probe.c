@@ -97,6 +97,7 @@ probe_child(struct conf *c, const char *plugin, const char *only, int fd)
 		/* The real host table: create() may read secrets, log. */
 		memset(&d, 0, sizeof(d));
 		d.conf = c;
+		d.once = 1; /* a probe writes nothing: host->read_only */
 		d.base = event_base_new();
 		hostapi_init(&d);
 		json_object_object_add(o, "name",

@@ -821,6 +821,8 @@ wk_prepare_dirs(struct worker *wk, uid_t uid, gid_t gid)
 	size_t i;
 	char *p;
 
+	if (wk->d->once)
+		return; /* --once writes nothing under state_dir */
 	for (i = 0; i < wk->nmon; i++) {
 		if (asprintf(&p, "%s/%s", wk->d->conf->state_dir,
 			wk->mon[i]->cm->name) < 0)

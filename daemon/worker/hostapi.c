@@ -129,10 +129,17 @@ h_state_dir(struct rdd_monitor *rm)
 	/* Monitor names are [A-Za-z0-9_.-]: safe as one path component. */
 	if (asprintf(&m->sdir, "%s/%s", m->d->conf->state_dir, m->cm->name) < 0)
 		return m->sdir = NULL;
-	if (util_mkdirs(m->sdir, 0700) != 0)
+	/* --once is read-only: a missing directory stays missing. */
+	if (!m->d->once && util_mkdirs(m->sdir, 0700) != 0)
 		log_write(m->cm->name, RDD_LOG_ERR, "cannot create %s: %m: "
 		    "check daemon.state_dir", m->sdir);
 	return m->sdir;
+}
+
+static int
+h_read_only(struct rdd_monitor *rm)
+{
+	return ((struct monitor *)rm)->d->once;
 }
 
 static char *
@@ -787,6 +794,7 @@ hostapi_init(struct rdd_daemon *d)
 	h->watch_del = h_watch_del;
 	h->command_done = h_command_done;
 	h->post = h_post;
+	h->read_only = h_read_only;
 }
 
 void

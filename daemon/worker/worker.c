@@ -681,6 +681,7 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 	wk_self = x;
 	x->wk = wk;
 	x->d.conf = md->conf;
+	x->d.once = md->once; /* --once: host->read_only */
 	x->d.state = md->state; /* a read copy; the master writes the file */
 	x->d.wctx = x;
 	x->d.base = event_base_new();

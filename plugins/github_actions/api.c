@@ -329,6 +329,36 @@ api_failed(const char *conclusion)
 	           strcmp(conclusion, "startup_failure") == 0);
 }
 
+/*
+ * A run held by GitHub on purpose: "waiting" for a deployment reviewer's
+ * approval, "pending" behind a concurrency group, "requested" not yet
+ * queued. None is stuck in a runner queue: never cancelled, whatever
+ * queued_max says; a run waiting for approval is shown as such.
+ */
+static void
+api_decide_held(const struct gh_run *r, int64_t now, struct api_decision *d)
+{
+	int64_t since = r->created ? r->created : r->started;
+	char a[64];
+
+	d->queued_for = since > 0 && now > since ? (double)(now - since) : 0;
+	api_dur(a, sizeof(a), d->queued_for);
+	if (strcmp(r->status, "waiting") == 0) {
+		d->state = API_WARNING;
+		snprintf(d->msg, sizeof(d->msg),
+		    "run #%ld waiting for approval for %s (a deployment "
+		    "review): never cancelled; approve or reject it at %s",
+		    r->run_number, a, r->html_url ? r->html_url : "GitHub");
+		return;
+	}
+	d->state = API_OK;
+	snprintf(d->msg, sizeof(d->msg),
+	    "run #%ld %s for %s (%s): never cancelled", r->run_number,
+	    r->status, a,
+	    strcmp(r->status, "pending") == 0 ? "held by a concurrency group"
+	                                      : "requested, not yet queued");
+}
+
 void
 api_decide(const struct gh_wf *w, const struct gh_run *const *runs,
     size_t nruns, const struct api_policy *pol, int64_t now, long reruns,
@@ -451,10 +481,13 @@ api_decide(const struct gh_wf *w, const struct gh_run *const *runs,
 		    r->html_url ? r->html_url : "it on GitHub");
 		return;
 	}
-	if (strcmp(r->status, "queued") == 0 ||
-	    strcmp(r->status, "waiting") == 0 ||
+	if (strcmp(r->status, "waiting") == 0 ||
 	    strcmp(r->status, "pending") == 0 ||
 	    strcmp(r->status, "requested") == 0) {
+		api_decide_held(r, now, d);
+		return;
+	}
+	if (strcmp(r->status, "queued") == 0) {
 		int64_t since = r->started ? r->started : r->created;
 
 		d->queued_for =

@@ -171,10 +171,43 @@ decide_set(struct file_decision *d, enum file_verdict v, const char *fmt,
 	snprintf(d->why, sizeof(d->why), fmt, a ? a : "");
 }
 
+static const char *
+decide_what(const struct file_facts *f)
+{
+	if (!f->w_exists)
+		return "deleted";
+	if (f->w_truncated)
+		return "truncated";
+	return f->w_damage == WF_DMG_EMPTY ? "emptied" : "not YAML any more";
+}
+
+/*
+ * Damage waits out its grace period first: an editor's save, a rename or a
+ * git rm in two steps, a typo fixed a minute later are the user's work.
+ * Returns 1 when d is set to FV_WAIT.
+ */
+static int
+decide_grace(const struct file_facts *f, struct file_decision *d)
+{
+	long long left;
+
+	if (f->dmg_age_ms >= f->grace_ms)
+		return 0;
+	d->verdict = FV_WAIT;
+	d->wait_ms = f->grace_ms - f->dmg_age_ms;
+	left = (long long)(d->wait_ms + 999) / 1000;
+	snprintf(d->why, sizeof(d->why),
+	    "%s; restored in %llds unless it changes (%s)", decide_what(f),
+	    left, f->w_exists ? "restore_grace" : "delete_grace");
+	return 1;
+}
+
 static void
 decide_nongit(const struct file_facts *f, struct file_decision *d)
 {
 	if (f->s_blob != NULL && f->s_stored) {
+		if (f->restore != RESTORE_OFF && decide_grace(f, d))
+			return;
 		if (f->restore == RESTORE_OFF) {
 			decide_set(d, FV_REPORT,
 			    "%srestore = off: put the last "
@@ -187,10 +220,7 @@ decide_nongit(const struct file_facts *f, struct file_decision *d)
 		snprintf(d->why, sizeof(d->why),
 		    "%s; the last good snapshot "
 		    "%.7s will be restored",
-		    !f->w_exists     ? "deleted"
-		    : f->w_truncated ? "truncated"
-		                     : "damaged",
-		    f->s_blob);
+		    decide_what(f), f->s_blob);
 		return;
 	}
 	if (f->w_exists)
@@ -208,8 +238,21 @@ decide_file(const struct file_facts *f, struct file_decision *d)
 	char shorthead[8];
 
 	memset(d, 0, sizeof(*d));
-	if (f->w_exists && f->w_severity < WF_SEV_ERROR && !f->w_truncated) {
-		decide_set(d, FV_OK, "%svalid", NULL);
+	if (f->w_exists && f->w_damage == WF_DMG_NONE && !f->w_truncated) {
+		/* Restore only damage, never opinion. */
+		if (f->w_severity < WF_SEV_ERROR)
+			decide_set(d, FV_OK, "%svalid", NULL);
+		else
+			decide_set(d, FV_REPORT,
+			    "%sGitHub would refuse it: fix it (a file that "
+			    "parses is reported, never replaced)",
+			    NULL);
+		return;
+	}
+	if (!f->w_exists && f->renamed_to != NULL) {
+		decide_set(d, FV_GONE, "renamed to %s: not restored",
+		    f->renamed_to);
+		d->forget = !f->in_git && f->s_blob != NULL;
 		return;
 	}
 	if (!f->in_git) {
@@ -294,16 +337,18 @@ decide_file(const struct file_facts *f, struct file_decision *d)
 		snprintf(d->why, sizeof(d->why),
 		    "%s in the working tree; "
 		    "restore = off: run git checkout -- .github/workflows/",
-		    f->w_exists ? "damaged" : "deleted");
+		    decide_what(f));
 		return;
 	}
-	if (f->git_busy) {
+	if (f->git_busy != NULL) {
 		decide_set(d, FV_BUSY,
-		    "%sgit is busy (.git/index.lock): "
-		    "deciding when it is done",
-		    NULL);
+		    "a git operation is in progress (%s): deciding when it "
+		    "is done",
+		    f->git_busy);
 		return;
 	}
+	if (decide_grace(f, d))
+		return;
 	d->verdict = FV_RESTORE;
 	if (f->restore == RESTORE_SNAPSHOT && f->s_blob != NULL &&
 	    f->s_stored && f->s_head != NULL && f->head != NULL &&
@@ -317,9 +362,6 @@ decide_file(const struct file_facts *f, struct file_decision *d)
 	snprintf(d->why, sizeof(d->why),
 	    "%s in the working tree while HEAD "
 	    "%s holds a valid version; restoring %s %.7s",
-	    !f->w_exists     ? "deleted"
-	    : f->w_truncated ? "truncated"
-	                     : "damaged",
-	    shorthead, d->from_git ? "HEAD's blob" : "the last good snapshot",
+	    decide_what(f), shorthead, d->from_git ? "HEAD's blob" : "the last good snapshot",
 	    d->source);
 }

@@ -7,6 +7,7 @@
 #define GHA_DECIDE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* One entry of `git ls-tree -r -z` or `git ls-files -s -z`. */
 struct git_ent {
@@ -38,7 +39,8 @@ enum file_verdict {
 	FV_OK = 0,  /* valid (maybe lint findings) */
 	FV_REPORT,  /* invalid, and git's doing or nothing good to restore */
 	FV_RESTORE, /* working-tree damage with a good version to restore */
-	FV_BUSY,    /* damage, but git is busy (index.lock): decide later */
+	FV_BUSY,    /* damage, but a git operation is in progress: later */
+	FV_WAIT,    /* damage within its grace period: restored after it */
 	FV_GONE,    /* no working file and nothing to say: no target */
 };
 
@@ -47,9 +49,13 @@ struct file_facts {
 	int w_exists;    /* the working file exists */
 	int w_severity;  /* wfval severity of the working file */
 	int w_truncated; /* a cut-off prefix of the last good version */
+	int w_damage;    /* enum wf_damage: emptied or not YAML */
+	const char *renamed_to; /* deleted, but it lives on under this name */
+	int64_t dmg_age_ms;     /* how long this very damage has been seen */
+	int64_t grace_ms;       /* restore_grace, or delete_grace if deleted */
 	char w_blob[41];
 	int in_git;       /* the checkout has a HEAD commit */
-	int git_busy;     /* .git/index.lock exists */
+	const char *git_busy; /* the git operation in progress, or NULL */
 	const char *head; /* HEAD commit id, or NULL */
 	int h_present;    /* HEAD has the file */
 	char h_blob[41];
@@ -68,6 +74,7 @@ struct file_decision {
 	char source[41]; /* blob to restore from (FV_RESTORE) */
 	int from_git;    /* source is HEAD's version */
 	int forget;      /* drop the index entry (git deleted it) */
+	int64_t wait_ms; /* FV_WAIT: the grace left */
 	char why[256];   /* for the operator */
 };
 

@@ -91,6 +91,15 @@ static const struct rdd_option gha_options[] = {
         "limit of one API or status page request"),
     GHA_OPT("max_file", RDD_OPT_SIZE, "1M", 1024, 67108864.0, max_file, 0,
         "larger workflow files are reported, not parsed"),
+    GHA_OPT("restore_grace", RDD_OPT_DURATION, "2m", 0, 86400000.0,
+        restore_grace, 0,
+        "a workflow emptied, cut short or made non-YAML is restored only "
+        "after this long without a change to it and no git operation in "
+        "progress"),
+    GHA_OPT("delete_grace", RDD_OPT_DURATION, "10s", 0, 86400000.0,
+        delete_grace, 0,
+        "a deleted workflow is restored only after this long, so a rename "
+        "or a git rm can complete"),
     RDD_OPTIONS_END,
 };
 
@@ -102,6 +111,8 @@ static const struct rdd_option gha_options[] = {
 static const char *const gha_actions[] = {"repair", NULL};
 
 static void gha_scan_kick(struct gha *x);
+static void gha_scan_request(struct gha *x, enum gha_wait_kind kind,
+    struct rdd_recovery *r, const char *target);
 static void gha_fmt(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -123,12 +134,22 @@ gha_wall(void)
 	return (int64_t)time(NULL);
 }
 
+static int64_t
+gha_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 gha_file_clear(struct gha_file *f)
 {
 	size_t i;
 
 	free(f->name);
+	free(f->wfname);
 	for (i = 0; i < f->nlines; i++)
 		free(f->lines[i]);
 	free(f->lines);
@@ -213,6 +234,9 @@ gha_validate(struct gha *x, struct gha_file *f, const char *buf, size_t len)
 		return;
 	}
 	f->sev = sev;
+	f->damage = info.damage;
+	free(f->wfname);
+	f->wfname = info.name ? strdup(info.name) : NULL;
 	f->jobs = info.njobs;
 	for (i = 0; i < info.njobs; i++)
 		f->steps += info.jobs[i].nsteps;
@@ -239,6 +263,8 @@ gha_validation_copy(struct gha_file *dst, const struct gha_file *src)
 	size_t i;
 
 	dst->sev = src->sev;
+	dst->damage = src->damage;
+	dst->wfname = src->wfname ? strdup(src->wfname) : NULL;
 	dst->nerr = src->nerr;
 	dst->nlint = src->nlint;
 	dst->jobs = src->jobs;
@@ -286,6 +312,9 @@ gha_truncated(struct gha *x, const char *name, const char *buf, size_t len)
 	    NULL)
 		return 0;
 	cut = len < glen && memcmp(good, buf, len) == 0;
+	/* Only a missing final newline (or blanks) is an edit, not a cut. */
+	if (cut && strspn(good + len, " \t\r\n") == glen - len)
+		cut = 0;
 	free(good);
 	return cut;
 }
@@ -641,13 +670,53 @@ gha_cat_next(struct gha *x)
 
 /* ---- decisions ---- */
 
-static int
+/*
+ * The git directory of the checkout: .git, or what a worktree's (or a
+ * submodule's) .git file names ("gitdir: PATH", relative to the checkout).
+ */
+static void
+gha_git_dir(const struct gha *x, char *out, size_t len)
+{
+	char path[PATH_MAX], line[PATH_MAX];
+	struct stat st;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/.git", x->repo);
+	snprintf(out, len, "%s", path);
+	if (stat(path, &st) != 0 || S_ISDIR(st.st_mode))
+		return;
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(line, sizeof(line), fp) != NULL &&
+	    strncmp(line, "gitdir: ", 8) == 0) {
+		n = strcspn(line + 8, "\r\n");
+		line[8 + n] = '\0';
+		if (line[8] == '/')
+			snprintf(out, len, "%s", line + 8);
+		else
+			gha_fmt(out, len, "%s/%s", x->repo, line + 8);
+	}
+	fclose(fp);
+}
+
+/* The git operation in progress in the checkout, or NULL. */
+static const char *
 gha_git_busy(const struct gha *x)
 {
-	char path[PATH_MAX];
+	static const char *const marks[] = {"index.lock", "MERGE_HEAD",
+	    "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply",
+	    NULL};
+	char dir[PATH_MAX], path[PATH_MAX];
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/.git/index.lock", x->repo);
-	return access(path, F_OK) == 0;
+	gha_git_dir(x, dir, sizeof(dir));
+	for (i = 0; marks[i] != NULL; i++) {
+		gha_fmt(path, sizeof(path), "%s/%s", dir, marks[i]);
+		if (access(path, F_OK) == 0)
+			return marks[i];
+	}
+	return NULL;
 }
 
 static void
@@ -677,6 +746,7 @@ gha_msg_for(struct gha_file *f)
 		}
 		break;
 	case FV_BUSY:
+	case FV_WAIT:
 		f->state = RDD_WARNING;
 		snprintf(f->msg, sizeof(f->msg), "%s", f->d.why);
 		break;
@@ -719,6 +789,75 @@ gha_str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The workflow name (name:) inside a stored blob, malloc'ed, or NULL. */
+static char *
+gha_blob_wfname(struct gha *x, const char *blob)
+{
+	struct wf_info info;
+	char err[256], *data, *name = NULL;
+	size_t len;
+
+	if (blob == NULL || !x->store_ok || !store_has(&x->store, blob))
+		return NULL;
+	if ((data = store_get(&x->store, blob, &len, err, sizeof(err))) ==
+	    NULL)
+		return NULL;
+	memset(&info, 0, sizeof(info));
+	if (wfval_check(data, len, NULL, NULL, NULL, &info) >= 0) {
+		if (info.name != NULL)
+			name = strdup(info.name);
+		wfval_info_free(&info);
+	}
+	free(data);
+	return name;
+}
+
+/*
+ * A deleted workflow that lives on in the same directory: the same blob,
+ * or the same name:, in a working file HEAD does not hold (a plain mv).
+ * Returns that file's name (in x->work), or NULL.
+ */
+static const char *
+gha_renamed(struct gha *x, const char *name, const char *blob)
+{
+	const struct gha_file *w;
+	char *wfname;
+	const char *to = NULL;
+	size_t k;
+
+	if (blob == NULL)
+		return NULL;
+	wfname = gha_blob_wfname(x, blob);
+	for (k = 0; to == NULL && k < x->nwork; k++) {
+		w = &x->work[k];
+		if (!w->w_exists || strcmp(w->name, name) == 0)
+			continue;
+		if (x->in_git && git_ent_find(x->tree, x->ntree, w->name, 0))
+			continue; /* an old workflow, not a new name */
+		if (strcmp(w->w_blob, blob) == 0 ||
+		    (wfname != NULL && w->wfname != NULL &&
+		        strcmp(w->wfname, wfname) == 0))
+			to = w->name;
+	}
+	free(wfname);
+	return to;
+}
+
+/* Keep when this very damage was first seen; 0 when there is none. */
+static int64_t
+gha_damage_since(const struct gha_file *f, const struct gha_file *old,
+    const char *busy, int64_t now)
+{
+	if (f->w_exists && f->damage == WF_DMG_NONE && !f->w_truncated)
+		return 0;
+	/* The grace counts from the end of a git operation. */
+	if (busy != NULL || old == NULL || old->dmg_since == 0 ||
+	    old->w_exists != f->w_exists ||
+	    (f->w_exists && strcmp(old->w_blob, f->w_blob) != 0))
+		return now;
+	return old->dmg_since;
+}
+
 /* Decide every workflow name the working tree, git or the store knows. */
 static void
 gha_decide_all(struct gha *x)
@@ -728,9 +867,10 @@ gha_decide_all(struct gha *x)
 	const struct store_entry *s;
 	struct file_facts ff;
 	char **names = NULL, err[256];
+	const char **ren = NULL;
 	size_t nn = 0, k, n = 0;
-	int busy = x->in_git && gha_git_busy(x);
-	int64_t now = gha_wall();
+	const char *busy = x->in_git ? gha_git_busy(x) : NULL;
+	int64_t now = gha_wall(), mono = gha_mono_ms();
 
 	for (k = 0; k < x->nwork; k++)
 		gha_add_name(&names, &nn, x->work[k].name);
@@ -743,9 +883,24 @@ gha_decide_all(struct gha *x)
 	if (nn > 1)
 		qsort(names, nn, sizeof(*names), gha_str_cmp);
 	v = calloc(nn ? nn : 1, sizeof(*v));
-	if (v == NULL) {
+	ren = calloc(nn ? nn : 1, sizeof(*ren));
+	if (v == NULL || ren == NULL) {
+		free(v);
+		free(ren);
 		free(names);
 		return;
+	}
+	/* Renames first: x->work is taken apart below. */
+	for (k = 0; k < nn; k++) {
+		w = gha_file_find(x->work, x->nwork, names[k]);
+		if (w != NULL && w->w_exists)
+			continue;
+		h = x->in_git ? git_ent_find(x->tree, x->ntree, names[k], 0)
+		              : NULL;
+		s = store_last(&x->store, names[k]);
+		ren[k] = gha_renamed(x, names[k], h ? h->blob : NULL);
+		if (ren[k] == NULL && s != NULL)
+			ren[k] = gha_renamed(x, names[k], s->blob);
 	}
 	for (k = 0; k < nn; k++) {
 		memset(&ff, 0, sizeof(ff));
@@ -763,6 +918,13 @@ gha_decide_all(struct gha *x)
 		ff.w_exists = f->w_exists;
 		ff.w_severity = f->sev;
 		ff.w_truncated = f->w_truncated;
+		ff.w_damage = f->w_exists ? f->damage : WF_DMG_NONE;
+		ff.renamed_to = ren[k];
+		old = gha_file_find(x->files, x->nfiles, f->name);
+		f->dmg_since = gha_damage_since(f, old, busy, mono);
+		ff.dmg_age_ms = f->dmg_since ? mono - f->dmg_since : 0;
+		ff.grace_ms = f->w_exists ? x->cfg->restore_grace
+		                          : x->cfg->delete_grace;
 		snprintf(ff.w_blob, sizeof(ff.w_blob), "%s", f->w_blob);
 		ff.in_git = x->in_git;
 		ff.git_busy = busy;
@@ -801,7 +963,7 @@ gha_decide_all(struct gha *x)
 		        x->in_git ? x->head : "", now, err, sizeof(err)) != 0)
 			x->host->log(
 			    x->mon, RDD_LOG_WARN, "snapshot index: %s", err);
-		if (f->d.forget && x->store_ok) {
+		if (f->d.forget && x->store_ok && !x->ro) {
 			x->host->journal(
 			    x->mon, "workflow-removed", f->name, f->d.why);
 			x->host->log(x->mon, RDD_LOG_INFO,
@@ -811,7 +973,6 @@ gha_decide_all(struct gha *x)
 			(void)store_forget(
 			    &x->store, f->name, err, sizeof(err));
 		}
-		old = gha_file_find(x->files, x->nfiles, f->name);
 		f->told = old ? old->told : -1;
 		gha_msg_for(f);
 		/* Diagnostics are logged once per new content. */
@@ -827,6 +988,7 @@ gha_decide_all(struct gha *x)
 		}
 		n++;
 	}
+	free(ren);
 	free(names);
 	if (x->store_ok && store_flush(&x->store, err, sizeof(err)) != 0)
 		x->host->log(x->mon, RDD_LOG_WARN, "snapshot index: %s", err);
@@ -853,7 +1015,7 @@ gha_mode_for(const struct gha *x, const struct gha_file *f)
 static void
 gha_restore(struct gha *x, struct rdd_recovery *r, struct gha_file *f)
 {
-	char err[512], aside[PATH_MAX], msg[GHA_MSG_MAX];
+	char err[512], aside[PATH_MAX], msg[GHA_MSG_MAX], keep[PATH_MAX];
 	struct gha_file chk;
 	size_t len;
 	char *data;
@@ -886,8 +1048,11 @@ gha_restore(struct gha *x, struct rdd_recovery *r, struct gha_file *f)
 		return;
 	}
 	gha_file_clear(&chk);
+	/* The damaged copy goes under state_dir, never into the checkout. */
+	gha_fmt(keep, sizeof(keep), "%s/damaged", x->store.dir);
 	if (store_restore_file(x->wfdir, f->name, data, len, gha_mode_for(x, f),
-	        gha_wall(), aside, sizeof(aside), err, sizeof(err)) != 0) {
+	        gha_wall(), keep, aside, sizeof(aside), err,
+	        sizeof(err)) != 0) {
 		free(data);
 		snprintf(
 		    msg, sizeof(msg), "restore of %s failed: %s", f->name, err);
@@ -925,6 +1090,7 @@ gha_recover_file(struct gha *x, struct rdd_recovery *r, const char *name)
 		gha_restore(x, r, f);
 		return;
 	case FV_BUSY:
+	case FV_WAIT:
 		x->host->recovery_done(r, 0, f->d.why);
 		return;
 	default:
@@ -999,6 +1165,36 @@ gha_busy_retry_cb(void *arg)
 }
 
 static void
+gha_grace_cb(void *arg)
+{
+	struct gha *x = arg;
+
+	x->grace_h = 0;
+	if (!x->stopping)
+		gha_scan_request(x, GW_WATCH, NULL, NULL);
+}
+
+/* Look again when the first grace period ends. */
+static void
+gha_grace_arm(struct gha *x)
+{
+	int64_t first = -1;
+	size_t i;
+
+	for (i = 0; i < x->nfiles; i++)
+		if (x->files[i].d.verdict == FV_WAIT &&
+		    (first < 0 || x->files[i].d.wait_ms < first))
+			first = x->files[i].d.wait_ms;
+	if (x->grace_h != 0) {
+		x->host->timer_del(x->mon, x->grace_h);
+		x->grace_h = 0;
+	}
+	if (first >= 0 && !x->stopping && !x->ro)
+		x->grace_h = x->host->timer_add(
+		    x->mon, first + 5, 0, gha_grace_cb, x);
+}
+
+static void
 gha_scan_end(struct gha *x)
 {
 	struct gha_waiter *w = x->now;
@@ -1011,6 +1207,7 @@ gha_scan_end(struct gha *x)
 	for (i = 0; i < x->nfiles; i++)
 		if (x->files[i].d.verdict == FV_BUSY)
 			busy = 1;
+	gha_grace_arm(x);
 	/*
 	 * Waiters may re-enter (a push starts a recovery at once, which asks
 	 * for a scan): such requests queue for the next scan.
@@ -1130,7 +1327,7 @@ gha_report_locals(struct gha *x, struct rdd_check *c)
 static void
 gha_fallback_check(struct gha *x)
 {
-	if (!x->has_remote || !x->in_git || x->head[0] == '\0')
+	if (!x->has_remote || !x->in_git || x->head[0] == '\0' || x->ro)
 		return;
 	if (x->rm.actions_status[0] == '\0')
 		return; /* the status page was not read: no verdict */
@@ -1711,7 +1908,10 @@ gha_create(const struct rdd_host *host, struct rdd_monitor *m,
 		return -1;
 	}
 	sd = host->state_dir(m);
-	rc = store_open(&x->store, sd, serr, sizeof(serr));
+	x->ro = RDD_HOST_HAS(host, read_only) && host->read_only != NULL &&
+	        host->read_only(m);
+	rc = x->ro ? store_open_ro(&x->store, sd, serr, sizeof(serr))
+	           : store_open(&x->store, sd, serr, sizeof(serr));
 	x->store_ok = rc >= 0;
 	if (rc != 0)
 		host->log(m, rc > 0 ? RDD_LOG_WARN : RDD_LOG_ERR,
@@ -1765,6 +1965,9 @@ gha_stop(void *ctx)
 	if (x->debounce_h != 0)
 		x->host->timer_del(x->mon, x->debounce_h);
 	x->debounce_h = 0;
+	if (x->grace_h != 0)
+		x->host->timer_del(x->mon, x->grace_h);
+	x->grace_h = 0;
 	if (x->watch_h != 0)
 		x->host->watch_del(x->mon, x->watch_h);
 	if (x->watch2_h != 0)

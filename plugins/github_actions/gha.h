@@ -41,6 +41,8 @@ struct gha_config {
 	int64_t debounce;    /* ms */
 	int64_t api_timeout; /* ms */
 	int64_t max_file;    /* bytes */
+	int64_t restore_grace; /* ms: content damage left alone this long */
+	int64_t delete_grace;  /* ms: a deletion left alone this long */
 };
 
 /* One workflow file as the last scan saw it. */
@@ -50,6 +52,9 @@ struct gha_file {
 	char w_blob[41];
 	mode_t w_mode;
 	int w_truncated;  /* a cut-off prefix of the last good version */
+	int damage;       /* enum wf_damage */
+	char *wfname;     /* its name: (rename detection), or NULL */
+	int64_t dmg_since; /* monotonic ms this very damage was first seen */
 	struct stat w_st; /* when it was read */
 	int w_st_ok;      /* w_st old enough to stand for the content */
 	int sev;          /* wfval severity */
@@ -175,7 +180,8 @@ struct gha {
 	size_t nwork;
 	int git_missing; /* git could not be run: snapshots decide */
 
-	uint64_t watch_h, watch2_h, debounce_h;
+	uint64_t watch_h, watch2_h, debounce_h, grace_h;
+	int ro; /* --once: host->read_only, nothing is written */
 	struct rdd_check *check;
 
 	struct gha_remote rm;

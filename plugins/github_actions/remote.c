@@ -217,7 +217,8 @@ remote_reruns_set(
 			break;
 		json_object_object_del(o, first);
 	}
-	x->host->state_set(x->mon, key, json_object_to_json_string(o));
+	if (!x->ro)
+		x->host->state_set(x->mon, key, json_object_to_json_string(o));
 	json_object_put(o);
 }
 
@@ -672,7 +673,9 @@ remote_http_cb(void *arg, const struct rdd_http_response *res)
 			remote_finish(x);
 			return;
 		}
-		x->host->state_set(x->mon, "default_branch", rm->branch);
+		if (!x->ro)
+			x->host->state_set(
+			    x->mon, "default_branch", rm->branch);
 		break;
 	case RS_WORKFLOWS:
 		remote_use_workflows(x, body);

@@ -279,6 +279,29 @@ store_open(struct store *s, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+int
+store_open_ro(struct store *s, const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	memset(s, 0, sizeof(*s));
+	s->ro = 1;
+	if (dir == NULL) {
+		snprintf(err, errlen, "no state_dir: set daemon.state_dir");
+		return -1;
+	}
+	if ((s->dir = strdup(dir)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_INDEX);
+	if (access(path, F_OK) == 0 && store_load(s, path) != 0) {
+		snprintf(err, errlen, "%s: unreadable: judged without it", path);
+		return 1;
+	}
+	return 0;
+}
+
 void
 store_close(struct store *s)
 {
@@ -309,6 +332,8 @@ store_put(const struct store *s, const char *data, size_t len, char blob[41],
 	char path[PATH_MAX], sub[PATH_MAX];
 
 	sha1_git_blob(data, len, blob);
+	if (s->ro)
+		return 0;
 	if (s->dir == NULL) {
 		snprintf(err, errlen, "snapshot store not open");
 		return -1;
@@ -385,7 +410,7 @@ store_set_last(struct store *s, const char *name, const char *blob,
 int
 store_flush(struct store *s, char *err, size_t errlen)
 {
-	if (!s->dirty)
+	if (!s->dirty || s->ro)
 		return 0;
 	if (store_save(s, err, errlen) != 0)
 		return -1;
@@ -406,17 +431,57 @@ store_forget(struct store *s, const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-int
-store_restore_file(const char *dir, const char *name, const char *data,
-    size_t len, mode_t mode, int64_t now, char *aside, size_t asidelen,
-    char *err, size_t errlen)
+/* Keep the damaged file as keep/name.STAMP, never in the working tree. */
+static int
+store_keep_damaged(const char *path, const char *name, const struct stat *st,
+    int64_t now, const char *keep, char *aside, size_t asidelen)
 {
-	char path[PATH_MAX], side[PATH_MAX], stamp[32], parent[PATH_MAX];
+	char side[PATH_MAX], stamp[32];
 	struct tm tm;
 	time_t t = (time_t)now;
+	size_t len;
+	char *data;
+	int i;
+
+	if (store_mkdir(keep) != 0)
+		return -1;
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	if (snprintf(side, sizeof(side), "%s/%s.%s", keep, name, stamp) >=
+	    (int)sizeof(side)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* Two restores within one second keep both copies. */
+	for (i = 1; access(side, F_OK) == 0 && i < 100; i++)
+		if (snprintf(side, sizeof(side), "%s/%s.%s-%d", keep, name,
+		        stamp, i) >= (int)sizeof(side))
+			break;
+	if (!S_ISREG(st->st_mode)) {
+		/* A link or a directory: moved (same file system only). */
+		if (rename(path, side) != 0)
+			return -1;
+	} else {
+		if ((data = store_read_file(path, (size_t)st->st_size + 1,
+		         &len)) == NULL)
+			return -1;
+		i = store_write_atomic(side, data, len, 0600);
+		free(data);
+		if (i != 0)
+			return -1;
+	}
+	snprintf(aside, asidelen, "%s", side);
+	return 0;
+}
+
+int
+store_restore_file(const char *dir, const char *name, const char *data,
+    size_t len, mode_t mode, int64_t now, const char *keep, char *aside,
+    size_t asidelen, char *err, size_t errlen)
+{
+	char path[PATH_MAX], parent[PATH_MAX];
 	struct stat st;
 	char *slash;
-	int i;
 
 	aside[0] = '\0';
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -431,22 +496,12 @@ store_restore_file(const char *dir, const char *name, const char *data,
 		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 			goto fail;
 	}
-	if (lstat(path, &st) == 0) {
-		gmtime_r(&t, &tm);
-		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-		if (snprintf(side, sizeof(side), "%s.corrupt-%s", path,
-		        stamp) >= (int)sizeof(side)) {
-			errno = ENAMETOOLONG;
-			goto fail;
-		}
-		/* Two restores within one second keep both copies. */
-		for (i = 1; access(side, F_OK) == 0 && i < 100; i++)
-			if (snprintf(side, sizeof(side), "%s.corrupt-%s-%d",
-			        path, stamp, i) >= (int)sizeof(side))
-				break;
-		if (rename(path, side) != 0)
-			goto fail;
-		snprintf(aside, asidelen, "%s", strrchr(side, '/') + 1);
+	if (lstat(path, &st) == 0 &&
+	    store_keep_damaged(path, name, &st, now, keep, aside, asidelen) !=
+	        0) {
+		snprintf(err, errlen, "keeping the damaged copy in %s: %s",
+		    keep, strerror(errno));
+		return -1;
 	}
 	if (store_write_atomic(path, data, len, mode) != 0)
 		goto fail;

@@ -22,6 +22,7 @@ struct store {
 	struct store_entry *v;
 	size_t n;
 	int dirty; /* the index changed since store_flush */
+	int ro;    /* read-only (--once): every write is a no-op */
 };
 
 /*
@@ -30,6 +31,8 @@ struct store {
  * 0, or -1 with err set (the store is then empty and unusable for writes).
  */
 int store_open(struct store *s, const char *dir, char *err, size_t errlen);
+/* The same without creating or renaming anything; writes do nothing. */
+int store_open_ro(struct store *s, const char *dir, char *err, size_t errlen);
 void store_close(struct store *s);
 
 /* True if the blob is stored. */
@@ -57,13 +60,14 @@ int store_flush(struct store *s, char *err, size_t errlen);
 
 /*
  * Put data at dir/name atomically (temporary file, fsync, rename) with the
- * given mode, first moving an existing file aside as
- * name.corrupt-YYYYmmddTHHMMSS (aside gets that name, "" when there was
- * nothing to keep). Creates dir when it is missing. 0, or -1 with err set.
+ * given mode, first keeping a copy of an existing file as
+ * keep/name.YYYYmmddTHHMMSSZ, outside the working tree (aside gets that
+ * path, "" when there was nothing to keep). Creates dir and keep when
+ * missing. 0, or -1 with err set.
  */
 int store_restore_file(const char *dir, const char *name, const char *data,
-    size_t len, mode_t mode, int64_t now, char *aside, size_t asidelen,
-    char *err, size_t errlen);
+    size_t len, mode_t mode, int64_t now, const char *keep, char *aside,
+    size_t asidelen, char *err, size_t errlen);
 
 /* Read a whole small file; NULL with errno set. At most max bytes. */
 char *store_read_file(const char *path, size_t max, size_t *len);

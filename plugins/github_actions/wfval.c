@@ -85,7 +85,7 @@ static const char *const wfval_job_keys[] = {"name", "permissions", "needs",
     "services", "uses", "with", "secrets", NULL};
 static const char *const wfval_step_keys[] = {"id", "if", "name", "uses", "run",
     "working-directory", "shell", "with", "env", "continue-on-error",
-    "timeout-minutes", NULL};
+    "timeout-minutes", "parallel", NULL};
 static const char *const wfval_events[] = {"branch_protection_rule",
     "check_run", "check_suite", "create", "delete", "deployment",
     "deployment_status", "discussion", "discussion_comment", "fork", "gollum",
@@ -121,7 +121,8 @@ static const char *const wfval_run_keys[] = {
     "shell", "working-directory", NULL};
 static const char *const wfval_concurrency_keys[] = {
     "group", "cancel-in-progress", NULL};
-static const char *const wfval_environment_keys[] = {"name", "url", NULL};
+static const char *const wfval_environment_keys[] = {
+    "name", "url", "deployment", NULL};
 static const char *const wfval_runs_on_keys[] = {"group", "labels", NULL};
 static const char *const wfval_months[] = {"JAN", "FEB", "MAR", "APR", "MAY",
     "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", NULL};
@@ -840,9 +841,10 @@ wfval_check_keys(struct wfval_ctx *c, const struct wfval_node *m,
 		for (a = allowed; *a != NULL && o < sizeof(list); a++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o,
 			    "%s\"%s\"", a == allowed ? "" : ", ", *a);
-		wfval_diag(c, m->kids[i], WF_SEV_ERROR, "syntax-check",
+		/* GitHub adds keys faster than any table: lint only. */
+		wfval_diag(c, m->kids[i], WF_SEV_LINT, "syntax-check",
 		    "unexpected key \"%s\" for \"%s\" section: expected one "
-		    "of %s",
+		    "of %s (lint: GitHub may know a newer key)",
 		    wfval_q(&q, m->kids[i]), what, list);
 	}
 }
@@ -1484,6 +1486,41 @@ wfval_valid_id(const struct wfval_node *n)
 	return 1;
 }
 
+static void wfval_check_step(
+    struct wfval_ctx *c, const struct wfval_node *st);
+
+/* A step whose "parallel" holds a sequence of steps run side by side. */
+static void
+wfval_check_parallel(struct wfval_ctx *c, const struct wfval_node *st)
+{
+	const struct wfval_node *p = wfval_get(st, "parallel", NULL), *s;
+	size_t i;
+
+	if (wfval_has(st, "run") || wfval_has(st, "uses")) {
+		wfval_diag(c, st, WF_SEV_ERROR, "syntax-check",
+		    "a \"parallel\" step cannot have \"run\" or \"uses\": "
+		    "move them into the steps it lists");
+		return;
+	}
+	if (p == NULL || p->kind != WFVAL_SEQ || p->nkids == 0) {
+		wfval_diag(c, p && !wfval_is_null(p) ? p : st, WF_SEV_ERROR,
+		    "syntax-check",
+		    "\"parallel\" must be a non-empty sequence of steps");
+		return;
+	}
+	for (i = 0; i < p->nkids; i++) {
+		s = p->kids[i];
+		if (s->kind != WFVAL_MAP) {
+			wfval_diag(c, s, WF_SEV_ERROR, "syntax-check",
+			    "element of \"parallel\" is a %s node but must be "
+			    "a step mapping with \"run\" or \"uses\"",
+			    wfval_is_null(s) ? "null" : wfval_kind_name(s));
+			continue;
+		}
+		wfval_check_step(c, s);
+	}
+}
+
 static void
 wfval_check_step(struct wfval_ctx *c, const struct wfval_node *st)
 {
@@ -1494,7 +1531,9 @@ wfval_check_step(struct wfval_ctx *c, const struct wfval_node *st)
 	wfval_check_keys(c, st, wfval_step_keys, "step");
 	run = wfval_get(st, "run", NULL);
 	uses = wfval_get(st, "uses", NULL);
-	if (wfval_has(st, "run") && wfval_has(st, "uses")) {
+	if (wfval_has(st, "parallel")) {
+		wfval_check_parallel(c, st);
+	} else if (wfval_has(st, "run") && wfval_has(st, "uses")) {
 		wfval_diag(c, st, WF_SEV_ERROR, "syntax-check",
 		    "step has both \"run\" and \"uses\": keep one, or split it "
 		    "into two steps");
@@ -2500,6 +2539,10 @@ wfval_check(const char *buf, size_t len, const char *file,
 		return -1;
 	}
 	worst = c->worst;
+	if (info != NULL)
+		info->damage = c->parse_failed || c->too_big ? WF_DMG_UNPARSED
+		               : wfval_is_null(c->root)      ? WF_DMG_EMPTY
+		                                             : WF_DMG_NONE;
 	if (diags != NULL && ndiags != NULL) {
 		*diags = c->diags;
 		*ndiags = c->ndiags;

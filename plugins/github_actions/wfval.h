@@ -80,7 +80,18 @@ struct wf_job {
 	size_t nsteps;
 };
 
+/*
+ * Damage, as opposed to a broken rule: what a restore may repair. A file
+ * that parses is never damaged, however many rules it breaks.
+ */
+enum wf_damage {
+	WF_DMG_NONE = 0,
+	WF_DMG_EMPTY,    /* nothing but blanks and comments */
+	WF_DMG_UNPARSED, /* not YAML (or an alias bomb) */
+};
+
 struct wf_info {
+	int damage; /* enum wf_damage, set even for an invalid file */
 	char *name;
 	char **events; /* in file order */
 	size_t nevents;

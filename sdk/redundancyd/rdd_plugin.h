@@ -1,5 +1,5 @@
 /*
- * rdd_plugin.h: the public plugin SDK of redundancyd, ABI 1.1.
+ * rdd_plugin.h: the public plugin SDK of redundancyd, ABI 1.2.
  * The one header a plugin includes; depends on the C standard library only.
  *
  * Where a plugin runs: each plugin's monitors run in a worker process of
@@ -32,6 +32,7 @@ extern "C" {
 /*
  * ABI version. Record every change in docs/ABI.md, newest first:
  *
+ *   1.2  2026-12-03  host->read_only (--once writes nothing).
  *   1.1  2026-12-03  host->post, plugin validate and start_err; newer
  *                    minors accepted; plugins run in worker processes.
  *   1.0  2026-11-29  first public ABI.
@@ -59,7 +60,7 @@ extern "C" {
  */
 #define RDD_PLUGIN_MAGIC 0x52444450u /* "RDDP" */
 #define RDD_ABI_MAJOR 1
-#define RDD_ABI_MINOR 1
+#define RDD_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define RDD_EXPORT __attribute__((visibility("default")))
@@ -408,6 +409,16 @@ struct rdd_host {
 	 * no post: test RDD_HOST_HAS(host, post) first.
 	 */
 	int (*post)(struct rdd_monitor *m, rdd_timer_cb cb, void *arg);
+
+	/* 1.2 */
+	/*
+	 * 1 when the daemon runs read-only (redundancyd --once, e.g. a
+	 * pre-commit hook beside a running daemon on the same state_dir):
+	 * the plugin writes nothing, neither files under state_dir nor
+	 * state_set, and repairs nothing; it may read its state. A host
+	 * before 1.2 has no read_only: test RDD_HOST_HAS(host, read_only).
+	 */
+	int (*read_only)(struct rdd_monitor *m);
 };
 
 /* True if the host is new enough to have `field`. */
@@ -419,6 +430,9 @@ struct rdd_host {
 #define RDD_HOST_SIZE_V1_0                                                     \
 	(offsetof(struct rdd_host, command_done) +                             \
 	    sizeof(((struct rdd_host *)0)->command_done))
+/* Size of the ABI 1.1 host table. */
+#define RDD_HOST_SIZE_V1_1                                                     \
+	(offsetof(struct rdd_host, post) + sizeof(((struct rdd_host *)0)->post))
 
 /*
  * The plugin descriptor: the one symbol a plugin exports, as data, so the

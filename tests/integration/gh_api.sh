@@ -91,6 +91,25 @@ j = [n for n, r in enumerate(rs) if r['path'].endswith('/30433650/rerun')][0]
 raise SystemExit(0 if i < j else 1)"
 check "the journal names both API actions" journal_has api-action github:ci.yml "cancelled"
 
+# 2b. Runs GitHub holds on purpose (waiting for a deployment review,
+# pending behind a concurrency group, requested) are never cancelled, however
+# old: queued_max is about the runner queue only.
+cat >"$WS/s2b.json" <<EOF
+{ "routes": {
+    "GET /api/v2/summary.json": [ { "file": "summary.json" } ],
+    "GET $R/actions/workflows": [ { "file": "workflows.json" } ],
+    "GET $R/actions/runs": [ { "file": "runs_waiting.json" } ],
+    "POST $R/actions/runs/30433650/cancel": [ { "status": 202, "body": {} } ] } }
+EOF
+ncancel=$(reqs "r['method'] == 'POST' and r['path'].endswith('/cancel')")
+scenario "$WS/s2b.json"
+check "a run waiting for approval is shown as such" wait_for 10 sh -c "'$CTL' -s '$WS/control.sock' status | grep -q 'waiting for approval'"
+check "and is WARNING (a person decides)" wait_for 10 target_state gh github:ci.yml WARNING
+check "a pending run is shown as held" wait_for 10 sh -c "'$CTL' -s '$WS/control.sock' status | grep -q 'held by a concurrency group'"
+nruns=$(reqs "r['path'] == '$R/actions/runs'")
+check "three more polls" wait_for 10 req_at_least $((nruns + 3)) "r['path'] == '$R/actions/runs'"
+check "no waiting, pending or requested run was cancelled" req_is "$ncancel" "r['method'] == 'POST' and r['path'].endswith('/cancel')"
+
 # 3. A 500: UNKNOWN with the reason, no repair attempted.
 cat >"$WS/s3.json" <<EOF
 { "routes": {

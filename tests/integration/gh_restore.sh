@@ -20,9 +20,11 @@ cp "$W/ci.yml" "$WS/ci.orig"
 	cat <<CONF
 monitors = (
 	{ name = "gh"; plugin = "github_actions"; interval = "2s";
-	  repository = "$WS/repo"; },
+	  repository = "$WS/repo"; restore_grace = "300ms";
+	  delete_grace = "300ms"; },
 	{ name = "plain"; plugin = "github_actions"; interval = "2s";
-	  repository = "$WS/plain"; }
+	  repository = "$WS/plain"; restore_grace = "300ms";
+	  delete_grace = "300ms"; }
 );
 CONF
 } >"$WS/redundancyd.conf"
@@ -36,6 +38,7 @@ printf 'on: push\njobs:\n  a:\n    steps:\n      - run: x\n' >"$W/broken.yml"
 check "--once fails on an invalid workflow" test $? -eq 2
 check "in actionlint's form file:line:col: message [rule]" grep -Eq '\.github/workflows/broken\.yml:[0-9]+:[0-9]+: .+ \[[a-z-]+\]' "$WS/once.out"
 rm -f "$W/broken.yml"
+check "--once wrote nothing under state_dir" test ! -e "$WS/state/gh"
 
 start_daemon
 check "everything is OK at first" wait_for 10 ctl health gh
@@ -53,15 +56,20 @@ check "the journal records the restore" wait_for 10 journal_has restore ci.yml "
 head -c 60 "$WS/ci.orig" >"$WS/ci.half"
 cp "$WS/ci.half" "$W/ci.yml"
 check "a truncated workflow is restored" wait_for 10 cmp -s "$W/ci.yml" "$WS/ci.orig"
-check "the damaged copy is kept as NAME.corrupt-TIMESTAMP" sh -c "for f in '$W'/ci.yml.corrupt-*; do cmp -s \"\$f\" '$WS/ci.half' && exit 0; done; exit 1"
-rm -f "$W"/ci.yml.corrupt-*
+check "the damaged copy is kept under state_dir" sh -c "for f in '$WS'/state/gh/damaged/ci.yml.*; do cmp -s \"\$f\" '$WS/ci.half' && exit 0; done; exit 1"
+check "and nothing is left in the working tree" sh -c "! ls -A '$W' | grep -q corrupt"
 
 # Emptied, and made invalid while still YAML.
 : >"$W/ci.yml"
 check "an emptied workflow is restored" wait_for 10 cmp -s "$W/ci.yml" "$WS/ci.orig"
-grep -v 'runs-on' "$WS/ci.orig" >"$W/ci.yml"
-check "a workflow made invalid is restored" wait_for 10 cmp -s "$W/ci.yml" "$WS/ci.orig"
-rm -f "$W"/ci.yml.corrupt-*
+# Still YAML but breaking a rule: reported, never replaced.
+grep -v 'runs-on' "$WS/ci.orig" >"$WS/ci.norunson"
+cp "$WS/ci.norunson" "$W/ci.yml"
+check "a workflow made invalid (still YAML) is CRITICAL" wait_for 10 target_state gh ci.yml CRITICAL
+check "and says it is never replaced" wait_for 10 sh -c "'$CTL' -s '$WS/control.sock' status | grep -q 'never replaced'"
+check "the user's text is left as it is" cmp -s "$W/ci.yml" "$WS/ci.norunson"
+cp "$WS/ci.orig" "$W/ci.yml"
+check "fixed, it is OK again" wait_for 10 target_state gh ci.yml OK
 
 # Lint findings alone never restore.
 sed 's/17 3/61 3/' "$W/nightly.yml" >"$WS/nightly.lint"
@@ -87,8 +95,8 @@ cp "$WS/bad.yml" "$W/bad.yml"
 git -C "$WS/repo" add .github/workflows/bad.yml
 git -C "$WS/repo" commit -q -m "an invalid workflow"
 check "a committed invalid workflow is CRITICAL" wait_for 10 target_state gh bad.yml CRITICAL
-check "the message says it is the commit's" wait_for 10 sh -c "'$CTL' -s '$WS/control.sock' status | grep -q 'committed in HEAD'"
-check "the repair refuses to revert it" wait_for 10 journal_has result bad.yml "never reverts a commit"
+check "the message says it is never replaced" wait_for 10 sh -c "'$CTL' -s '$WS/control.sock' status | grep -q 'never replaced'"
+check "the repair refuses to replace it" wait_for 10 journal_has result bad.yml "never replaced"
 check "the committed file is untouched" cmp -s "$W/bad.yml" "$WS/bad.yml"
 check "and nothing was moved aside" sh -c "! ls '$W' | grep -q 'bad.yml.corrupt'"
 

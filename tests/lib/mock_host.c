@@ -938,6 +938,14 @@ mock_plugin_stop(struct mock_host *mh, const struct rdd_plugin *pd, void *ctx)
 	pthread_mutex_unlock(&mh->post_lock);
 }
 
+static int
+mock_read_only(struct rdd_monitor *m)
+{
+	struct mock_host *mh = mock_mon(m, "read_only");
+
+	return mh->read_only;
+}
+
 void
 mock_host_set_minor(struct mock_host *mh, int minor)
 {
@@ -945,10 +953,17 @@ mock_host_set_minor(struct mock_host *mh, int minor)
 		mh->host.size = RDD_HOST_SIZE_V1_0;
 		mh->host.abi_minor = 0;
 		mh->host.post = NULL;
+		mh->host.read_only = NULL;
+	} else if (minor == 1) {
+		mh->host.size = RDD_HOST_SIZE_V1_1;
+		mh->host.abi_minor = 1;
+		mh->host.post = mock_post_fn;
+		mh->host.read_only = NULL;
 	} else {
 		mh->host.size = sizeof(struct rdd_host);
 		mh->host.abi_minor = RDD_ABI_MINOR;
 		mh->host.post = mock_post_fn;
+		mh->host.read_only = mock_read_only;
 	}
 }
 
@@ -964,6 +979,7 @@ mock_host_init(struct mock_host *mh, const char *name)
 	mh->host.log = mock_log_fn;
 	mh->host.monitor_name = mock_monitor_name;
 	mh->host.state_dir = mock_state_dir;
+	mh->host.read_only = mock_read_only;
 	mh->host.secret = mock_secret;
 	mh->host.group_count = mock_group_count;
 	mh->host.group_elem = mock_group_elem;

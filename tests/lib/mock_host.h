@@ -209,6 +209,7 @@ struct mock_host {
 	struct mock_watch **watches;
 	size_t nwatches;
 	int secret_calls;
+	int read_only;	/* what host->read_only answers (1.2) */
 	int violations;
 	char violation[256];
 

@@ -223,6 +223,33 @@ test_decide(void **state)
 		api_decide(&w, &one, 1, &off, NOW, 0, 0, &d);
 		assert_int_equal(d.state, 0); /* queued_max = 0: never */
 	}
+	/* Held by GitHub on purpose: never cancelled, however old. */
+	{
+		static const char *const held[] = {
+		    "waiting", "pending", "requested"};
+		struct gh_wf w = {161335, (char *)"CI", (char *)"p",
+		    (char *)"ci.yml", (char *)"active"};
+		struct gh_run r;
+		const struct gh_run *one = &r;
+		size_t k;
+
+		for (k = 0; k < 3; k++) {
+			memset(&r, 0, sizeof(r));
+			r.id = 9;
+			r.run_number = 7;
+			r.status = (char *)held[k];
+			r.created = NOW - 100000;
+			api_decide(&w, &one, 1, &pol, NOW, 0, 0, &d);
+			assert_int_equal(d.action, API_NONE);
+			assert_int_equal(d.state, k == 0 ? 1 : 0);
+			assert_non_null(strstr(d.msg, "never cancelled"));
+		}
+		r.status = (char *)"waiting";
+		api_decide(&w, &one, 1, &pol, NOW, 0, 0, &d);
+		assert_non_null(strstr(d.msg, "waiting for approval"));
+	}
+	decide_runs("runs_waiting.json", "active", 0, 0, &d);
+	assert_int_equal(d.action, API_NONE);
 	decide_runs("runs_cancelled.json", "active", 0, 1, &d);
 	assert_int_equal(d.action, API_RERUN);
 	decide_runs("runs_cancelled.json", "active", 0, 0, &d);

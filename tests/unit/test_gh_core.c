@@ -3,6 +3,7 @@
  * git plumbing parsers, the restore-or-report decision table, the snapshot
  * store, and the GITHUB_ENV parser and shell mapping of local runs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -160,6 +161,7 @@ damaged_tracked(void)
 	memset(&f, 0, sizeof(f));
 	f.w_exists = 1;
 	f.w_severity = WF_SEV_ERROR;
+	f.w_damage = WF_DMG_UNPARSED;
 	snprintf(f.w_blob, sizeof(f.w_blob), "%s", BLOB_C);
 	f.in_git = 1;
 	f.head = HEAD1;
@@ -182,6 +184,7 @@ test_decide_valid(void **state)
 
 	(void)state;
 	f.w_severity = WF_SEV_NONE;
+	f.w_damage = WF_DMG_NONE;
 	decide_file(&f, &d);
 	assert_int_equal(d.verdict, FV_OK);
 	/* Lint findings alone never restore. */
@@ -194,6 +197,55 @@ test_decide_valid(void **state)
 	decide_file(&f, &d);
 	assert_int_equal(d.verdict, FV_RESTORE);
 	assert_non_null(strstr(d.why, "truncated"));
+	/* Parses but breaks a rule: reported, never replaced. */
+	f.w_truncated = 0;
+	f.w_severity = WF_SEV_ERROR;
+	decide_file(&f, &d);
+	assert_int_equal(d.verdict, FV_REPORT);
+	assert_non_null(strstr(d.why, "never replaced"));
+}
+
+static void
+test_decide_grace_and_rename(void **state)
+{
+	struct file_facts f = damaged_tracked();
+	struct file_decision d;
+
+	(void)state;
+	/* Within restore_grace: wait, and say how long. */
+	f.grace_ms = 120000;
+	f.dmg_age_ms = 20000;
+	decide_file(&f, &d);
+	assert_int_equal(d.verdict, FV_WAIT);
+	assert_true(d.wait_ms == 100000);
+	assert_non_null(strstr(d.why, "restored in 100s"));
+	assert_non_null(strstr(d.why, "restore_grace"));
+	f.dmg_age_ms = 120000;
+	decide_file(&f, &d);
+	assert_int_equal(d.verdict, FV_RESTORE);
+	/* A git operation in progress comes first. */
+	f.git_busy = "rebase-merge";
+	decide_file(&f, &d);
+	assert_int_equal(d.verdict, FV_BUSY);
+	assert_non_null(strstr(d.why, "rebase-merge"));
+	/* Deleted: delete_grace, then restored unless renamed. */
+	f = damaged_tracked();
+	f.w_exists = 0;
+	f.grace_ms = 10000;
+	f.dmg_age_ms = 1000;
+	decide_file(&f, &d);
+	assert_int_equal(d.verdict, FV_WAIT);
+	assert_non_null(strstr(d.why, "delete_grace"));
+	f.renamed_to = "golang.yml";
+	decide_file(&f, &d);
+	assert_int_equal(d.verdict, FV_GONE);
+	assert_non_null(strstr(d.why, "renamed to golang.yml"));
+	assert_false(d.forget); /* the commit of the rename forgets it */
+	/* Outside git, the grace holds as well. */
+	f.renamed_to = NULL;
+	f.in_git = 0;
+	decide_file(&f, &d);
+	assert_int_equal(d.verdict, FV_WAIT);
 }
 
 static void
@@ -231,7 +283,7 @@ test_decide_damage(void **state)
 	assert_int_equal(d.verdict, FV_REPORT);
 	/* git busy: decide later. */
 	f.restore = RESTORE_SNAPSHOT;
-	f.git_busy = 1;
+	f.git_busy = "index.lock";
 	decide_file(&f, &d);
 	assert_int_equal(d.verdict, FV_BUSY);
 }
@@ -304,6 +356,7 @@ test_decide_outside_git(void **state)
 	memset(&f, 0, sizeof(f));
 	f.w_exists = 1;
 	f.w_severity = WF_SEV_ERROR;
+	f.w_damage = WF_DMG_UNPARSED;
 	decide_file(&f, &d);
 	assert_int_equal(d.verdict, FV_REPORT); /* never valid: nothing */
 	f.s_blob = BLOB_B;
@@ -331,7 +384,7 @@ test_store_roundtrip(void **state)
 {
 	char dir[] = "/tmp/test_gh_core.XXXXXX", sd[64], sub[1400], err[512],
 	     blob[41];
-	char path[1100], aside[256], *data;
+	char path[1100], aside[1400], keep[1100], *data;
 	const struct store_entry *e;
 	struct store s, s2;
 	struct stat st;
@@ -395,31 +448,50 @@ test_store_roundtrip(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	store_close(&s2);
 
-	/* Restoring into a missing directory makes it; damage moves aside. */
+	/*
+	 * Restoring into a missing directory makes it; the damaged copy goes
+	 * to the keep directory, never next to the file.
+	 */
 	snprintf(path, sizeof(path), "%s/repo", dir);
 	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(keep, sizeof(keep), "%s/damaged", sd);
 	snprintf(path, sizeof(path), "%s/repo/.github/workflows", dir);
 	assert_int_equal(
 	    store_restore_file(path, "ci.yml", "a: 1\n", 5, 0644, 1767225600,
-	        aside, sizeof(aside), err, sizeof(err)),
+	        keep, aside, sizeof(aside), err, sizeof(err)),
 	    0);
 	assert_string_equal(aside, "");
 	assert_int_equal(
 	    store_restore_file(path, "ci.yml", "b: 2\n", 5, 0644, 1767225600,
-	        aside, sizeof(aside), err, sizeof(err)),
+	        keep, aside, sizeof(aside), err, sizeof(err)),
 	    0);
-	assert_string_equal(aside, "ci.yml.corrupt-20260101T000000Z");
-	snprintf(sub, sizeof(sub), "%s/%s", path, aside);
-	data = store_read_file(sub, 1024, &len);
+	snprintf(sub, sizeof(sub), "%s/ci.yml.20260101T000000Z", keep);
+	assert_string_equal(aside, sub);
+	data = store_read_file(aside, 1024, &len);
 	assert_non_null(data);
 	assert_string_equal(data, "a: 1\n");
 	free(data);
 	/* A second restore within the same second keeps both copies. */
 	assert_int_equal(
 	    store_restore_file(path, "ci.yml", "c: 3\n", 5, 0644, 1767225600,
-	        aside, sizeof(aside), err, sizeof(err)),
+	        keep, aside, sizeof(aside), err, sizeof(err)),
 	    0);
-	assert_string_equal(aside, "ci.yml.corrupt-20260101T000000Z-1");
+	snprintf(sub, sizeof(sub), "%s/ci.yml.20260101T000000Z-1", keep);
+	assert_string_equal(aside, sub);
+	/* Nothing but the restored file in the working directory. */
+	{
+		DIR *dp = opendir(path);
+		struct dirent *de;
+		int others = 0;
+
+		assert_non_null(dp);
+		while ((de = readdir(dp)) != NULL)
+			if (de->d_name[0] != '.' &&
+			    strcmp(de->d_name, "ci.yml") != 0)
+				others++;
+		closedir(dp);
+		assert_int_equal(others, 0);
+	}
 	snprintf(sub, sizeof(sub), "%s/ci.yml", path);
 	assert_int_equal(stat(sub, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644);
@@ -526,6 +598,7 @@ main(void)
 	    cmocka_unit_test(test_parse_ls_files),
 	    cmocka_unit_test(test_workflow_names),
 	    cmocka_unit_test(test_decide_valid),
+	    cmocka_unit_test(test_decide_grace_and_rename),
 	    cmocka_unit_test(test_decide_damage),
 	    cmocka_unit_test(test_decide_git_did_it),
 	    cmocka_unit_test(test_decide_outside_git),

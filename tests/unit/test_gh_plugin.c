@@ -22,6 +22,7 @@
 #include <redundancyd/rdd_plugin.h>
 
 #include "plugins/github_actions/sha1.h"
+#include "plugins/github_actions/store.h"
 #include "tests/lib/mock_host.h"
 
 extern const struct rdd_plugin rdd_plugin;
@@ -201,25 +202,32 @@ create_v(struct fx *f, va_list ap)
 
 	kv[n++] = "repository";
 	kv[n++] = f->repo;
+	/* No grace periods here: the grace is tested on its own. */
+	kv[n++] = "restore_grace";
+	kv[n++] = "0";
+	kv[n++] = "delete_grace";
+	kv[n++] = "0";
 	while ((s = va_arg(ap, const char *)) != NULL && n < 30)
 		kv[n++] = s;
 	kv[n] = NULL;
 	switch (n) {
-	case 2:
-		cfg = mock_config_new(&f->mh, &rdd_plugin, kv[0], kv[1], NULL);
-		break;
-	case 4:
-		cfg = mock_config_new(
-		    &f->mh, &rdd_plugin, kv[0], kv[1], kv[2], kv[3], NULL);
-		break;
 	case 6:
 		cfg = mock_config_new(&f->mh, &rdd_plugin, kv[0], kv[1], kv[2],
 		    kv[3], kv[4], kv[5], NULL);
 		break;
-	case 14:
+	case 8:
+		cfg = mock_config_new(&f->mh, &rdd_plugin, kv[0], kv[1], kv[2],
+		    kv[3], kv[4], kv[5], kv[6], kv[7], NULL);
+		break;
+	case 10:
+		cfg = mock_config_new(&f->mh, &rdd_plugin, kv[0], kv[1], kv[2],
+		    kv[3], kv[4], kv[5], kv[6], kv[7], kv[8], kv[9], NULL);
+		break;
+	case 18:
 		cfg = mock_config_new(&f->mh, &rdd_plugin, kv[0], kv[1], kv[2],
 		    kv[3], kv[4], kv[5], kv[6], kv[7], kv[8], kv[9], kv[10],
-		    kv[11], kv[12], kv[13], NULL);
+		    kv[11], kv[12], kv[13], kv[14], kv[15], kv[16], kv[17],
+		    NULL);
 		break;
 	default:
 		fail_msg("create: unsupported option count %zu", n);
@@ -422,6 +430,7 @@ test_corrupt_restore_keeps_copy(void **state)
 {
 	struct fx *f = *state;
 	char *text;
+	size_t len;
 	int rec;
 
 	put(f, "ci.yml", ci_yml);
@@ -434,17 +443,20 @@ test_corrupt_restore_keeps_copy(void **state)
 	rec = mock_recovery_id(mock_recovery_begin(&f->mh));
 	rdd_plugin.recover(f->ctx, f->mh.recv[rec], "ci.yml", "repair", 1);
 	assert_int_equal(f->mh.recoveries[rec].ok, 1);
-	assert_non_null(strstr(f->mh.recoveries[rec].msg, "ci.yml.corrupt-"));
+	/* The damaged copy is kept under state_dir, not in the checkout. */
+	assert_non_null(strstr(f->mh.recoveries[rec].msg, "/damaged/ci.yml."));
 	assert_string_equal(get(f, "ci.yml"), ci_yml);
 	{
-		char name[128];
-		const char *p =
-		    strstr(f->mh.recoveries[rec].msg, "ci.yml.corrupt-");
+		char name[1024];
+		const char *p = strstr(f->mh.recoveries[rec].msg, "kept as ");
 
+		assert_non_null(p);
+		p += 8;
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(p, " ;"), p);
-		text = get(f, name);
+		text = store_read_file(name, 1024, &len);
 		assert_non_null(text);
 		assert_string_equal(text, "jobs: [\n");
+		free(text);
 	}
 	/* Emptied counts as damage too. */
 	put(f, "ci.yml", "");
@@ -468,6 +480,14 @@ test_corrupt_restore_keeps_copy(void **state)
 		snprintf(cut, sizeof(cut), "%.*s",
 		    (int)(strstr(ci_yml, "      - run: make") - ci_yml),
 		    ci_yml);
+		put(f, "ci.yml", cut);
+		check_nogit(f);
+		assert_int_equal(last(f, "ci.yml")->state, RDD_OK);
+		/* Only the final newline dropped: an edit, not a cut. */
+		put(f, "ci.yml", ci_yml);
+		check_nogit(f);
+		snprintf(
+		    cut, sizeof(cut), "%.*s", (int)strlen(ci_yml) - 1, ci_yml);
 		put(f, "ci.yml", cut);
 		check_nogit(f);
 		assert_int_equal(last(f, "ci.yml")->state, RDD_OK);

@@ -45,16 +45,19 @@ static void
 test_v1_1_appends_at_the_end(void **state)
 {
 	assert_int_equal(RDD_ABI_MAJOR, 1);
-	assert_int_equal(RDD_ABI_MINOR, 1);
+	assert_int_equal(RDD_ABI_MINOR, 2);
 	/* Nothing after the 1.1 fields: the next minor appends after them. */
 	assert_int_equal(sizeof(struct rdd_plugin),
 	    offsetof(struct rdd_plugin, start_err) +
 		sizeof(((struct rdd_plugin *)0)->start_err));
 	assert_true(offsetof(struct rdd_plugin, validate) <
 	    offsetof(struct rdd_plugin, start_err));
+	/* 1.2 appended read_only after 1.1's post, nothing else. */
 	assert_int_equal(sizeof(struct rdd_host),
-	    offsetof(struct rdd_host, post) +
-		sizeof(((struct rdd_host *)0)->post));
+	    offsetof(struct rdd_host, read_only) +
+		sizeof(((struct rdd_host *)0)->read_only));
+	assert_int_equal(RDD_HOST_SIZE_V1_1,
+	    offsetof(struct rdd_host, read_only));
 	assert_true(RDD_HOST_SIZE_V1_0 <= offsetof(struct rdd_host, post));
 	assert_true(
 	    RDD_HOST_SIZE_V1_0 > offsetof(struct rdd_host, command_done));
@@ -236,9 +239,13 @@ test_mock_is_a_1_1_host(void **state)
 	struct mock_host mh;
 
 	mock_host_init(&mh, "tp");
-	assert_int_equal(mh.host.abi_minor, 1);
+	assert_int_equal(mh.host.abi_minor, 2);
 	assert_int_equal(mh.host.size, sizeof(struct rdd_host));
 	assert_true(RDD_HOST_HAS(&mh.host, post));
+	assert_true(RDD_HOST_HAS(&mh.host, read_only));
+	assert_int_equal(mh.host.read_only(mock_monitor(&mh)), 0);
+	mh.read_only = 1;
+	assert_int_equal(mh.host.read_only(mock_monitor(&mh)), 1);
 	assert_non_null(mh.host.post);
 	mock_host_set_minor(&mh, 0);
 	assert_false(RDD_HOST_HAS(&mh.host, post));
@@ -246,6 +253,9 @@ test_mock_is_a_1_1_host(void **state)
 	assert_null(mh.host.post);
 	mock_host_set_minor(&mh, 1);
 	assert_true(RDD_HOST_HAS(&mh.host, post));
+	assert_false(RDD_HOST_HAS(&mh.host, read_only));
+	mock_host_set_minor(&mh, 2);
+	assert_true(RDD_HOST_HAS(&mh.host, read_only));
 	mock_host_free(&mh);
 }
 
