@@ -147,10 +147,10 @@ struct pm2_rec {
 	int64_t orphan_deadline;
 	size_t eco_next;
 	int resurrected;
-	int started;         /* a pm2 command started apps or a daemon */
-	long god;            /* a hung God daemon killed, waited for */
+	int started;          /* a pm2 command started apps or a daemon */
+	long god;             /* a hung God daemon killed, waited for */
 	int64_t god_deadline; /* monotonic ms */
-	int64_t sent_ms;     /* monotonic ms the probe was sent */
+	int64_t sent_ms;      /* monotonic ms the probe was sent */
 };
 
 /* App names kept in the monitor's state under key, one per line. */
@@ -1227,10 +1227,10 @@ pm2_evaluate(
 				    "missing: declared "
 				    "in %s but not in PM2's process list",
 				    p->eco[i].path);
-			st = ea->autostart &&
-			             !pm2_names_has(&p->opdel, ea->name)
-			         ? RDD_CRITICAL
-			         : RDD_OK;
+			st =
+			    ea->autostart && !pm2_names_has(&p->opdel, ea->name)
+			        ? RDD_CRITICAL
+			        : RDD_OK;
 			p->h->report(c, ea->name, st, msg, NULL, 0);
 			pm2_prev_set(p, ea->name, st);
 		}

@@ -621,8 +621,8 @@ t_hung_daemon(void **state)
 	assert_int_equal(mock_timer_fire(&f.mh, mock_timer_last(&f.mh)), 0);
 	assert_int_equal(f.mh.recoveries[0].done, 1);
 	assert_int_equal(f.mh.recoveries[0].ok, 0);
-	assert_non_null(strstr(f.mh.recoveries[0].msg,
-	    "no pm2 command runs before hang_max"));
+	assert_non_null(strstr(
+	    f.mh.recoveries[0].msg, "no pm2 command runs before hang_max"));
 	assert_int_equal(f.mh.nchildren, 0);
 	assert_int_equal(kill(god, 0), 0);
 
