@@ -1152,7 +1152,7 @@ pm2_evaluate(
 	enum rdd_state st;
 	size_t i, j;
 	long dpid;
-	int alive;
+	int alive, held;
 
 	pm2_hang_over(p);
 	dpid = pm2_daemon_pid(p, &alive);
@@ -1204,11 +1204,18 @@ pm2_evaluate(
 
 			if (procs_app_find(&apps, ea->name) != NULL)
 				continue;
-			if (pm2_names_has(&p->opstop, ea->name))
-				pm2_names_set(p, &p->opdel, ea->name, 1);
+			held = pm2_names_has(&p->opdel, ea->name) ||
+			       pm2_names_has(&p->opstop, ea->name);
 			if (pm2_names_has(&p->opdel, ea->name))
 				snprintf(msg, sizeof(msg),
 				    "deleted by an operator (pm2 delete): not "
+				    "started again; pm2 start %s --only %s "
+				    "brings it back",
+				    p->eco[i].path, ea->name);
+			else if (held)
+				snprintf(msg, sizeof(msg),
+				    "stopped by an operator (pm2 stop), not in "
+				    "PM2's list since PM2 restarted: not "
 				    "started again; pm2 start %s --only %s "
 				    "brings it back",
 				    p->eco[i].path, ea->name);
@@ -1227,10 +1234,7 @@ pm2_evaluate(
 				    "missing: declared "
 				    "in %s but not in PM2's process list",
 				    p->eco[i].path);
-			st =
-			    ea->autostart && !pm2_names_has(&p->opdel, ea->name)
-			        ? RDD_CRITICAL
-			        : RDD_OK;
+			st = ea->autostart && !held ? RDD_CRITICAL : RDD_OK;
 			p->h->report(c, ea->name, st, msg, NULL, 0);
 			pm2_prev_set(p, ea->name, st);
 		}
