@@ -4,7 +4,8 @@
 # app still runs with its old pid and no restart. A hang past hang_max
 # (scaled down: 6 s) kills that God daemon and resurrects: every app runs
 # exactly once. `--once` never starts PM2: not on a hung daemon, not when
-# pm2.pid names a live process that is not PM2 (a reused pid).
+# pm2.pid names a live process that is not PM2 (a reused pid); and
+# `--once` exits 1 on a plugin's config error.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "$S/tests/integration/pm2_lib.sh"
 
@@ -107,4 +108,12 @@ check "--once says the pid is not PM2" grep -q "pm2-daemon .*CRITICAL.*is not PM
 check "no God daemon appeared" sh -c "! pgrep -f 'God Daemon [(]$PM2_HOME' >/dev/null"
 check "pm2.pid is untouched" test "$(cat "$PM2_HOME/pm2.pid")" = "$other"
 kill "$other"
+
+# 4. --once with a plugin config error exits 1, like any config error.
+sed 's|hang_max = "6s";|hang_max = "6s"; backup_prefix = "";|' \
+    "$WS/redundancyd.conf" >"$WS/bad.conf"
+"$RDD" --once pm2 -c "$WS/bad.conf" >"$WS/once3.out" 2>&1
+rc=$?
+check "--once with a plugin config error exits 1" test "$rc" -eq 1
+check "--once names the option" grep -q "backup_prefix" "$WS/once3.out"
 finish
