@@ -730,7 +730,7 @@ run(struct opts *o)
 		for (i = 0; i < errs.n; i++)
 			log_err("%s", errs.v[i]);
 		if (o->once) {
-			rc = RDD_UNKNOWN;
+			rc = EX_CONFIG; /* a plugin's config error */
 			goto out;
 		}
 	}

@@ -48,6 +48,8 @@ int util_write_atomic(const char *path, const void *buf, size_t len,
 char *util_read_file(const char *path, size_t max, size_t *len);
 int util_mkdirs(const char *path, mode_t mode);
 const char *util_state_name(enum rdd_state st);
+/* The shortest of %.15g, %.16g, %.17g that reads back as v: 2.654. */
+void util_fmt_double(char *buf, size_t len, double v);
 /* Close every descriptor from lowfd up (a fresh child's inheritance). */
 void util_close_from(int lowfd);
 /*

@@ -326,6 +326,19 @@ fail:
 	return -1;
 }
 
+void
+util_fmt_double(char *buf, size_t len, double v)
+{
+	int prec;
+
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+	snprintf(buf, len, "%.17g", v);
+}
+
 const char *
 util_state_name(enum rdd_state st)
 {

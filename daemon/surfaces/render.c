@@ -585,7 +585,7 @@ health_alert_metrics(FILE *f, struct rdd_daemon *d)
 char *
 engine_metrics_text(struct rdd_daemon *d)
 {
-	char *buf = NULL;
+	char *buf = NULL, num[40];
 	size_t len = 0, i, j, k;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -658,7 +658,9 @@ engine_metrics_text(struct rdd_daemon *d)
 				health_label(f, t->name);
 				fputs("\",unit=\"", f);
 				health_label(f, t->metrics[k].unit);
-				fprintf(f, "\"} %.17g\n", t->metrics[k].value);
+				util_fmt_double(
+				    num, sizeof(num), t->metrics[k].value);
+				fprintf(f, "\"} %s\n", num);
 			}
 		}
 	health_worker_metrics(f, d);

@@ -218,8 +218,6 @@ pm2_track_event(struct pm2_tracks *t, const struct procs_event *ev, int64_t now,
 		    (long long)ev->restart_time, ev->exit_code);
 		return 1;
 	case PROCS_EV_EXIT:
-		in->exit_seen_us = now_us;
-		in->exit_at = ev->at;
 		if (ev->status == PROCS_STOPPING) {
 			/* stopProcessId: a stop or a restart was asked. */
 			in->stopping = 1;
@@ -230,7 +228,13 @@ pm2_track_event(struct pm2_tracks *t, const struct procs_event *ev, int64_t now,
 			in->stopping = 0;
 			return 0;
 		}
-		/* Nobody asked for this exit: a crash or a self-exit. */
+		/*
+		 * Nobody asked for this exit: a crash or a self-exit, the
+		 * event a repair answers and its latency is measured from
+		 * (never the exits our own restart causes).
+		 */
+		in->exit_seen_us = now_us;
+		in->exit_at = ev->at;
 		if (!ev->manually)
 			pm2_crash_add(
 			    in, now, t->window > 0 ? t->window : 60000);

@@ -150,6 +150,38 @@ orphan_cmdline_has(const char *proc, long pid, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
+/* The state letter of /proc/PID/stat ('R', 'S', 'T', 'Z'...), 0 if gone. */
+static char
+orphan_state(const char *proc, long pid)
+{
+	char path[300], buf[1024], *rp, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%ld/stat", proc, pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((rp = strrchr(buf, ')')) == NULL || sscanf(rp + 1, " %c", &st) != 1)
+		return 0;
+	return st;
+}
+
+int
+orphan_is_pm2_god(const char *proc, long pid)
+{
+	char st;
+
+	if (pid <= 1)
+		return 0;
+	if ((st = orphan_state(proc, pid)) == 0 || st == 'Z' || st == 'X')
+		return 0;
+	return orphan_cmdline_has(proc, pid, ": God Daemon (") ||
+	       orphan_cmdline_has(proc, pid, "/pm2/lib/Daemon.js");
+}
+
 int
 orphan_is_orphan(const char *proc, long pid, const char *script)
 {

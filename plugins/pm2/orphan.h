@@ -22,5 +22,12 @@ int orphan_cmdline_has(const char *proc, long pid, const char *needle);
  * God daemon: an orphan that must go before PM2 starts the app again.
  */
 int orphan_is_orphan(const char *proc, long pid, const char *script);
+/*
+ * 1 when pid is alive (not a zombie) and /proc/PID/cmdline says it is a
+ * PM2 God daemon ("PM2 vX: God Daemon (HOME)", or node running PM2's
+ * lib/Daemon.js before it sets its title). A live pid in pm2.pid is not
+ * enough: pids are reused.
+ */
+int orphan_is_pm2_god(const char *proc, long pid);
 
 #endif /* PM2_ORPHAN_H */

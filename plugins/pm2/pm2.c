@@ -52,6 +52,7 @@ struct pm2_config {
 	int64_t verify;
 	int64_t rpc_timeout;
 	int64_t command_timeout;
+	int64_t hang_max;
 };
 
 #define PM2_OPT(name, type, def, min, max, field, desc)                        \
@@ -104,6 +105,10 @@ static const struct rdd_option pm2_options[] = {
         "a PM2 RPC without a reply by then fails"),
     PM2_OPT("command_timeout", RDD_OPT_DURATION, "60s", 1000, 3600000,
         command_timeout, "limit for pm2 commands (start, resurrect, jlist)"),
+    PM2_OPT("hang_max", RDD_OPT_DURATION, "5m", 100, 0, hang_max,
+        "how long a live PM2 God daemon may leave requests unanswered "
+        "(UNKNOWN meanwhile, no action) before the pm2-daemon recovery "
+        "kills it and resurrects its apps"),
     RDD_OPTIONS_END,
 };
 
@@ -142,6 +147,17 @@ struct pm2_rec {
 	int64_t orphan_deadline;
 	size_t eco_next;
 	int resurrected;
+	int started;          /* a pm2 command started apps or a daemon */
+	long god;             /* a hung God daemon killed, waited for */
+	int64_t god_deadline; /* monotonic ms */
+	int64_t sent_ms;      /* monotonic ms the probe was sent */
+};
+
+/* App names kept in the monitor's state under key, one per line. */
+struct pm2_names {
+	char **v;
+	size_t n;
+	const char *key;
 };
 
 struct pm2_prev {
@@ -188,8 +204,13 @@ struct pm2 {
 
 	struct pm2_prev *prev; /* state last reported per app */
 	size_t nprev;
-	char **opstop; /* app names an operator stopped, persisted */
-	size_t nopstop;
+	struct pm2_names opstop;  /* apps an operator stopped */
+	struct pm2_names opdel;   /* apps an operator deleted */
+	struct pm2_names running; /* apps of the last list not stopped */
+	int running_known;        /* p->running was ever set */
+	long list_pid;            /* the God daemon that gave p->list */
+	int64_t hang_since;       /* ms: first unanswered request, 0: none */
+	long hang_pid;            /* the God daemon that does not answer */
 	char *pids_saved;
 };
 
@@ -235,7 +256,13 @@ pm2_read_file(
 	return buf;
 }
 
-/* pid from pm2.pid; 0 if none. alive: 1 live, 0 dead or absent. */
+/*
+ * pid from pm2.pid; 0 if none. alive: PM2_GOD when the pid is alive and
+ * /proc/PID/cmdline says it is PM2's God daemon, PM2_NOT_GOD when it is
+ * alive but something else (a reused pid), PM2_DEAD when dead or absent.
+ */
+enum { PM2_DEAD = 0, PM2_GOD = 1, PM2_NOT_GOD = 2 };
+
 static long
 pm2_daemon_pid(struct pm2 *p, int *alive)
 {
@@ -244,7 +271,7 @@ pm2_daemon_pid(struct pm2 *p, int *alive)
 	char *t = pm2_read_file(p->pidfile, 32, &len, err, sizeof(err));
 	long pid;
 
-	*alive = 0;
+	*alive = PM2_DEAD;
 	if (t == NULL)
 		return 0;
 	snprintf(buf, sizeof(buf), "%s", t);
@@ -252,7 +279,9 @@ pm2_daemon_pid(struct pm2 *p, int *alive)
 	pid = strtol(buf, NULL, 10);
 	if (pid <= 0)
 		return 0;
-	*alive = kill((pid_t)pid, 0) == 0 || errno == EPERM;
+	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+		return pid;
+	*alive = orphan_is_pm2_god("/proc", pid) ? PM2_GOD : PM2_NOT_GOD;
 	return pid;
 }
 
@@ -366,83 +395,102 @@ pm2_prev_sweep(struct pm2 *p)
 	}
 }
 
-/* ---- operator stops, remembered across daemon restarts ---- */
+/* ---- operator intent (stops, deletes), remembered across restarts ---- */
 
 static int
-pm2_opstop_has(const struct pm2 *p, const char *name)
+pm2_names_has(const struct pm2_names *l, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < p->nopstop; i++)
-		if (strcmp(p->opstop[i], name) == 0)
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], name) == 0)
 			return 1;
 	return 0;
 }
 
 static void
-pm2_opstop_save(struct pm2 *p)
+pm2_names_save(struct pm2 *p, const struct pm2_names *l)
 {
 	size_t i, len = 1;
 	char *s;
 
-	for (i = 0; i < p->nopstop; i++)
-		len += strlen(p->opstop[i]) + 1;
+	for (i = 0; i < l->n; i++)
+		len += strlen(l->v[i]) + 1;
 	if ((s = calloc(1, len)) == NULL)
 		return;
-	for (i = 0; i < p->nopstop; i++) {
+	for (i = 0; i < l->n; i++) {
 		if (i)
 			strcat(s, "\n");
-		strcat(s, p->opstop[i]);
+		strcat(s, l->v[i]);
 	}
-	p->h->state_set(p->m, "operator_stopped", s);
+	p->h->state_set(p->m, l->key, s);
 	free(s);
 }
 
-static void
-pm2_opstop_set(struct pm2 *p, const char *name, int on)
+static int
+pm2_names_add(struct pm2_names *l, const char *name)
 {
-	size_t i;
 	char **nv;
 
-	for (i = 0; i < p->nopstop; i++)
-		if (strcmp(p->opstop[i], name) == 0)
+	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	l->v = nv;
+	if ((nv[l->n] = strdup(name)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+/* Add or remove name; the list is saved when it changed. */
+static void
+pm2_names_set(struct pm2 *p, struct pm2_names *l, const char *name, int on)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], name) == 0)
 			break;
-	if (on && i == p->nopstop) {
-		if ((nv = realloc(p->opstop, (p->nopstop + 1) * sizeof(*nv))) ==
-		    NULL)
-			return;
-		p->opstop = nv;
-		if ((nv[p->nopstop] = strdup(name)) == NULL)
-			return;
-		p->nopstop++;
-		pm2_opstop_save(p);
-	} else if (!on && i < p->nopstop) {
-		free(p->opstop[i]);
-		p->opstop[i] = p->opstop[--p->nopstop];
-		pm2_opstop_save(p);
+	if (on && i == l->n) {
+		if (pm2_names_add(l, name) == 0)
+			pm2_names_save(p, l);
+	} else if (!on && i < l->n) {
+		free(l->v[i]);
+		l->v[i] = l->v[--l->n];
+		pm2_names_save(p, l);
 	}
 }
 
-static void
-pm2_opstop_load(struct pm2 *p)
+/* 1 when the state holds the key (maybe empty), else 0. */
+static int
+pm2_names_load(struct pm2 *p, struct pm2_names *l, const char *key)
 {
-	const char *s = p->h->state_get(p->m, "operator_stopped");
+	const char *s = p->h->state_get(p->m, key);
 	const char *q;
 	char name[256];
-	char **nv;
+	int known = s != NULL;
 
+	l->key = key;
 	while (s != NULL && *s) {
 		q = strchr(s, '\n');
 		snprintf(name, sizeof(name), "%.*s",
 		    (int)(q ? (size_t)(q - s) : strlen(s)), s);
-		if (name[0] && (nv = realloc(p->opstop,
-		                    (p->nopstop + 1) * sizeof(*nv))) != NULL) {
-			p->opstop = nv;
-			if ((nv[p->nopstop] = strdup(name)) != NULL)
-				p->nopstop++;
-		}
+		if (name[0])
+			(void)pm2_names_add(l, name);
 		s = q ? q + 1 : NULL;
 	}
+	return known;
+}
+
+static void
+pm2_names_free(struct pm2_names *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }
 
 /* pids of online processes, for orphan hunting after a restart of us. */
@@ -808,9 +856,18 @@ pm2_down_cb(void *arg, const char *why)
 	struct pm2 *p = arg;
 	char msg[512];
 
+	long pid;
+	int alive;
+
 	snprintf(p->down_why, sizeof(p->down_why), "%s", why);
 	p->h->log(p->m, RDD_LOG_WARN, "lost PM2 at %s: %s", p->home, why);
-	if (!p->kill_seen && pm2_daemon_rec(p) == NULL) {
+	pid = pm2_daemon_pid(p, &alive);
+	if (alive == PM2_GOD)
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "pid %ld from pm2.pid still runs PM2's God daemon: not "
+		    "pushed; the checks decide",
+		    pid);
+	else if (!p->kill_seen && pm2_daemon_rec(p) == NULL) {
 		snprintf(msg, sizeof(msg), "PM2 daemon went away: %s", why);
 		p->pushed_down = 1;
 		p->h->push(p->m, PM2_DAEMON_TARGET, RDD_CRITICAL, msg);
@@ -860,10 +917,10 @@ pm2_event_cb(void *arg, const char *topic, const struct amp_frame *f)
 	    &p->tracks, &ev, pm2_now_ms(), conn_now_us(), msg, sizeof(msg));
 	in = pm2_track_find(&p->tracks, ev.pm_id);
 	if (in != NULL && in->op_stopped && !was)
-		pm2_opstop_set(p, ev.name, 1);
+		pm2_names_set(p, &p->opstop, ev.name, 1);
 	else if (ev.kind == PROCS_EV_ONLINE || ev.kind == PROCS_EV_START ||
 	         ev.kind == PROCS_EV_RESTART)
-		pm2_opstop_set(p, ev.name, 0);
+		pm2_names_set(p, &p->opstop, ev.name, 0);
 	p->h->log(p->m, RDD_LOG_DEBUG, "event %s %s (pm_id %d) status %s",
 	    ev.event, ev.name, ev.pm_id, ev.status_text);
 
@@ -985,6 +1042,89 @@ pm2_backups(struct pm2 *p, const struct procs_apps *apps,
 	}
 }
 
+static void pm2_hang_over(struct pm2 *p);
+
+static int
+pm2_list_has(const struct procs_list *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * An app that leaves the list of the same, live God daemon was deleted:
+ * redundancyd deletes nothing but backups, so an operator did (pm2
+ * delete, fork and cluster alike; no event says so). It is not started
+ * again until it is in PM2's list again.
+ */
+static void
+pm2_note_deletes(struct pm2 *p, const struct procs_list *l, long dpid)
+{
+	char msg[512];
+	size_t i;
+
+	if (p->have_list && dpid > 0 && p->list_pid == dpid)
+		for (i = 0; i < p->list.n; i++) {
+			const char *n = p->list.v[i].name;
+
+			if (pm2_list_has(l, n) || pm2_backup_of(p, n) != NULL ||
+			    pm2_names_has(&p->opdel, n))
+				continue;
+			snprintf(msg, sizeof(msg),
+			    "%s was deleted from PM2 (pm2 delete by an "
+			    "operator): it is not started again until an "
+			    "operator starts it",
+			    n);
+			p->h->log(p->m, RDD_LOG_INFO, "%s", msg);
+			p->h->journal(p->m, "operator-delete", n, msg);
+			pm2_names_set(p, &p->opdel, n, 1);
+		}
+	for (i = 0; i < l->n; i++)
+		if (pm2_names_has(&p->opdel, l->v[i].name)) {
+			p->h->log(p->m, RDD_LOG_INFO,
+			    "%s is in PM2's list again: no longer deleted by "
+			    "an operator",
+			    l->v[i].name);
+			pm2_names_set(p, &p->opdel, l->v[i].name, 0);
+		}
+	p->list_pid = dpid;
+}
+
+/* Apps PM2 lists that no operator stopped: what a recovery restores. */
+static void
+pm2_note_running(struct pm2 *p, const struct procs_list *l)
+{
+	struct pm2_names nv;
+	size_t i;
+	int same;
+
+	memset(&nv, 0, sizeof(nv));
+	nv.key = "running";
+	for (i = 0; i < l->n; i++) {
+		const char *n = l->v[i].name;
+
+		if (pm2_backup_of(p, n) != NULL ||
+		    pm2_names_has(&p->opstop, n) || pm2_names_has(&nv, n))
+			continue;
+		if (pm2_names_add(&nv, n) != 0) {
+			pm2_names_free(&nv);
+			return;
+		}
+	}
+	same = p->running_known && nv.n == p->running.n;
+	for (i = 0; same && i < nv.n; i++)
+		same = pm2_names_has(&p->running, nv.v[i]);
+	pm2_names_free(&p->running);
+	p->running = nv;
+	p->running_known = 1;
+	if (!same)
+		pm2_names_save(p, &p->running);
+}
+
 static void
 pm2_check_end(struct pm2 *p)
 {
@@ -1009,21 +1149,25 @@ pm2_evaluate(
 	int64_t now = pm2_now_ms();
 	char err[256], msg[1024], d[32];
 	struct rdd_metric mv[3];
+	enum rdd_state st;
 	size_t i, j;
 	long dpid;
-	int alive;
+	int alive, held;
 
+	pm2_hang_over(p);
+	dpid = pm2_daemon_pid(p, &alive);
 	if (pm2_track_list(&p->tracks, l, &p->lim, now) != 0)
 		p->h->log(p->m, RDD_LOG_WARN,
 		    "out of memory tracking PM2 "
 		    "processes");
+	pm2_note_deletes(p, l, dpid);
+	pm2_note_running(p, l);
 	procs_list_free(&p->list);
 	p->list = *l;
 	p->have_list = 1;
 	memset(l, 0, sizeof(*l));
 	pm2_pids_save(p);
 
-	dpid = pm2_daemon_pid(p, &alive);
 	pm2_fmt_ms(d, sizeof(d), (conn_now_us() - p->check_t0) / 1000);
 	if (dmsg != NULL)
 		snprintf(msg, sizeof(msg), "%s", dmsg);
@@ -1045,7 +1189,7 @@ pm2_evaluate(
 	states = calloc(apps.n ? apps.n : 1, sizeof(*states));
 	for (i = 0; i < apps.n; i++) {
 		const struct procs_app *a = &apps.v[i];
-		int ops = pm2_opstop_has(p, a->name);
+		int ops = pm2_names_has(&p->opstop, a->name);
 
 		pm2_judge_app(a, &p->tracks, &p->lim, now, ops,
 		    pm2_prev_get(p, a->name), &v);
@@ -1060,7 +1204,22 @@ pm2_evaluate(
 
 			if (procs_app_find(&apps, ea->name) != NULL)
 				continue;
-			if (!ea->autostart)
+			held = pm2_names_has(&p->opdel, ea->name) ||
+			       pm2_names_has(&p->opstop, ea->name);
+			if (pm2_names_has(&p->opdel, ea->name))
+				snprintf(msg, sizeof(msg),
+				    "deleted by an operator (pm2 delete): not "
+				    "started again; pm2 start %s --only %s "
+				    "brings it back",
+				    p->eco[i].path, ea->name);
+			else if (held)
+				snprintf(msg, sizeof(msg),
+				    "stopped by an operator (pm2 stop), not in "
+				    "PM2's list since PM2 restarted: not "
+				    "started again; pm2 start %s --only %s "
+				    "brings it back",
+				    p->eco[i].path, ea->name);
+			else if (!ea->autostart)
 				snprintf(msg, sizeof(msg),
 				    "not running; "
 				    "autostart is false in %s",
@@ -1075,17 +1234,121 @@ pm2_evaluate(
 				    "missing: declared "
 				    "in %s but not in PM2's process list",
 				    p->eco[i].path);
-			p->h->report(c, ea->name,
-			    ea->autostart ? RDD_CRITICAL : RDD_OK, msg, NULL,
-			    0);
-			pm2_prev_set(
-			    p, ea->name, ea->autostart ? RDD_CRITICAL : RDD_OK);
+			st = ea->autostart && !held ? RDD_CRITICAL : RDD_OK;
+			p->h->report(c, ea->name, st, msg, NULL, 0);
+			pm2_prev_set(p, ea->name, st);
 		}
 	if (states != NULL && p->conn.up)
 		pm2_backups(p, &apps, states, now);
 	free(states);
 	procs_apps_free(&apps);
 	pm2_prev_sweep(p);
+	pm2_report_eco(p, c);
+	pm2_check_end(p);
+}
+
+/* Keep known apps listed, as unknown, so their history stays. */
+static void
+pm2_report_apps_unknown(struct pm2 *p, struct rdd_check *c, const char *msg)
+{
+	size_t i, j, k;
+	int seen;
+
+	if (p->have_list)
+		for (i = 0; i < p->list.n; i++) {
+			for (j = 0; j < i; j++)
+				if (strcmp(p->list.v[j].name,
+				        p->list.v[i].name) == 0)
+					break;
+			if (j == i)
+				p->h->report(c, p->list.v[i].name, RDD_UNKNOWN,
+				    msg, NULL, 0);
+		}
+	for (i = 0; i < p->neco; i++)
+		for (j = 0; j < p->eco[i].napps; j++) {
+			const char *n = p->eco[i].apps[j].name;
+
+			seen = 0;
+			for (k = 0; p->have_list && k < p->list.n; k++)
+				if (strcmp(p->list.v[k].name, n) == 0)
+					seen = 1;
+			if (!seen)
+				p->h->report(c, n, RDD_UNKNOWN, msg, NULL, 0);
+		}
+}
+
+static int64_t
+pm2_mono_ms(void)
+{
+	return conn_now_us() / 1000;
+}
+
+/* How long the God daemon pid has not answered; starts the count. */
+static int64_t
+pm2_hang_for(struct pm2 *p, long pid, int64_t since, const char *why)
+{
+	char hm[32];
+
+	if (p->hang_since == 0 || p->hang_pid != pid) {
+		p->hang_since = since;
+		p->hang_pid = pid;
+		pm2_fmt_ms(hm, sizeof(hm), p->cfg->hang_max);
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "PM2 daemon pid %ld is alive but does not answer (%s): "
+		    "UNKNOWN while it may still serve; killed and resurrected "
+		    "only after hang_max (%s)",
+		    pid, why, hm);
+	}
+	return pm2_mono_ms() - p->hang_since;
+}
+
+static void
+pm2_hang_over(struct pm2 *p)
+{
+	char d[32];
+
+	if (p->hang_since == 0)
+		return;
+	pm2_fmt_ms(d, sizeof(d), pm2_mono_ms() - p->hang_since);
+	p->h->log(p->m, RDD_LOG_INFO,
+	    "PM2 daemon pid %ld answers again after %s without an answer",
+	    p->hang_pid, d);
+	p->hang_since = 0;
+	p->hang_pid = 0;
+}
+
+/*
+ * pm2.pid names a live God daemon that does not answer: UNKNOWN, never a
+ * reason to act (pm2 commands would wait on it, then start every app a
+ * second time when it wakes), until hang_max; then CRITICAL, and the
+ * recovery kills it before resurrecting.
+ */
+static void
+pm2_report_hung(struct pm2 *p, long pid, const char *why)
+{
+	struct rdd_check *c = p->check;
+	char msg[800], d[32], hm[32];
+	int64_t dur;
+
+	dur = pm2_hang_for(p, pid, p->check_t0 / 1000, why);
+	pm2_fmt_ms(d, sizeof(d), dur);
+	pm2_fmt_ms(hm, sizeof(hm), p->cfg->hang_max);
+	if (dur < p->cfg->hang_max) {
+		snprintf(msg, sizeof(msg),
+		    "PM2 daemon not answering for %s (pid %ld is alive and is "
+		    "PM2's God daemon: %.300s): nothing is done before "
+		    "hang_max (%s)",
+		    d, pid, why, hm);
+		p->h->report(c, PM2_DAEMON_TARGET, RDD_UNKNOWN, msg, NULL, 0);
+	} else {
+		snprintf(msg, sizeof(msg),
+		    "PM2 daemon pid %ld has not answered for %s (hang_max "
+		    "%s; %.300s): recovery kills it and resurrects its apps",
+		    pid, d, hm, why);
+		p->h->report(c, PM2_DAEMON_TARGET, RDD_CRITICAL, msg, NULL, 0);
+	}
+	pm2_report_apps_unknown(
+	    p, c, "PM2 daemon not answering: state unknown");
 	pm2_report_eco(p, c);
 	pm2_check_end(p);
 }
@@ -1098,51 +1361,31 @@ pm2_report_down(struct pm2 *p, const char *why)
 	char msg[600];
 	long pid;
 	int alive;
-	size_t i, j;
 
 	pid = pm2_daemon_pid(p, &alive);
+	if (alive == PM2_GOD) {
+		pm2_report_hung(p, pid, why);
+		return;
+	}
+	p->hang_since = 0;
 	if (pid == 0)
 		snprintf(msg, sizeof(msg),
 		    "PM2 daemon is not running (no "
 		    "pm2.pid in %s): %s",
 		    p->home, why);
-	else if (!alive)
+	else if (alive == PM2_DEAD)
 		snprintf(msg, sizeof(msg),
 		    "PM2 daemon is down: pid %ld from "
 		    "pm2.pid is dead: %s",
 		    pid, why);
 	else
 		snprintf(msg, sizeof(msg),
-		    "PM2 daemon pid %ld is alive but "
-		    "does not answer: %s",
-		    pid, why);
+		    "PM2 daemon is not running: pid %ld from pm2.pid is "
+		    "alive but is not PM2 (/proc/%ld/cmdline names no God "
+		    "daemon: a reused pid): %s",
+		    pid, pid, why);
 	p->h->report(c, PM2_DAEMON_TARGET, RDD_CRITICAL, msg, NULL, 0);
-	/* Keep known apps listed, as unknown, so their history stays. */
-	if (p->have_list)
-		for (i = 0; i < p->list.n; i++) {
-			for (j = 0; j < i; j++)
-				if (strcmp(p->list.v[j].name,
-				        p->list.v[i].name) == 0)
-					break;
-			if (j == i)
-				p->h->report(c, p->list.v[i].name, RDD_UNKNOWN,
-				    "PM2 daemon is down: state unknown", NULL,
-				    0);
-		}
-	for (i = 0; i < p->neco; i++)
-		for (j = 0; j < p->eco[i].napps; j++) {
-			const char *n = p->eco[i].apps[j].name;
-			size_t k;
-			int seen = 0;
-
-			for (k = 0; p->have_list && k < p->list.n; k++)
-				if (strcmp(p->list.v[k].name, n) == 0)
-					seen = 1;
-			if (!seen)
-				p->h->report(c, n, RDD_UNKNOWN,
-				    "PM2 daemon is down: state unknown", NULL,
-				    0);
-		}
+	pm2_report_apps_unknown(p, c, "PM2 daemon is down: state unknown");
 	pm2_report_eco(p, c);
 	pm2_check_end(p);
 }
@@ -1181,6 +1424,28 @@ pm2_jlist_cb(void *arg, const struct rdd_child_result *res)
 	pm2_evaluate(p, &l, RDD_WARNING, msg);
 }
 
+/*
+ * pm2 jlist is a last resort: it starts a daemon when it cannot reach
+ * one, so it runs only for a live God daemon (by /proc cmdline) without
+ * a unix rpc.sock (PM2 on TCP ports). A socket that refuses or does not
+ * answer means a God that is hung or going: jlist would start a second.
+ */
+static int
+pm2_jlist_allowed(struct pm2 *p)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	int alive;
+
+	if (!p->cfg->jlist_fallback)
+		return 0;
+	pm2_daemon_pid(p, &alive);
+	if (alive != PM2_GOD)
+		return 0;
+	snprintf(path, sizeof(path), "%s/rpc.sock", p->home);
+	return lstat(path, &sb) != 0 && errno == ENOENT;
+}
+
 static void
 pm2_check_down(struct pm2 *p)
 {
@@ -1188,11 +1453,8 @@ pm2_check_down(struct pm2 *p)
 	const char *argv[3];
 	char env0[PATH_MAX + 16];
 	const char *env[2];
-	int alive;
 
-	pm2_daemon_pid(p, &alive);
-	/* jlist spawns a daemon when none runs: only with a live pid. */
-	if (p->cfg->jlist_fallback && alive) {
+	if (pm2_jlist_allowed(p)) {
 		snprintf(env0, sizeof(env0), "PM2_HOME=%s", p->home);
 		env[0] = env0;
 		env[1] = NULL;
@@ -1227,6 +1489,7 @@ pm2_list_cb(void *arg, const struct rpc_reply *r, const char *err)
 		pm2_check_down(p);
 		return;
 	}
+	pm2_hang_over(p);
 	if (!r->ok) {
 		snprintf(
 		    msg, sizeof(msg), "getMonitorData failed: %s", r->error);
@@ -1254,11 +1517,11 @@ pm2_check_continue(struct pm2 *p)
 
 	if (p->check == NULL)
 		return;
+	p->check_t0 = conn_now_us();
 	if (pm2_try_connect(p) != 0) {
 		pm2_check_down(p);
 		return;
 	}
-	p->check_t0 = conn_now_us();
 	p->check_req = conn_call0(
 	    &p->conn, rpc_get_monitor_data, pm2_list_cb, p, why, sizeof(why));
 	if (p->check_req == 0) {
@@ -1506,7 +1769,7 @@ pm2_restart_app(struct pm2 *p, struct pm2_rec *x)
 		return;
 	}
 	pm2_judge_app(a, &p->tracks, &p->lim, pm2_now_ms(),
-	    pm2_opstop_has(p, a->name), RDD_OK, &v);
+	    pm2_names_has(&p->opstop, a->name), RDD_OK, &v);
 	if (v.nbad > 0) {
 		for (i = 0; i < v.nbad && x->npm < PM2_PIDS_MAX; i++)
 			x->pm_ids[x->npm++] = v.bad[i];
@@ -1659,6 +1922,14 @@ pm2_start_eco(struct pm2 *p, struct pm2_rec *x)
 	const char *argv[6];
 	char msg[600];
 
+	if (pm2_names_has(&p->opdel, x->target)) {
+		snprintf(msg, sizeof(msg),
+		    "'%s' was deleted by an operator (pm2 delete): "
+		    "start-from-ecosystem does not apply",
+		    x->target);
+		pm2_rec_finish(x, RDD_RECOVERY_NOT_APPLICABLE, msg);
+		return;
+	}
 	if ((a = eco_find_app(p->eco, p->neco, x->target, &f)) == NULL) {
 		snprintf(msg, sizeof(msg),
 		    "'%s' is not declared in any "
@@ -1902,6 +2173,41 @@ pm2_orphans_wait_cb(void *arg)
 }
 
 /*
+ * The apps of ecosystem file i that a recovery without dump.pm2 starts,
+ * as a --only list: those PM2 ran (its last list), never the ones an
+ * operator stopped or deleted. Returns how many; only is "" when the
+ * whole file applies (no list ever seen, the file not loaded).
+ */
+static size_t
+pm2_eco_only(struct pm2 *p, size_t i, char *only, size_t len)
+{
+	const struct eco_file *f;
+	size_t j, n = 0, o = 0;
+
+	only[0] = '\0';
+	if (!p->eco_loaded || i >= p->neco)
+		return 1;
+	f = &p->eco[i];
+	for (j = 0; j < f->napps; j++) {
+		const char *name = f->apps[j].name;
+
+		if (pm2_names_has(&p->opstop, name) ||
+		    pm2_names_has(&p->opdel, name))
+			continue;
+		if (p->running_known && !pm2_names_has(&p->running, name))
+			continue;
+		if (o + strlen(name) + 2 >= len)
+			break;
+		o += (size_t)snprintf(
+		    only + o, len - o, "%s%s", n ? "," : "", name);
+		n++;
+	}
+	if (n == f->napps && !p->running_known)
+		only[0] = '\0'; /* the whole file, as PM2 would */
+	return n;
+}
+
+/*
  * The daemon ladder, one step per call: orphans, then resurrect or the
  * ecosystem files one by one (or a bare ping to start an empty daemon),
  * then connect.
@@ -1910,8 +2216,8 @@ static void
 pm2_daemon_step(struct pm2_rec *x)
 {
 	struct pm2 *p = x->p;
-	const char *argv[4];
-	char msg[1024], pids[256];
+	const char *argv[6];
+	char msg[1024], pids[256], only[1024];
 	struct stat sb;
 	size_t i, o = 0;
 
@@ -1930,7 +2236,8 @@ pm2_daemon_step(struct pm2_rec *x)
 			    p->m, "orphans-killed", PM2_DAEMON_TARGET, pids);
 			for (i = 0; i < x->norphans; i++)
 				kill((pid_t)x->orphans[i], SIGTERM);
-			snprintf(x->what, sizeof(x->what),
+			o = strlen(x->what);
+			snprintf(x->what + o, sizeof(x->what) - o,
 			    "killed orphan%s%s; ", x->norphans > 1 ? "s" : "",
 			    pids);
 			x->timer = p->h->timer_add(
@@ -1949,30 +2256,38 @@ pm2_daemon_step(struct pm2_rec *x)
 			snprintf(x->what + o, sizeof(x->what) - o,
 			    "pm2 resurrect (%s)", p->dump);
 			x->eco_next = (size_t)-1; /* no ecosystem after it */
-			pm2_run_rec(x, argv, pm2_daemon_cmd_cb);
-			return;
-		}
-		if (p->cfg->ecosystem.n == 0) {
-			argv[0] = p->cfg->pm2_bin;
-			argv[1] = "ping";
-			argv[2] = NULL;
-			snprintf(x->what + o, sizeof(x->what) - o,
-			    "pm2 ping (starts an empty daemon: no dump.pm2 "
-			    "and no ecosystem)");
-			x->eco_next = (size_t)-1;
+			x->started = 1;
 			pm2_run_rec(x, argv, pm2_daemon_cmd_cb);
 			return;
 		}
 	}
-	if (x->eco_next != (size_t)-1 && x->eco_next < p->cfg->ecosystem.n) {
+	while (x->eco_next != (size_t)-1 && x->eco_next < p->cfg->ecosystem.n) {
 		const char *file = p->cfg->ecosystem.v[x->eco_next++];
 
+		if (pm2_eco_only(p, x->eco_next - 1, only, sizeof(only)) == 0)
+			continue;
 		argv[0] = p->cfg->pm2_bin;
 		argv[1] = "start";
 		argv[2] = file;
-		argv[3] = NULL;
-		snprintf(x->what + o, sizeof(x->what) - o, "%spm2 start %s",
-		    x->eco_next > 1 ? ", " : "", file);
+		argv[3] = only[0] ? "--only" : NULL;
+		argv[4] = only[0] ? only : NULL;
+		argv[5] = NULL;
+		snprintf(x->what + o, sizeof(x->what) - o, "%spm2 start %s%s%s",
+		    x->started ? ", " : "", file, only[0] ? " --only " : "",
+		    only);
+		x->started = 1;
+		pm2_run_rec(x, argv, pm2_daemon_cmd_cb);
+		return;
+	}
+	if (!x->started) {
+		/* Nothing to start: an empty daemon, as PM2 had none. */
+		x->started = 1;
+		argv[0] = p->cfg->pm2_bin;
+		argv[1] = "ping";
+		argv[2] = NULL;
+		snprintf(x->what + o, sizeof(x->what) - o,
+		    "pm2 ping (starts an empty daemon: no dump.pm2 and no "
+		    "app of an ecosystem file to start)");
 		pm2_run_rec(x, argv, pm2_daemon_cmd_cb);
 		return;
 	}
@@ -1986,6 +2301,100 @@ pm2_daemon_step(struct pm2_rec *x)
 	}
 	snprintf(msg, sizeof(msg), "PM2 daemon started: %s", x->what);
 	pm2_rec_finish(x, 1, msg);
+}
+
+static void
+pm2_god_wait_cb(void *arg)
+{
+	struct pm2_rec *x = arg;
+	struct pm2 *p = x->p;
+	char msg[1200];
+
+	x->timer = 0;
+	if (orphan_is_pm2_god("/proc", x->god)) {
+		if (pm2_mono_ms() < x->god_deadline) {
+			x->timer =
+			    p->h->timer_add(p->m, 50, 0, pm2_god_wait_cb, x);
+			return;
+		}
+		snprintf(msg, sizeof(msg),
+		    "%sbut pid %ld is still alive 5 s after SIGKILL: check "
+		    "it (uninterruptible sleep, D state)",
+		    x->what, x->god);
+		pm2_rec_finish(x, 0, msg);
+		return;
+	}
+	p->hang_since = 0;
+	p->hang_pid = 0;
+	pm2_daemon_step(x);
+}
+
+/*
+ * A God daemon that did not answer for hang_max: SIGKILL (it may be
+ * stopped; SIGTERM would wait for it), so that its apps end with it and
+ * the resurrect that follows starts each of them exactly once.
+ */
+static void
+pm2_kill_god(struct pm2_rec *x, long pid, int64_t dur)
+{
+	struct pm2 *p = x->p;
+	char d[32], hm[32], msg[512];
+
+	pm2_fmt_ms(d, sizeof(d), dur);
+	pm2_fmt_ms(hm, sizeof(hm), p->cfg->hang_max);
+	snprintf(msg, sizeof(msg),
+	    "PM2 daemon pid %ld has not answered for %s (hang_max %s): "
+	    "SIGKILL, then its apps are started again once",
+	    pid, d, hm);
+	p->h->log(p->m, RDD_LOG_WARN, "%s", msg);
+	p->h->journal(p->m, "pm2-killed", PM2_DAEMON_TARGET, msg);
+	snprintf(x->what, sizeof(x->what),
+	    "killed hung PM2 daemon pid %ld (no answer for %s); ", pid, d);
+	conn_close(&p->conn, "PM2 daemon killed: it did not answer");
+	if (kill((pid_t)pid, SIGKILL) != 0 && errno != ESRCH) {
+		snprintf(msg, sizeof(msg), "cannot kill PM2 daemon pid %ld: %s",
+		    pid, strerror(errno));
+		pm2_rec_finish(x, 0, msg);
+		return;
+	}
+	x->god = pid;
+	x->god_deadline = pm2_mono_ms() + 5000;
+	x->timer = p->h->timer_add(p->m, 20, 0, pm2_god_wait_cb, x);
+	if (x->timer == 0)
+		pm2_god_wait_cb(x);
+}
+
+/*
+ * The daemon did not answer (why): a live God daemon is waited for until
+ * hang_max, then killed; anything else runs the ladder.
+ */
+static void
+pm2_daemon_unanswered(struct pm2_rec *x, const char *why, int64_t since)
+{
+	struct pm2 *p = x->p;
+	char msg[900], d[32], hm[32];
+	int64_t dur;
+	long pid;
+	int alive;
+
+	pid = pm2_daemon_pid(p, &alive);
+	if (alive != PM2_GOD) {
+		pm2_daemon_step(x);
+		return;
+	}
+	dur = pm2_hang_for(p, pid, since, why);
+	if (dur >= p->cfg->hang_max) {
+		pm2_kill_god(x, pid, dur);
+		return;
+	}
+	pm2_fmt_ms(d, sizeof(d), dur);
+	pm2_fmt_ms(hm, sizeof(hm), p->cfg->hang_max);
+	snprintf(msg, sizeof(msg),
+	    "PM2 daemon pid %ld is alive but has not answered for %s "
+	    "(%.300s): no pm2 command runs before hang_max (%s); its apps "
+	    "may still serve",
+	    pid, d, why, hm);
+	pm2_rec_finish(x, 0, msg);
 }
 
 /*
@@ -2003,6 +2412,8 @@ pm2_daemon_probe_cb(void *arg, const struct rpc_reply *r, const char *err)
 
 	x->reqs[0] = 0;
 	x->nreq = 0;
+	if (r != NULL)
+		pm2_hang_over(x->p);
 	if (r != NULL && r->ok) {
 		pid = pm2_daemon_pid(x->p, &alive);
 		snprintf(msg, sizeof(msg),
@@ -2011,7 +2422,10 @@ pm2_daemon_probe_cb(void *arg, const struct rpc_reply *r, const char *err)
 		pm2_rec_finish(x, 1, msg);
 		return;
 	}
-	(void)err;
+	if (r == NULL) {
+		pm2_daemon_unanswered(x, err, x->sent_ms);
+		return;
+	}
 	pm2_daemon_step(x);
 }
 
@@ -2029,6 +2443,7 @@ pm2_recover_daemon(struct pm2 *p, struct pm2_rec *x)
 	}
 	/* Set first, so a drop during the probe is not pushed twice. */
 	x->daemon = 1;
+	x->sent_ms = pm2_mono_ms();
 	if (pm2_try_connect(p) == 0) {
 		x->nreq = 1;
 		x->reqs[0] = conn_call0(&p->conn, rpc_get_monitor_data,
@@ -2036,8 +2451,9 @@ pm2_recover_daemon(struct pm2 *p, struct pm2_rec *x)
 		if (x->reqs[0] != 0)
 			return;
 		x->nreq = 0;
-	}
-	pm2_daemon_step(x);
+	} else
+		snprintf(why, sizeof(why), "%s", p->down_why);
+	pm2_daemon_unanswered(x, why, x->sent_ms);
 }
 
 static void
@@ -2143,9 +2559,9 @@ pm2_free(struct pm2 *p)
 	eco_schema_free(&p->schema);
 	pm2_tracks_free(&p->tracks);
 	procs_list_free(&p->list);
-	for (i = 0; i < p->nopstop; i++)
-		free(p->opstop[i]);
-	free(p->opstop);
+	pm2_names_free(&p->opstop);
+	pm2_names_free(&p->opdel);
+	pm2_names_free(&p->running);
 	for (i = 0; i < p->nprev; i++)
 		free(p->prev[i].name);
 	free(p->prev);
@@ -2249,7 +2665,9 @@ pm2_create(const struct rdd_host *host, struct rdd_monitor *m,
 		    "pm2_bin '%s' not found in PATH: "
 		    "ecosystem keys are not checked against PM2's schema",
 		    cfg->pm2_bin);
-	pm2_opstop_load(p);
+	pm2_names_load(p, &p->opstop, "operator_stopped");
+	pm2_names_load(p, &p->opdel, "operator_deleted");
+	p->running_known = pm2_names_load(p, &p->running, "running");
 	*ctx = p;
 	return 0;
 nomem_free:

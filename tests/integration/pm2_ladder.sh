@@ -1,11 +1,11 @@
 #!/bin/sh
 # pm2_ladder: every rung against a real PM2. restart over RPC (an app with
 # autorestart off killed by SIGKILL: PM2's exit event is pushed and the
-# restart request goes out at once); start-from-ecosystem (an app deleted
-# from PM2); start-backup (a critical app crash-looping because its port
-# is taken: backup-api starts on the backup port, the incident ends in a
-# give-up alert); and the backup deleted once the primary has been
-# healthy for `settle`.
+# restart request goes out at once); start-from-ecosystem (an app added
+# to the ecosystem file that PM2 does not run); start-backup (a critical
+# app crash-looping because its port is taken: backup-api starts on the
+# backup port, the incident ends in a give-up alert); and the backup
+# deleted once the primary has been healthy for `settle`.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "$S/tests/integration/pm2_lib.sh"
 
@@ -53,13 +53,16 @@ check "worker has a new pid" sh -c "test \"\$(\"$PM2\" pid worker)\" != \"$old\"
 check "worker serves again" wait_for 10 http_ok "$PW"
 check "the decision latency is logged" grep -q "worker (pm_id [0-9]*): restartProcessId written .* ms after PM2's exit event" "$WS/log/pm2.log"
 
-# Rung 2, start-from-ecosystem: the app is gone from PM2.
-pm2c delete gone
-check "missing app detected" wait_for 10 journal_has detect gone "missing: declared in"
-check "restart does not apply to a missing app" wait_for 10 journal_has result gone "restart does not apply"
-check "rung 2 starts it from the ecosystem file" wait_for 20 journal_has result gone "start-from-ecosystem succeeded"
-check "gone is back in PM2" wait_for 10 pm2_status_is gone online
-check "gone recovered; the rung that did not apply is no attempt" wait_for 15 journal_has recovered gone "healthy again after 1 attempt"
+# Rung 2, start-from-ecosystem: an app added to the ecosystem file that
+# PM2 does not run (an app an operator deleted is left alone: pm2_intent).
+PL=$((PORT_BASE + 3))
+sed "s|\"apps\": \\[|\"apps\": [ { \"name\": \"late\", \"script\": \"$APPS/stable.js\", \"env\": { \"PORT\": $PL } },|" \
+    "$WS/ecosystem.json" >"$WS/eco.new" && mv "$WS/eco.new" "$WS/ecosystem.json"
+check "missing app detected" wait_for 10 journal_has detect late "missing: declared in"
+check "restart does not apply to a missing app" wait_for 10 journal_has result late "restart does not apply"
+check "rung 2 starts it from the ecosystem file" wait_for 20 journal_has result late "start-from-ecosystem succeeded"
+check "late is in PM2" wait_for 10 pm2_status_is late online
+check "late recovered; the rung that did not apply is no attempt" wait_for 15 journal_has recovered late "healthy again after 1 attempt"
 
 # Rung 3, start-backup: api is stopped, its port taken, then started
 # again: it crash-loops (EADDRINUSE); restarts and the ecosystem cannot

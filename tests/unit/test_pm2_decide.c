@@ -240,6 +240,11 @@ t_events_push(void **state)
 	event(&t, "exit", "web", 1, "stopped", 1, 0, 1, T0, msg, sizeof(msg),
 	    &push);
 	assert_int_equal(push, 0);
+	assert_true(pm2_track_find(&t, 1)->exit_seen_us == T0 * 1000);
+	/* Our own restartProcessId: an exit while stopping keeps the cause. */
+	event(&t, "exit", "web", 1, "stopping", 1, 0, 0, T0 + 11568, msg,
+	    sizeof(msg), &push);
+	assert_true(pm2_track_find(&t, 1)->exit_seen_us == T0 * 1000);
 
 	/* restart overlimit: PM2 gave up. */
 	event(&t, "restart overlimit", "cr", 2, "errored", 1, 0, 1, T0, msg,
@@ -256,6 +261,8 @@ t_events_push(void **state)
 	    &push);
 	assert_int_equal(push, 0);
 	assert_true(pm2_track_find(&t, 5)->op_stopped);
+	/* Asked-for exits are no cause: latency is not measured from them. */
+	assert_true(pm2_track_find(&t, 5)->exit_seen_us == 0);
 	event(&t, "stop", "once2", 5, "stopped", 0, 1, 0, T0, msg, sizeof(msg),
 	    &push);
 	assert_int_equal(push, 0);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -522,13 +524,172 @@ t_start_from_ecosystem_and_backup(void **state)
 	fake_stop(&f);
 }
 
+/* A process whose /proc cmdline says it is PM2's God daemon of home. */
+static pid_t
+fake_god(const char *home)
+{
+	char title[400];
+	pid_t pid;
+
+	snprintf(title, sizeof(title), "PM2 v7.0.4: God Daemon (%s)", home);
+	if ((pid = fork()) == 0) {
+		execl("/bin/sleep", title, "60", (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	/* Until exec, the child's cmdline is ours. */
+	for (int i = 0; i < 400; i++) {
+		char path[64], buf[512] = "";
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+		if ((fp = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), fp) == NULL)
+				buf[0] = '\0';
+			fclose(fp);
+		}
+		if (strstr(buf, "God Daemon") != NULL)
+			break;
+		usleep(5000);
+	}
+	return pid;
+}
+
+static void
+write_pidfile(const struct fake *f, long pid)
+{
+	char path[400];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/pm2.pid", f->home);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "%ld\n", pid);
+	fclose(fp);
+}
+
+static int
+journal_has(const struct fake *f, const char *event, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < f->mh.njournal; i++)
+		if (strcmp(f->mh.journal[i].event, event) == 0 &&
+		    strstr(f->mh.journal[i].msg, text) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * A God daemon that is alive but does not answer (SIGSTOP): UNKNOWN and
+ * no pm2 command before hang_max; after it, CRITICAL, and the recovery
+ * kills that God daemon before anything is started.
+ */
+static void
+t_hung_daemon(void **state)
+{
+	struct fake f;
+	const struct mock_report *r;
+	char id[64];
+	struct json_object *o;
+	pid_t god;
+	int st;
+
+	fake_start(&f, "hang_max", "300ms", "jlist_fallback", "true", NULL);
+	god = fake_god(f.home);
+	write_pidfile(&f, god);
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	answer_list(&f, 1, proc_json("web", 0, "online", 5, 60000, ""));
+
+	/* No answer: the RPC times out. */
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	o = fake_request(&f, id, sizeof(id));
+	json_object_put(o);
+	assert_int_equal(mock_timer_fire(&f.mh, mock_timer_last(&f.mh)), 0);
+	assert_int_equal(f.mh.checks_done, 2);
+	r = last(&f, "pm2-daemon");
+	assert_int_equal(r->state, RDD_UNKNOWN);
+	assert_non_null(strstr(r->msg, "PM2 daemon not answering for"));
+	assert_int_equal(last(&f, "web")->state, RDD_UNKNOWN);
+	assert_int_equal(f.mh.nchildren, 0); /* no jlist on a hung God */
+
+	/* A recovery meanwhile runs nothing. */
+	rdd_plugin.recover(
+	    f.ctx, mock_recovery_begin(&f.mh), "pm2-daemon", "restart", 1);
+	o = fake_request(&f, id, sizeof(id));
+	json_object_put(o);
+	assert_int_equal(mock_timer_fire(&f.mh, mock_timer_last(&f.mh)), 0);
+	assert_int_equal(f.mh.recoveries[0].done, 1);
+	assert_int_equal(f.mh.recoveries[0].ok, 0);
+	assert_non_null(strstr(
+	    f.mh.recoveries[0].msg, "no pm2 command runs before hang_max"));
+	assert_int_equal(f.mh.nchildren, 0);
+	assert_int_equal(kill(god, 0), 0);
+
+	/* Past hang_max: CRITICAL, then SIGKILL and a start. */
+	usleep(350 * 1000);
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	o = fake_request(&f, id, sizeof(id));
+	json_object_put(o);
+	assert_int_equal(mock_timer_fire(&f.mh, mock_timer_last(&f.mh)), 0);
+	r = last(&f, "pm2-daemon");
+	assert_int_equal(r->state, RDD_CRITICAL);
+	assert_non_null(strstr(r->msg, "has not answered for"));
+	rdd_plugin.recover(
+	    f.ctx, mock_recovery_begin(&f.mh), "pm2-daemon", "restart", 1);
+	o = fake_request(&f, id, sizeof(id));
+	json_object_put(o);
+	assert_int_equal(mock_timer_fire(&f.mh, mock_timer_last(&f.mh)), 0);
+	assert_true(journal_has(&f, "pm2-killed", "SIGKILL"));
+	assert_int_equal(waitpid(god, &st, 0), god);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	/* The wait for its end sees a dead God, then starts PM2. */
+	assert_int_equal(mock_timer_fire(&f.mh, mock_timer_last(&f.mh)), 0);
+	assert_int_equal(f.mh.nchildren, 1);
+	assert_string_equal(f.mh.children[0]->cmdline, "/nonexistent/pm2 ping");
+	mock_child_exit(&f.mh, 0, 0, "", "");
+	assert_int_equal(f.mh.recoveries[1].done, 1);
+	assert_non_null(
+	    strstr(f.mh.recoveries[1].msg, "killed hung PM2 daemon pid"));
+	fake_stop(&f);
+}
+
+/* pm2.pid naming a live process that is not PM2 (a reused pid). */
+static void
+t_reused_pid(void **state)
+{
+	struct fake f;
+	const struct mock_report *r;
+	char p[400];
+
+	fake_start(&f, "jlist_fallback", "true", NULL);
+	close(f.lrpc);
+	close(f.lpub);
+	f.lrpc = f.lpub = -1;
+	snprintf(p, sizeof(p), "%s/rpc.sock", f.home);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/pub.sock", f.home);
+	unlink(p);
+	close(f.pub);
+	f.pub = -1;
+	assert_int_equal(mock_fd_fire(&f.mh, watch_of(&f, 0), RDD_FD_READ), 0);
+	write_pidfile(&f, (long)getpid());
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	assert_int_equal(f.mh.nchildren, 0);
+	r = last(&f, "pm2-daemon");
+	assert_int_equal(r->state, RDD_CRITICAL);
+	assert_non_null(strstr(r->msg, "is not PM2"));
+	fake_listen(&f);
+	fake_stop(&f);
+}
+
 static void
 t_daemon_down_and_jlist(void **state)
 {
 	struct fake f;
 	const struct mock_report *r;
 	char pidfile[400], jl[2048];
-	FILE *fp;
+	pid_t god;
 	char *e;
 
 	fake_start(&f, "jlist_fallback", "true", NULL);
@@ -559,11 +720,9 @@ t_daemon_down_and_jlist(void **state)
 	assert_non_null(strstr(r->msg, "not running (no pm2.pid"));
 	assert_int_equal(last(&f, "web")->state, RDD_UNKNOWN);
 
-	/* A live pid (ours) but no socket: jlist_fallback reads jlist. */
-	snprintf(pidfile, sizeof(pidfile), "%s/pm2.pid", f.home);
-	fp = fopen(pidfile, "w");
-	fprintf(fp, "%ld\n", (long)getpid());
-	fclose(fp);
+	/* A live God daemon but no socket: jlist_fallback reads jlist. */
+	god = fake_god(f.home);
+	write_pidfile(&f, god);
 	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
 	assert_int_equal(f.mh.nchildren, 1);
 	assert_non_null(strstr(f.mh.children[0]->cmdline, "pm2 jlist"));
@@ -576,6 +735,8 @@ t_daemon_down_and_jlist(void **state)
 	assert_int_equal(r->state, RDD_WARNING);
 	assert_non_null(strstr(r->msg, "pm2 jlist (jlist_fallback)"));
 	assert_int_equal(last(&f, "web")->state, RDD_OK);
+	kill(god, SIGKILL);
+	waitpid(god, NULL, 0);
 	fake_stop(&f);
 }
 
@@ -740,6 +901,8 @@ main(void)
 	    cmocka_unit_test(t_rungs_that_do_not_apply),
 	    cmocka_unit_test(t_start_from_ecosystem_and_backup),
 	    cmocka_unit_test(t_daemon_down_and_jlist),
+	    cmocka_unit_test(t_hung_daemon),
+	    cmocka_unit_test(t_reused_pid),
 	    cmocka_unit_test(t_daemon_recovery),
 	    cmocka_unit_test(t_daemon_probe),
 	    cmocka_unit_test(t_bad_options),

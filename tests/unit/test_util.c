@@ -374,6 +374,25 @@ test_state_name(void **state)
 	assert_string_equal(util_state_name((enum rdd_state)42), "UNKNOWN");
 }
 
+/* /metrics values: the shortest text that reads back as the double. */
+static void
+test_fmt_double(void **state)
+{
+	char b[64];
+
+	(void)state;
+	util_fmt_double(b, sizeof(b), 2.654);
+	assert_string_equal(b, "2.654");
+	util_fmt_double(b, sizeof(b), 0.1 + 0.2);
+	assert_string_equal(b, "0.30000000000000004");
+	util_fmt_double(b, sizeof(b), 1e21);
+	assert_string_equal(b, "1e+21");
+	util_fmt_double(b, sizeof(b), 42);
+	assert_string_equal(b, "42");
+	util_fmt_double(b, sizeof(b), 1.0 / 3.0);
+	assert_true(strtod(b, NULL) == 1.0 / 3.0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 
 int
@@ -388,6 +407,7 @@ main(void)
 	    T(test_mkdirs),
 	    cmocka_unit_test(test_clocks),
 	    cmocka_unit_test(test_state_name),
+	    cmocka_unit_test(test_fmt_double),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
