@@ -461,6 +461,19 @@ recover_consider(struct target *t)
 			    (long long)(t->cooldown_mono - now));
 			return;
 		}
+		/*
+		 * Still a crash loop: the incident's give-up stands, quietly.
+		 * Journaling it again at every cooldown end would fill the
+		 * journal and page people for one incident.
+		 */
+		recover_window_prune(t, now);
+		if (t->nwindow >= rc->window_max) {
+			t->cooldown_mono = now + rc->cooldown_ms;
+			recover_why_not(t, "the recovery window is still full: "
+			    "the give-up stands for another cooldown");
+			recover_save(t);
+			return;
+		}
 		t->gave_up = 0;
 		t->attempts = 0;
 		t->cooldown_mono = 0;

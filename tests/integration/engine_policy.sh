@@ -24,12 +24,17 @@ monitors = (
 	{ name = "blink"; plugin = "exec"; interval = "100ms";
 	  recovery = { window = "1h"; window_max = 4; max_attempts = 3; };
 	  command = ["$WS/blink.sh", "$WS/blink.n"];
+	  recover = ( ["/bin/true"] ); },
+	{ name = "loop"; plugin = "exec"; interval = "100ms";
+	  recovery = { window = "1h"; window_max = 2; max_attempts = 3;
+	               cooldown = "300ms"; };
+	  command = ["$WS/blink.sh", "$WS/loop.n"];
 	  recover = ( ["/bin/true"] ); }
 );
 CONF
 } >"$WS/redundancyd.conf"
 
-start_daemon
+start_daemon -d
 check "the third failure makes the state hard" wait_for 10 grep -q '"kind":"detect","monitor":"soft"' "$WS/log/journal.jsonl"
 check "the first failure was logged as soft" grep -q 'UNKNOWN -> CRITICAL (soft): SOFT CRITICAL 1' "$WS/log/soft.log"
 check "the third made it hard" grep -q 'CRITICAL is hard after 3 checks: SOFT CRITICAL 3' "$WS/log/soft.log"
@@ -44,5 +49,15 @@ check "status shows the give-up and the flapping" sh -c "grep -q '\"gave_up\":tr
 n=$(grep -c '"kind":"action","monitor":"blink"' "$WS/log/journal.jsonl")
 check "the give-up is journaled once, not at every relapse" test "$(grep -c '"kind":"giveup","monitor":"blink"' "$WS/log/journal.jsonl")" -eq 1
 check "no action after the give-up ($n actions, window_max 4)" test "$n" -eq 4
+# A crash loop past its window: the give-up stands through every
+# cooldown end, journaled once for the incident (cooldown 300 ms here).
+check "a crash loop is given up on" wait_for 20 grep -q '"kind":"giveup","monitor":"loop"' "$WS/log/journal.jsonl"
+stands() {
+	[ "$(grep -c 'loop: no recovery now: the recovery window is still full' "$WS/log/loop.log")" -ge 3 ]
+}
+check "three cooldowns end with the window still full" wait_for 20 stands
+check "the give-up is journaled once for the incident" test "$(grep -c '"kind":"giveup","monitor":"loop"' "$WS/log/journal.jsonl")" -eq 1
+check "no cooldown-end while the window is full" sh -c "! grep -q '\"kind\":\"cooldown-end\",\"monitor\":\"loop\"' '$WS/log/journal.jsonl'"
+check "no action after it either" test "$(grep -c '"kind":"action","monitor":"loop"' "$WS/log/journal.jsonl")" -eq 2
 check "the daemon stops cleanly" stop_daemon
 finish
