@@ -48,7 +48,9 @@ mkrepo "$WS/small" 3
 
 # 1. wfval throughput, in memory.
 cc -O2 -I"$TOP" -o "$WS/wfval_bench" "$TOP/bench/github/wfval_bench.c" \
-    "$TOP/plugins/github_actions/wfval.c" $(pkg-config --cflags --libs yaml-0.1)
+    "$TOP/plugins/github_actions/wfval.c" \
+    "$TOP/plugins/github_actions/wfexpr.c" \
+    "$TOP/plugins/github_actions/ghdata.c" $(pkg-config --cflags --libs yaml-0.1)
 "$WS/wfval_bench" "$WS/big/.github/workflows/"*.yml
 
 # 2. One full check: read, hash, validate, git plumbing, snapshots.
