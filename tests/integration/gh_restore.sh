@@ -71,13 +71,22 @@ check "the user's text is left as it is" cmp -s "$W/ci.yml" "$WS/ci.norunson"
 cp "$WS/ci.orig" "$W/ci.yml"
 check "fixed, it is OK again" wait_for 10 target_state gh ci.yml OK
 
-# Lint findings alone never restore.
-sed 's/17 3/61 3/' "$W/nightly.yml" >"$WS/nightly.lint"
-cp "$WS/nightly.lint" "$W/nightly.yml"
-check "a bad cron field is reported" wait_for 10 target_state gh nightly.yml WARNING
-check "and the file is left as it is" cmp -s "$W/nightly.yml" "$WS/nightly.lint"
+# An impossible cron (minute 61): GitHub refuses the file, so CRITICAL,
+# but it parses: reported, never replaced.
+sed 's/17 3/61 3/' "$W/nightly.yml" >"$WS/nightly.bad"
+cp "$WS/nightly.bad" "$W/nightly.yml"
+check "an impossible cron field is CRITICAL" wait_for 10 target_state gh nightly.yml CRITICAL
+check "and the file is left as it is" cmp -s "$W/nightly.yml" "$WS/nightly.bad"
 git -C "$WS/repo" checkout -q -- .github/workflows/nightly.yml
 check "fixed by the user, it is OK" wait_for 10 target_state gh nightly.yml OK
+
+# Lint findings alone never restore (an unknown key).
+{ cat "$W/nightly.yml"; printf 'x-note: kept\n'; } >"$WS/nightly.lint"
+cp "$WS/nightly.lint" "$W/nightly.yml"
+check "an unknown key is lint: WARNING" wait_for 10 target_state gh nightly.yml WARNING
+check "and the file is left as it is" cmp -s "$W/nightly.yml" "$WS/nightly.lint"
+git -C "$WS/repo" checkout -q -- .github/workflows/nightly.yml
+check "fixed by the user, it is OK again" wait_for 10 target_state gh nightly.yml OK
 
 # A good uncommitted edit is the last good version: damage restores it.
 cat "$WS/ci.orig" >"$W/ci.yml"

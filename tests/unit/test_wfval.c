@@ -71,8 +71,8 @@ static const struct {
     {"i04-dup-job-id.yml", 7, 3, "syntax-check", WF_SEV_ERROR},
     {"i05-dup-step-key.yml", 8, 9, "syntax-check", WF_SEV_ERROR},
     {"i06-missing-on.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
-    {"i07-unknown-event.yml", 3, 3, "events", WF_SEV_LINT},
-    {"i08-unknown-event-list.yml", 1, 12, "events", WF_SEV_LINT},
+    {"i07-unknown-event.yml", 3, 3, "events", WF_SEV_ERROR},
+    {"i08-unknown-event-list.yml", 1, 12, "events", WF_SEV_ERROR},
     {"i09-missing-jobs.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
     {"i10-empty-jobs.yml", 2, 7, "syntax-check", WF_SEV_ERROR},
     {"i11-bad-job-id.yml", 3, 3, "id", WF_SEV_ERROR},
@@ -87,9 +87,9 @@ static const struct {
     {"i20-needs-cycle.yml", 4, 12, "job-needs", WF_SEV_ERROR},
     {"i21-timeout-string.yml", 5, 22, "syntax-check", WF_SEV_ERROR},
     {"i22-schedule-not-list.yml", 3, 5, "events", WF_SEV_ERROR},
-    {"i23-cron-fields.yml", 3, 13, "events", WF_SEV_LINT},
-    {"i24-cron-range.yml", 3, 13, "events", WF_SEV_LINT},
-    {"i25-cron-month-name.yml", 3, 13, "events", WF_SEV_LINT},
+    {"i23-cron-fields.yml", 3, 13, "events", WF_SEV_ERROR},
+    {"i24-cron-range.yml", 3, 13, "events", WF_SEV_ERROR},
+    {"i25-cron-month-name.yml", 3, 13, "events", WF_SEV_ERROR},
     {"i26-unclosed-expr.yml", 6, 20, "expression", WF_SEV_ERROR},
     {"i27-dispatch-bad-type.yml", 5, 15, "events", WF_SEV_ERROR},
     {"i28-dispatch-choice-no-options.yml", 4, 7, "events", WF_SEV_ERROR},
@@ -522,7 +522,7 @@ test_dispatch_number_and_quiet_mode(void **state)
 	                           "    runs-on: ubuntu-latest\n"
 	                           "    steps: [{run: echo}]\n";
 	static const char lint[] =
-	    "on: [nope]\n"
+	    "on: push\nnope: 1\n"
 	    "jobs: {a: {runs-on: x, steps: [{run: y}]}}\n";
 
 	(void)state;
@@ -664,7 +664,7 @@ test_cron(void **state)
 		    "    runs-on: x\n    steps: [{run: y}]\n",
 		    t[i].cron);
 		sev = check_text(buf, &d, &nd);
-		if (sev != (t[i].ok ? WF_SEV_NONE : WF_SEV_LINT) ||
+		if (sev != (t[i].ok ? WF_SEV_NONE : WF_SEV_ERROR) ||
 		    nd != (t[i].ok ? 0u : 1u)) {
 			print_message("cron '%s': sev %d\n", t[i].cron, sev);
 			print_diags(d, nd);
