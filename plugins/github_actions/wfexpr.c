@@ -350,11 +350,14 @@ wfexpr_call(struct wfexpr *x, size_t fpos, size_t flen)
 		return;
 	}
 	if (nargs < f->min || nargs > f->max || (f->odd && nargs % 2 == 0)) {
-		if (f->max == GH_ARGS_MANY)
+		if (f->odd)
 			wfexpr_fail(x, fpos,
-			    "%s() takes %s%u argument%s or more, not %u",
-			    f->name,
-			    f->odd ? "an odd number of arguments, " : "",
+			    "%s() takes an odd number of arguments, %u or more "
+			    "(condition, value pairs, then a default), not %u",
+			    f->name, f->min, nargs);
+		else if (f->max == GH_ARGS_MANY)
+			wfexpr_fail(x, fpos,
+			    "%s() takes %u argument%s or more, not %u", f->name,
 			    f->min, f->min == 1 ? "" : "s", nargs);
 		else if (f->min == f->max)
 			wfexpr_fail(x, fpos, "%s() takes %u argument%s, not %u",

@@ -1251,6 +1251,11 @@ wfval_check_webhook(
     struct wfval_ctx *c, const struct wfval_node *k, const struct wfval_node *v)
 {
 	static const char *const rd_keys[] = {"types", NULL};
+	static const char *const iv_keys[] = {"names", "versions", NULL};
+	static const char *const pairs[] = {"branches", "branches-ignore",
+	    "tags", "tags-ignore", "paths", "paths-ignore", NULL};
+	const char *const *keys = wfval_filter_keys;
+	const struct wfval_node *ik;
 	struct wfval_quote q;
 	char what[WFVAL_QUOTE_MAX * 4 + 8];
 	size_t i;
@@ -1258,11 +1263,22 @@ wfval_check_webhook(
 	snprintf(what, sizeof(what), "%s", wfval_q(&q, k));
 	if (!wfval_want_map(c, v, k, what, 1, "syntax-check"))
 		return;
-	wfval_check_keys(c, v,
-	    wfval_is(k, "repository_dispatch") ? rd_keys : wfval_filter_keys,
-	    what);
+	if (wfval_is(k, "repository_dispatch"))
+		keys = rd_keys;
+	else if (wfval_is(k, "image_version"))
+		keys = iv_keys;
+	wfval_check_keys(c, v, keys, what);
+	for (i = 0; pairs[i] != NULL; i += 2) {
+		wfval_get(v, pairs[i + 1], &ik);
+		if (ik != NULL && wfval_has(v, pairs[i]))
+			wfval_diag(c, ik, WF_SEV_ERROR, "events",
+			    "\"%s\" and \"%s\" cannot both filter event "
+			    "\"%s\": keep one (a \"!\" pattern in %s "
+			    "excludes)",
+			    pairs[i], pairs[i + 1], what, pairs[i]);
+	}
 	for (i = 0; i + 1 < v->nkids; i += 2)
-		if (wfval_in_list(v->kids[i], wfval_filter_keys))
+		if (wfval_in_list(v->kids[i], keys))
 			wfval_want_strings(
 			    c, v->kids[i + 1], v->kids[i], v->kids[i]->str);
 }
