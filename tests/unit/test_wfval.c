@@ -226,6 +226,89 @@ test_valid_fixtures(void **state)
 	check_clean_dir("github-only", 3);
 }
 
+/*
+ * corpus/: files written to cover what real repositories use. Every valid
+ * one is clean; every invalid one has exactly the error its EXPECT line
+ * names (rule and line:col).
+ */
+static void
+test_corpus_valid(void **state)
+{
+	(void)state;
+	check_clean_dir("corpus/valid", 60);
+}
+
+static int
+expect_listed(const char *name, char (*files)[128], size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(files[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_corpus_invalid(void **state)
+{
+	const char *srcdir = getenv("srcdir");
+	static char files[128][128];
+	char path[1024], line[512], rule[64], rel[256];
+	struct wf_diag *d;
+	struct dirent *de;
+	struct blob b;
+	unsigned ln, col;
+	size_t n = 0, nd;
+	int bad = 0, sev;
+	FILE *f;
+	DIR *dir;
+
+	(void)state;
+	snprintf(path, sizeof(path),
+	    "%s/tests/unit/fixtures/workflows/corpus/invalid/EXPECT",
+	    srcdir ? srcdir : ".");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_true(n < 128);
+		assert_int_equal(sscanf(line, "%127s %u %u %63s", files[n], &ln,
+		                     &col, rule),
+		    4);
+		snprintf(rel, sizeof(rel), "corpus/invalid/%s", files[n]);
+		b = load(rel);
+		sev = wfval_check(b.data, b.len, files[n], &d, &nd, NULL);
+		free(b.data);
+		if (sev != WF_SEV_ERROR || nd != 1 || d[0].line != ln ||
+		    d[0].col != col || strcmp(d[0].rule, rule) != 0 ||
+		    d[0].severity != WF_SEV_ERROR) {
+			print_message("%s: want %u:%u [%s] (error), got %zu:\n",
+			    files[n], ln, col, rule, nd);
+			print_diags(d, nd);
+			bad++;
+		}
+		wfval_diags_free(d, nd);
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(bad, 0);
+	assert_true(n >= 20);
+	/* Every invalid file has its line in EXPECT. */
+	snprintf(path, sizeof(path),
+	    "%s/tests/unit/fixtures/workflows/corpus/invalid",
+	    srcdir ? srcdir : ".");
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((de = readdir(dir)) != NULL)
+		if (strstr(de->d_name, ".yml") != NULL &&
+		    !expect_listed(de->d_name, files, n))
+			fail_msg("corpus/invalid/%s is not in EXPECT",
+			    de->d_name);
+	closedir(dir);
+}
+
 static const char multi_job[] =
     "name: Multi\n"
     "on:\n"
@@ -799,6 +882,8 @@ main(void)
 	    cmocka_unit_test(test_invalid_fixtures),
 	    cmocka_unit_test(test_invalid_table_complete),
 	    cmocka_unit_test(test_valid_fixtures),
+	    cmocka_unit_test(test_corpus_valid),
+	    cmocka_unit_test(test_corpus_invalid),
 	    cmocka_unit_test(test_info_multi_job),
 	    cmocka_unit_test(test_info_anchors),
 	    cmocka_unit_test(test_alias_bomb),
