@@ -158,6 +158,21 @@ wfexpr_string(struct wfexpr *x)
 	    "quote inside it)");
 }
 
+/* Bytes of the (UTF-8) character at s, at most left. */
+static size_t
+wfexpr_char_len(const char *s, size_t left)
+{
+	unsigned char b = (unsigned char)s[0];
+	size_t n = b < 0xC0 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, i;
+
+	if (n > left)
+		n = left;
+	for (i = 1; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			return i;
+	return n;
+}
+
 static void
 wfexpr_lex_op(struct wfexpr *x)
 {
@@ -218,7 +233,8 @@ wfexpr_lex_op(struct wfexpr *x)
 		return;
 	default:
 		wfexpr_fail(x, x->tpos,
-		    "unexpected character \"%c\" in the expression", ch);
+		    "unexpected character \"%.*s\" in the expression",
+		    (int)wfexpr_char_len(s, left), s);
 		return;
 	}
 }
@@ -507,18 +523,11 @@ wfexpr_and(struct wfexpr *x)
 static void
 wfexpr_or(struct wfexpr *x)
 {
-	if (++x->depth > WFEXPR_MAX_DEPTH) {
-		wfexpr_fail(x, x->tpos,
-		    "expression nested more than %d deep: simplify it",
-		    WFEXPR_MAX_DEPTH);
-		return;
-	}
 	wfexpr_and(x);
 	while (!x->failed && x->tok == TK_OR) {
 		wfexpr_next(x);
 		wfexpr_and(x);
 	}
-	x->depth--;
 }
 
 int

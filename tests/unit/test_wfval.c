@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "plugins/github_actions/wfexpr.h"
 #include "plugins/github_actions/wfval.h"
 
 struct blob {
@@ -307,6 +308,62 @@ test_corpus_invalid(void **state)
 			fail_msg("corpus/invalid/%s is not in EXPECT",
 			    de->d_name);
 	closedir(dir);
+}
+
+/* wfexpr alone: what GitHub accepts, and where the first error is. */
+static void
+test_expression_syntax(void **state)
+{
+	static const struct {
+		const char *e;
+		int off; /* -1: valid */
+	} t[] = {
+	    {"github.ref == 'refs/heads/main'", -1},
+	    {"!(a)", 2},
+	    {"NaN != Infinity && -Infinity < 0o17", -1},
+	    {".5 == 0.5 && 1E3 > 2e-2", -1},
+	    {"github.event.commits[*].message", -1},
+	    {"fromJSON(x).a", 9},
+	    {"fromJSON('[1]')[0]", -1},
+	    {"ToJson(Github) && SUCCESS()", -1},
+	    {"steps.my-step.outputs.out-1", -1},
+	    {"matrix.0.a", -1},
+	    {"format('{0}', 1, 2, 3, 4)", -1},
+	    {"case(true, 1, false, 2, 3)", -1},
+	    {"case(true, 1, false, 2)", 0},
+	    {"join()", 0},
+	    {"always(1)", 0},
+	    {"github.ref == \"x\"", 14},
+	    {"github ref", 7},
+	    {"(github", 0},
+	    {"github.ref ==", 13},
+	    {"github.", 7},
+	    {"a", 0},
+	    {"'it''s'", -1},
+	    {"'open", 0},
+	};
+	char deep[300];
+	struct wfexpr_err e;
+	size_t i;
+	int r, bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = wfexpr_check(t[i].e, strlen(t[i].e), &e);
+		if ((t[i].off < 0) != (r == 0) ||
+		    (t[i].off >= 0 && e.off != (size_t)t[i].off)) {
+			print_message("'%s': want %d, got %d at %zu: %s\n",
+			    t[i].e, t[i].off, r, e.off, e.msg);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+	/* Nesting is bounded: no stack to exhaust. */
+	memset(deep, '(', sizeof(deep));
+	assert_int_equal(wfexpr_check(deep, sizeof(deep), &e), -1);
+	assert_non_null(strstr(e.msg, "nested"));
+	memset(deep, '!', sizeof(deep));
+	assert_int_equal(wfexpr_check(deep, sizeof(deep), &e), -1);
 }
 
 static const char multi_job[] =
@@ -884,6 +941,7 @@ main(void)
 	    cmocka_unit_test(test_valid_fixtures),
 	    cmocka_unit_test(test_corpus_valid),
 	    cmocka_unit_test(test_corpus_invalid),
+	    cmocka_unit_test(test_expression_syntax),
 	    cmocka_unit_test(test_info_multi_job),
 	    cmocka_unit_test(test_info_anchors),
 	    cmocka_unit_test(test_alias_bomb),
