@@ -37,6 +37,17 @@ printf 'on: push\njobs:\n  a:\n    steps:\n      - run: x\n' >"$W/broken.yml"
 "$RDD" --once gh -c "$WS/redundancyd.conf" >"$WS/once.out" 2>"$WS/once.err"
 check "--once fails on an invalid workflow" test $? -eq 2
 check "in actionlint's form file:line:col: message [rule]" grep -Eq '\.github/workflows/broken\.yml:[0-9]+:[0-9]+: .+ \[[a-z-]+\]' "$WS/once.out"
+"$RDD" --once gh --json -c "$WS/redundancyd.conf" >"$WS/once.json" 2>"$WS/once.err"
+check "--once --json exits with the same worst state" test $? -eq 2
+check "--once --json names the finding's rule and line:col" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = [t for m in d['monitors'] for t in m['targets'] if t['name'] == 'broken.yml'][0]
+f = t['finding']
+assert d['state'] == 'CRITICAL' and t['state'] == 'CRITICAL', d['state']
+assert f['file'] == '.github/workflows/broken.yml' and f['rule'] == 'syntax-check', f
+assert f['line'] == 3 and f['col'] == 3, f
+" "$WS/once.json"
 rm -f "$W/broken.yml"
 check "--once wrote nothing under state_dir" test ! -e "$WS/state/gh"
 
