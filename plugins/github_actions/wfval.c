@@ -42,6 +42,7 @@ struct wfval_node {
 	unsigned end_line; /* scalars: where the text ends */
 	int style;         /* yaml_scalar_style_t of a scalar */
 	int open; /* collection still being parsed: an alias to it recurses */
+	int literal; /* GitHub does not evaluate it: ${{ }} content unchecked */
 	char *str;
 	size_t len;
 	struct wfval_node **kids;
@@ -2327,6 +2328,68 @@ wfval_check_if(struct wfval_ctx *c, const struct wfval_node *n)
 	wfval_check_expr(c, n, 0, 0, n->len);
 }
 
+/*
+ * Mark n and what it holds as text GitHub shows without evaluating (the
+ * workflow's name, event filters, dispatch input texts). Iterative, and a
+ * marked node is not entered again: linear even with aliases, and no
+ * recursion however deep the file nests.
+ */
+static void
+wfval_mark_literal(struct wfval_ctx *c, struct wfval_node *n)
+{
+	struct wfval_node **st, **ns;
+	size_t sp = 0, cap = 64, i;
+
+	if (n == NULL || n->literal)
+		return;
+	if ((st = malloc(cap * sizeof(*st))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	st[sp++] = n;
+	while (sp > 0) {
+		n = st[--sp];
+		if (n->literal)
+			continue;
+		n->literal = 1;
+		for (i = 0; i < n->nkids; i++) {
+			if (n->kids[i]->literal)
+				continue;
+			if (sp == cap) {
+				ns = realloc(st, 2 * cap * sizeof(*st));
+				if (ns == NULL) {
+					c->oom = 1;
+					free(st);
+					return;
+				}
+				st = ns;
+				cap *= 2;
+			}
+			st[sp++] = n->kids[i];
+		}
+	}
+	free(st);
+}
+
+/* The parts of the file whose ${{ }} GitHub never evaluates. */
+static void
+wfval_mark_literals(struct wfval_ctx *c)
+{
+	struct wfval_node *r = c->root, *on;
+	size_t i;
+
+	if (r == NULL || r->kind != WFVAL_MAP)
+		return;
+	wfval_mark_literal(c, wfval_get(r, "name", NULL));
+	on = wfval_get(r, "on", NULL);
+	if (on == NULL || on->kind != WFVAL_MAP)
+		return;
+	/* workflow_call's input defaults and output values are evaluated */
+	for (i = 0; i + 1 < on->nkids; i += 2)
+		if (!wfval_is(on->kids[i], "workflow_call"))
+			wfval_mark_literal(c, on->kids[i + 1]);
+}
+
 static void
 wfval_check_exprs(struct wfval_ctx *c)
 {
@@ -2377,7 +2440,7 @@ wfval_check_exprs(struct wfval_ctx *c)
 				    "expression",
 				    "expression \"${{ }}\" is empty: write an "
 				    "expression inside or remove it");
-			else
+			else if (!n->literal)
 				wfval_check_expr(c, n, start, i, j - i);
 			i = j + 1;
 		}
@@ -2748,6 +2811,7 @@ wfval_check(const char *buf, size_t len, const char *file,
 	 * add noise (actionlint reports the syntax error alone too). */
 	if (!c->oom && !c->too_big && !c->parse_failed) {
 		wfval_check_root(c);
+		wfval_mark_literals(c);
 		wfval_check_exprs(c);
 		if (info != NULL)
 			wfval_fill_info(c, info);

@@ -763,6 +763,37 @@ test_expression_positions(void **state)
 	}
 }
 
+/* Text GitHub never evaluates keeps its ${{ }} unparsed; the rest is. */
+static void
+test_expression_unevaluated(void **state)
+{
+	static const char text[] =
+	    "name: Build ${{ \"x\" }}\n"
+	    "on:\n"
+	    "  workflow_dispatch:\n"
+	    "    inputs:\n"
+	    "      a:\n"
+	    "        description: \"use ${{ foo( }}\"\n"
+	    "  workflow_call:\n"
+	    "    outputs:\n"
+	    "      o:\n"
+	    "        value: ${{ jobs.a.outputs.x == \"y\" }}\n"
+	    "jobs:\n"
+	    "  a:\n"
+	    "    runs-on: x\n"
+	    "    steps: [{run: y}]\n";
+	struct wf_diag *d;
+	size_t nd;
+
+	(void)state;
+	assert_int_equal(check_text(text, &d, &nd), WF_SEV_ERROR);
+	if (nd != 1 || d[0].line != 10 || d[0].col != 40) {
+		print_diags(d, nd);
+		fail();
+	}
+	wfval_diags_free(d, nd);
+}
+
 static void
 test_cron(void **state)
 {
@@ -942,6 +973,7 @@ main(void)
 	    cmocka_unit_test(test_corpus_valid),
 	    cmocka_unit_test(test_corpus_invalid),
 	    cmocka_unit_test(test_expression_syntax),
+	    cmocka_unit_test(test_expression_unevaluated),
 	    cmocka_unit_test(test_info_multi_job),
 	    cmocka_unit_test(test_info_anchors),
 	    cmocka_unit_test(test_alias_bomb),
