@@ -39,7 +39,7 @@ struct opts {
 	const char *pidfile;
 	const char *plugin_help;
 	const char *once_monitor;
-	int foreground, test, debug, once, plugins;
+	int foreground, test, debug, once, json, plugins;
 };
 
 static void
@@ -57,6 +57,8 @@ usage(FILE *f)
 	    "  -V           print the version and ABI and exit\n"
 	    "  --once [M]   run every check (or monitor M's) once, print, "
 	    "exit with the worst state\n"
+	    "  --json       with --once: print JSON (states, messages, "
+	    "findings)\n"
 	    "  --plugins    list the plugin directory and why a file is "
 	    "refused\n"
 	    "  --plugin-help P  options and recovery actions of plugin P\n",
@@ -69,6 +71,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 		{ "once", optional_argument, NULL, 'O' },
 		{ "plugins", no_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "plugin-help", required_argument, NULL, 'H' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -109,6 +112,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'P':
 			o->plugins = 1;
 			break;
+		case 'J':
+			o->json = 1;
+			break;
 		case 'H':
 			o->plugin_help = optarg;
 			break;
@@ -124,6 +130,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "redundancyd: unexpected argument '%s'\n",
 		    argv[optind]);
 		usage(stderr);
+		return -1;
+	}
+	if (o->json && !o->once) {
+		fprintf(stderr, "redundancyd: --json goes with --once: add "
+		                "--once\n");
 		return -1;
 	}
 	return 0;
@@ -517,27 +528,38 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 static int
-run_once_print(struct rdd_daemon *d)
+run_once_print(struct rdd_daemon *d, int json)
 {
 	enum rdd_state worst = RDD_OK;
 	size_t i, j;
 	static const int rank[] = { 0, 1, 3, 2 };
+	char *doc;
 
 	for (i = 0; i < d->nmon; i++) {
 		struct monitor *m = d->mon[i];
 
-		printf("%s (%s): %s: %s\n", m->cm->name, m->pd->name,
-		    util_state_name(m->state), m->msg ? m->msg : "");
+		if (!json)
+			printf("%s (%s): %s: %s\n", m->cm->name, m->pd->name,
+			    util_state_name(m->state), m->msg ? m->msg : "");
 		if (rank[m->state] > rank[worst])
 			worst = m->state;
 		for (j = 0; j < m->nt; j++) {
 			struct target *t = m->t[j];
 
-			printf("  %-28s %-8s %s\n", t->name,
-			    util_state_name(t->state), t->msg ? t->msg : "");
+			if (!json)
+				printf("  %-28s %-8s %s\n", t->name,
+				    util_state_name(t->state),
+				    t->msg ? t->msg : "");
 			if (rank[t->state] > rank[worst])
 				worst = t->state;
 		}
+	}
+	if (json) {
+		doc = engine_once_json(d, worst);
+		if (doc == NULL)
+			return (int)RDD_UNKNOWN;
+		printf("%s\n", doc);
+		free(doc);
 	}
 	return (int)worst;
 }
@@ -739,7 +761,7 @@ run(struct opts *o)
 		if (d->pending_once > 0)
 			event_base_dispatch(d->base);
 		health_rollup(d);
-		rc = run_once_print(d);
+		rc = run_once_print(d, o->json);
 		monitors_destroy(d);
 		goto out;
 	}

@@ -556,6 +556,12 @@ void limits_accept_failed(
 void *engine_status_json(struct rdd_daemon *d, const char *monitor);
 /* Prometheus text exposition; malloc'd. */
 char *engine_metrics_text(struct rdd_daemon *d);
+/*
+ * redundancyd --once --json: every monitor and target with its state,
+ * message, metrics and the first validator finding ("file:line:col:
+ * message [rule]") split out; malloc'd, NULL on ENOMEM.
+ */
+char *engine_once_json(struct rdd_daemon *d, enum rdd_state worst);
 enum rdd_state engine_overall(struct rdd_daemon *d);
 
 #endif /* RDD_H */

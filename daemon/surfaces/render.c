@@ -669,3 +669,113 @@ engine_metrics_text(struct rdd_daemon *d)
 	fclose(f);
 	return buf;
 }
+
+/* ---- redundancyd --once --json ---- */
+
+/*
+ * The first "FILE:LINE:COL: MESSAGE [RULE]" in a target's message (the
+ * actionlint form the workflow validator uses), as an object, or NULL.
+ */
+static json_object *
+once_finding_json(const char *msg)
+{
+	const char *p, *f, *q, *r, *text;
+	unsigned long line, col;
+	char *end;
+	json_object *o;
+
+	for (p = msg; (p = strchr(p, ':')) != NULL; p++) {
+		if (p[1] < '0' || p[1] > '9')
+			continue;
+		line = strtoul(p + 1, &end, 10);
+		if (*end != ':' || end[1] < '0' || end[1] > '9')
+			continue;
+		col = strtoul(end + 1, &end, 10);
+		if (end[0] != ':' || end[1] != ' ')
+			continue;
+		for (f = p; f > msg && f[-1] != ' '; f--)
+			;
+		if (f == p)
+			continue;
+		text = end + 2;
+		for (q = text; (q = strstr(q, " [")) != NULL; q++) {
+			for (r = q + 2; (*r >= 'a' && *r <= 'z') || *r == '-';
+			     r++)
+				;
+			if (r > q + 2 && *r == ']' &&
+			    (r[1] == '\0' || r[1] == ';' || r[1] == ' '))
+				break;
+		}
+		if (q == NULL)
+			return NULL;
+		o = json_object_new_object();
+		json_object_object_add(
+		    o, "file", json_object_new_string_len(f, (int)(p - f)));
+		json_object_object_add(
+		    o, "line", json_object_new_int64((int64_t)line));
+		json_object_object_add(
+		    o, "col", json_object_new_int64((int64_t)col));
+		json_object_object_add(o, "rule",
+		    json_object_new_string_len(q + 2, (int)(r - q - 2)));
+		json_object_object_add(o, "message",
+		    json_object_new_string_len(text, (int)(q - text)));
+		return o;
+	}
+	return NULL;
+}
+
+static json_object *
+once_target_json(const struct target *t)
+{
+	json_object *o = json_object_new_object(), *mo;
+	size_t i;
+
+	json_object_object_add(o, "name", json_object_new_string(t->name));
+	json_object_object_add(
+	    o, "state", json_object_new_string(util_state_name(t->state)));
+	json_object_object_add(
+	    o, "message", json_object_new_string(t->msg ? t->msg : ""));
+	json_object_object_add(
+	    o, "finding", t->msg ? once_finding_json(t->msg) : NULL);
+	mo = json_object_new_object();
+	for (i = 0; i < t->nmetrics; i++)
+		json_object_object_add(mo, t->metrics[i].name,
+		    json_object_new_double(t->metrics[i].value));
+	json_object_object_add(o, "metrics", mo);
+	return o;
+}
+
+char *
+engine_once_json(struct rdd_daemon *d, enum rdd_state worst)
+{
+	json_object *o = json_object_new_object(), *ma, *mo, *ta;
+	char *out;
+	size_t i, j;
+
+	ma = json_object_new_array();
+	for (i = 0; i < d->nmon; i++) {
+		const struct monitor *m = d->mon[i];
+
+		mo = json_object_new_object();
+		json_object_object_add(
+		    mo, "name", json_object_new_string(m->cm->name));
+		json_object_object_add(
+		    mo, "plugin", json_object_new_string(m->pd->name));
+		json_object_object_add(mo, "state",
+		    json_object_new_string(util_state_name(m->state)));
+		json_object_object_add(mo, "message",
+		    json_object_new_string(m->msg ? m->msg : ""));
+		ta = json_object_new_array();
+		for (j = 0; j < m->nt; j++)
+			json_object_array_add(ta, once_target_json(m->t[j]));
+		json_object_object_add(mo, "targets", ta);
+		json_object_array_add(ma, mo);
+	}
+	json_object_object_add(
+	    o, "state", json_object_new_string(util_state_name(worst)));
+	json_object_object_add(o, "monitors", ma);
+	out = strdup(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return out;
+}

@@ -11,6 +11,8 @@
 
 #include <yaml.h>
 
+#include "ghdata.h"
+#include "wfexpr.h"
 #include "wfval.h"
 
 /* A hostile file could yield one diagnostic per node; nobody reads more. */
@@ -40,6 +42,7 @@ struct wfval_node {
 	unsigned end_line; /* scalars: where the text ends */
 	int style;         /* yaml_scalar_style_t of a scalar */
 	int open; /* collection still being parsed: an alias to it recurses */
+	int literal; /* GitHub does not evaluate it: ${{ }} content unchecked */
 	char *str;
 	size_t len;
 	struct wfval_node **kids;
@@ -86,15 +89,6 @@ static const char *const wfval_job_keys[] = {"name", "permissions", "needs",
 static const char *const wfval_step_keys[] = {"id", "if", "name", "uses", "run",
     "working-directory", "shell", "with", "env", "continue-on-error",
     "timeout-minutes", "parallel", NULL};
-static const char *const wfval_events[] = {"branch_protection_rule",
-    "check_run", "check_suite", "create", "delete", "deployment",
-    "deployment_status", "discussion", "discussion_comment", "fork", "gollum",
-    "issue_comment", "issues", "label", "merge_group", "milestone",
-    "page_build", "project", "project_card", "project_column", "public",
-    "pull_request", "pull_request_review", "pull_request_review_comment",
-    "pull_request_target", "push", "registry_package", "release",
-    "repository_dispatch", "schedule", "status", "watch", "workflow_call",
-    "workflow_dispatch", "workflow_run", NULL};
 static const char *const wfval_filter_keys[] = {"types", "branches",
     "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore",
     "workflows", NULL};
@@ -783,6 +777,18 @@ wfval_is_expr(const struct wfval_node *n)
 	       memcmp(n->str + b - 2, "}}", 2) == 0;
 }
 
+/* The scalar holds a "${{". */
+static int
+wfval_has_expr(const struct wfval_node *n)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < n->len; i++)
+		if (memcmp(n->str + i, "${{", 3) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 wfval_in_list(const struct wfval_node *k, const char *const *list)
 {
@@ -1052,7 +1058,7 @@ wfval_check_cron(struct wfval_ctx *c, const struct wfval_node *n)
 		nf++;
 	}
 	if (nf != 5) {
-		wfval_diag(c, n, WF_SEV_LINT, "events",
+		wfval_diag(c, n, WF_SEV_ERROR, "events",
 		    "invalid CRON format \"%s\" in schedule event: expected "
 		    "exactly 5 fields (minute hour day month weekday), found "
 		    "%zu",
@@ -1064,7 +1070,7 @@ wfval_check_cron(struct wfval_ctx *c, const struct wfval_node *n)
 		    fields[i].lo, fields[i].hi, fields[i].names, fields[i].base,
 		    buf, sizeof(buf));
 		if (why != NULL) {
-			wfval_diag(c, n, WF_SEV_LINT, "events",
+			wfval_diag(c, n, WF_SEV_ERROR, "events",
 			    "invalid CRON format \"%s\" in schedule event: "
 			    "%s field: %s",
 			    wfval_q(&q, n), fields[i].name, why);
@@ -1246,6 +1252,11 @@ wfval_check_webhook(
     struct wfval_ctx *c, const struct wfval_node *k, const struct wfval_node *v)
 {
 	static const char *const rd_keys[] = {"types", NULL};
+	static const char *const iv_keys[] = {"names", "versions", NULL};
+	static const char *const pairs[] = {"branches", "branches-ignore",
+	    "tags", "tags-ignore", "paths", "paths-ignore", NULL};
+	const char *const *keys = wfval_filter_keys;
+	const struct wfval_node *ik;
 	struct wfval_quote q;
 	char what[WFVAL_QUOTE_MAX * 4 + 8];
 	size_t i;
@@ -1253,11 +1264,22 @@ wfval_check_webhook(
 	snprintf(what, sizeof(what), "%s", wfval_q(&q, k));
 	if (!wfval_want_map(c, v, k, what, 1, "syntax-check"))
 		return;
-	wfval_check_keys(c, v,
-	    wfval_is(k, "repository_dispatch") ? rd_keys : wfval_filter_keys,
-	    what);
+	if (wfval_is(k, "repository_dispatch"))
+		keys = rd_keys;
+	else if (wfval_is(k, "image_version"))
+		keys = iv_keys;
+	wfval_check_keys(c, v, keys, what);
+	for (i = 0; pairs[i] != NULL; i += 2) {
+		wfval_get(v, pairs[i + 1], &ik);
+		if (ik != NULL && wfval_has(v, pairs[i]))
+			wfval_diag(c, ik, WF_SEV_ERROR, "events",
+			    "\"%s\" and \"%s\" cannot both filter event "
+			    "\"%s\": keep one (a \"!\" pattern in %s "
+			    "excludes)",
+			    pairs[i], pairs[i + 1], what, pairs[i]);
+	}
 	for (i = 0; i + 1 < v->nkids; i += 2)
-		if (wfval_in_list(v->kids[i], wfval_filter_keys))
+		if (wfval_in_list(v->kids[i], keys))
 			wfval_want_strings(
 			    c, v->kids[i + 1], v->kids[i], v->kids[i]->str);
 }
@@ -1273,9 +1295,9 @@ wfval_event_name(struct wfval_ctx *c, const struct wfval_node *n)
 		    wfval_is_null(n) ? "null" : wfval_kind_name(n));
 		return 0;
 	}
-	if (wfval_in_list(n, wfval_events))
+	if (wfval_in_list(n, gh_events))
 		return 1;
-	wfval_diag(c, n, WF_SEV_LINT, "events",
+	wfval_diag(c, n, WF_SEV_ERROR, "events",
 	    "unknown Webhook event \"%s\": use a workflow trigger such as "
 	    "push, pull_request, schedule or workflow_dispatch",
 	    wfval_q(&q, n));
@@ -1373,19 +1395,52 @@ wfval_check_scalar_or_map(struct wfval_ctx *c, const struct wfval_node *k,
 		wfval_check_keys(c, v, keys, what);
 }
 
+/*
+ * read-all, write-all, or scope: read|write|none. An unknown scope is lint
+ * (GitHub adds scopes); an unknown level is an error.
+ */
 static void
 wfval_check_permissions(
     struct wfval_ctx *c, const struct wfval_node *k, const struct wfval_node *v)
 {
+	const struct wfval_node *sk, *sv;
+	struct wfval_quote q, q2;
 	size_t i;
 
-	if (v != NULL && v->kind == WFVAL_SCALAR && !wfval_is_null(v))
+	if (v != NULL && v->kind == WFVAL_SCALAR && !wfval_is_null(v)) {
+		if (!wfval_in_list(v, gh_permission_all))
+			wfval_diag(c, v, WF_SEV_ERROR, "permissions",
+			    "\"%s\" is not a permission: write read-all, "
+			    "write-all, or a mapping of scopes like "
+			    "\"contents: read\"",
+			    wfval_q(&q, v));
 		return;
+	}
 	if (!wfval_want_map(c, v, k, "permissions", 0, "syntax-check"))
 		return;
-	for (i = 0; i + 1 < v->nkids; i += 2)
-		wfval_want_scalar(
-		    c, v->kids[i + 1], v->kids[i], "permissions", 0);
+	for (i = 0; i + 1 < v->nkids; i += 2) {
+		sk = v->kids[i];
+		sv = v->kids[i + 1];
+		if (sk->kind == WFVAL_SCALAR &&
+		    !wfval_in_list(sk, gh_permission_scopes))
+			wfval_diag(c, sk, WF_SEV_LINT, "permissions",
+			    "unknown permission scope \"%s\" (lint: GitHub "
+			    "may know a newer scope; known: actions, "
+			    "attestations, checks, contents, deployments, "
+			    "discussions, id-token, issues, models, packages, "
+			    "pages, pull-requests, repository-projects, "
+			    "security-events, statuses)",
+			    wfval_q(&q, sk));
+		if (sv->kind != WFVAL_SCALAR || wfval_is_null(sv)) {
+			wfval_want_scalar(c, sv, sk, "permissions", 0);
+			continue;
+		}
+		if (!wfval_in_list(sv, gh_permission_levels))
+			wfval_diag(c, sv, WF_SEV_ERROR, "permissions",
+			    "permission \"%s\" of scope \"%s\" must be read, "
+			    "write or none",
+			    wfval_q(&q, sv), wfval_q(&q2, sk));
+	}
 }
 
 static void
@@ -1399,6 +1454,36 @@ wfval_check_container(struct wfval_ctx *c, const struct wfval_node *k,
 	wfval_check_keys(c, v, wfval_container_keys, what);
 	if (wfval_has(v, "env"))
 		wfval_check_env(c, v, wfval_get(v, "env", NULL), 0);
+}
+
+/* Every key of an exclude row must be a variable of the matrix. */
+static void
+wfval_check_exclude(struct wfval_ctx *c, const struct wfval_node *m)
+{
+	const struct wfval_node *ex = wfval_get(m, "exclude", NULL), *row, *key;
+	struct wfval_quote q;
+	size_t i, j;
+
+	if (ex == NULL || ex->kind != WFVAL_SEQ)
+		return;
+	for (i = 0; i < ex->nkids; i++) {
+		row = ex->kids[i];
+		if (row->kind != WFVAL_MAP)
+			continue;
+		for (j = 0; j + 1 < row->nkids; j += 2) {
+			key = row->kids[j];
+			if (key->kind != WFVAL_SCALAR || wfval_has_expr(key) ||
+			    (wfval_has(m, key->str) &&
+			        !wfval_is(key, "include") &&
+			        !wfval_is(key, "exclude")))
+				continue;
+			wfval_diag(c, key, WF_SEV_ERROR, "matrix",
+			    "matrix exclude key \"%s\" is not a variable of "
+			    "the matrix: add it to the matrix or remove it "
+			    "from exclude",
+			    wfval_q(&q, key));
+		}
+	}
 }
 
 static void
@@ -1464,6 +1549,7 @@ wfval_check_strategy(
 			    val->kind == WFVAL_SEQ ? "empty sequence"
 			                           : wfval_kind_name(val));
 	}
+	wfval_check_exclude(c, m);
 }
 
 static int
@@ -1488,6 +1574,104 @@ wfval_valid_id(const struct wfval_node *n)
 
 static void wfval_check_step(
     struct wfval_ctx *c, const struct wfval_node *st);
+static void wfval_check_if(struct wfval_ctx *c, const struct wfval_node *n);
+
+/* Bytes of s[0..n) before the first ch, or n. */
+static size_t
+wfval_span(const char *s, size_t n, char ch)
+{
+	const char *p = memchr(s, ch, n);
+
+	return p == NULL ? n : (size_t)(p - s);
+}
+
+static int
+wfval_has_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
+			return 1;
+	return 0;
+}
+
+/*
+ * "owner/repo[/path]@ref": why it is not, or NULL. min_parts is the
+ * number of /-separated parts before "@" (2 for an action, 3 for a
+ * reusable workflow: owner/repo/path).
+ */
+static const char *
+wfval_remote_ref(const char *s, size_t n, size_t min_parts)
+{
+	size_t at = wfval_span(s, n, '@'), i, start = 0, parts = 0;
+
+	if (wfval_has_blank(s, n))
+		return "it contains a blank";
+	if (at == n)
+		return "the @ref is missing";
+	if (at + 1 == n)
+		return "the ref after @ is empty";
+	for (i = 0; i <= at; i++) {
+		if (i < at && s[i] != '/')
+			continue;
+		if (i == start)
+			return "a part between / is empty";
+		parts++;
+		start = i + 1;
+	}
+	if (parts < min_parts)
+		return min_parts == 2 ? "the repository is missing"
+		                      : "the workflow path is missing";
+	return NULL;
+}
+
+/* A step's uses: owner/repo@ref, owner/repo/path@ref, ./path, docker://. */
+static void
+wfval_check_step_uses(struct wfval_ctx *c, const struct wfval_node *v)
+{
+	struct wfval_quote q;
+	const char *why;
+
+	if (!wfval_is_scalar(v) || wfval_has_expr(v))
+		return;
+	if (v->len >= 2 && memcmp(v->str, "./", 2) == 0)
+		return;
+	if (v->len >= 9 && memcmp(v->str, "docker://", 9) == 0) {
+		if (v->len == 9 || wfval_has_blank(v->str, v->len))
+			wfval_diag(c, v, WF_SEV_ERROR, "action",
+			    "\"%s\" names no image: write docker://IMAGE[:TAG]",
+			    wfval_q(&q, v));
+		return;
+	}
+	why = wfval_remote_ref(v->str, v->len, 2);
+	if (why != NULL)
+		wfval_diag(c, v, WF_SEV_ERROR, "action",
+		    "invalid action reference \"%s\": %s; write "
+		    "owner/repo@ref (e.g. actions/checkout@v4), "
+		    "owner/repo/path@ref, ./path or docker://image",
+		    wfval_q(&q, v), why);
+}
+
+/* A job's uses: owner/repo/path@ref or ./path of a reusable workflow. */
+static void
+wfval_check_job_uses(struct wfval_ctx *c, const struct wfval_node *v)
+{
+	struct wfval_quote q;
+	const char *why;
+
+	if (!wfval_is_scalar(v) || wfval_has_expr(v))
+		return;
+	if (v->len >= 2 && memcmp(v->str, "./", 2) == 0)
+		return;
+	why = wfval_remote_ref(v->str, v->len, 3);
+	if (why != NULL)
+		wfval_diag(c, v, WF_SEV_ERROR, "workflow-call",
+		    "invalid reusable workflow reference \"%s\": %s; write "
+		    "owner/repo/.github/workflows/FILE.yml@ref or "
+		    "./.github/workflows/FILE.yml",
+		    wfval_q(&q, v), why);
+}
 
 /* A step whose "parallel" holds a sequence of steps run side by side. */
 static void
@@ -1553,6 +1737,7 @@ wfval_check_step(struct wfval_ctx *c, const struct wfval_node *st)
 			    "actions): use env instead");
 	} else {
 		wfval_want_scalar(c, uses, st, "uses", 0);
+		wfval_check_step_uses(c, uses);
 		for (i = 0; i + 1 < st->nkids; i += 2) {
 			k = st->kids[i];
 			if (wfval_is(k, "shell") ||
@@ -1577,6 +1762,8 @@ wfval_check_step(struct wfval_ctx *c, const struct wfval_node *st)
 		           wfval_is(k, "working-directory") ||
 		           wfval_is(k, "if")) {
 			wfval_want_scalar(c, v, k, k->str, 0);
+			if (wfval_is(k, "if"))
+				wfval_check_if(c, v);
 		} else if (wfval_is(k, "env")) {
 			wfval_check_env(c, k, v, 1);
 		} else if (wfval_is(k, "with")) {
@@ -1717,9 +1904,13 @@ wfval_check_job(struct wfval_ctx *c, const struct wfval_node *idk,
 			continue;
 		}
 		if (wfval_is(k, "uses") || wfval_is(k, "name") ||
-		    wfval_is(k, "if"))
+		    wfval_is(k, "if")) {
 			wfval_want_scalar(c, v, k, k->str, 0);
-		else if (wfval_is(k, "runs-on"))
+			if (wfval_is(k, "if"))
+				wfval_check_if(c, v);
+			else if (wfval_is(k, "uses"))
+				wfval_check_job_uses(c, v);
+		} else if (wfval_is(k, "runs-on"))
 			wfval_check_runs_on(c, k, v);
 		else if (wfval_is(k, "needs"))
 			wfval_want_strings(c, v, k, "needs");
@@ -2042,13 +2233,13 @@ wfval_src_col(const struct wfval_ctx *c, size_t ls, unsigned col)
 /*
  * Position of byte off of scalar n in the source. Exact for one-line plain
  * and quoted scalars and for literal blocks; other shapes fold or escape
- * text, so they point at the scalar itself.
+ * text, so they point at the scalar itself. Returns 1 when exact.
  */
-static void
-wfval_expr_pos(struct wfval_ctx *c, const struct wfval_node *n, size_t off,
+static int
+wfval_text_pos(struct wfval_ctx *c, const struct wfval_node *n, size_t off,
     unsigned *line, unsigned *col)
 {
-	size_t i, nl = 0, ls = 0, sline, src, srclen, vlead, slead;
+	size_t i, nl = 0, ls = 0, sline, src, srclen, vlead, slead, cmp;
 
 	*line = n->line;
 	*col = n->col;
@@ -2064,24 +2255,26 @@ wfval_expr_pos(struct wfval_ctx *c, const struct wfval_node *n, size_t off,
 	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
 		/* Folded lines break the byte-to-column map. */
 		if (nl > 0 || n->end_line != n->line)
-			return;
+			return 0;
 		wfval_build_lines(c);
 		if (c->lines == NULL || n->line > c->nlines)
-			return;
+			return 0;
 		/* Escapes shift it: trust the column only if the source
-		 * really has "${{" there. */
+		 * really has the same text there. */
 		i = wfval_src_col(c, c->lines[n->line - 1],
 		    n->col + (n->style != YAML_PLAIN_SCALAR_STYLE) +
 		        (unsigned)wfval_chars(n->str, off));
-		if (i + 3 <= c->len && memcmp(c->buf + i, "${{", 3) == 0)
-			*col = n->col + (n->style != YAML_PLAIN_SCALAR_STYLE) +
-			       (unsigned)wfval_chars(n->str, off);
-		return;
+		cmp = n->len - off < 3 ? n->len - off : 3;
+		if (i + cmp > c->len || memcmp(c->buf + i, n->str + off, cmp))
+			return 0;
+		*col = n->col + (n->style != YAML_PLAIN_SCALAR_STYLE) +
+		       (unsigned)wfval_chars(n->str, off);
+		return 1;
 	case YAML_LITERAL_SCALAR_STYLE:
 		wfval_build_lines(c);
 		sline = n->line + nl; /* 0-based index of the content line */
 		if (c->lines == NULL || sline >= c->nlines)
-			return;
+			return 0;
 		src = c->lines[sline];
 		srclen =
 		    (sline + 1 < c->nlines ? c->lines[sline + 1] : c->len) -
@@ -2093,15 +2286,108 @@ wfval_expr_pos(struct wfval_ctx *c, const struct wfval_node *n, size_t off,
 		     ls + vlead < n->len && n->str[ls + vlead] == ' '; vlead++)
 			;
 		if (slead < vlead)
-			return;
+			return 0;
 		*line = (unsigned)sline + 1;
 		*col = (unsigned)(slead - vlead +
 		                  wfval_chars(n->str + ls, off - ls)) +
 		       1;
-		return;
+		return 1;
 	default:
+		return 0;
+	}
+}
+
+/*
+ * Check the expression at n->str[off..off+len): on error report it at its
+ * faulty token when the position is exact, else at the scalar (or at at,
+ * the "${{" it is inside).
+ */
+static void
+wfval_check_expr(struct wfval_ctx *c, const struct wfval_node *n, size_t at,
+    size_t off, size_t len)
+{
+	struct wfexpr_err e;
+	unsigned line, col;
+
+	if (wfexpr_check(n->str + off, len, &e) == 0)
+		return;
+	if (!wfval_text_pos(c, n, off + e.off, &line, &col))
+		wfval_text_pos(c, n, at, &line, &col);
+	wfval_diag_at(c, line, col, WF_SEV_ERROR, "expression",
+	    "invalid expression: %s", e.msg);
+}
+
+/* An if: condition, where ${{ }} is optional. */
+static void
+wfval_check_if(struct wfval_ctx *c, const struct wfval_node *n)
+{
+	if (n == NULL || n->kind != WFVAL_SCALAR || wfval_is_null(n))
+		return;
+	if (wfval_has_expr(n))
+		return; /* checked with the other ${{ }} */
+	wfval_check_expr(c, n, 0, 0, n->len);
+}
+
+/*
+ * Mark n and what it holds as text GitHub shows without evaluating (the
+ * workflow's name, event filters, dispatch input texts). Iterative, and a
+ * marked node is not entered again: linear even with aliases, and no
+ * recursion however deep the file nests.
+ */
+static void
+wfval_mark_literal(struct wfval_ctx *c, struct wfval_node *n)
+{
+	struct wfval_node **st, **ns;
+	size_t sp = 0, cap = 64, i;
+
+	if (n == NULL || n->literal)
+		return;
+	if ((st = malloc(cap * sizeof(*st))) == NULL) {
+		c->oom = 1;
 		return;
 	}
+	st[sp++] = n;
+	while (sp > 0) {
+		n = st[--sp];
+		if (n->literal)
+			continue;
+		n->literal = 1;
+		for (i = 0; i < n->nkids; i++) {
+			if (n->kids[i]->literal)
+				continue;
+			if (sp == cap) {
+				ns = realloc(st, 2 * cap * sizeof(*st));
+				if (ns == NULL) {
+					c->oom = 1;
+					free(st);
+					return;
+				}
+				st = ns;
+				cap *= 2;
+			}
+			st[sp++] = n->kids[i];
+		}
+	}
+	free(st);
+}
+
+/* The parts of the file whose ${{ }} GitHub never evaluates. */
+static void
+wfval_mark_literals(struct wfval_ctx *c)
+{
+	struct wfval_node *r = c->root, *on;
+	size_t i;
+
+	if (r == NULL || r->kind != WFVAL_MAP)
+		return;
+	wfval_mark_literal(c, wfval_get(r, "name", NULL));
+	on = wfval_get(r, "on", NULL);
+	if (on == NULL || on->kind != WFVAL_MAP)
+		return;
+	/* workflow_call's input defaults and output values are evaluated */
+	for (i = 0; i + 1 < on->nkids; i += 2)
+		if (!wfval_is(on->kids[i], "workflow_call"))
+			wfval_mark_literal(c, on->kids[i + 1]);
 }
 
 static void
@@ -2133,7 +2419,7 @@ wfval_check_exprs(struct wfval_ctx *c)
 					break;
 				}
 			}
-			wfval_expr_pos(c, n, start, &line, &col);
+			wfval_text_pos(c, n, start, &line, &col);
 			if (!closed) {
 				wfval_diag_at(c, line, col, WF_SEV_ERROR,
 				    "expression",
@@ -2154,6 +2440,8 @@ wfval_check_exprs(struct wfval_ctx *c)
 				    "expression",
 				    "expression \"${{ }}\" is empty: write an "
 				    "expression inside or remove it");
+			else if (!n->literal)
+				wfval_check_expr(c, n, start, i, j - i);
 			i = j + 1;
 		}
 	}
@@ -2523,6 +2811,7 @@ wfval_check(const char *buf, size_t len, const char *file,
 	 * add noise (actionlint reports the syntax error alone too). */
 	if (!c->oom && !c->too_big && !c->parse_failed) {
 		wfval_check_root(c);
+		wfval_mark_literals(c);
 		wfval_check_exprs(c);
 		if (info != NULL)
 			wfval_fill_info(c, info);

@@ -10,9 +10,10 @@
 /*
  * Severities, ordered so that the worst of a set is its maximum.
  * WF_SEV_ERROR: GitHub rejects the file (structure, syntax, needs, ids,
- * expressions, matrix, required sections).
- * WF_SEV_LINT: reported, never a reason to restore a file (unknown event
- * names, bad cron strings, extra YAML documents).
+ * expressions, uses, matrix, events, cron, permission levels, required
+ * sections).
+ * WF_SEV_LINT: reported, never counted as invalid nor a reason to restore
+ * a file (unknown keys and permission scopes, extra YAML documents).
  */
 enum wf_severity {
 	WF_SEV_NONE = 0,
@@ -32,7 +33,8 @@ struct wf_diag {
 	unsigned col;  /* 1-based, in characters */
 	enum wf_severity severity;
 	const char *rule; /* static: syntax-check, events, id, job-needs,
-	                     expression, matrix */
+	                     expression, action, workflow-call, matrix,
+	                     permissions */
 	char *message;
 };
 

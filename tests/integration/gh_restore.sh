@@ -37,6 +37,17 @@ printf 'on: push\njobs:\n  a:\n    steps:\n      - run: x\n' >"$W/broken.yml"
 "$RDD" --once gh -c "$WS/redundancyd.conf" >"$WS/once.out" 2>"$WS/once.err"
 check "--once fails on an invalid workflow" test $? -eq 2
 check "in actionlint's form file:line:col: message [rule]" grep -Eq '\.github/workflows/broken\.yml:[0-9]+:[0-9]+: .+ \[[a-z-]+\]' "$WS/once.out"
+"$RDD" --once gh --json -c "$WS/redundancyd.conf" >"$WS/once.json" 2>"$WS/once.err"
+check "--once --json exits with the same worst state" test $? -eq 2
+check "--once --json names the finding's rule and line:col" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = [t for m in d['monitors'] for t in m['targets'] if t['name'] == 'broken.yml'][0]
+f = t['finding']
+assert d['state'] == 'CRITICAL' and t['state'] == 'CRITICAL', d['state']
+assert f['file'] == '.github/workflows/broken.yml' and f['rule'] == 'syntax-check', f
+assert f['line'] == 3 and f['col'] == 3, f
+" "$WS/once.json"
 rm -f "$W/broken.yml"
 check "--once wrote nothing under state_dir" test ! -e "$WS/state/gh"
 
@@ -71,13 +82,22 @@ check "the user's text is left as it is" cmp -s "$W/ci.yml" "$WS/ci.norunson"
 cp "$WS/ci.orig" "$W/ci.yml"
 check "fixed, it is OK again" wait_for 10 target_state gh ci.yml OK
 
-# Lint findings alone never restore.
-sed 's/17 3/61 3/' "$W/nightly.yml" >"$WS/nightly.lint"
-cp "$WS/nightly.lint" "$W/nightly.yml"
-check "a bad cron field is reported" wait_for 10 target_state gh nightly.yml WARNING
-check "and the file is left as it is" cmp -s "$W/nightly.yml" "$WS/nightly.lint"
+# An impossible cron (minute 61): GitHub refuses the file, so CRITICAL,
+# but it parses: reported, never replaced.
+sed 's/17 3/61 3/' "$W/nightly.yml" >"$WS/nightly.bad"
+cp "$WS/nightly.bad" "$W/nightly.yml"
+check "an impossible cron field is CRITICAL" wait_for 10 target_state gh nightly.yml CRITICAL
+check "and the file is left as it is" cmp -s "$W/nightly.yml" "$WS/nightly.bad"
 git -C "$WS/repo" checkout -q -- .github/workflows/nightly.yml
 check "fixed by the user, it is OK" wait_for 10 target_state gh nightly.yml OK
+
+# Lint findings alone never restore (an unknown key).
+{ cat "$W/nightly.yml"; printf 'x-note: kept\n'; } >"$WS/nightly.lint"
+cp "$WS/nightly.lint" "$W/nightly.yml"
+check "an unknown key is lint: WARNING" wait_for 10 target_state gh nightly.yml WARNING
+check "and the file is left as it is" cmp -s "$W/nightly.yml" "$WS/nightly.lint"
+git -C "$WS/repo" checkout -q -- .github/workflows/nightly.yml
+check "fixed by the user, it is OK again" wait_for 10 target_state gh nightly.yml OK
 
 # A good uncommitted edit is the last good version: damage restores it.
 cat "$WS/ci.orig" >"$W/ci.yml"

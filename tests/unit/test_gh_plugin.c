@@ -39,7 +39,8 @@ static const char ci_yml[] = "name: CI\n"
                              "      - uses: actions/checkout@v4\n"
                              "      - run: make\n";
 
-static const char lint_yml[] = "on: pushh\n"
+static const char lint_yml[] = "on: push\n"
+                               "jobz: 1\n"
                                "jobs:\n"
                                "  x:\n"
                                "    runs-on: ubuntu-latest\n"
@@ -361,8 +362,8 @@ test_validate_and_snapshot(void **state)
 	assert_non_null(strstr(r->msg, "1 job, 2 steps"));
 	r = last(f, "lint.yml");
 	assert_int_equal(r->state, RDD_WARNING);
-	assert_non_null(strstr(r->msg, ".github/workflows/lint.yml:1:5:"));
-	assert_non_null(strstr(r->msg, "[events]"));
+	assert_non_null(strstr(r->msg, ".github/workflows/lint.yml:2:1:"));
+	assert_non_null(strstr(r->msg, "[syntax-check]"));
 	r = last(f, "bad.yml");
 	assert_int_equal(r->state, RDD_CRITICAL);
 	assert_non_null(strstr(r->msg, ".github/workflows/bad.yml:"));

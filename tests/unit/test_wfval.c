@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "plugins/github_actions/wfexpr.h"
 #include "plugins/github_actions/wfval.h"
 
 struct blob {
@@ -71,8 +72,8 @@ static const struct {
     {"i04-dup-job-id.yml", 7, 3, "syntax-check", WF_SEV_ERROR},
     {"i05-dup-step-key.yml", 8, 9, "syntax-check", WF_SEV_ERROR},
     {"i06-missing-on.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
-    {"i07-unknown-event.yml", 3, 3, "events", WF_SEV_LINT},
-    {"i08-unknown-event-list.yml", 1, 12, "events", WF_SEV_LINT},
+    {"i07-unknown-event.yml", 3, 3, "events", WF_SEV_ERROR},
+    {"i08-unknown-event-list.yml", 1, 12, "events", WF_SEV_ERROR},
     {"i09-missing-jobs.yml", 1, 1, "syntax-check", WF_SEV_ERROR},
     {"i10-empty-jobs.yml", 2, 7, "syntax-check", WF_SEV_ERROR},
     {"i11-bad-job-id.yml", 3, 3, "id", WF_SEV_ERROR},
@@ -87,9 +88,9 @@ static const struct {
     {"i20-needs-cycle.yml", 4, 12, "job-needs", WF_SEV_ERROR},
     {"i21-timeout-string.yml", 5, 22, "syntax-check", WF_SEV_ERROR},
     {"i22-schedule-not-list.yml", 3, 5, "events", WF_SEV_ERROR},
-    {"i23-cron-fields.yml", 3, 13, "events", WF_SEV_LINT},
-    {"i24-cron-range.yml", 3, 13, "events", WF_SEV_LINT},
-    {"i25-cron-month-name.yml", 3, 13, "events", WF_SEV_LINT},
+    {"i23-cron-fields.yml", 3, 13, "events", WF_SEV_ERROR},
+    {"i24-cron-range.yml", 3, 13, "events", WF_SEV_ERROR},
+    {"i25-cron-month-name.yml", 3, 13, "events", WF_SEV_ERROR},
     {"i26-unclosed-expr.yml", 6, 20, "expression", WF_SEV_ERROR},
     {"i27-dispatch-bad-type.yml", 5, 15, "events", WF_SEV_ERROR},
     {"i28-dispatch-choice-no-options.yml", 4, 7, "events", WF_SEV_ERROR},
@@ -224,6 +225,145 @@ test_valid_fixtures(void **state)
 	(void)state;
 	check_clean_dir("valid", 25);
 	check_clean_dir("github-only", 3);
+}
+
+/*
+ * corpus/: files written to cover what real repositories use. Every valid
+ * one is clean; every invalid one has exactly the error its EXPECT line
+ * names (rule and line:col).
+ */
+static void
+test_corpus_valid(void **state)
+{
+	(void)state;
+	check_clean_dir("corpus/valid", 60);
+}
+
+static int
+expect_listed(const char *name, char (*files)[128], size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(files[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_corpus_invalid(void **state)
+{
+	const char *srcdir = getenv("srcdir");
+	static char files[128][128];
+	char path[1024], line[512], rule[64], rel[256];
+	struct wf_diag *d;
+	struct dirent *de;
+	struct blob b;
+	unsigned ln, col;
+	size_t n = 0, nd;
+	int bad = 0, sev;
+	FILE *f;
+	DIR *dir;
+
+	(void)state;
+	snprintf(path, sizeof(path),
+	    "%s/tests/unit/fixtures/workflows/corpus/invalid/EXPECT",
+	    srcdir ? srcdir : ".");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_true(n < 128);
+		assert_int_equal(sscanf(line, "%127s %u %u %63s", files[n], &ln,
+		                     &col, rule),
+		    4);
+		snprintf(rel, sizeof(rel), "corpus/invalid/%s", files[n]);
+		b = load(rel);
+		sev = wfval_check(b.data, b.len, files[n], &d, &nd, NULL);
+		free(b.data);
+		if (sev != WF_SEV_ERROR || nd != 1 || d[0].line != ln ||
+		    d[0].col != col || strcmp(d[0].rule, rule) != 0 ||
+		    d[0].severity != WF_SEV_ERROR) {
+			print_message("%s: want %u:%u [%s] (error), got %zu:\n",
+			    files[n], ln, col, rule, nd);
+			print_diags(d, nd);
+			bad++;
+		}
+		wfval_diags_free(d, nd);
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(bad, 0);
+	assert_true(n >= 20);
+	/* Every invalid file has its line in EXPECT. */
+	snprintf(path, sizeof(path),
+	    "%s/tests/unit/fixtures/workflows/corpus/invalid",
+	    srcdir ? srcdir : ".");
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((de = readdir(dir)) != NULL)
+		if (strstr(de->d_name, ".yml") != NULL &&
+		    !expect_listed(de->d_name, files, n))
+			fail_msg("corpus/invalid/%s is not in EXPECT",
+			    de->d_name);
+	closedir(dir);
+}
+
+/* wfexpr alone: what GitHub accepts, and where the first error is. */
+static void
+test_expression_syntax(void **state)
+{
+	static const struct {
+		const char *e;
+		int off; /* -1: valid */
+	} t[] = {
+	    {"github.ref == 'refs/heads/main'", -1},
+	    {"!(a)", 2},
+	    {"NaN != Infinity && -Infinity < 0o17", -1},
+	    {".5 == 0.5 && 1E3 > 2e-2", -1},
+	    {"github.event.commits[*].message", -1},
+	    {"fromJSON(x).a", 9},
+	    {"fromJSON('[1]')[0]", -1},
+	    {"ToJson(Github) && SUCCESS()", -1},
+	    {"steps.my-step.outputs.out-1", -1},
+	    {"matrix.0.a", -1},
+	    {"format('{0}', 1, 2, 3, 4)", -1},
+	    {"case(true, 1, false, 2, 3)", -1},
+	    {"case(true, 1, false, 2)", 0},
+	    {"join()", 0},
+	    {"always(1)", 0},
+	    {"github.ref == \"x\"", 14},
+	    {"github ref", 7},
+	    {"(github", 0},
+	    {"github.ref ==", 13},
+	    {"github.", 7},
+	    {"a", 0},
+	    {"'it''s'", -1},
+	    {"'open", 0},
+	};
+	char deep[300];
+	struct wfexpr_err e;
+	size_t i;
+	int r, bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = wfexpr_check(t[i].e, strlen(t[i].e), &e);
+		if ((t[i].off < 0) != (r == 0) ||
+		    (t[i].off >= 0 && e.off != (size_t)t[i].off)) {
+			print_message("'%s': want %d, got %d at %zu: %s\n",
+			    t[i].e, t[i].off, r, e.off, e.msg);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+	/* Nesting is bounded: no stack to exhaust. */
+	memset(deep, '(', sizeof(deep));
+	assert_int_equal(wfexpr_check(deep, sizeof(deep), &e), -1);
+	assert_non_null(strstr(e.msg, "nested"));
+	memset(deep, '!', sizeof(deep));
+	assert_int_equal(wfexpr_check(deep, sizeof(deep), &e), -1);
 }
 
 static const char multi_job[] =
@@ -522,7 +662,7 @@ test_dispatch_number_and_quiet_mode(void **state)
 	                           "    runs-on: ubuntu-latest\n"
 	                           "    steps: [{run: echo}]\n";
 	static const char lint[] =
-	    "on: [nope]\n"
+	    "on: push\nnope: 1\n"
 	    "jobs: {a: {runs-on: x, steps: [{run: y}]}}\n";
 
 	(void)state;
@@ -623,6 +763,37 @@ test_expression_positions(void **state)
 	}
 }
 
+/* Text GitHub never evaluates keeps its ${{ }} unparsed; the rest is. */
+static void
+test_expression_unevaluated(void **state)
+{
+	static const char text[] =
+	    "name: Build ${{ \"x\" }}\n"
+	    "on:\n"
+	    "  workflow_dispatch:\n"
+	    "    inputs:\n"
+	    "      a:\n"
+	    "        description: \"use ${{ foo( }}\"\n"
+	    "  workflow_call:\n"
+	    "    outputs:\n"
+	    "      o:\n"
+	    "        value: ${{ jobs.a.outputs.x == \"y\" }}\n"
+	    "jobs:\n"
+	    "  a:\n"
+	    "    runs-on: x\n"
+	    "    steps: [{run: y}]\n";
+	struct wf_diag *d;
+	size_t nd;
+
+	(void)state;
+	assert_int_equal(check_text(text, &d, &nd), WF_SEV_ERROR);
+	if (nd != 1 || d[0].line != 10 || d[0].col != 40) {
+		print_diags(d, nd);
+		fail();
+	}
+	wfval_diags_free(d, nd);
+}
+
 static void
 test_cron(void **state)
 {
@@ -664,7 +835,7 @@ test_cron(void **state)
 		    "    runs-on: x\n    steps: [{run: y}]\n",
 		    t[i].cron);
 		sev = check_text(buf, &d, &nd);
-		if (sev != (t[i].ok ? WF_SEV_NONE : WF_SEV_LINT) ||
+		if (sev != (t[i].ok ? WF_SEV_NONE : WF_SEV_ERROR) ||
 		    nd != (t[i].ok ? 0u : 1u)) {
 			print_message("cron '%s': sev %d\n", t[i].cron, sev);
 			print_diags(d, nd);
@@ -799,6 +970,10 @@ main(void)
 	    cmocka_unit_test(test_invalid_fixtures),
 	    cmocka_unit_test(test_invalid_table_complete),
 	    cmocka_unit_test(test_valid_fixtures),
+	    cmocka_unit_test(test_corpus_valid),
+	    cmocka_unit_test(test_corpus_invalid),
+	    cmocka_unit_test(test_expression_syntax),
+	    cmocka_unit_test(test_expression_unevaluated),
 	    cmocka_unit_test(test_info_multi_job),
 	    cmocka_unit_test(test_info_anchors),
 	    cmocka_unit_test(test_alias_bomb),
