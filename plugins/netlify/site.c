@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1181,6 +1182,14 @@ nl_js_scan(const char *src, size_t len, struct nl_js *out)
 			else if (nl_punct(&t, '{'))
 				list = 1;
 		}
+		/* export * from "./x.mjs": followed one level by the caller */
+		if (have >= 4 && nl_is(&w[3], "export") && nl_punct(&w[2], '*') &&
+		    nl_is(&w[1], "from") && t.k == TK_STR && t.n > 0 &&
+		    t.n < sizeof(out->star_from) && t.s[0] == '.' &&
+		    out->star_from[0] == '\0') {
+			memcpy(out->star_from, t.s, t.n);
+			out->star_from[t.n] = '\0';
+		}
 		/* export const|let|var|function|class handler */
 		if (have >= 3 && nl_is(&w[2], "export") &&
 		    nl_is(&t, "handler") &&
@@ -1228,6 +1237,34 @@ nl_js_scan(const char *src, size_t len, struct nl_js *out)
 			}
 		}
 	}
+}
+
+/*
+ * `export * from "./x.mjs"` re-exports x's named exports (never its
+ * default): the handler may live there. One level only, relative to the
+ * entry's directory; as Node resolves ESM, the extension is written out.
+ * Only whether it exports a handler is used, nothing of its text.
+ */
+static int
+nl_star_handler(const struct nl_func *f, const char *from, size_t cap)
+{
+	char dir[PATH_MAX], path[PATH_MAX], *slash, *src;
+	struct nl_js js;
+	size_t len;
+
+	if (snprintf(dir, sizeof(dir), "%s", f->main) >= (int)sizeof(dir) ||
+	    (slash = strrchr(dir, '/')) == NULL)
+		return 0;
+	*slash = '\0';
+	if (snprintf(path, sizeof(path), "%s/%s", dir, from) >=
+	    (int)sizeof(path))
+		return 0;
+	nl_path_clean(path);
+	if ((src = nl_read_file(path, cap, &len)) == NULL)
+		return 0;
+	nl_js_scan(src, len, &js);
+	free(src);
+	return js.handler;
 }
 
 /* ---- validation ---- */
@@ -1296,6 +1333,9 @@ nl_validate(struct nl_site *s, const struct nl_conf *c, int64_t max_size)
 		} else {
 			nl_js_scan(src, len, &js);
 			free(src);
+			if (!js.handler && js.star_from[0] != '\0' &&
+			    nl_star_handler(f, js.star_from, cap))
+				js.handler = 1;
 			f->scanned = 1;
 			f->esm = js.esm;
 			f->handler = js.handler;

@@ -129,6 +129,8 @@ void nl_validate(struct nl_site *s, const struct nl_conf *c, int64_t max_size);
 /* The JavaScript scan, exposed for tests. */
 struct nl_js {
 	int esm, handler, dflt, mexports, mexports_obj_nohandler;
+	/* The first `export * from "./x"` (a relative module), or "". */
+	char star_from[256];
 };
 void nl_js_scan(const char *src, size_t len, struct nl_js *out);
 

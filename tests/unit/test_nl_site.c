@@ -21,6 +21,16 @@
 static char fixtures[2048];
 
 static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
 site_path(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s/%s", fixtures, name);
@@ -373,6 +383,55 @@ test_conf_large(void **state)
 	rmdir(dir);
 }
 
+/* export * from "./x.mjs" is followed one level for the handler. */
+static void
+test_star_reexport(void **state)
+{
+	char dir[] = "/tmp/rdd-nl-star.XXXXXX", path[256], err[256];
+	struct nl_conf c;
+	struct nl_site s;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/functions", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/lib", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/lib/impl.mjs", dir);
+	write_text(path, "export const handler = async () => ({ statusCode: 200 });\n");
+	snprintf(path, sizeof(path), "%s/functions/re.mjs", dir);
+	write_text(path, "export * from \"../lib/impl.mjs\";\n");
+	snprintf(path, sizeof(path), "%s/functions/gone.mjs", dir);
+	write_text(path, "export * from \"../lib/missing.mjs\";\n");
+	nl_conf_load(&c, dir);
+	assert_int_equal(nl_discover(&s, dir, "functions", err, sizeof(err)), 0);
+	assert_int_equal(s.n, 2);
+	nl_validate(&s, &c, 50 << 20);
+	for (i = 0; i < s.n; i++) {
+		if (strcmp(s.f[i].name, "re") == 0) {
+			assert_int_equal(s.f[i].handler, 1);
+			assert_int_equal(s.f[i].st, RDD_OK);
+		} else {
+			assert_int_equal(s.f[i].handler, 0);
+			assert_int_equal(s.f[i].st, RDD_CRITICAL);
+			assert_non_null(strstr(s.f[i].msg, "exports no handler"));
+		}
+	}
+	nl_site_free(&s);
+	nl_conf_free(&c);
+	{
+		static const char *const rm[] = { "lib/impl.mjs",
+			"functions/re.mjs", "functions/gone.mjs", "lib",
+			"functions", "" };
+
+		for (i = 0; i < sizeof(rm) / sizeof(rm[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, rm[i]);
+			assert_int_equal(remove(path), 0);
+		}
+	}
+}
+
 static void
 test_discover_missing_dir(void **state)
 {
@@ -494,6 +553,7 @@ main(void)
 	    cmocka_unit_test(test_size_limit),
 	    cmocka_unit_test(test_handler_at_end_of_bundle),
 	    cmocka_unit_test(test_conf_large),
+	    cmocka_unit_test(test_star_reexport),
 	    cmocka_unit_test(test_discover_missing_dir),
 	    cmocka_unit_test(test_js_scan),
 	    cmocka_unit_test(test_name_and_path),
