@@ -1927,6 +1927,146 @@ out:
 	return rc;
 }
 
+/*
+ * ---- lines of a .js file's apps ----
+ *
+ * node gives only values, so the source is scanned for name: 'x' (or
+ * "name": "x"), skipping comments and other strings; the k-th app named x
+ * takes the k-th such line. A computed name keeps line 0.
+ */
+struct eco_js_name {
+	char val[128];
+	int line, used;
+};
+
+/* Skip a comment or string at t[i]; returns the new index. */
+static size_t
+eco_js_skip(const char *t, size_t len, size_t i, int *line)
+{
+	char q = t[i];
+
+	if (q == '/' && i + 1 < len && t[i + 1] == '/') {
+		while (i < len && t[i] != '\n')
+			i++;
+		return i;
+	}
+	if (q == '/' && i + 1 < len && t[i + 1] == '*') {
+		for (i += 2; i < len &&
+		             !(t[i] == '*' && i + 1 < len && t[i + 1] == '/');
+		     i++)
+			if (t[i] == '\n')
+				(*line)++;
+		return i + 2 < len ? i + 2 : len;
+	}
+	for (i++; i < len && t[i] != q; i++) {
+		if (t[i] == '\\' && i + 1 < len)
+			i++;
+		if (t[i] == '\n')
+			(*line)++;
+	}
+	return i < len ? i + 1 : len;
+}
+
+/* A plain string literal at t[i] (no escapes), copied to v. */
+static size_t
+eco_js_strlit(const char *t, size_t len, size_t i, char *v, size_t vl)
+{
+	char q = t[i];
+	size_t k = 0, j;
+
+	if (q != '\'' && q != '"' && q != '`')
+		return 0;
+	for (j = i + 1; j < len && t[j] != q; j++) {
+		if (t[j] == '\\' || t[j] == '\n' || (q == '`' && t[j] == '$'))
+			return 0;
+		if (k + 1 < vl)
+			v[k++] = t[j];
+	}
+	v[k] = '\0';
+	return j < len ? j + 1 : 0;
+}
+
+static size_t
+eco_js_ws(const char *t, size_t len, size_t i)
+{
+	while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* name: 'v' at t[i] (key unquoted or quoted): 1 and v, else 0. */
+static int
+eco_js_name_at(const char *t, size_t len, size_t i, char *v, size_t vl)
+{
+	size_t j;
+
+	if (t[i] == '\'' || t[i] == '"') {
+		if (i + 5 >= len || strncmp(t + i + 1, "name", 4) != 0 ||
+		    t[i + 5] != t[i])
+			return 0;
+		j = i + 6;
+	} else {
+		if (strncmp(t + i, "name", 4) != 0 ||
+		    (i > 0 &&
+		        (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_' ||
+		            t[i - 1] == '$' || t[i - 1] == '.')))
+			return 0;
+		j = i + 4;
+	}
+	j = eco_js_ws(t, len, j);
+	if (j >= len || t[j] != ':')
+		return 0;
+	j = eco_js_ws(t, len, j + 1);
+	return j < len && eco_js_strlit(t, len, j, v, vl) != 0;
+}
+
+static size_t
+eco_js_names(const char *t, size_t len, struct eco_js_name *nm, size_t max)
+{
+	size_t i = 0, n = 0;
+	int line = 1;
+
+	while (i < len && n < max) {
+		if (eco_js_name_at(t, len, i, nm[n].val, sizeof(nm[n].val))) {
+			nm[n].line = line;
+			nm[n++].used = 0;
+		}
+		if (t[i] == '\n') {
+			line++;
+			i++;
+		} else if (t[i] == '\'' || t[i] == '"' || t[i] == '`' ||
+		           (t[i] == '/' && i + 1 < len &&
+		               (t[i + 1] == '/' || t[i + 1] == '*')))
+			i = eco_js_skip(t, len, i, &line);
+		else
+			i++;
+	}
+	return n;
+}
+
+void
+eco_js_lines(struct eco_file *f, const char *src, size_t len)
+{
+	struct eco_js_name *nm;
+	size_t n, i, k;
+
+	if ((nm = calloc(256, sizeof(*nm))) == NULL)
+		return;
+	n = eco_js_names(src, len, nm, 256);
+	for (i = 0; i < f->napps; i++) {
+		if (f->apps[i].line > 0)
+			continue;
+		for (k = 0; k < n; k++)
+			if (!nm[k].used &&
+			    strcmp(nm[k].val, f->apps[i].name) == 0) {
+				nm[k].used = 1;
+				f->apps[i].line = nm[k].line;
+				break;
+			}
+	}
+	free(nm);
+}
+
 void
 eco_file_free(struct eco_file *f)
 {

@@ -423,6 +423,43 @@ t_json5_errors(void **state)
 }
 
 static void
+t_js_dup_lines(void **state)
+{
+	struct eco_file f;
+	const char *out = "{\"apps\":[{\"script\":\"app.js\",\"name\":"
+	                  "\"api\"},{\"script\":\"app.js\",\"name\":"
+	                  "\"web\",\"args\":\"name: 'api'\"},"
+	                  "{\"script\":\"app.js\",\"name\":\"api\"}]}";
+	char path[1200], *src;
+	FILE *fp;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/dup.config.js", fixdir);
+	assert_int_equal(
+	    eco_load_text(&f, path, ECO_JS, out, strlen(out), &schema), 0);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	src = calloc(1, (size_t)n + 1);
+	assert_non_null(src);
+	assert_int_equal(fread(src, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	eco_js_lines(&f, src, (size_t)n);
+	free(src);
+	assert_int_equal(f.napps, 3);
+	assert_int_equal(f.apps[0].line, 5);
+	assert_int_equal(f.apps[1].line, 7);
+	assert_int_equal(f.apps[2].line, 10);
+	eco_check_duplicates(&f, 1);
+	assert_true(has(&f, ECO_ERR, 10,
+	    "dup.config.js:10: app 'api' is declared twice (also"));
+	assert_true(has(&f, ECO_ERR, 10, "dup.config.js:5)"));
+	eco_file_free(&f);
+}
+
+static void
 t_duplicates_across_files(void **state)
 {
 	struct eco_file f[2];
@@ -502,6 +539,7 @@ main(void)
 	    cmocka_unit_test(t_json5_features),
 	    cmocka_unit_test(t_json5_each),
 	    cmocka_unit_test(t_json5_errors),
+	    cmocka_unit_test(t_js_dup_lines),
 	    cmocka_unit_test(t_duplicates_across_files),
 	    cmocka_unit_test(t_no_schema),
 	    cmocka_unit_test(t_orphan_proc),
