@@ -1,5 +1,6 @@
 /*
- * eco.c: loads PM2 ecosystem files (JSON via json-c, YAML via libyaml, JS
+ * eco.c: loads PM2 ecosystem files (.json with the JavaScript literal
+ * syntax PM2 evaluates, rewritten to JSON for json-c; YAML via libyaml; JS
  * as node's JSON output), remembers where each app and key was written,
  * and validates every app against PM2's own schema.json.
  */
@@ -560,6 +561,633 @@ eco_yaml_parse(struct eco_file *f, const char *text, size_t len,
 	return rc;
 }
 
+/*
+ * ---- .json as PM2 reads it ----
+ *
+ * PM2 7.0.4 (lib/Common.js parseConfig) evaluates a .json file as the
+ * JavaScript expression "(" + text + ")", not with JSON5 (lib/tools/json5.js
+ * is only used for the KM interaction file). Its literal syntax is rewritten
+ * here to strict JSON, lines kept, so json-c and the line recorder read it:
+ * comments, unquoted and single-quoted keys, single-quoted strings and JS
+ * escapes, trailing commas, hex/octal/binary numbers, +, leading or trailing
+ * decimal points, Infinity and NaN. Other JavaScript (expressions, variables,
+ * templates with ${}) is refused. Iterative: the nesting is a bounded stack.
+ */
+struct eco_j5 {
+	const char *t;
+	size_t len, i;
+	int line, col;
+	char *out;
+	size_t n, cap;
+	char err[160];
+	int eline, ecol;
+	int pend_nl; /* newlines continued inside a string */
+};
+
+static int
+eco_j5_fail(struct eco_j5 *j, const char *msg)
+{
+	if (j->err[0] == '\0') {
+		snprintf(j->err, sizeof(j->err), "%s", msg);
+		j->eline = j->line;
+		j->ecol = j->col;
+	}
+	return -1;
+}
+
+static int
+eco_j5_put(struct eco_j5 *j, const char *s, size_t k)
+{
+	if (j->n + k + 1 > j->cap) {
+		size_t cap = j->cap ? j->cap : 256;
+		char *no;
+
+		while (j->n + k + 1 > cap)
+			cap *= 2;
+		if ((no = realloc(j->out, cap)) == NULL)
+			return eco_j5_fail(j, "out of memory");
+		j->out = no;
+		j->cap = cap;
+	}
+	memcpy(j->out + j->n, s, k);
+	j->n += k;
+	j->out[j->n] = '\0';
+	return 0;
+}
+
+static int
+eco_j5_putc(struct eco_j5 *j, char c)
+{
+	return eco_j5_put(j, &c, 1);
+}
+
+static int
+eco_j5_peek(const struct eco_j5 *j, size_t ahead)
+{
+	return j->i + ahead < j->len ? (unsigned char)j->t[j->i + ahead] : -1;
+}
+
+/* Consume one byte; columns count characters, not UTF-8 continuations. */
+static void
+eco_j5_adv(struct eco_j5 *j)
+{
+	if (j->i >= j->len)
+		return;
+	if (j->t[j->i] == '\n') {
+		j->line++;
+		j->col = 1;
+	} else if (((unsigned char)j->t[j->i] & 0xc0) != 0x80)
+		j->col++;
+	j->i++;
+}
+
+/* Whitespace and comments become blanks; newlines stay. */
+static int
+eco_j5_white(struct eco_j5 *j)
+{
+	for (;;) {
+		int c = eco_j5_peek(j, 0), d = eco_j5_peek(j, 1);
+
+		if (c == '\n') {
+			eco_j5_adv(j);
+			if (eco_j5_putc(j, '\n') != 0)
+				return -1;
+		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\v' ||
+		           c == '\f') {
+			eco_j5_adv(j);
+			if (eco_j5_putc(j, ' ') != 0)
+				return -1;
+		} else if (c == 0xc2 && d == 0xa0) { /* no-break space */
+			eco_j5_adv(j);
+			eco_j5_adv(j);
+		} else if (c == 0xef && d == 0xbb &&
+		           eco_j5_peek(j, 2) == 0xbf) {
+			eco_j5_adv(j); /* byte order mark */
+			eco_j5_adv(j);
+			eco_j5_adv(j);
+		} else if (c == '/' && d == '/') {
+			while (j->i < j->len && j->t[j->i] != '\n')
+				eco_j5_adv(j);
+			if (j->i >= j->len)
+				return eco_j5_fail(j,
+				    "a // comment on the last line hides the "
+				    "')' PM2 wraps the file in: end the file "
+				    "with a newline");
+		} else if (c == '/' && d == '*') {
+			int l = j->line, k = j->col;
+
+			eco_j5_adv(j);
+			eco_j5_adv(j);
+			while (j->i < j->len && !(eco_j5_peek(j, 0) == '*' &&
+			                            eco_j5_peek(j, 1) == '/')) {
+				if (j->t[j->i] == '\n' &&
+				    eco_j5_putc(j, '\n') != 0)
+					return -1;
+				eco_j5_adv(j);
+			}
+			if (j->i >= j->len) {
+				j->line = l;
+				j->col = k;
+				return eco_j5_fail(
+				    j, "unterminated /* comment: close it with "
+				       "*/");
+			}
+			eco_j5_adv(j);
+			eco_j5_adv(j);
+		} else
+			return 0;
+	}
+}
+
+static int
+eco_j5_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+eco_j5_putu(struct eco_j5 *j, unsigned long u)
+{
+	char b[16];
+
+	if (u > 0x10ffff)
+		return eco_j5_fail(j, "\\u{...} is beyond U+10FFFF");
+	if (u >= 0x10000) {
+		u -= 0x10000;
+		snprintf(b, sizeof(b), "\\u%04lx\\u%04lx", 0xd800 + (u >> 10),
+		    0xdc00 + (u & 0x3ff));
+	} else
+		snprintf(b, sizeof(b), "\\u%04lx", u);
+	return eco_j5_put(j, b, strlen(b));
+}
+
+/* \xHH, \uHHHH or \u{H...}: the backslash and letter are consumed. */
+static int
+eco_j5_hexesc(struct eco_j5 *j, int ndig)
+{
+	unsigned long u = 0;
+	int k, v, brace = ndig == 4 && eco_j5_peek(j, 0) == '{';
+
+	if (brace)
+		eco_j5_adv(j);
+	for (k = 0; brace ? k < 7 : k < ndig; k++) {
+		if (brace && eco_j5_peek(j, 0) == '}' && k > 0)
+			break;
+		if ((v = eco_j5_hexval(eco_j5_peek(j, 0))) < 0)
+			return eco_j5_fail(
+			    j, "bad \\x or \\u escape: write \\uXXXX");
+		u = u * 16 + (unsigned long)v;
+		eco_j5_adv(j);
+	}
+	if (brace) {
+		if (eco_j5_peek(j, 0) != '}')
+			return eco_j5_fail(j, "bad \\u{...} escape");
+		eco_j5_adv(j);
+	}
+	return eco_j5_putu(j, u);
+}
+
+/* A legacy octal escape \0 .. \377, as sloppy-mode JavaScript reads it. */
+static int
+eco_j5_octesc(struct eco_j5 *j, int c)
+{
+	unsigned long u = (unsigned long)(c - '0');
+	int k, d;
+
+	for (k = 1; k < 3; k++) {
+		d = eco_j5_peek(j, 0);
+		if (d < '0' || d > '7' ||
+		    u * 8 + (unsigned long)(d - '0') > 255)
+			break;
+		u = u * 8 + (unsigned long)(d - '0');
+		eco_j5_adv(j);
+	}
+	return eco_j5_putu(j, u);
+}
+
+static int
+eco_j5_escape(struct eco_j5 *j)
+{
+	int c = eco_j5_peek(j, 0);
+	char b[2] = {'\\', 0};
+
+	if (c < 0)
+		return eco_j5_fail(j, "unterminated string");
+	eco_j5_adv(j);
+	switch (c) {
+	case '\n': /* a continuation: the newline goes after the string */
+		j->pend_nl++;
+		return 0;
+	case '\r':
+		if (eco_j5_peek(j, 0) == '\n') {
+			eco_j5_adv(j);
+			j->pend_nl++;
+		}
+		return 0;
+	case 'b':
+	case 'f':
+	case 'n':
+	case 'r':
+	case 't':
+	case '"':
+	case '\\':
+	case '/':
+		b[1] = (char)c;
+		return eco_j5_put(j, b, 2);
+	case 'v':
+		return eco_j5_putu(j, 0x0b);
+	case 'x':
+		return eco_j5_hexesc(j, 2);
+	case 'u':
+		return eco_j5_hexesc(j, 4);
+	}
+	if (c >= '0' && c <= '7')
+		return eco_j5_octesc(j, c);
+	return eco_j5_putc(j, (char)c); /* \' and any other: the char */
+}
+
+/* A '...', "..." or `...` (no ${}) literal, written as a JSON string. */
+static int
+eco_j5_string(struct eco_j5 *j)
+{
+	int q = eco_j5_peek(j, 0), c;
+
+	eco_j5_adv(j);
+	if (eco_j5_putc(j, '"') != 0)
+		return -1;
+	for (;;) {
+		c = eco_j5_peek(j, 0);
+		if (c < 0)
+			return eco_j5_fail(j, "unterminated string");
+		if (c == q)
+			break;
+		if (c == '\\') {
+			int l = j->line, k = j->col;
+
+			eco_j5_adv(j);
+			if (eco_j5_escape(j) != 0) {
+				j->eline = l; /* at the backslash */
+				j->ecol = k;
+				return -1;
+			}
+			continue;
+		}
+		if (q == '`' && c == '$' && eco_j5_peek(j, 1) == '{')
+			return eco_j5_fail(j,
+			    "a ${} template is JavaScript redundancyd does "
+			    "not run: write the value");
+		if ((c == '\n' || c == '\r') && q != '`')
+			return eco_j5_fail(j,
+			    "newline in a string: write \\n or close the "
+			    "string");
+		if (c == '\n' && q == '`') {
+			eco_j5_adv(j);
+			j->pend_nl++;
+			if (eco_j5_put(j, "\\n", 2) != 0)
+				return -1;
+			continue;
+		}
+		eco_j5_adv(j);
+		if (c == '"') {
+			if (eco_j5_put(j, "\\\"", 2) != 0)
+				return -1;
+		} else if (c < 0x20) {
+			if (eco_j5_putu(j, (unsigned long)c) != 0)
+				return -1;
+		} else if (eco_j5_putc(j, (char)c) != 0)
+			return -1;
+	}
+	eco_j5_adv(j);
+	if (eco_j5_putc(j, '"') != 0)
+		return -1;
+	for (; j->pend_nl > 0; j->pend_nl--)
+		if (eco_j5_putc(j, '\n') != 0)
+			return -1;
+	return 0;
+}
+
+static int
+eco_j5_idchar(int c, int first)
+{
+	return c == '_' || c == '$' || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c >= 0x80 ||
+	       (!first && c >= '0' && c <= '9');
+}
+
+/* An identifier's length at the cursor, 0 if none. */
+static size_t
+eco_j5_ident(const struct eco_j5 *j)
+{
+	size_t k = 0;
+
+	while (
+	    eco_j5_peek(j, k) >= 0 && eco_j5_idchar(eco_j5_peek(j, k), k == 0))
+		k++;
+	return k;
+}
+
+static int
+eco_j5_is(const struct eco_j5 *j, size_t k, const char *w)
+{
+	return k == strlen(w) && strncmp(j->t + j->i, w, k) == 0;
+}
+
+/* Digits of base b with _ separators between them, into buf. */
+static int
+eco_j5_digits(struct eco_j5 *j, int b, char *buf, size_t *n, size_t max)
+{
+	int c, v, any = 0;
+
+	for (;;) {
+		c = eco_j5_peek(j, 0);
+		if (c == '_' && any) {
+			eco_j5_adv(j);
+			c = eco_j5_peek(j, 0);
+			v = c >= 0 ? eco_j5_hexval(c) : -1;
+			if (v < 0 || v >= b)
+				return eco_j5_fail(j, "bad _ in a number");
+			continue;
+		}
+		v = c >= 0 ? eco_j5_hexval(c) : -1;
+		if (v < 0 || v >= b)
+			return 0;
+		if (*n + 1 >= max)
+			return eco_j5_fail(j, "number too long");
+		buf[(*n)++] = (char)c;
+		buf[*n] = '\0';
+		any = 1;
+		eco_j5_adv(j);
+	}
+}
+
+static int
+eco_j5_putnum(struct eco_j5 *j, int neg, double v)
+{
+	char b[64];
+
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		snprintf(b, sizeof(b), "%s%.0f", neg ? "-" : "", v);
+	else
+		snprintf(b, sizeof(b), "%s%.17g", neg ? "-" : "", v);
+	return eco_j5_put(j, b, strlen(b));
+}
+
+/* A decimal as JSON: .5 is 0.5, 5. is 5.0; the digits are kept. */
+static int
+eco_j5_putdec(struct eco_j5 *j, int neg, const char *b)
+{
+	const char *dot = strchr(b, '.');
+
+	if ((neg && eco_j5_putc(j, '-') != 0) ||
+	    (b[0] == '.' && eco_j5_putc(j, '0') != 0))
+		return -1;
+	if (dot == NULL || (dot[1] >= '0' && dot[1] <= '9'))
+		return eco_j5_put(j, b, strlen(b));
+	if (eco_j5_put(j, b, (size_t)(dot - b) + 1) != 0 ||
+	    eco_j5_putc(j, '0') != 0)
+		return -1;
+	return eco_j5_put(j, dot + 1, strlen(dot + 1));
+}
+
+/* A number with an optional sign, or [+-]Infinity, or NaN. */
+static int
+eco_j5_number(struct eco_j5 *j)
+{
+	char b[400];
+	size_t n = 0, k;
+	int neg = 0, base = 10, c;
+
+	if ((c = eco_j5_peek(j, 0)) == '-' || c == '+') {
+		neg = c == '-';
+		eco_j5_adv(j);
+		if (eco_j5_white(j) != 0)
+			return -1;
+	}
+	k = eco_j5_ident(j);
+	if (eco_j5_is(j, k, "Infinity") || eco_j5_is(j, k, "NaN")) {
+		if (neg && j->t[j->i] == 'I' && eco_j5_putc(j, '-') != 0)
+			return -1;
+		if (eco_j5_put(j, j->t + j->i, k) != 0)
+			return -1;
+		while (k-- > 0)
+			eco_j5_adv(j);
+		return 0;
+	}
+	if (eco_j5_peek(j, 0) == '0') {
+		c = eco_j5_peek(j, 1);
+		base = c == 'x' || c == 'X'   ? 16
+		       : c == 'o' || c == 'O' ? 8
+		       : c == 'b' || c == 'B' ? 2
+		       : c >= '0' && c <= '9' ? -8
+		                              : 10;
+		if (base > 0 && base != 10) {
+			eco_j5_adv(j);
+			eco_j5_adv(j);
+		}
+	}
+	if (base != 10) {
+		if (eco_j5_digits(j, base < 0 ? 10 : base, b, &n, sizeof(b)) !=
+		    0)
+			return -1;
+		if (n == 0)
+			return eco_j5_fail(j, "a number without digits");
+		if (base < 0) /* 017 is octal in sloppy mode, 019 decimal */
+			base = strspn(b, "01234567") == n ? 8 : 10;
+		if (eco_j5_idchar(eco_j5_peek(j, 0), 0) ||
+		    eco_j5_peek(j, 0) == '.')
+			return eco_j5_fail(j, "bad number");
+		return eco_j5_putnum(j, neg, (double)strtoull(b, NULL, base));
+	}
+	if (eco_j5_digits(j, 10, b, &n, sizeof(b) - 8) != 0)
+		return -1;
+	if (eco_j5_peek(j, 0) == '.') {
+		b[n++] = '.';
+		eco_j5_adv(j);
+		if (eco_j5_digits(j, 10, b, &n, sizeof(b) - 8) != 0)
+			return -1;
+	}
+	if (n == 0 || (n == 1 && b[0] == '.'))
+		return eco_j5_fail(j, "a number without digits");
+	if ((c = eco_j5_peek(j, 0)) == 'e' || c == 'E') {
+		b[n++] = 'e';
+		eco_j5_adv(j);
+		if ((c = eco_j5_peek(j, 0)) == '-' || c == '+') {
+			b[n++] = (char)c;
+			eco_j5_adv(j);
+		}
+		k = n;
+		if (eco_j5_digits(j, 10, b, &n, sizeof(b)) != 0)
+			return -1;
+		if (n == k)
+			return eco_j5_fail(j, "an exponent without digits");
+	}
+	b[n] = '\0';
+	if (eco_j5_idchar(eco_j5_peek(j, 0), 0))
+		return eco_j5_fail(j, "bad number");
+	return eco_j5_putdec(j, neg, b);
+}
+
+/* A key: a string, an identifier (reserved words too) or digits. */
+static int
+eco_j5_key(struct eco_j5 *j)
+{
+	size_t k;
+	int c = eco_j5_peek(j, 0);
+
+	if (c == '"' || c == '\'' || c == '`')
+		return c == '`'
+		           ? eco_j5_fail(j, "a template as a key: quote it")
+		           : eco_j5_string(j);
+	k = eco_j5_ident(j);
+	if (k == 0)
+		while (eco_j5_peek(j, k) >= '0' && eco_j5_peek(j, k) <= '9')
+			k++;
+	if (k == 0)
+		return eco_j5_fail(j, "expected a key");
+	if (eco_j5_putc(j, '"') != 0 || eco_j5_put(j, j->t + j->i, k) != 0 ||
+	    eco_j5_putc(j, '"') != 0)
+		return -1;
+	while (k-- > 0)
+		eco_j5_adv(j);
+	return 0;
+}
+
+/* A scalar value: string, number or word. */
+static int
+eco_j5_scalar(struct eco_j5 *j)
+{
+	int c = eco_j5_peek(j, 0);
+	size_t k;
+
+	if (c == '"' || c == '\'' || c == '`')
+		return eco_j5_string(j);
+	if (c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9'))
+		return eco_j5_number(j);
+	k = eco_j5_ident(j);
+	if (eco_j5_is(j, k, "Infinity") || eco_j5_is(j, k, "NaN"))
+		return eco_j5_number(j);
+	if (!eco_j5_is(j, k, "true") && !eco_j5_is(j, k, "false") &&
+	    !eco_j5_is(j, k, "null"))
+		return eco_j5_fail(j, k > 0
+		                          ? "a JavaScript name or expression: "
+		                            "redundancyd reads values only, "
+		                            "write the value"
+		                          : "expected a value");
+	if (eco_j5_put(j, j->t + j->i, k) != 0)
+		return -1;
+	while (k-- > 0)
+		eco_j5_adv(j);
+	return 0;
+}
+
+/*
+ * The structure: st holds '{' or '[' per level; after a value, a ',' or
+ * the closer; a ',' before the closer is dropped.
+ */
+static int
+eco_j5_run(struct eco_j5 *j)
+{
+	char st[ECO_DEPTH];
+	int depth = 0, c;
+
+	for (;;) {
+		if (eco_j5_white(j) != 0)
+			return -1;
+		c = eco_j5_peek(j, 0);
+		if (depth > 0 && c == (st[depth - 1] == '{' ? '}' : ']'))
+			goto close;
+		if (depth > 0 && st[depth - 1] == '{') {
+			if (eco_j5_key(j) != 0 || eco_j5_white(j) != 0)
+				return -1;
+			if (eco_j5_peek(j, 0) != ':')
+				return eco_j5_fail(
+				    j, "expected ':' after the key");
+			eco_j5_adv(j);
+			if (eco_j5_putc(j, ':') != 0 || eco_j5_white(j) != 0)
+				return -1;
+			c = eco_j5_peek(j, 0);
+		}
+		if (c == ',' && depth > 0)
+			return eco_j5_fail(
+			    j, "an empty element: remove the comma");
+		if (c == '{' || c == '[') {
+			if (depth >= ECO_DEPTH)
+				return eco_j5_fail(j, "nested too deep");
+			st[depth++] = (char)c;
+			eco_j5_adv(j);
+			if (eco_j5_putc(j, (char)c) != 0)
+				return -1;
+			continue;
+		}
+		if (c < 0)
+			return eco_j5_fail(j, "unexpected end of file");
+		if (eco_j5_scalar(j) != 0)
+			return -1;
+	after:
+		if (depth == 0)
+			break;
+		if (eco_j5_white(j) != 0)
+			return -1;
+		c = eco_j5_peek(j, 0);
+		if (c == ',') {
+			eco_j5_adv(j);
+			if (eco_j5_white(j) != 0)
+				return -1;
+			c = eco_j5_peek(j, 0);
+			if (c == (st[depth - 1] == '{' ? '}' : ']'))
+				goto close; /* a trailing comma */
+			if (eco_j5_putc(j, ',') != 0)
+				return -1;
+			continue;
+		}
+		if (c < 0)
+			return eco_j5_fail(j, "unexpected end of file");
+		if (c != (st[depth - 1] == '{' ? '}' : ']'))
+			return eco_j5_fail(j, st[depth - 1] == '{'
+			                          ? "expected ',' or '}'"
+			                          : "expected ',' or ']'");
+	close:
+		eco_j5_adv(j);
+		if (eco_j5_putc(j, st[--depth] == '{' ? '}' : ']') != 0)
+			return -1;
+		goto after;
+	}
+	if (eco_j5_white(j) != 0)
+		return -1;
+	if (j->i < j->len && j->t[j->i] != '\0')
+		return eco_j5_fail(j, "text after the value: remove it");
+	return 0;
+}
+
+/* The .json text as strict JSON in *out, or an error with line:column. */
+static int
+eco_j5_normalise(struct eco_file *f, const char *text, size_t len, char **out)
+{
+	struct eco_j5 j;
+
+	memset(&j, 0, sizeof(j));
+	j.t = text;
+	j.len = len;
+	j.line = j.col = 1;
+	if (eco_j5_run(&j) != 0) {
+		free(j.out);
+		eco_diag(f, ECO_ERR, j.eline,
+		    "JSON syntax at line %d, column %d: %s (PM2 evaluates "
+		    ".json as "
+		    "a JavaScript value)",
+		    j.eline, j.ecol, j.err);
+		return -1;
+	}
+	*out = j.out ? j.out : strdup("");
+	return *out ? 0 : -1;
+}
+
 static int
 eco_json_parse(struct eco_file *f, const char *text, size_t len,
     struct eco_lines *L, struct json_object **root)
@@ -605,6 +1233,31 @@ eco_json_parse(struct eco_file *f, const char *text, size_t len,
 	if (L != NULL)
 		eco_json_lines(text, len, L);
 	return 0;
+}
+
+/* A .json ecosystem: its JavaScript literal syntax, then json-c. */
+static int
+eco_json5_parse(struct eco_file *f, const char *text, size_t len,
+    struct eco_lines *L, struct json_object **root)
+{
+	char *norm;
+	size_t k;
+	int rc;
+
+	*root = NULL;
+	for (k = 0; k < len && isspace((unsigned char)text[k]); k++)
+		;
+	if (k == len || text[k] == '\0') /* empty: said once, in eco_apps */
+		return eco_json_parse(f, text, len, L, root);
+	if (len > INT_MAX / 8) {
+		eco_diag(f, ECO_ERR, 0, "file too large");
+		return -1;
+	}
+	if (eco_j5_normalise(f, text, len, &norm) != 0)
+		return -1;
+	rc = eco_json_parse(f, norm, strlen(norm), L, root);
+	free(norm);
+	return rc;
 }
 
 /* ---- schema ---- */
@@ -1249,7 +1902,7 @@ eco_load_text(struct eco_file *f, const char *path, enum eco_kind kind,
 	L.f = f;
 	switch (kind) {
 	case ECO_JSON:
-		if (eco_json_parse(f, text, len, &L, &root) != 0)
+		if (eco_json5_parse(f, text, len, &L, &root) != 0)
 			goto out;
 		break;
 	case ECO_YAML:
@@ -1272,6 +1925,146 @@ out:
 	json_object_put(root);
 	eco_lines_free(&L);
 	return rc;
+}
+
+/*
+ * ---- lines of a .js file's apps ----
+ *
+ * node gives only values, so the source is scanned for name: 'x' (or
+ * "name": "x"), skipping comments and other strings; the k-th app named x
+ * takes the k-th such line. A computed name keeps line 0.
+ */
+struct eco_js_name {
+	char val[128];
+	int line, used;
+};
+
+/* Skip a comment or string at t[i]; returns the new index. */
+static size_t
+eco_js_skip(const char *t, size_t len, size_t i, int *line)
+{
+	char q = t[i];
+
+	if (q == '/' && i + 1 < len && t[i + 1] == '/') {
+		while (i < len && t[i] != '\n')
+			i++;
+		return i;
+	}
+	if (q == '/' && i + 1 < len && t[i + 1] == '*') {
+		for (i += 2; i < len &&
+		             !(t[i] == '*' && i + 1 < len && t[i + 1] == '/');
+		     i++)
+			if (t[i] == '\n')
+				(*line)++;
+		return i + 2 < len ? i + 2 : len;
+	}
+	for (i++; i < len && t[i] != q; i++) {
+		if (t[i] == '\\' && i + 1 < len)
+			i++;
+		if (t[i] == '\n')
+			(*line)++;
+	}
+	return i < len ? i + 1 : len;
+}
+
+/* A plain string literal at t[i] (no escapes), copied to v. */
+static size_t
+eco_js_strlit(const char *t, size_t len, size_t i, char *v, size_t vl)
+{
+	char q = t[i];
+	size_t k = 0, j;
+
+	if (q != '\'' && q != '"' && q != '`')
+		return 0;
+	for (j = i + 1; j < len && t[j] != q; j++) {
+		if (t[j] == '\\' || t[j] == '\n' || (q == '`' && t[j] == '$'))
+			return 0;
+		if (k + 1 < vl)
+			v[k++] = t[j];
+	}
+	v[k] = '\0';
+	return j < len ? j + 1 : 0;
+}
+
+static size_t
+eco_js_ws(const char *t, size_t len, size_t i)
+{
+	while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* name: 'v' at t[i] (key unquoted or quoted): 1 and v, else 0. */
+static int
+eco_js_name_at(const char *t, size_t len, size_t i, char *v, size_t vl)
+{
+	size_t j;
+
+	if (t[i] == '\'' || t[i] == '"') {
+		if (i + 5 >= len || strncmp(t + i + 1, "name", 4) != 0 ||
+		    t[i + 5] != t[i])
+			return 0;
+		j = i + 6;
+	} else {
+		if (strncmp(t + i, "name", 4) != 0 ||
+		    (i > 0 &&
+		        (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_' ||
+		            t[i - 1] == '$' || t[i - 1] == '.')))
+			return 0;
+		j = i + 4;
+	}
+	j = eco_js_ws(t, len, j);
+	if (j >= len || t[j] != ':')
+		return 0;
+	j = eco_js_ws(t, len, j + 1);
+	return j < len && eco_js_strlit(t, len, j, v, vl) != 0;
+}
+
+static size_t
+eco_js_names(const char *t, size_t len, struct eco_js_name *nm, size_t max)
+{
+	size_t i = 0, n = 0;
+	int line = 1;
+
+	while (i < len && n < max) {
+		if (eco_js_name_at(t, len, i, nm[n].val, sizeof(nm[n].val))) {
+			nm[n].line = line;
+			nm[n++].used = 0;
+		}
+		if (t[i] == '\n') {
+			line++;
+			i++;
+		} else if (t[i] == '\'' || t[i] == '"' || t[i] == '`' ||
+		           (t[i] == '/' && i + 1 < len &&
+		               (t[i + 1] == '/' || t[i + 1] == '*')))
+			i = eco_js_skip(t, len, i, &line);
+		else
+			i++;
+	}
+	return n;
+}
+
+void
+eco_js_lines(struct eco_file *f, const char *src, size_t len)
+{
+	struct eco_js_name *nm;
+	size_t n, i, k;
+
+	if ((nm = calloc(256, sizeof(*nm))) == NULL)
+		return;
+	n = eco_js_names(src, len, nm, 256);
+	for (i = 0; i < f->napps; i++) {
+		if (f->apps[i].line > 0)
+			continue;
+		for (k = 0; k < n; k++)
+			if (!nm[k].used &&
+			    strcmp(nm[k].val, f->apps[i].name) == 0) {
+				nm[k].used = 1;
+				f->apps[i].line = nm[k].line;
+				break;
+			}
+	}
+	free(nm);
 }
 
 void

@@ -82,6 +82,12 @@ int eco_load_error(struct eco_file *f, const char *path, enum eco_kind kind,
 void eco_file_free(struct eco_file *f);
 
 /* Errors for app names declared twice across (and within) files. */
+/*
+ * Lines of a .js file's apps from its source (node's output has none), so
+ * duplicate-name errors name the line of each app's name:.
+ */
+void eco_js_lines(struct eco_file *f, const char *src, size_t len);
+
 void eco_check_duplicates(struct eco_file *files, size_t n);
 
 /* The worst diag's text, for a one-line status message. */

@@ -613,9 +613,17 @@ pm2_eco_node_cb(void *arg, const struct rdd_child_result *res)
 			pm2_first_line(line, sizeof(line), e, res->err_len);
 		eco_load_error(f, path, ECO_JS, ln > 0 && ln < 1000000 ? ln : 0,
 		    "node cannot load it: %s: fix the file", line);
-	} else
-		eco_load_text(
-		    f, path, ECO_JS, res->out, res->out_len, &p->schema);
+	} else if (eco_load_text(f, path, ECO_JS, res->out, res->out_len,
+	               &p->schema) == 0) {
+		char err[256], *src;
+		size_t len;
+
+		/* Lines for the apps, from the source node read. */
+		src = pm2_read_file(path, PM2_FILE_MAX, &len, err, sizeof(err));
+		if (src != NULL)
+			eco_js_lines(f, src, len);
+		free(src);
+	}
 	pm2_eco_done_one(p);
 }
 

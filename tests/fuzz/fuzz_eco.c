@@ -1,6 +1,7 @@
 /*
  * fuzz_eco: PM2 ecosystem files as the pm2 plugin reads them, JSON and
- * YAML, validated against the pinned copy of PM2's own option schema.
+ * YAML (.json with its JavaScript literal syntax), and the .js line
+ * scanner, validated against the pinned copy of PM2's own option schema.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    data[0] & 1 ? eco_kind_of("ecosystem.yml")
 			: eco_kind_of("ecosystem.json"),
 	    text, size - 1, &schema);
+	if (data[0] & 2) {
+		/* The .js line scanner, reading the same text as source. */
+		size_t i;
+
+		for (i = 0; i < f.napps; i++)
+			f.apps[i].line = 0;
+		eco_js_lines(&f, text, size - 1);
+	}
 	eco_file_free(&f);
 	free(text);
 	return 0;

@@ -3,6 +3,7 @@
  * checked against PM2 7.0.4's schema.json with file:line errors, and the
  * /proc readers that find orphans holding a port.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -274,6 +275,190 @@ t_js_output(void **state)
 	eco_file_free(&f);
 }
 
+/* .json text given inline, loaded as ecosystem.json in the fixtures. */
+static void
+load_str(struct eco_file *f, const char *text)
+{
+	char path[1200];
+
+	snprintf(path, sizeof(path), "%s/inline.json", fixdir);
+	assert_int_equal(
+	    eco_load_text(f, path, ECO_JSON, text, strlen(text), &schema), 0);
+}
+
+static void
+t_json5_features(void **state)
+{
+	struct eco_file f;
+	struct json_object *env;
+
+	load(&f, "json5.json", &schema);
+	if (f.nerr != 0)
+		dump(&f);
+	assert_int_equal(f.nerr, 0);
+	assert_int_equal(f.napps, 2);
+	assert_string_equal(f.apps[0].name, "api");
+	assert_int_equal(f.apps[0].line, 6);
+	assert_int_equal(f.apps[1].line, 16);
+	assert_int_equal(f.apps[0].instances, 4);
+	assert_int_equal(f.apps[0].port, 3000);
+	assert_int_equal(json_object_get_int(json_object_object_get(
+	                     f.apps[0].def, "max_restarts")),
+	    10);
+	assert_int_equal(json_object_get_int(json_object_object_get(
+	                     f.apps[0].def, "kill_timeout")),
+	    1600);
+	assert_int_equal(json_object_get_int(json_object_object_get(
+	                     f.apps[0].def, "restart_delay")),
+	    500);
+	assert_string_equal(json_object_get_string(json_object_object_get(
+	                        f.apps[0].def, "node_args")),
+	    "say \"hi\"!");
+	env = json_object_object_get(f.apps[0].def, "env");
+	assert_true(isinf(
+	    json_object_get_double(json_object_object_get(env, "LEVEL"))));
+	assert_true(
+	    json_object_get_double(json_object_object_get(env, "RATIO")) < 0);
+	assert_true(
+	    isnan(json_object_get_double(json_object_object_get(env, "X"))));
+	eco_file_free(&f);
+}
+
+/* One feature each: the value json-c sees for key v. */
+static void
+check_value(const char *text, const char *want)
+{
+	struct eco_file f;
+	struct json_object *v;
+
+	load_str(&f, text);
+	if (f.nerr != 0)
+		dump(&f);
+	assert_int_equal(f.nerr, 0);
+	assert_int_equal(f.napps, 1);
+	if (!json_object_object_get_ex(f.apps[0].def, "v", &v))
+		fprintf(stderr, "no v in %s\n", text);
+	assert_true(json_object_object_get_ex(f.apps[0].def, "v", &v));
+	assert_string_equal(
+	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), want);
+	eco_file_free(&f);
+}
+
+static void
+t_json5_each(void **state)
+{
+	check_value("{script:'app.js',v:1}", "1");
+	check_value("{script:'app.js',v:1,}", "1");
+	check_value("// c\n{script:'app.js',v:[1,2,],}\n", "[1,2]");
+	check_value("{script:'app.js',/* c */v:2}", "2");
+	check_value("{\"script\":'app.js','v':'it\\'s'}", "\"it's\"");
+	check_value("{script:'app.js',v:0xff}", "255");
+	check_value("{script:'app.js',v:0XA}", "10");
+	check_value("{script:'app.js',v:-0x10}", "-16");
+	check_value("{script:'app.js',v:0o17}", "15");
+	check_value("{script:'app.js',v:0b101}", "5");
+	check_value("{script:'app.js',v:017}", "15"); /* sloppy octal */
+	check_value("{script:'app.js',v:019}", "19"); /* not octal */
+	check_value("{script:'app.js',v:.5}", "0.5");
+	check_value("{script:'app.js',v:5.}", "5.0");
+	check_value("{script:'app.js',v:+1}", "1");
+	check_value("{script:'app.js',v:1e3}", "1e3");
+	check_value(
+	    "{script:'app.js',v:'a\\x41\\u0042\\u{43}\\v'}", "\"aABC\\u000b\"");
+	check_value("{script:'app.js',v:'a\\\nb'}", "\"ab\"");
+	check_value("{script:'app.js',v:'\\101\\0'}", "\"A\\u0000\"");
+	check_value("{script:'app.js',v:'\\q\\/'}", "\"q\\/\"");
+	check_value("{script:'app.js',v:`t\nu`}", "\"t\\nu\"");
+	check_value("{script:'app.js',v:'\\u{1F600}'}", "\"\xf0\x9f\x98\x80\"");
+	check_value("{script:'app.js',default:1,v:null}", "null");
+	check_value("{script:'app.js',v:true}", "true");
+	check_value("\xef\xbb\xbf{script:'app.js',\xc2\xa0v:false}", "false");
+}
+
+/* A syntax error: the line and column PM2's parser would stop at. */
+static void
+check_error(const char *text, int line, int col, const char *frag)
+{
+	struct eco_file f;
+	char want[64];
+
+	load_str(&f, text);
+	snprintf(want, sizeof(want), "line %d, column %d: ", line, col);
+	if (!has(&f, ECO_ERR, line, want) || !has(&f, ECO_ERR, line, frag))
+		dump(&f);
+	assert_int_equal(f.nerr, 1);
+	assert_true(has(&f, ECO_ERR, line, want));
+	assert_true(has(&f, ECO_ERR, line, frag));
+	eco_file_free(&f);
+}
+
+static void
+t_json5_errors(void **state)
+{
+	check_error("{\n  apps: [\n    { name: 'a' script: 'x' }\n]}", 3, 17,
+	    "expected ',' or '}'");
+	check_error("[1, 2", 1, 6, "unexpected end of file");
+	check_error("[1 2]", 1, 4, "expected ',' or ']'");
+	check_error("{a 1}", 1, 4, "expected ':'");
+	check_error("{\n-: 1}", 2, 1, "expected a key");
+	check_error("[1,,2]", 1, 4, "an empty element");
+	check_error("[,]", 1, 2, "an empty element");
+	check_error("{a: 'x\n'}", 1, 7, "newline in a string");
+	check_error("{a: 'x", 1, 7, "unterminated string");
+	check_error("{a: `${b}`}", 1, 6, "template");
+	check_error("{a: process.env.X}", 1, 5, "JavaScript name");
+	check_error("{a: undefined}", 1, 5, "JavaScript name");
+	check_error("{a: 1 + 2}", 1, 7, "expected ',' or '}'");
+	check_error("{a: 0x}", 1, 7, "without digits");
+	check_error("{a: 1e}", 1, 7, "exponent without digits");
+	check_error("{a: 12abc}", 1, 7, "bad number");
+	check_error("{a: 1__0}", 1, 7, "bad _");
+	check_error("{a: '\\xZ1'}", 1, 6, "bad \\x");
+	check_error("{a: '\\u{110000}'}", 1, 6, "U+10FFFF");
+	check_error("  /* open\n\n", 1, 3, "unterminated /*");
+	check_error("{a: 1} // end", 1, 14, "// comment on the last line");
+	check_error("{a: 1};\n", 1, 7, "text after the value");
+	check_error("{a: 1}\n{b: 2}", 2, 1, "text after the value");
+	check_error("{a: 'é' x}", 1, 9, "expected ',' or '}'");
+}
+
+static void
+t_js_dup_lines(void **state)
+{
+	struct eco_file f;
+	const char *out = "{\"apps\":[{\"script\":\"app.js\",\"name\":"
+	                  "\"api\"},{\"script\":\"app.js\",\"name\":"
+	                  "\"web\",\"args\":\"name: 'api'\"},"
+	                  "{\"script\":\"app.js\",\"name\":\"api\"}]}";
+	char path[1200], *src;
+	FILE *fp;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/dup.config.js", fixdir);
+	assert_int_equal(
+	    eco_load_text(&f, path, ECO_JS, out, strlen(out), &schema), 0);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	src = calloc(1, (size_t)n + 1);
+	assert_non_null(src);
+	assert_int_equal(fread(src, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	eco_js_lines(&f, src, (size_t)n);
+	free(src);
+	assert_int_equal(f.napps, 3);
+	assert_int_equal(f.apps[0].line, 5);
+	assert_int_equal(f.apps[1].line, 7);
+	assert_int_equal(f.apps[2].line, 10);
+	eco_check_duplicates(&f, 1);
+	assert_true(has(&f, ECO_ERR, 10,
+	    "dup.config.js:10: app 'api' is declared twice (also"));
+	assert_true(has(&f, ECO_ERR, 10, "dup.config.js:5)"));
+	eco_file_free(&f);
+}
+
 static void
 t_duplicates_across_files(void **state)
 {
@@ -351,6 +536,10 @@ main(void)
 	    cmocka_unit_test(t_good_yaml),
 	    cmocka_unit_test(t_bad_yaml),
 	    cmocka_unit_test(t_js_output),
+	    cmocka_unit_test(t_json5_features),
+	    cmocka_unit_test(t_json5_each),
+	    cmocka_unit_test(t_json5_errors),
+	    cmocka_unit_test(t_js_dup_lines),
 	    cmocka_unit_test(t_duplicates_across_files),
 	    cmocka_unit_test(t_no_schema),
 	    cmocka_unit_test(t_orphan_proc),
