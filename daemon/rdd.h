@@ -381,6 +381,13 @@ struct svc_smtp_request {
 };
 uint64_t svc_http_smtp(struct svc_http *s, const void *owner,
     const struct svc_smtp_request *req, rdd_http_cb cb, void *arg);
+/*
+ * Whether an smtp:// transfer must get TLS (STARTTLS) before AUTH: 1 when
+ * a password would otherwise cross a network in clear (a server that is
+ * not on loopback), 0 when STARTTLS is only tried (no password, or a
+ * loopback relay). smtps:// is TLS from the start either way.
+ */
+int svc_http_smtp_needs_tls(const char *url, int has_password);
 void svc_http_free(struct svc_http *s);
 
 /* ---- svc_watch.c: inotify with a polling fallback ---- */

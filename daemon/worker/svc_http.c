@@ -10,6 +10,8 @@
 #include "config.h"
 #endif
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -681,6 +683,46 @@ http_read_cb(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+int
+svc_http_smtp_needs_tls(const char *url, int has_password)
+{
+	char host[256];
+	const char *h, *e;
+	size_t n;
+
+	if (!has_password || url == NULL)
+		return 0;
+	if (strncasecmp(url, "smtp://", 7) != 0)
+		return strncasecmp(url, "smtps://", 8) == 0 ? 0 : 1;
+	h = url + 7;
+	if ((e = strchr(h, '@')) != NULL && e < h + strcspn(h, "/"))
+		h = e + 1;
+	if (*h == '[') {
+		h++;
+		n = strcspn(h, "]");
+	} else
+		n = strcspn(h, ":/");
+	if (n == 0 || n >= sizeof(host))
+		return 1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	/*
+	 * Loopback: a local relay, often without TLS; nothing crosses a
+	 * wire. Only a literal address says so: "127.0.0.1.example" is a
+	 * name that may resolve anywhere.
+	 */
+	{
+		unsigned char a[16];
+
+		if (inet_pton(AF_INET, host, a) == 1)
+			return a[0] != 127;
+		if (inet_pton(AF_INET6, host, a) == 1)
+			return memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1",
+			    16) != 0;
+	}
+	return strcasecmp(host, "localhost") != 0;
+}
+
 static int
 http_smtp_setup(struct http_xfer *x, const struct svc_smtp_request *req)
 {
@@ -712,8 +754,15 @@ http_smtp_setup(struct http_xfer *x, const struct svc_smtp_request *req)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
-	/* smtp://: STARTTLS when the server offers it; smtps:// is TLS. */
-	curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/*
+	 * smtp://: STARTTLS when the server offers it, and required when a
+	 * password would otherwise go out in clear (a server that drops
+	 * STARTTLS from its offer must not get it); smtps:// is TLS.
+	 */
+	curl_easy_setopt(e, CURLOPT_USE_SSL,
+	    svc_http_smtp_needs_tls(req->url, req->password != NULL)
+	        ? (long)CURLUSESSL_ALL
+	        : (long)CURLUSESSL_TRY);
 	curl_easy_setopt(e, CURLOPT_MAIL_FROM, req->from);
 	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, x->rcpt);
 	if (req->user != NULL)

@@ -751,6 +751,24 @@ test_plain_takes(void **state)
 	assert_null(plainhttp_prepare(&req));
 }
 
+/* A password never goes to a remote SMTP server without TLS. */
+static void
+test_smtp_needs_tls(void **state)
+{
+	(void)state;
+	assert_int_equal(svc_http_smtp_needs_tls("smtp://mail.example:587", 1), 1);
+	assert_int_equal(svc_http_smtp_needs_tls("smtp://u@mail.example/", 1), 1);
+	assert_int_equal(svc_http_smtp_needs_tls("smtp://mail.example:25", 0), 0);
+	assert_int_equal(svc_http_smtp_needs_tls("smtp://127.0.0.1:2525", 1), 0);
+	assert_int_equal(svc_http_smtp_needs_tls("smtp://[::1]:2525", 1), 0);
+	assert_int_equal(svc_http_smtp_needs_tls("SMTP://localhost", 1), 0);
+	assert_int_equal(svc_http_smtp_needs_tls("smtps://mail.example", 1), 0);
+	assert_int_equal(svc_http_smtp_needs_tls("smtp://127.0.0.1.evil:25", 1), 1);
+	assert_int_equal(svc_http_smtp_needs_tls("smtp://127.9.8.7", 1), 0);
+	assert_int_equal(svc_http_smtp_needs_tls("smtp://", 1), 1);
+	assert_int_equal(svc_http_smtp_needs_tls("ftp://x", 1), 1);
+}
+
 static int
 group_curl(void **state)
 {
@@ -763,6 +781,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_plain_takes),
+	    cmocka_unit_test(test_smtp_needs_tls),
 	    cmocka_unit_test(test_ok_with_header),
 	    cmocka_unit_test(test_header_lookup_block),
 	    cmocka_unit_test(test_status_500),
