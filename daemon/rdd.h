@@ -55,8 +55,9 @@ void util_close_from(int lowfd);
 /*
  * /proc/PID/stat's start time (clock ticks since boot), 0 if gone; with
  * pgrp non-NULL also the process group. util_group_alive counts the
- * processes of group pgid started at or after start: a recorded group is
- * "still ours" only then, never a recycled id.
+ * processes of group pgid started at or after start, the recorded start
+ * time of its leader; 0 when a leader with another start time holds the
+ * id (a recycled id: never ours).
  */
 unsigned long long util_proc_stat(pid_t pid, pid_t *pgrp);
 unsigned long long util_proc_start(pid_t pid);

@@ -593,6 +593,15 @@ util_group_alive(pid_t pgid, unsigned long long start)
 
 	if (pgid <= 1 || kill(-pgid, 0) == -1)
 		return 0;
+	/*
+	 * A process whose pid is the group's id leads it. Alive with another
+	 * start time, it is a new group that reused the id: never ours. Gone,
+	 * the group id cannot have been reused while members hold it, so
+	 * whoever still has it is the recorded group's.
+	 */
+	st = util_proc_stat(pgid, &grp);
+	if (st != 0 && grp == pgid && st != start)
+		return 0;
 	if ((dir = opendir("/proc")) == NULL)
 		return 0;
 	while ((e = readdir(dir)) != NULL) {

@@ -7,12 +7,14 @@
 #endif
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -395,6 +397,51 @@ test_fmt_double(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 
+/*
+ * A recorded process group is ours while its leader lives with the
+ * recorded start time, or, the leader gone, while members hold its id;
+ * a leader with another start time is a recycled id and never ours.
+ */
+static void
+test_group_alive(void **state)
+{
+	unsigned long long st;
+	int p[2], status;
+	pid_t leader, member = 0;
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	if ((leader = fork()) == 0) {
+		setpgid(0, 0);
+		if (fork() == 0) { /* a member of the same group */
+			pause();
+			_exit(0);
+		}
+		(void)read(p[0], &c, 1); /* until told to leave */
+		_exit(0);
+	}
+	assert_true(leader > 0);
+	setpgid(leader, leader);
+	st = util_proc_start(leader);
+	assert_true(st > 0);
+	/* The member is forked after setpgid: wait for it to appear. */
+	while (util_group_alive(leader, st) < 2)
+		usleep(1000);
+	assert_int_equal(util_group_alive(leader, st + 1), 0);
+	/* The leader leaves: its member still holds the group id. */
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(waitpid(leader, &status, 0), leader);
+	assert_int_equal(util_group_alive(leader, st), 1);
+	assert_int_equal(kill(-leader, SIGKILL), 0);
+	while (util_group_alive(leader, st) > 0)
+		usleep(1000);
+	(void)member;
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(util_group_alive(1, 0), 0);
+}
+
 int
 main(void)
 {
@@ -408,6 +455,7 @@ main(void)
 	    cmocka_unit_test(test_clocks),
 	    cmocka_unit_test(test_state_name),
 	    cmocka_unit_test(test_fmt_double),
+	    cmocka_unit_test(test_group_alive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
