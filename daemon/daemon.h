@@ -260,6 +260,7 @@ void monitors_start(struct rdd_daemon *d, int64_t delay_ms);
 void monitors_destroy(struct rdd_daemon *d);
 struct monitor *monitor_find(struct rdd_daemon *d, const char *name);
 void monitor_run_check(struct monitor *m);
+void monitor_rearm(struct monitor *m, int64_t ms);
 void monitor_check_done(struct rdd_check *c);
 int monitors_busy(struct rdd_daemon *d);
 

@@ -11,6 +11,8 @@
 
 #include "daemon.h"
 
+static void monitor_arm(struct monitor *m, int64_t ms);
+
 static void monitor_timer_cb(evutil_socket_t fd, short what, void *arg);
 
 /*
@@ -29,6 +31,14 @@ monitor_jitter(int64_t span)
 		return 0;
 	evutil_secure_rng_get_bytes(&r, sizeof(r));
 	return (int64_t)(r % (uint32_t)span);
+}
+
+/* Arm the next check unless one is armed already (a crash, a restart). */
+void
+monitor_rearm(struct monitor *m, int64_t ms)
+{
+	if (m->timer != NULL && !evtimer_pending(m->timer, NULL))
+		monitor_arm(m, ms);
 }
 
 static void

@@ -205,6 +205,12 @@ wk_monitors_down(struct worker *wk, const char *why)
 			event_base_loopexit(d->base, NULL);
 		m->want_check = 0;
 		/*
+		 * The check in flight (or due) died with the worker: without
+		 * this, no timer would ever schedule the monitor's next one.
+		 */
+		if (!d->once)
+			monitor_rearm(m, m->cm->interval_ms);
+		/*
 		 * An action cut off by the crash: its outcome is unknown, and
 		 * what it started may still run: stopped before the next.
 		 */
