@@ -32,21 +32,33 @@ struct follow {
 	struct follow *next;	/* d->follows, ended when the daemon stops */
 };
 
+/* {"ok":false,"error":...}; "refused" tells an attempt that never started. */
+static json_object *
+ctl_verror(int refused, const char *fmt, va_list ap)
+{
+	json_object *o = json_object_new_object();
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(buf));
+	if (refused)
+		json_object_object_add(o, "refused", json_object_new_boolean(1));
+	return o;
+}
+
 static json_object *
 ctl_error(const char *fmt, ...) RDD_PRINTF(1, 2);
 
 static json_object *
 ctl_error(const char *fmt, ...)
 {
-	json_object *o = json_object_new_object();
-	char buf[1024];
+	json_object *o;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	o = ctl_verror(0, fmt, ap);
 	va_end(ap);
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(buf));
 	return o;
 }
 
@@ -59,16 +71,12 @@ static json_object *ctl_refused(const char *fmt, ...) RDD_PRINTF(1, 2);
 static json_object *
 ctl_refused(const char *fmt, ...)
 {
-	json_object *o = json_object_new_object();
-	char buf[1024];
+	json_object *o;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	o = ctl_verror(1, fmt, ap);
 	va_end(ap);
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(buf));
-	json_object_object_add(o, "refused", json_object_new_boolean(1));
 	return o;
 }
 

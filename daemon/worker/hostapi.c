@@ -102,6 +102,16 @@ hostapi_handle_free(struct rdd_daemon *d, size_t i)
 	free(h);
 }
 
+/* A handle whose service refused to start: gone before anyone saw it. */
+static void
+hostapi_handle_drop(struct rdd_daemon *d, uint64_t id)
+{
+	size_t i;
+
+	if (hostapi_handle_find(d, id, &i))
+		hostapi_handle_free(d, i);
+}
+
 static void
 h_log(struct rdd_monitor *rm, enum rdd_log_level lvl, const char *fmt, ...)
 {
@@ -384,7 +394,6 @@ h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
 	const char **env;
 	struct handle *h;
 	unsigned flags;
-	size_t i;
 
 	if (spec == NULL || spec->argv == NULL || spec->argv[0] == NULL ||
 	    cb == NULL || (h = hostapi_handle_new(m, H_CHILD)) == NULL)
@@ -408,8 +417,7 @@ h_child_run(struct rdd_monitor *rm, const struct rdd_child_spec *spec,
 	svc_child_set_tag(m->d->child, 0);
 	free(env);
 	if (h->svc == 0) {
-		if (hostapi_handle_find(m->d, h->id, &i))
-			hostapi_handle_free(m->d, i);
+		hostapi_handle_drop(m->d, h->id);
 		return 0;
 	}
 	return h->id;
@@ -424,11 +432,12 @@ h_svc_cancel(struct rdd_monitor *rm, uint64_t id, enum handle_kind kind)
 
 	if (h == NULL || h->kind != kind)
 		return;
+	/* Timers and fd watches are the handle's own event, freed with it. */
 	if (kind == H_CHILD)
 		svc_child_cancel(d->child, h->svc);
 	else if (kind == H_HTTP)
 		svc_http_cancel(d->http, h->svc);
-	else
+	else if (kind == H_WATCH)
 		svc_watch_del(d->watch, h->svc);
 	hostapi_handle_free(d, i);
 }
@@ -445,7 +454,6 @@ h_http(struct rdd_monitor *rm, const struct rdd_http_request *req,
 {
 	struct monitor *m = (struct monitor *)rm;
 	struct handle *h;
-	size_t i;
 
 	if (req == NULL || req->url == NULL || cb == NULL ||
 	    (h = hostapi_handle_new(m, H_HTTP)) == NULL)
@@ -457,8 +465,7 @@ h_http(struct rdd_monitor *rm, const struct rdd_http_request *req,
 	h->t.arg = arg;
 	if ((h->svc = svc_http_request(m->d->http, m, req, hostapi_http_tramp,
 		 &h->t)) == 0) {
-		if (hostapi_handle_find(m->d, h->id, &i))
-			hostapi_handle_free(m->d, i);
+		hostapi_handle_drop(m->d, h->id);
 		return 0;
 	}
 	return h->id;
@@ -510,10 +517,7 @@ h_timer_add(struct rdd_monitor *rm, int64_t ms, int repeat, rdd_timer_cb cb,
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	if (h->ev == NULL || event_add(h->ev, &tv) != 0) {
-		size_t i;
-
-		if (hostapi_handle_find(m->d, h->id, &i))
-			hostapi_handle_free(m->d, i);
+		hostapi_handle_drop(m->d, h->id);
 		return 0;
 	}
 	return h->id;
@@ -522,12 +526,7 @@ h_timer_add(struct rdd_monitor *rm, int64_t ms, int repeat, rdd_timer_cb cb,
 static void
 h_timer_del(struct rdd_monitor *rm, uint64_t id)
 {
-	struct rdd_daemon *d = rm ? ((struct monitor *)rm)->d : NULL;
-	size_t i;
-	struct handle *h = d ? hostapi_handle_find(d, id, &i) : NULL;
-
-	if (h && h->kind == H_TIMER)
-		hostapi_handle_free(d, i);
+	h_svc_cancel(rm, id, H_TIMER);
 }
 
 static void
@@ -569,10 +568,7 @@ h_fd_watch(struct rdd_monitor *rm, int fd, int events, rdd_fd_cb cb,
 	h->arg = arg;
 	h->ev = event_new(m->d->base, fd, what, hostapi_fd_cb, h);
 	if (h->ev == NULL || event_add(h->ev, NULL) != 0) {
-		size_t i;
-
-		if (hostapi_handle_find(m->d, h->id, &i))
-			hostapi_handle_free(m->d, i);
+		hostapi_handle_drop(m->d, h->id);
 		return 0;
 	}
 	return h->id;
@@ -581,12 +577,7 @@ h_fd_watch(struct rdd_monitor *rm, int fd, int events, rdd_fd_cb cb,
 static void
 h_fd_unwatch(struct rdd_monitor *rm, uint64_t id)
 {
-	struct rdd_daemon *d = rm ? ((struct monitor *)rm)->d : NULL;
-	size_t i;
-	struct handle *h = d ? hostapi_handle_find(d, id, &i) : NULL;
-
-	if (h && h->kind == H_FD)
-		hostapi_handle_free(d, i);
+	h_svc_cancel(rm, id, H_FD);
 }
 
 static uint64_t
@@ -595,7 +586,6 @@ h_watch_add(struct rdd_monitor *rm, const char *path, rdd_watch_cb cb,
 {
 	struct monitor *m = (struct monitor *)rm;
 	struct handle *h;
-	size_t i;
 
 	if (path == NULL || cb == NULL ||
 	    (h = hostapi_handle_new(m, H_WATCH)) == NULL)
@@ -607,8 +597,7 @@ h_watch_add(struct rdd_monitor *rm, const char *path, rdd_watch_cb cb,
 	h->t.arg = arg;
 	if ((h->svc = svc_watch_add(m->d->watch, m, path, hostapi_watch_tramp,
 		 &h->t)) == 0) {
-		if (hostapi_handle_find(m->d, h->id, &i))
-			hostapi_handle_free(m->d, i);
+		hostapi_handle_drop(m->d, h->id);
 		return 0;
 	}
 	return h->id;
