@@ -362,6 +362,10 @@ struct svc_http;
 struct svc_http *svc_http_new(struct event_base *base, int max_transfers);
 uint64_t svc_http_request(struct svc_http *s, const void *owner,
     const struct rdd_http_request *req, rdd_http_cb cb, void *arg);
+/* The same, trusting the CAs in ca_file (PEM) instead of the system's. */
+uint64_t svc_http_request_ca(struct svc_http *s, const void *owner,
+    const struct rdd_http_request *req, const char *ca_file, rdd_http_cb cb,
+    void *arg);
 void svc_http_cancel(struct svc_http *s, uint64_t h);
 void svc_http_cancel_owner(struct svc_http *s, const void *owner);
 const char *svc_http_header(const struct rdd_http_response *res,
@@ -379,6 +383,7 @@ struct svc_smtp_request {
 	const char *message;         /* RFC 5322, CRLF line ends */
 	size_t message_len;
 	int64_t timeout_ms; /* 0: 30 s */
+	const char *ca_file; /* PEM CAs for TLS, or NULL: the system's */
 };
 uint64_t svc_http_smtp(struct svc_http *s, const void *owner,
     const struct svc_smtp_request *req, rdd_http_cb cb, void *arg);

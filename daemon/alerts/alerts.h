@@ -32,6 +32,7 @@ struct alert_receiver {
 	char *token_env, *token_file; /* a secret: bearer / basic / SMTP */
 	char *user;		 /* SMTP AUTH or SMS account (basic auth) */
 	char *from;		 /* email From, SMS From */
+	char *ca_file;           /* PEM CAs trusted for TLS, or the system's */
 	struct rdd_strlist to;	 /* email To, SMS To numbers */
 	struct rdd_strlist command; /* RCV_COMMAND argv */
 	struct rdd_strlist fields;  /* SMS extra form fields "K=V" */

@@ -698,6 +698,7 @@ chan_rcv_json(const struct alert_receiver *r)
 	chan_put_str(o, "token_file", r->token_file);
 	chan_put_str(o, "user", r->user);
 	chan_put_str(o, "from", r->from);
+	chan_put_str(o, "ca_file", r->ca_file);
 	chan_put_list(o, "to", &r->to);
 	chan_put_list(o, "command", &r->command);
 	chan_put_list(o, "fields", &r->fields);
@@ -748,6 +749,7 @@ chan_rcv_from_json(json_object *o, struct alert_receiver *r)
 	r->token_file = (char *)chan_get(o, "token_file");
 	r->user = (char *)chan_get(o, "user");
 	r->from = (char *)chan_get(o, "from");
+	r->ca_file = (char *)chan_get(o, "ca_file");
 	r->timeout_ms = json_object_object_get_ex(o, "timeout", &v)
 	                    ? json_object_get_int64(v)
 	                    : 10000;

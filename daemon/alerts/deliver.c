@@ -141,6 +141,19 @@ dl_part_done(struct dl_job *j)
 		dl_finish(j);
 }
 
+/* A certificate curl did not trust: say which knob fixes it. */
+static const char *
+dl_tls_hint(const struct dl_job *j, const char *errmsg)
+{
+	if (errmsg == NULL || strstr(errmsg, "certificate") == NULL)
+		return "";
+	return j->r.ca_file != NULL
+	           ? " (is ca_file the CA that signed the server's "
+	             "certificate?)"
+	           : " (a private CA: set ca_file = \"/path/ca.pem\" on "
+	             "the receiver)";
+}
+
 static void
 dl_http_cb(void *arg, const struct rdd_http_response *res)
 {
@@ -149,7 +162,9 @@ dl_http_cb(void *arg, const struct rdd_http_response *res)
 	size_t n;
 
 	if (res->error != 0)
-		dl_fail(j, "%s", res->errmsg ? res->errmsg : "transfer failed");
+		dl_fail(j, "%s%s",
+		    res->errmsg ? res->errmsg : "transfer failed",
+		    dl_tls_hint(j, res->errmsg));
 	else if (res->status < 200 || res->status > 299) {
 		n = res->body_len < sizeof(body) - 1 ? res->body_len
 		                                     : sizeof(body) - 1;
@@ -168,8 +183,9 @@ dl_smtp_cb(void *arg, const struct rdd_http_response *res)
 	struct dl_job *j = arg;
 
 	if (res->error != 0)
-		dl_fail(j, "SMTP: %s (last reply %ld)",
-		    res->errmsg ? res->errmsg : "failed", res->status);
+		dl_fail(j, "SMTP: %s (last reply %ld)%s",
+		    res->errmsg ? res->errmsg : "failed", res->status,
+		    dl_tls_hint(j, res->errmsg));
 	dl_part_done(j);
 }
 
@@ -293,7 +309,8 @@ dl_post(struct dl_job *j, const char *url, const char *ctype, const char *auth,
 	req.timeout_ms = j->r.timeout_ms;
 	req.max_response = 64 * 1024;
 	j->pending++;
-	if (svc_http_request(j->dl->http, j, &req, dl_http_cb, j) == 0) {
+	if (svc_http_request_ca(
+	        j->dl->http, j, &req, j->r.ca_file, dl_http_cb, j) == 0) {
 		j->pending--;
 		dl_fail(j,
 		    "POST %s: could not start (libcurl missing, or out "
@@ -383,6 +400,7 @@ dl_email(struct dl_job *j)
 		req.message = msg;
 		req.message_len = strlen(msg);
 		req.timeout_ms = j->r.timeout_ms;
+		req.ca_file = j->r.ca_file;
 		j->pending++;
 		if (svc_http_smtp(j->dl->http, j, &req, dl_smtp_cb, j) == 0) {
 			j->pending--;

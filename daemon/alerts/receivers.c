@@ -2,6 +2,9 @@
  * receivers.c: the `alerts.receivers` list: one entry per channel, its
  * address and where its secret lives (environment or a 0600 file).
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +22,7 @@
 #define RCV_RETRY_MAX_MS (5 * 60 * 1000)
 #define RCV_KNOWN                                                              \
 	"name, type, url, url_env, url_file, token_env, token_file, user, "    \
-	"from, to, command, fields, timeout, retry_min, retry_max"
+	"from, to, ca_file, command, fields, timeout, retry_min, retry_max"
 
 static const char *const rcv_types[] = {
     [RCV_WEBHOOK] = "webhook",
@@ -228,6 +231,7 @@ rcv_member(struct rcv_ctx *c, struct alert_receiver *r,
 	RCV_STR("token_file", token_file)
 	RCV_STR("user", user)
 	RCV_STR("from", from)
+	RCV_STR("ca_file", ca_file)
 #undef RCV_STR
 	if (strcmp(k, "to") == 0)
 		return rcv_strlist(c, m, &r->to);
@@ -255,6 +259,37 @@ rcv_member(struct rcv_ctx *c, struct alert_receiver *r,
 	rcv_err(c, m, "unknown key '%s': fix or remove it (known: %s)", k,
 	    RCV_KNOWN);
 	return -1;
+}
+
+/*
+ * ca_file: a private CA for a server's certificate. Checked now so that a
+ * typo is a config error, not a retry loop of "certificate problem" later.
+ */
+static void
+rcv_check_ca(struct rcv_ctx *c, const struct alert_receiver *r)
+{
+	struct stat st;
+
+	errno = 0;
+	memset(&st, 0, sizeof(st));
+	if (r->type == RCV_COMMAND) {
+		rcv_err(c, NULL,
+		    "ca_file: a command receiver makes no connection: "
+		    "remove it");
+		return;
+	}
+	if (r->ca_file[0] != '/')
+		rcv_err(c, NULL,
+		    "ca_file: '%s': give an absolute path (the daemon runs "
+		    "from /)",
+		    r->ca_file);
+	else if (stat(r->ca_file, &st) == -1 || !S_ISREG(st.st_mode))
+		rcv_err(c, NULL,
+		    "ca_file: '%s': %s: give the PEM file of the CA that "
+		    "signed the server's certificate",
+		    r->ca_file,
+		    S_ISREG(st.st_mode) || errno == 0 ? "not a regular file"
+		                                      : strerror(errno));
 }
 
 /* What each type needs, once every key is read. */
@@ -352,6 +387,8 @@ rcv_check(struct rcv_ctx *c, struct alert_receiver *r)
 			    "fields: '%s': expected \"Name=value"
 			    "\"",
 			    r->fields.v[i]);
+	if (r->ca_file != NULL)
+		rcv_check_ca(c, r);
 	if (r->retry_min_ms > r->retry_max_ms)
 		rcv_err(c, NULL, "retry_min is above retry_max: swap them");
 }
@@ -369,6 +406,7 @@ rcv_free_one(struct alert_receiver *r)
 	free(r->token_file);
 	free(r->user);
 	free(r->from);
+	free(r->ca_file);
 	for (i = 0; i < r->to.n; i++)
 		free(r->to.v[i]);
 	free(r->to.v);

@@ -643,6 +643,14 @@ uint64_t
 svc_http_request(struct svc_http *s, const void *owner,
     const struct rdd_http_request *req, rdd_http_cb cb, void *arg)
 {
+	return svc_http_request_ca(s, owner, req, NULL, cb, arg);
+}
+
+uint64_t
+svc_http_request_ca(struct svc_http *s, const void *owner,
+    const struct rdd_http_request *req, const char *ca_file, rdd_http_cb cb,
+    void *arg)
+{
 	struct http_xfer *x;
 
 	if (s == NULL || s->dying || req == NULL || req->url == NULL)
@@ -660,7 +668,10 @@ svc_http_request(struct svc_http *s, const void *owner,
 	x->arg = arg;
 	x->max_response = req->max_response > 0 ? req->max_response
 	                                        : HTTP_DEFAULT_MAX_RESPONSE;
-	if (x->plain == NULL && http_setup(x, req) == -1) {
+	if (x->plain == NULL &&
+	    (http_setup(x, req) == -1 ||
+	        (ca_file != NULL && curl_easy_setopt(x->easy, CURLOPT_CAINFO,
+	                                ca_file) != CURLE_OK))) {
 		http_xfer_free(x);
 		return 0;
 	}
@@ -763,6 +774,9 @@ http_smtp_setup(struct http_xfer *x, const struct svc_smtp_request *req)
 	    svc_http_smtp_needs_tls(req->url, req->password != NULL)
 	        ? (long)CURLUSESSL_ALL
 	        : (long)CURLUSESSL_TRY);
+	if (req->ca_file != NULL &&
+	    curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file) != CURLE_OK)
+		return -1;
 	curl_easy_setopt(e, CURLOPT_MAIL_FROM, req->from);
 	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, x->rcpt);
 	if (req->user != NULL)

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """alert_sink.py: a loopback HTTP receiver for the alerts tests: each POST
-is appended to a JSON-lines log; 503 while the --down file exists."""
+is appended to a JSON-lines log; 503 while the --down file exists; HTTPS
+with --cert and --key."""
 import argparse
 import json
 import os
+import ssl
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +15,8 @@ ap.add_argument("--port-file", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--down", default="")
 ap.add_argument("--delay", type=float, default=0.0)
+ap.add_argument("--cert", default="")
+ap.add_argument("--key", default="")
 args = ap.parse_args()
 
 
@@ -46,6 +50,10 @@ class H(BaseHTTPRequestHandler):
 
 
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+if args.cert:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(args.cert, args.key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(args.port_file + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
 os.rename(args.port_file + ".tmp", args.port_file)
