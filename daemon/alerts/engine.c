@@ -323,6 +323,7 @@ engine_group(struct alerts *a, int route, const char *monitor,
 }
 
 static void engine_arm(struct alerts *a);
+static void engine_flush(struct alerts *a, struct agroup *g, int64_t now);
 
 /* Something changed in the groups of al: flush them when timings allow. */
 static void
@@ -1134,6 +1135,25 @@ alerts_tick(struct alerts *a)
 	engine_escalations(a, now);
 	engine_gc(a);
 	engine_arm(a);
+}
+
+void
+alerts_due(struct alerts *a)
+{
+	int64_t now;
+	size_t i;
+	int any = 0;
+
+	if (a == NULL)
+		return;
+	now = engine_now(a);
+	for (i = 0; i < a->ng; i++)
+		if (a->g[i]->next_flush != 0 && a->g[i]->next_flush <= now) {
+			engine_flush(a, a->g[i], now);
+			any = 1;
+		}
+	if (any)
+		engine_arm(a);
 }
 
 static void

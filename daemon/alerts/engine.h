@@ -56,6 +56,12 @@ void alerts_set_sink(struct alerts *a, alerts_put_fn fn, void *arg);
 void alerts_set_clock(struct alerts *a, int64_t (*now_ms)(void *), void *arg);
 /* Run what is due now (the timer's body). */
 void alerts_tick(struct alerts *a);
+/*
+ * Tell the groups due now (group_wait "0s") at once: the engine calls it
+ * when it has taken in a check's result (health_rollup), so that a
+ * notification is not left behind the state's fsyncs and the loop's turn.
+ */
+void alerts_due(struct alerts *a);
 /* The firing alert count (not resolved), and the held-back ones. */
 size_t alerts_firing(const struct alerts *a);
 

@@ -363,6 +363,8 @@ health_rollup(struct rdd_daemon *d)
 				recover_consider(t);
 		}
 	}
+	/* Everything this result changed, blocked marks included: tell it. */
+	alerts_due(d->alerts);
 	d->overall = d->nmon ? all : RDD_OK;
 	if (d->on_state_changed)
 		d->on_state_changed(d);

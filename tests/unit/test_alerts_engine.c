@@ -186,6 +186,32 @@ tick_at(struct fx *f, int64_t ms)
 	alerts_tick(f->a);
 }
 
+/*
+ * alerts_due tells what one check result made due, all of it in one
+ * notification; what comes after waits for group_interval.
+ */
+static void
+t_due_now(void **state)
+{
+	struct fx *f = *state;
+	size_t n;
+
+	alerts_event(f->a, AEV_CRITICAL, "api", "web", "HTTP 502");
+	alerts_event(f->a, AEV_CRITICAL, "api", "web", "HTTP 503");
+	assert_int_equal(nsent, 0); /* an event alone waits for its result */
+	alerts_due(f->a);
+	assert_int_equal(nsent, 1);
+	/* Same group (severity warning, one route): it waits. */
+	alerts_event(f->a, AEV_WARNING, "api", "web", "slow");
+	alerts_due(f->a);
+	n = nsent;
+	assert_int_equal(n, 1);
+	tick_at(f, 59 * 1000);
+	assert_int_equal(nsent, 1); /* group_interval: 1m */
+	tick_at(f, 1000);
+	assert_int_equal(nsent, 2);
+}
+
 /* A hard CRITICAL: one notification, deduplicated, repeated, resolved. */
 static void
 t_group_dedup_repeat_resolved(void **state)
@@ -580,6 +606,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        t_route_by_severity, setup, teardown),
 	    cmocka_unit_test_setup_teardown(t_inhibition, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_due_now, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        t_escalation_and_ack, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
