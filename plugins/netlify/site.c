@@ -441,10 +441,20 @@ nl_conf_parse(struct nl_conf *c, const char *src, size_t len, const char *name)
 	c->present = 1;
 	if ((doc = toml_parse(src, len, name, err, sizeof(err))) == NULL) {
 		c->ok = 0;
-		nl_note(c, RDD_CRITICAL, nl_line_of(err), "%s: fix the syntax",
+		nl_note(c, RDD_CRITICAL, nl_line_of(err),
+		    "%s: Netlify's config loader rejects the file too, so "
+		    "the build will fail: fix the syntax",
 		    err);
 		goto defaults;
 	}
+	/* Netlify accepts these; they matter to TOML 1.0 or older loaders. */
+	for (i = 0; i < doc->nwarnings; i++)
+		nl_note(c, RDD_WARNING, nl_line_of(doc->warnings[i]), "%s",
+		    doc->warnings[i]);
+	if (doc->nwarnings_total > doc->nwarnings)
+		nl_note(c, RDD_WARNING, 0,
+		    "%s: %zu more warnings of the same kinds", name,
+		    doc->nwarnings_total - doc->nwarnings);
 	root = doc->root;
 	for (i = 0; i < toml_table_len(root); i++) {
 		k = toml_table_key_at(root, i, NULL);

@@ -77,6 +77,48 @@ test_conf_good(void **state)
 	nl_conf_free(&c);
 }
 
+/*
+ * What Netlify accepts against TOML 1.0 or its older loader is a WARNING
+ * with the place; what it rejects is CRITICAL and says the build fails.
+ */
+static void
+test_conf_netlify_quirks(void **state)
+{
+	static const char ok[] = "[functions]\n"
+	                         "directory = \"fn\"\n"
+	                         "included_files = [\"a\", 1]\n"
+	                         "[[headers]]\n"
+	                         "for = \"/*\"\n"
+	                         "values = { X-Frame-Options = \"DENY\", }\n";
+	static const char bad[] = "[build]\ncommand = \"make\"\n"
+	                          "timeout = 9007199254740993\n";
+	struct nl_conf c;
+	const struct nl_note *n;
+
+	(void)state;
+	assert_int_equal(nl_conf_parse(&c, ok, strlen(ok), "netlify.toml"), 0);
+	assert_true(c.ok);
+	assert_string_equal(c.functions_dir, "fn");
+	n = note_with(&c, "netlify.toml:3:18: mixed-type array");
+	assert_non_null(n);
+	assert_int_equal(n->st, RDD_WARNING);
+	assert_int_equal(n->line, 3);
+	n = note_with(
+	    &c, "netlify.toml:6:36: trailing comma in an inline table");
+	assert_non_null(n);
+	assert_int_equal(n->st, RDD_WARNING);
+	nl_conf_free(&c);
+
+	assert_int_equal(
+	    nl_conf_parse(&c, bad, strlen(bad), "netlify.toml"), -1);
+	assert_false(c.ok);
+	n = note_with(&c, "netlify.toml:3:11: integer '9007199254740993'");
+	assert_non_null(n);
+	assert_int_equal(n->st, RDD_CRITICAL);
+	assert_non_null(strstr(n->msg, "so the build will fail"));
+	nl_conf_free(&c);
+}
+
 static void
 test_conf_syntax_error(void **state)
 {
@@ -545,6 +587,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_conf_good),
 	    cmocka_unit_test(test_conf_syntax_error),
+	    cmocka_unit_test(test_conf_netlify_quirks),
 	    cmocka_unit_test(test_conf_legacy),
 	    cmocka_unit_test(test_conf_precedence_and_types),
 	    cmocka_unit_test(test_conf_absent),
