@@ -225,8 +225,12 @@ def netlify_verdicts(paths):
     except FileNotFoundError:
         missing("node")
     if r.returncode != 0:
-        missing("node with smol-toml and @iarna/toml (%s)" %
-                r.stderr.decode("utf-8", "replace").strip()[-300:])
+        why = r.stderr.decode("utf-8", "replace").strip()
+        if "MODULE_NOT_FOUND" in why:
+            missing("node with smol-toml and @iarna/toml (scripts/bootstrap "
+                    "installs them)")
+        print("toml_diff.py: FAIL, toml_netlify.cjs: %s" % why[-2000:])
+        sys.exit(1)
     out = {}
     for line in r.stdout.decode("utf-8").splitlines():
         rec = json.loads(line)
