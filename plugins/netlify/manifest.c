@@ -260,28 +260,175 @@ nl_node_system(char *arch, size_t alen, char *plat, size_t plen)
 			plat[i] = (char)(plat[i] - 'A' + 'a');
 }
 
+/*
+ * zip-it-and-ship-it writes a path with a '*', ':param', '{', '[' or '('
+ * part as a URLPattern regular expression; only literal ones are ours.
+ */
+static int
+nl_path_literal(const char *p)
+{
+	const char *part = p;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '*' || *p == '{' || *p == '[' || *p == '(')
+			return 0;
+		if (*p == ':' && (p == part || p[-1] == '/'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+nl_manifest_writable(const struct nl_site *s, char *err, size_t errlen)
+{
+	const struct nl_js_cfg *c;
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		if (!s->f[i].v2 || (c = s->f[i].cfg) == NULL)
+			continue;
+		if (c->unreadable) {
+			snprintf(err, errlen,
+			    "%s: `export const config` holds a value that is "
+			    "not a literal string, string array or boolean: "
+			    "only zip-it-and-ship-it can read it; set "
+			    "bundler_cmd",
+			    s->f[i].rel);
+			return -1;
+		}
+		for (j = 0; j < c->npath + c->nexcluded; j++) {
+			const char *p = j < c->npath
+			                    ? c->path[j]
+			                    : c->excluded[j - c->npath];
+
+			if (p[0] != '/' || !nl_path_literal(p)) {
+				snprintf(err, errlen,
+				    "%s: config %s \"%s\" is %s: only "
+				    "zip-it-and-ship-it can write its route; "
+				    "set bundler_cmd",
+				    s->f[i].rel,
+				    j < c->npath ? "path" : "excludedPath", p,
+				    p[0] != '/' ? "not absolute (the bundler "
+				                  "refuses it)"
+				                : "a URL pattern");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The version of @netlify/serverless-functions-api that zip-it-and-ship-it
+ * bundles into v2 functions (buildData.bootstrapVersion): the copy it
+ * resolves from its own folder, nested or hoisted in the site's
+ * node_modules. 0 found, -1 not (the field is then left out).
+ */
+int
+nl_bootstrap_version(const char *site, char *out, size_t outlen)
+{
+	static const char *const where[] = {
+	    "node_modules/@netlify/zip-it-and-ship-it/node_modules/@netlify/"
+	    "serverless-functions-api/package.json",
+	    "node_modules/netlify-cli/node_modules/@netlify/"
+	    "serverless-functions-api/package.json",
+	    "node_modules/@netlify/serverless-functions-api/package.json"};
+	json_object *root, *v;
+	char path[4096], *text;
+	const char *ver;
+	size_t i, len, k;
+	int rc;
+
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", site, where[i]);
+		if ((text = nl_read_file(path, 1 << 20, &len)) == NULL)
+			continue;
+		root = json_tokener_parse(text);
+		free(text);
+		rc = -1;
+		if (root != NULL &&
+		    json_object_object_get_ex(root, "version", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    (ver = json_object_get_string(v)) != NULL &&
+		    (len = strlen(ver)) > 0 && len < outlen && len < 64) {
+			for (k = 0; k < len; k++)
+				if (!((ver[k] >= '0' && ver[k] <= '9') ||
+				        (ver[k] >= 'a' && ver[k] <= 'z') ||
+				        (ver[k] >= 'A' && ver[k] <= 'Z') ||
+				        ver[k] == '.' || ver[k] == '-' ||
+				        ver[k] == '+'))
+					break;
+			if (k == len) {
+				memcpy(out, ver, len + 1);
+				rc = 0;
+			}
+		}
+		json_object_put(root);
+		if (rc == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* routes or excludedRoutes of a v2 function: its literal paths, deduped. */
+static json_object *
+nl_routes(const char (*paths)[NL_CFG_STR], size_t n, const struct nl_js_cfg *c)
+{
+	json_object *arr = json_object_new_array(), *r, *m;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(paths[i], paths[j]) == 0)
+				break;
+		if (j < i)
+			continue;
+		r = json_object_new_object();
+		json_object_object_add(
+		    r, "pattern", json_object_new_string(paths[i]));
+		json_object_object_add(
+		    r, "literal", json_object_new_string(paths[i]));
+		if (c != NULL) { /* a route, not an excluded one */
+			m = json_object_new_array();
+			for (j = 0; j < c->nmethod; j++)
+				json_object_array_add(
+				    m, json_object_new_string(c->method[j]));
+			json_object_object_add(r, "methods", m);
+			if (c->prefer_static)
+				json_object_object_add(r, "prefer_static",
+				    json_object_new_boolean(1));
+		}
+		json_object_array_add(arr, r);
+	}
+	return arr;
+}
+
 char *
 nl_manifest_json(const struct nl_site *s, const char *dist, int64_t now_ms)
 {
 	json_object *root, *fns, *fo, *bd, *sys;
-	char arch[32], plat[32], *bp, *out = NULL;
+	char arch[32], plat[32], boot[64], *bp, *out = NULL;
 	const char *txt;
 	size_t i;
+	int have_boot;
 
+	have_boot = nl_bootstrap_version(s->site, boot, sizeof(boot)) == 0;
 	root = json_object_new_object();
 	fns = json_object_new_array();
 	for (i = 0; i < s->n; i++) {
 		const struct nl_func *f = &s->f[i];
+		const struct nl_js_cfg *c = f->v2 ? f->cfg : NULL;
 
 		/* Key order as manifest.ts writes it. */
 		fo = json_object_new_object();
 		if (f->bundler != NULL)
 			json_object_object_add(
 			    fo, "bundler", json_object_new_string(f->bundler));
-		if (f->v2 || strstr(f->name, "-background") != NULL) {
+		{
 			size_t nl = strlen(f->name), bl = strlen("-background");
-			int bg = nl >= bl &&
-			         strcmp(f->name + nl - bl, "-background") == 0;
+			int bg = (nl >= bl && strcmp(f->name + nl - bl,
+			                          "-background") == 0) ||
+			         (f->v2 && c != NULL && c->background);
 
 			if (f->v2 || bg)
 				json_object_object_add(fo, "invocationMode",
@@ -289,6 +436,9 @@ nl_manifest_json(const struct nl_site *s, const char *dist, int64_t now_ms)
 				        bg ? "background" : "stream"));
 		}
 		bd = json_object_new_object();
+		if (f->v2 && have_boot)
+			json_object_object_add(bd, "bootstrapVersion",
+			    json_object_new_string(boot));
 		json_object_object_add(bd, "runtimeAPIVersion",
 		    json_object_new_int(f->v2 ? 2 : 1));
 		json_object_object_add(fo, "buildData", bd);
@@ -297,6 +447,13 @@ nl_manifest_json(const struct nl_site *s, const char *dist, int64_t now_ms)
 		json_object_object_add(
 		    fo, "name", json_object_new_string(f->name));
 		json_object_object_add(fo, "priority", json_object_new_int(10));
+		/*
+		 * v2: Node.js 24, zip-it-and-ship-it 16.2.3's default (no
+		 * nodeVersion is configured); v1 leaves it to the build.
+		 */
+		if (f->v2)
+			json_object_object_add(fo, "runtimeVersion",
+			    json_object_new_string(NL_V2_RUNTIME));
 		if ((bp = nl_bundle_path(dist, f->name)) != NULL) {
 			json_object_object_add(
 			    fo, "path", json_object_new_string(bp));
@@ -304,9 +461,21 @@ nl_manifest_json(const struct nl_site *s, const char *dist, int64_t now_ms)
 		}
 		json_object_object_add(
 		    fo, "runtime", json_object_new_string("js"));
-		if (f->schedule != NULL)
+		/* The source's config.schedule wins over netlify.toml's. */
+		if (c != NULL && c->schedule[0] != '\0')
+			json_object_object_add(fo, "schedule",
+			    json_object_new_string(c->schedule));
+		else if (f->schedule != NULL)
 			json_object_object_add(fo, "schedule",
 			    json_object_new_string(f->schedule));
+		if (c != NULL && c->npath > 0)
+			json_object_object_add(fo, "routes",
+			    nl_routes((const char(*)[NL_CFG_STR])c->path,
+			        c->npath, c));
+		if (c != NULL && c->nexcluded > 0)
+			json_object_object_add(fo, "excludedRoutes",
+			    nl_routes((const char(*)[NL_CFG_STR])c->excluded,
+			        c->nexcluded, NULL));
 		json_object_array_add(fns, fo);
 	}
 	json_object_object_add(root, "functions", fns);
@@ -431,6 +600,8 @@ nl_manifest_write(
 	ssize_t w;
 	int fd, rc = -1;
 
+	if (nl_manifest_writable(s, err, errlen) != 0)
+		return -1;
 	if (nl_mkdirs(dist) != 0) {
 		snprintf(
 		    err, errlen, "cannot create %s: %s", dist, strerror(errno));

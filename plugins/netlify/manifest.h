@@ -73,6 +73,18 @@ int nl_manifest_install(
 int nl_manifest_write(
     const struct nl_site *s, const char *dist, char *err, size_t errlen);
 
+/* runtimeVersion of v2 functions: zip-it-and-ship-it 16.2.3's default. */
+#define NL_V2_RUNTIME "nodejs24.x"
+
+/*
+ * 0 when the writer can write every function's entry as the bundler
+ * would; -1 (err says which function and why) when a v2 config holds a
+ * URL pattern or a computed value that only the bundler can resolve.
+ */
+int nl_manifest_writable(const struct nl_site *s, char *err, size_t errlen);
+/* buildData.bootstrapVersion from the site's node_modules; -1 unknown. */
+int nl_bootstrap_version(const char *site, char *out, size_t outlen);
+
 /* arch and platform as Node.js names them (process.arch/platform). */
 void nl_node_system(char *arch, size_t alen, char *plat, size_t plen);
 

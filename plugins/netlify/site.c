@@ -441,10 +441,20 @@ nl_conf_parse(struct nl_conf *c, const char *src, size_t len, const char *name)
 	c->present = 1;
 	if ((doc = toml_parse(src, len, name, err, sizeof(err))) == NULL) {
 		c->ok = 0;
-		nl_note(c, RDD_CRITICAL, nl_line_of(err), "%s: fix the syntax",
+		nl_note(c, RDD_CRITICAL, nl_line_of(err),
+		    "%s: Netlify's config loader rejects the file too, so "
+		    "the build will fail: fix the syntax",
 		    err);
 		goto defaults;
 	}
+	/* Netlify accepts these; they matter to TOML 1.0 or older loaders. */
+	for (i = 0; i < doc->nwarnings; i++)
+		nl_note(c, RDD_WARNING, nl_line_of(doc->warnings[i]), "%s",
+		    doc->warnings[i]);
+	if (doc->nwarnings_total > doc->nwarnings)
+		nl_note(c, RDD_WARNING, 0,
+		    "%s: %zu more warnings of the same kinds", name,
+		    doc->nwarnings_total - doc->nwarnings);
 	root = doc->root;
 	for (i = 0; i < toml_table_len(root); i++) {
 		k = toml_table_key_at(root, i, NULL);
@@ -721,6 +731,7 @@ nl_func_free(struct nl_func *f)
 	free(f->main);
 	free(f->rel);
 	free(f->msg);
+	free(f->cfg);
 }
 
 struct nl_found {
@@ -1124,6 +1135,174 @@ nl_punct(const struct nl_tok *t, char c)
 
 #define NL_WIN 8
 
+/* Config keys the manifest uses; others are skipped whatever they hold. */
+enum nl_ck {
+	CK_OTHER,
+	CK_PATH,
+	CK_EXCLUDED,
+	CK_METHOD,
+	CK_SCHEDULE,
+	CK_PREFER_STATIC,
+	CK_BACKGROUND
+};
+
+/* The config reader's state between tokens. */
+struct nl_cfgscan {
+	int depth; /* brace depth of the object's body, -1 when not in it */
+	int state; /* 0 key, 1 ':', 2 value, 3 in a [list], 4 ',' or '}' */
+	enum nl_ck key;
+	int nest; /* '(' and '[' open inside a skipped value */
+};
+
+static enum nl_ck
+nl_cfg_key(const struct nl_tok *t)
+{
+	if (nl_is(t, "path"))
+		return CK_PATH;
+	if (nl_is(t, "excludedPath"))
+		return CK_EXCLUDED;
+	if (nl_is(t, "method"))
+		return CK_METHOD;
+	if (nl_is(t, "schedule"))
+		return CK_SCHEDULE;
+	if (nl_is(t, "preferStatic"))
+		return CK_PREFER_STATIC;
+	if (nl_is(t, "background"))
+		return CK_BACKGROUND;
+	return CK_OTHER;
+}
+
+/*
+ * One string literal of the config into c; anything JavaScript would have
+ * to compute (escapes, templates, too long, too many) makes it unreadable.
+ */
+static void
+nl_cfg_str(struct nl_js_cfg *c, enum nl_ck key, const struct nl_tok *t)
+{
+	char *dst = NULL;
+	size_t i;
+
+	if (t->k != TK_STR || t->n == 0 || t->n >= NL_CFG_STR ||
+	    memchr(t->s, '\\', t->n) != NULL) {
+		if (key != CK_OTHER)
+			c->unreadable = 1;
+		return;
+	}
+	switch (key) {
+	case CK_PATH:
+		if (c->npath < NL_CFG_PATHS)
+			dst = c->path[c->npath++];
+		break;
+	case CK_EXCLUDED:
+		if (c->nexcluded < NL_CFG_PATHS)
+			dst = c->excluded[c->nexcluded++];
+		break;
+	case CK_SCHEDULE:
+		dst = c->schedule;
+		break;
+	case CK_METHOD:
+		if (t->n < 8 && c->nmethod < NL_CFG_METHODS)
+			dst = c->method[c->nmethod++];
+		break;
+	default:
+		return;
+	}
+	if (dst == NULL) {
+		c->unreadable = 1;
+		return;
+	}
+	memcpy(dst, t->s, t->n);
+	dst[t->n] = '\0';
+	if (key == CK_METHOD)
+		for (i = 0; dst[i] != '\0'; i++)
+			if (dst[i] >= 'a' && dst[i] <= 'z')
+				dst[i] = (char)(dst[i] - 'a' + 'A');
+}
+
+/*
+ * Feeds one token of `export const config = { ... }` to the reader; depth
+ * is the lexer's brace depth after the token.
+ */
+static void
+nl_cfg_tok(struct nl_cfgscan *S, struct nl_js_cfg *c, const struct nl_tok *t,
+    int depth)
+{
+	switch (S->state) {
+	case 0: /* a key, or the end */
+		if (nl_punct(t, '}') && depth < S->depth) {
+			c->found = 1;
+			S->depth = -1;
+		} else if (t->k == TK_ID || t->k == TK_STR) {
+			S->key = nl_cfg_key(t);
+			S->state = 1;
+		} else {
+			c->unreadable = 1; /* ...spread, [computed] */
+			S->key = CK_OTHER;
+			S->state = 4;
+			S->nest = 0;
+		}
+		return;
+	case 1:
+		if (nl_punct(t, ':')) {
+			S->state = 2;
+			return;
+		}
+		/* Shorthand `{ path }` or a method `schedule() {}`. */
+		if (S->key != CK_OTHER)
+			c->unreadable = 1;
+		S->state = 4;
+		S->nest = 0;
+		nl_cfg_tok(S, c, t, depth);
+		return;
+	case 2:
+		S->state = 4;
+		S->nest = 0;
+		if (nl_punct(t, '[') &&
+		    (S->key == CK_PATH || S->key == CK_EXCLUDED ||
+		        S->key == CK_METHOD)) {
+			S->state = 3;
+			return;
+		}
+		if (t->k == TK_STR) {
+			nl_cfg_str(c, S->key, t);
+			return;
+		}
+		if (S->key == CK_PREFER_STATIC || S->key == CK_BACKGROUND) {
+			if (nl_is(t, "true") || nl_is(t, "false")) {
+				if (S->key == CK_PREFER_STATIC)
+					c->prefer_static = nl_is(t, "true");
+				else
+					c->background = nl_is(t, "true");
+				return;
+			}
+		}
+		if (S->key != CK_OTHER)
+			c->unreadable = 1;
+		nl_cfg_tok(S, c, t, depth); /* skip it in state 4 */
+		return;
+	case 3: /* [ "a", "b" ] */
+		if (nl_punct(t, ']'))
+			S->state = 4;
+		else if (!nl_punct(t, ','))
+			nl_cfg_str(c, S->key, t);
+		return;
+	default: /* the rest of a value, up to ',' or '}' of the object */
+		if (depth > S->depth)
+			return; /* inside a nested { } */
+		if (nl_punct(t, '(') || nl_punct(t, '['))
+			S->nest++;
+		else if ((nl_punct(t, ')') || nl_punct(t, ']')) && S->nest > 0)
+			S->nest--;
+		else if (S->nest == 0 && nl_punct(t, ','))
+			S->state = 0;
+		else if (nl_punct(t, '}') && depth < S->depth) {
+			c->found = 1;
+			S->depth = -1;
+		}
+		return;
+	}
+}
+
 void
 nl_js_scan(const char *src, size_t len, struct nl_js *out)
 {
@@ -1132,6 +1311,7 @@ nl_js_scan(const char *src, size_t len, struct nl_js *out)
 	struct nl_tok t;
 	size_t have = 0;
 	int obj_depth = -1, obj_found = 0, list = 0;
+	struct nl_cfgscan cs = {-1, 0, CK_OTHER, 0};
 
 	memset(out, 0, sizeof(*out));
 	memset(&L, 0, sizeof(L));
@@ -1144,6 +1324,25 @@ nl_js_scan(const char *src, size_t len, struct nl_js *out)
 		w[0] = t;
 		if (have < NL_WIN)
 			have++;
+		/* Reading the object literal of `export const config = {`. */
+		if (cs.depth >= 0) {
+			nl_cfg_tok(&cs, &out->cfg, &t, L.depth);
+			continue;
+		}
+		if (have >= 5 && nl_punct(&w[1], '=') &&
+		    nl_is(&w[2], "config") && w[2].k == TK_ID &&
+		    (nl_is(&w[3], "const") || nl_is(&w[3], "let") ||
+		        nl_is(&w[3], "var")) &&
+		    nl_is(&w[4], "export") && !out->cfg.found) {
+			memset(&out->cfg, 0, sizeof(out->cfg));
+			if (nl_punct(&t, '{')) {
+				cs.depth = L.depth;
+				cs.state = 0;
+			} else {
+				/* Computed: only the bundler can read it. */
+				out->cfg.found = out->cfg.unreadable = 1;
+			}
+		}
 		/* Scanning the object literal of `module.exports = {`. */
 		if (obj_depth >= 0) {
 			if ((nl_is(&t, "handler")) && L.depth == obj_depth + 1)
@@ -1237,6 +1436,8 @@ nl_js_scan(const char *src, size_t len, struct nl_js *out)
 			}
 		}
 	}
+	if (cs.depth >= 0) /* the file ends inside the object */
+		out->cfg.found = out->cfg.unreadable = 1;
 }
 
 /*
@@ -1272,7 +1473,9 @@ nl_star_handler(const struct nl_func *f, const char *from, size_t cap)
 static const char *
 nl_default_bundler(const struct nl_func *f, const char *cfg)
 {
-	const char *ext = f->is_dir ? "" : f->ext;
+	/* zip-it-and-ship-it looks at the entry's extension, in a folder too.
+	 */
+	const char *ext = f->ext;
 
 	if (f->v2)
 		return cfg != NULL && strcmp(cfg, "none") == 0 ? "none" : "nft";
@@ -1341,6 +1544,11 @@ nl_validate(struct nl_site *s, const struct nl_conf *c, int64_t max_size)
 			f->handler = js.handler;
 			f->dflt = js.dflt;
 			f->v2 = !js.handler && js.dflt;
+			free(f->cfg);
+			f->cfg = NULL;
+			if (f->v2 && js.cfg.found &&
+			    (f->cfg = malloc(sizeof(*f->cfg))) != NULL)
+				*f->cfg = js.cfg;
 			if (!js.handler && !js.dflt)
 				nl_msg_add(&f->msg, &f->st, RDD_CRITICAL,
 				    js.mexports_obj_nohandler

@@ -77,7 +77,8 @@ struct nl_func {
 	int dflt;    /* has a default export */
 	int v2;      /* Functions API v2: default export, no handler */
 	const char *bundler;
-	const char *schedule;
+	const char *schedule;  /* from netlify.toml */
+	struct nl_js_cfg *cfg; /* v2 in-source config, or NULL */
 
 	enum rdd_state st;
 	char *msg;
@@ -126,11 +127,34 @@ struct nl_func *nl_site_find(const struct nl_site *s, const char *name);
 /* Static checks of every function: name, entry, handler, size. */
 void nl_validate(struct nl_site *s, const struct nl_conf *c, int64_t max_size);
 
+#define NL_CFG_PATHS 16  /* paths (and excluded paths) read per function */
+#define NL_CFG_STR 256   /* longest path or schedule read */
+#define NL_CFG_METHODS 8 /* GET POST PUT PATCH OPTIONS DELETE HEAD */
+
+/*
+ * A v2 function's `export const config = { ... }`, as far as the manifest
+ * needs it; only string, string-array and boolean literals are read.
+ */
+struct nl_js_cfg {
+	int found;      /* the object literal was read to its '}' */
+	int unreadable; /* a key below has a value that is not a literal */
+	char schedule[NL_CFG_STR];
+	char path[NL_CFG_PATHS][NL_CFG_STR];
+	size_t npath;
+	char excluded[NL_CFG_PATHS][NL_CFG_STR];
+	size_t nexcluded;
+	char method[NL_CFG_METHODS][8]; /* upper case, as zisi writes them */
+	size_t nmethod;
+	int prefer_static;
+	int background;
+};
+
 /* The JavaScript scan, exposed for tests. */
 struct nl_js {
 	int esm, handler, dflt, mexports, mexports_obj_nohandler;
 	/* The first `export * from "./x"` (a relative module), or "". */
 	char star_from[256];
+	struct nl_js_cfg cfg;
 };
 void nl_js_scan(const char *src, size_t len, struct nl_js *out);
 

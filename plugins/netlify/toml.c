@@ -1,6 +1,6 @@
 /*
- * toml.c: a strict TOML 1.0 reader for netlify.toml, libc only. Owns UTF-8
- * checks, the grammar, the table (re)definition rules, errors and lookups.
+ * toml.c: the netlify.toml reader, TOML 1.0 bent to Netlify's loader. Owns
+ * UTF-8 checks, the grammar, table (re)definition rules, errors, warnings.
  */
 #include <limits.h>
 #include <locale.h>
@@ -33,6 +33,13 @@
 #else
 #define TOML_PRINTF(f, a)
 #endif
+
+/*
+ * Why a rule is bent: the verdict follows Netlify's config loader since
+ * @netlify/config 25.2 (smol-toml 1.x); older loaders used @iarna/toml.
+ */
+#define NL_NEW "Netlify's config loader (smol-toml, @netlify/config 25.2+)"
+#define NL_OLD "older loaders (@iarna/toml, @netlify/config < 25.2)"
 
 #define HASH_MIN 8     /* tables up to this size are searched linearly */
 #define KEYMSG_MAX 120 /* key names are cut in messages past this */
@@ -94,6 +101,9 @@ struct parser {
 	int ccol;
 	char kbuf[KEYMSG_MAX + 8];
 	char cbuf[32];
+	char **warn; /* toml_warn's messages, in mem */
+	size_t nwarn, nwarn_total;
+	int nest; /* arrays and inline tables around the value being read */
 };
 
 static int toml_parse_value(struct parser *, int, struct toml_value **);
@@ -240,6 +250,39 @@ toml_err(struct parser *P, struct pos at, const char *fmt, ...)
 	vsnprintf(P->err + n, P->errlen - n, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/*
+ * Records "name:line:col: message" for a file Netlify accepts against TOML
+ * 1.0 or its older loader. Returns 0, or -1 (with an error) out of memory.
+ */
+static int toml_warn(struct parser *, struct pos, const char *, ...)
+    TOML_PRINTF(3, 4);
+
+static int
+toml_warn(struct parser *P, struct pos at, const char *fmt, ...)
+{
+	char buf[512], **nw;
+	va_list ap;
+	int n;
+
+	if (P->nwarn_total++ >= TOML_MAX_WARNINGS)
+		return 0;
+	n = snprintf(
+	    buf, sizeof(buf), "%s:%d:%d: ", P->name, at.line, toml_col(P, at));
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	va_end(ap);
+	nw = toml_mem_grow(P->mem, P->warn, (P->nwarn + 1) * sizeof(*nw));
+	if (nw == NULL)
+		return toml_err(P, at, "out of memory");
+	P->warn = nw;
+	if ((nw[P->nwarn] = toml_mem_alloc(P->mem, strlen(buf) + 1)) == NULL)
+		return toml_err(P, at, "out of memory");
+	memcpy(nw[P->nwarn++], buf, strlen(buf) + 1);
+	return 0;
 }
 
 static int
@@ -562,26 +605,41 @@ toml_skip_comment(struct parser *P)
 		c = (unsigned char)*P->p;
 		if (toml_ctrl(c))
 			return toml_err(P, toml_mark(P),
-			    "control character U+%04X in a comment: remove it",
+			    "control character U+%04X in a comment: " NL_NEW
+			    " rejects it (" NL_OLD " accepted it): remove it",
 			    c);
 		P->p++;
 	}
 	return 0;
 }
 
-/* Whitespace, newlines and comments, as allowed inside arrays. */
+/*
+ * Whitespace, newlines and comments, as allowed inside arrays (and, by
+ * smol-toml, inside inline tables: *nl is set when one was skipped).
+ */
 static int
-toml_skip_ws_nl(struct parser *P)
+toml_skip_void(struct parser *P, int *nl)
 {
 	for (;;) {
 		toml_skip_ws(P);
 		if (toml_peek(P, 0) == '#') {
 			if (toml_skip_comment(P))
 				return -1;
+			*nl = 1;
 		} else if (!toml_eat_newline(P)) {
 			return 0;
+		} else {
+			*nl = 1;
 		}
 	}
+}
+
+static int
+toml_skip_ws_nl(struct parser *P)
+{
+	int nl = 0;
+
+	return toml_skip_void(P, &nl);
 }
 
 /* The rest of a line after a statement: blanks, a comment, a newline. */
@@ -748,6 +806,13 @@ toml_string_lit(struct parser *P, int keyonly)
 					return toml_err(P, toml_mark(P),
 					    "too many quotes: a multi-line "
 					    "string may end with at most 5");
+				if (n > 3 &&
+				    toml_warn(P, toml_mark(P),
+				        "a multi-line string ending in %d "
+				        "quotes: " NL_NEW " accepts it, " NL_OLD
+				        " reject it",
+				        n))
+					return -1;
 				if (toml_buf_put(&P->sb, P->p, n - 3))
 					return toml_oom(P);
 				P->p += n;
@@ -788,9 +853,11 @@ toml_string_lit(struct parser *P, int keyonly)
 				return toml_err(P, toml_mark(P),
 				    "newline in a single-line string: close it "
 				    "on this line or use a multi-line string");
-			toml_eat_newline(P);
-			if (toml_buf_put(&P->sb, "\n", 1))
+			/* Kept as written, as smol-toml keeps it. */
+			n = c == '\r' ? 2 : 1;
+			if (toml_buf_put(&P->sb, P->p, (size_t)n))
 				return toml_oom(P);
+			toml_eat_newline(P);
 			continue;
 		}
 		if (toml_ctrl(c))
@@ -955,29 +1022,52 @@ toml_alldigits(const char *s, const char *e, size_t n)
 	return 1;
 }
 
-/* HH:MM:SS[.frac] at s; returns the end or NULL with a message in P. */
+/*
+ * HH:MM:SS[.frac] at s; returns the end or NULL with a message in P. HH:MM
+ * (TOML 1.1) is accepted with a warning, as smol-toml accepts it.
+ */
 static const char *
 toml_time(
     struct parser *P, struct pos at, const char *s, struct toml_datetime *dt)
 {
 	const char *e = P->end;
-	int i;
+	int i, short_time;
 
 	if (!toml_alldigits(s, e, 2) || s + 2 >= e || s[2] != ':' ||
-	    !toml_alldigits(s + 3, e, 2) || s + 5 >= e || s[5] != ':' ||
-	    !toml_alldigits(s + 6, e, 2)) {
+	    !toml_alldigits(s + 3, e, 2)) {
+		toml_err(P, at, "invalid time: expected HH:MM:SS");
+		return NULL;
+	}
+	short_time = s + 5 >= e || s[5] != ':';
+	if (!short_time && !toml_alldigits(s + 6, e, 2)) {
+		toml_err(P, at, "invalid time: expected HH:MM:SS");
+		return NULL;
+	}
+	if (short_time && s + 5 < e && s[5] == '.') {
 		toml_err(P, at, "invalid time: expected HH:MM:SS");
 		return NULL;
 	}
 	dt->hour = toml_num2(s);
 	dt->minute = toml_num2(s + 3);
-	dt->second = toml_num2(s + 6);
+	dt->second = short_time ? 0 : toml_num2(s + 6);
 	if (dt->hour > 23 || dt->minute > 59 || dt->second > 59) {
 		toml_err(P, at,
-		    "invalid time %.8s: hours go to 23, minutes "
-		    "and seconds to 59",
-		    s);
+		    "invalid time %.*s: hours go to 23, minutes "
+		    "and seconds to 59%s",
+		    short_time ? 5 : 8, s,
+		    dt->hour == 24 && dt->minute < 60 && dt->second < 60
+		        ? "; " NL_NEW " rejects hour 24 (" NL_OLD
+		          " accepted it)"
+		        : "");
 		return NULL;
+	}
+	if (short_time) {
+		if (toml_warn(P, at,
+		        "time %.5s without seconds: not TOML 1.0; " NL_NEW
+		        " accepts it as %.5s:00, " NL_OLD " reject it",
+		        s, s))
+			return NULL;
+		return s + 5;
 	}
 	s += 8;
 	if (s < e && *s == '.') {
@@ -1038,24 +1128,49 @@ toml_datetime_val(
 		    "invalid date %.10s: months go from 01 "
 		    "to 12",
 		    s);
-	if (dt.day < 1 || dt.day > toml_days(dt.year, dt.month))
+	if (dt.day < 1 || dt.day > 31)
 		return toml_err(P, at,
 		    "invalid date %.10s: that month has no "
 		    "such day",
 		    s);
-	if (dt.year < 1) /* as Python's tomllib: no year 0 */
-		return toml_err(P, at,
-		    "invalid date %.10s: years start at "
-		    "0001",
-		    s);
+	/*
+	 * smol-toml lets JavaScript's Date roll 1979-02-29 over to 03-01; the
+	 * build goes on with the other date, so it is only a warning.
+	 */
+	if (dt.day > toml_days(dt.year, dt.month) &&
+	    toml_warn(P, at,
+	        "invalid date %.10s: that month has no such day; not TOML "
+	        "1.0, but Netlify's config loaders accept it and read "
+	        "%04d-%02d-%02d: fix the date",
+	        s, dt.month == 12 ? dt.year + 1 : dt.year,
+	        dt.month == 12 ? 1 : dt.month + 1,
+	        dt.day - toml_days(dt.year, dt.month)))
+		return -1;
+	if (dt.year < 1 && /* TOML 1.0 allows it, Python's tomllib not */
+	    toml_warn(P, at,
+	        "year 0000 in %.10s: Python's tomllib rejects it; Netlify "
+	        "accepts it",
+	        s))
+		return -1;
 	q = s + 10;
 	dt.kind = TOML_DT_DATE;
 	if (q < e && (*q == 'T' || *q == 't' ||
 	                 (*q == ' ' && toml_alldigits(q + 1, e, 2) &&
 	                     q + 3 < e && q[3] == ':'))) {
+		if (*q == 't' && toml_warn(P, at,
+		                     "lower-case 't' in %.10st: " NL_NEW
+		                     " accepts it, " NL_OLD " reject it: "
+		                     "write 'T'",
+		                     s))
+			return -1;
 		if ((q = toml_time(P, at, q + 1, &dt)) == NULL)
 			return -1;
 		dt.kind = TOML_DT_LOCAL;
+		if (q < e && *q == 'z' &&
+		    toml_warn(P, at,
+		        "lower-case 'z' in a date-time: " NL_NEW
+		        " accepts it, " NL_OLD " reject it: write 'Z'"))
+			return -1;
 		if (q < e && (*q == 'Z' || *q == 'z')) {
 			q++;
 			dt.kind = TOML_DT_OFFSET;
@@ -1079,6 +1194,15 @@ toml_datetime_val(
 		}
 	}
 done:
+	/* @iarna/toml reads a local date or time up to the line's end only. */
+	if (P->nest > 0 && dt.kind != TOML_DT_OFFSET &&
+	    toml_warn(P, at,
+	        "a local %s inside an array or inline table: " NL_NEW
+	        " accepts it, " NL_OLD " reject it",
+	        dt.kind == TOML_DT_DATE   ? "date"
+	        : dt.kind == TOML_DT_TIME ? "time"
+	                                  : "date-time"))
+		return -1;
 	if ((text = toml_mem_alloc(P->mem, (size_t)(q - s) + 1)) == NULL)
 		return toml_oom(P);
 	memcpy(text, s, (size_t)(q - s));
@@ -1197,20 +1321,32 @@ toml_number(struct parser *P, struct pos at, int depth, struct toml_value **out)
 		if (q != e)
 			goto bad;
 		if (isfloat) {
+			if (!sign && t[0] == '0' &&
+			    (t[1] == 'e' || t[1] == 'E') &&
+			    toml_warn(P, at,
+			        "float '%.*s': " NL_NEW " accepts it, " NL_OLD
+			        " reject a 0 with an exponent: write 0.0",
+			        len, s))
+				return -1;
 			if (toml_float_val(P, at, s, e, &f))
 				return -1;
 			goto make;
 		}
 	}
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	/*
+	 * smol-toml refuses what a JavaScript number cannot hold exactly; the
+	 * loop stops before 64 bits overflow.
+	 */
+	lim = (uint64_t)TOML_NETLIFY_INT_MAX;
 	for (; t < e; t++) {
 		if (*t == '_')
 			continue;
 		d = toml_hexval((unsigned char)*t);
 		if (u > (lim - (uint64_t)d) / (uint64_t)radix)
 			return toml_err(P, at,
-			    "integer '%.*s' does not fit in "
-			    "64 bits",
+			    "integer '%.*s' is beyond +/-(2^53-1): " NL_NEW
+			    " cannot hold it exactly and rejects it (" NL_OLD
+			    " accepted it); quote it as a string",
 			    len, s);
 		u = u * (uint64_t)radix + (uint64_t)d;
 	}
@@ -1221,7 +1357,7 @@ make:
 	if (isfloat)
 		v->u.f = f;
 	else if (neg)
-		v->u.i = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+		v->u.i = -(int64_t)u;
 	else
 		v->u.i = (int64_t)u;
 	P->p = e;
@@ -1289,6 +1425,16 @@ toml_dotted(struct parser *P, struct toml_value *t, struct key *k, int section)
 			    "table '%s' was defined by a "
 			    "header on line %d: add the key under that header",
 			    toml_keystr(P, k->v, i + 1), v->line);
+			return NULL;
+		}
+		if (v->flags & F_IMPLICIT) {
+			toml_err(P, k->v[0].at,
+			    "table '%s' was made by the header on line %d: "
+			    "TOML 1.0 lets dotted keys extend it, but " NL_NEW
+			    " rejects that (" NL_OLD " accepted it): write "
+			    "[%s] instead",
+			    toml_keystr(P, k->v, i + 1), v->line,
+			    toml_keystr(P, k->v, i + 1));
 			return NULL;
 		}
 		if ((v->flags & F_DOTTED) && v->section != section) {
@@ -1360,10 +1506,12 @@ static int
 toml_array(struct parser *P, struct pos at, int depth, struct toml_value **out)
 {
 	struct toml_value *a, *v;
+	int mixed = 0;
 
 	if ((a = toml_new(P, TOML_ARRAY, at, depth)) == NULL)
 		return -1;
 	P->p++;
+	P->nest++;
 	for (;;) {
 		if (toml_skip_ws_nl(P))
 			return -1;
@@ -1376,6 +1524,17 @@ toml_array(struct parser *P, struct pos at, int depth, struct toml_value **out)
 		if (toml_parse_value(P, depth + 1, &v) ||
 		    toml_arr_push(P, a, v) || toml_skip_ws_nl(P))
 			return -1;
+		/* TOML 1.0 allows it; @iarna/toml keeps TOML 0.5's rule. */
+		if (!mixed && a->u.arr.n > 1 &&
+		    a->u.arr.v[0]->kind != v->kind) {
+			mixed = 1;
+			if (toml_warn(P, at,
+			        "mixed-type array (%s and %s): accepted "
+			        "by " NL_NEW ", rejected by " NL_OLD,
+			        toml_kind_name(a->u.arr.v[0]),
+			        toml_kind_name(v)))
+				return -1;
+		}
 		if (P->p >= P->end)
 			return toml_err(P, at,
 			    "unterminated array: add the "
@@ -1390,49 +1549,81 @@ toml_array(struct parser *P, struct pos at, int depth, struct toml_value **out)
 		P->p++;
 	}
 	P->p++;
+	P->nest--;
 	*out = a;
 	return 0;
 }
 
+/* Blanks, newlines and comments in an inline table: one warning per table. */
+static int
+toml_inline_void(struct parser *P, int *warned)
+{
+	struct pos at = toml_mark(P);
+	int nl = 0;
+
+	if (toml_skip_void(P, &nl))
+		return -1;
+	if (!nl || *warned)
+		return 0;
+	*warned = 1;
+	return toml_warn(P, at,
+	    "newline or comment inside an inline table: not TOML 1.0; " NL_NEW
+	    " accepts it, " NL_OLD " reject it");
+}
+
+/*
+ * { k = v, ... }. smol-toml also takes newlines, comments and a trailing
+ * comma (TOML 1.1): accepted, each with a warning.
+ */
 static int
 toml_inline(struct parser *P, struct pos at, int depth, struct toml_value **out)
 {
 	struct toml_value *t;
+	struct pos nlat;
+	int warned = 0;
 
 	if ((t = toml_new(P, TOML_TABLE, at, depth)) == NULL)
 		return -1;
 	t->section = ++P->nsect;
 	P->p++;
-	toml_skip_ws(P);
-	if (toml_peek(P, 0) != '}') {
-		for (;;) {
-			if (P->p >= P->end || toml_at_newline(P))
-				return toml_err(P, toml_mark(P),
-				    "inline table not closed on its line: "
-				    "add '}' (inline tables are one line; use "
-				    "a [table] for more)");
-			if (toml_keyval(P, t, t->section))
+	P->nest++;
+	for (;;) {
+		if (toml_inline_void(P, &warned))
+			return -1;
+		if (P->p >= P->end)
+			return toml_err(
+			    P, at, "inline table not closed: add '}'");
+		if (*P->p == '}')
+			break;
+		if (toml_keyval(P, t, t->section))
+			return -1;
+		if (toml_inline_void(P, &warned))
+			return -1;
+		if (toml_peek(P, 0) == '}')
+			break;
+		if (toml_peek(P, 0) != ',') {
+			if (P->p >= P->end)
+				return toml_err(
+				    P, at, "inline table not closed: add '}'");
+			return toml_err(P, toml_mark(P),
+			    "expected ',' or '}' in the inline table, "
+			    "found %s",
+			    toml_describe(P, P->p));
+		}
+		nlat = toml_mark(P);
+		P->p++;
+		if (toml_inline_void(P, &warned))
+			return -1;
+		if (toml_peek(P, 0) == '}') {
+			if (toml_warn(P, nlat,
+			        "trailing comma in an inline table: not TOML "
+			        "1.0, but Netlify's config loaders accept it"))
 				return -1;
-			toml_skip_ws(P);
-			if (toml_peek(P, 0) == '}')
-				break;
-			if (toml_peek(P, 0) != ',') {
-				if (P->p >= P->end || toml_at_newline(P))
-					continue; /* the message above */
-				return toml_err(P, toml_mark(P),
-				    "expected ',' or '}' in the inline table, "
-				    "found %s",
-				    toml_describe(P, P->p));
-			}
-			P->p++;
-			toml_skip_ws(P);
-			if (toml_peek(P, 0) == '}')
-				return toml_err(P, toml_mark(P),
-				    "trailing "
-				    "comma in an inline table: remove it");
+			break;
 		}
 	}
 	P->p++;
+	P->nest--;
 	toml_freeze(t);
 	*out = t;
 	return 0;
@@ -1653,20 +1844,99 @@ toml_document(struct parser *P)
 	}
 }
 
-/* Every byte must be UTF-8 (no overlongs, surrogates or past U+10FFFF). */
+/*
+ * Length of the UTF-8 sequence at s (no overlongs, surrogates or past
+ * U+10FFFF), or 0 when it is invalid; *good gets how many of its bytes are
+ * a valid prefix, the "maximal subpart" one U+FFFD replaces.
+ */
+static int
+toml_utf8_len(const unsigned char *s, const unsigned char *e, int *good)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n, i;
+
+	if (*s >= 0xc2 && *s <= 0xdf) {
+		n = 1;
+	} else if (*s >= 0xe0 && *s <= 0xef) {
+		n = 2;
+		lo = *s == 0xe0 ? 0xa0 : 0x80;
+		hi = *s == 0xed ? 0x9f : 0xbf;
+	} else if (*s >= 0xf0 && *s <= 0xf4) {
+		n = 3;
+		lo = *s == 0xf0 ? 0x90 : 0x80;
+		hi = *s == 0xf4 ? 0x8f : 0xbf;
+	} else {
+		*good = 1;
+		return 0;
+	}
+	for (i = 1; i <= n; i++) {
+		if (s + i >= e || s[i] < (i == 1 ? lo : 0x80) ||
+		    s[i] > (i == 1 ? hi : 0xbf)) {
+			*good = i;
+			return 0;
+		}
+	}
+	return n + 1;
+}
+
+/*
+ * Netlify reads netlify.toml with Node's UTF-8 decoder, which puts U+FFFD
+ * for each bad sequence (as the WHATWG Encoding Standard says) and goes on;
+ * so does this copy, and P reads the copy.
+ */
+static int
+toml_replace_utf8(struct parser *P, const unsigned char *bad)
+{
+	const unsigned char *s = (const unsigned char *)P->src, *e;
+	size_t len = (size_t)(P->end - P->src), n = 0;
+	char *out;
+	int l, good;
+
+	e = s + len;
+	if (len > (SIZE_MAX - 1) / 3 ||
+	    (out = toml_mem_alloc(P->mem, len * 3 + 1)) == NULL)
+		return toml_oom(P);
+	memcpy(out, s, (size_t)(bad - s));
+	n = (size_t)(bad - s);
+	for (s = bad; s < e;) {
+		if (*s < 0x80) {
+			out[n++] = (char)*s++;
+		} else if ((l = toml_utf8_len(s, e, &good)) > 0) {
+			memcpy(out + n, s, (size_t)l);
+			n += (size_t)l;
+			s += l;
+		} else {
+			memcpy(out + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			s += good;
+		}
+	}
+	P->src = P->p = P->bol = out;
+	P->end = out + n;
+	return 0;
+}
+
+/*
+ * A byte order mark and invalid UTF-8 are not TOML 1.0, but Netlify's
+ * loader takes both (the latter decoded to U+FFFD): warnings.
+ */
 static int
 toml_check_utf8(struct parser *P)
 {
 	const unsigned char *s = (const unsigned char *)P->src;
 	const unsigned char *e = (const unsigned char *)P->end;
-	unsigned char lo, hi;
 	struct pos at;
-	int n, i;
+	int n, good;
 
-	if (e - s >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
-		return toml_err(P, toml_mark(P),
-		    "the file starts with a byte "
-		    "order mark: save it as UTF-8 without BOM");
+	if (e - s >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) {
+		if (toml_warn(P, toml_mark(P),
+		        "the file starts with a byte order mark: not TOML "
+		        "1.0; " NL_NEW " accepts it, " NL_OLD " reject it: "
+		        "save it as UTF-8 without BOM"))
+			return -1;
+		s += 3;
+		P->src = P->p = P->bol = (const char *)s;
+	}
 	while (s < e) {
 		if (*s < 0x80) {
 			if (*s == '\n') {
@@ -1676,39 +1946,26 @@ toml_check_utf8(struct parser *P)
 			s++;
 			continue;
 		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (*s >= 0xc2 && *s <= 0xdf) {
-			n = 1;
-		} else if (*s >= 0xe0 && *s <= 0xef) {
-			n = 2;
-			lo = *s == 0xe0 ? 0xa0 : 0x80;
-			hi = *s == 0xed ? 0x9f : 0xbf;
-		} else if (*s >= 0xf0 && *s <= 0xf4) {
-			n = 3;
-			lo = *s == 0xf0 ? 0x90 : 0x80;
-			hi = *s == 0xf4 ? 0x8f : 0xbf;
-		} else {
-			n = 0;
-		}
-		for (i = 1; n > 0 && i <= n; i++) {
-			if (s + i >= e || s[i] < (i == 1 ? lo : 0x80) ||
-			    s[i] > (i == 1 ? hi : 0xbf))
-				n = 0;
-		}
-		if (n == 0) {
+		if ((n = toml_utf8_len(s, e, &good)) == 0) {
 			at.at = (const char *)s;
 			at.bol = P->bol;
 			at.line = P->line;
-			return toml_err(P, at,
-			    "invalid UTF-8 (byte 0x%02X): "
-			    "save the file as UTF-8",
-			    *s);
+			if (toml_warn(P, at,
+			        "invalid UTF-8 (byte 0x%02X): not TOML; "
+			        "Netlify's config loaders read each bad "
+			        "sequence as U+FFFD: save the file as UTF-8",
+			        *s))
+				return -1;
+			P->line = 1;
+			P->cbol = P->cat = NULL;
+			return toml_replace_utf8(P, s);
 		}
-		s += n + 1;
+		s += n;
 	}
 	P->line = 1;
 	P->bol = P->src;
+	P->p = P->src;
+	P->cbol = P->cat = NULL;
 	return 0;
 }
 
@@ -1758,6 +2015,9 @@ out:
 	}
 	doc->root = P.root;
 	doc->mem = P.mem;
+	doc->warnings = P.warn;
+	doc->nwarnings = P.nwarn;
+	doc->nwarnings_total = P.nwarn_total;
 	return doc;
 }
 

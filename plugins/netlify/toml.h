@@ -1,6 +1,6 @@
 /*
- * toml.h: a small strict TOML 1.0 reader (libc only) for netlify.toml.
- * Owns the value tree, parse errors as "name:line:col: message" and lookups.
+ * toml.h: a TOML reader (libc only) for netlify.toml that gives Netlify's
+ * verdict; owns the value tree, errors and warnings as "name:line:col: ..."
  */
 #ifndef RDD_TOML_H
 #define RDD_TOML_H
@@ -10,6 +10,10 @@
 
 /* Containers nested deeper than this are refused, so recursion stays safe. */
 #define TOML_MAX_DEPTH 128
+/* Warnings kept per document; a file with thousands of quirks says so once. */
+#define TOML_MAX_WARNINGS 16
+/* smol-toml refuses integers JavaScript's number cannot hold exactly. */
+#define TOML_NETLIFY_INT_MAX ((int64_t)9007199254740991) /* 2^53 - 1 */
 
 enum toml_kind {
 	TOML_TABLE,
@@ -78,11 +82,21 @@ struct toml_value {
 struct toml_doc {
 	struct toml_value *root; /* always a table */
 	void *mem;               /* private: every allocation */
+	/*
+	 * "name:line:col: message" for what Netlify's config loader accepts
+	 * but TOML 1.0 or its older loader (@iarna/toml) does not; at most
+	 * TOML_MAX_WARNINGS, nwarnings_total counts them all.
+	 */
+	char **warnings;
+	size_t nwarnings, nwarnings_total;
 };
 
 /*
- * Parses len bytes of src (no NUL needed). name is used in messages. On
- * error returns NULL and writes "name:line:col: message" to err.
+ * Parses len bytes of src (no NUL needed) as Netlify's config loader does
+ * since @netlify/config 25.2 (smol-toml 1.x): what it rejects is an error,
+ * what it accepts beyond TOML 1.0 or what @iarna/toml (older loaders)
+ * rejects is a warning. name is used in messages. On error returns NULL and
+ * writes "name:line:col: message" to err.
  */
 struct toml_doc *toml_parse(
     const char *src, size_t len, const char *name, char *err, size_t errlen);

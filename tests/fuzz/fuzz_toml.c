@@ -87,6 +87,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		return 0;
 	}
+	/* Warnings name the place too, and never exceed their bound. */
+	if (doc->nwarnings > TOML_MAX_WARNINGS ||
+	    doc->nwarnings > doc->nwarnings_total)
+		__builtin_trap();
+	for (i = 0; i < doc->nwarnings; i++)
+		if (strncmp(doc->warnings[i], "fuzz.toml:", 10) != 0)
+			__builtin_trap();
 	fuzz_walk(doc->root, 0);
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		(void)toml_get_path(doc->root, paths[i]);

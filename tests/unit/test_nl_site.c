@@ -77,6 +77,48 @@ test_conf_good(void **state)
 	nl_conf_free(&c);
 }
 
+/*
+ * What Netlify accepts against TOML 1.0 or its older loader is a WARNING
+ * with the place; what it rejects is CRITICAL and says the build fails.
+ */
+static void
+test_conf_netlify_quirks(void **state)
+{
+	static const char ok[] = "[functions]\n"
+	                         "directory = \"fn\"\n"
+	                         "included_files = [\"a\", 1]\n"
+	                         "[[headers]]\n"
+	                         "for = \"/*\"\n"
+	                         "values = { X-Frame-Options = \"DENY\", }\n";
+	static const char bad[] = "[build]\ncommand = \"make\"\n"
+	                          "timeout = 9007199254740993\n";
+	struct nl_conf c;
+	const struct nl_note *n;
+
+	(void)state;
+	assert_int_equal(nl_conf_parse(&c, ok, strlen(ok), "netlify.toml"), 0);
+	assert_true(c.ok);
+	assert_string_equal(c.functions_dir, "fn");
+	n = note_with(&c, "netlify.toml:3:18: mixed-type array");
+	assert_non_null(n);
+	assert_int_equal(n->st, RDD_WARNING);
+	assert_int_equal(n->line, 3);
+	n = note_with(
+	    &c, "netlify.toml:6:36: trailing comma in an inline table");
+	assert_non_null(n);
+	assert_int_equal(n->st, RDD_WARNING);
+	nl_conf_free(&c);
+
+	assert_int_equal(
+	    nl_conf_parse(&c, bad, strlen(bad), "netlify.toml"), -1);
+	assert_false(c.ok);
+	n = note_with(&c, "netlify.toml:3:11: integer '9007199254740993'");
+	assert_non_null(n);
+	assert_int_equal(n->st, RDD_CRITICAL);
+	assert_non_null(strstr(n->msg, "so the build will fail"));
+	nl_conf_free(&c);
+}
+
 static void
 test_conf_syntax_error(void **state)
 {
@@ -501,6 +543,67 @@ test_js_scan(void **state)
 		nl_js_scan(cases[17].src, i, &js);
 }
 
+/* A v2 function's `export const config`, as the manifest writer needs it. */
+static void
+test_js_config(void **state)
+{
+	static const char full[] =
+	    "export default async () => new Response('x');\n"
+	    "export const config = {\n"
+	    "  path: ['/api/a', \"/api/b\"], method: 'get',\n"
+	    "  rateLimit: { windowLimit: 60, aggregateBy: ['ip', 'domain'] },\n"
+	    "  excludedPath: '/api/a/skip', schedule: '@hourly',\n"
+	    "  preferStatic: true, background: false,\n"
+	    "  name: `tpl ${1}`, nodeBundler: 'esbuild',\n"
+	    "};\n"
+	    "export const other = { path: '/not-config' };\n";
+	static const char *const unreadable[] = {
+	    "export default f; export const config = { path: P };",
+	    "export default f; export const config = { path: `/x` };",
+	    "export default f; export const config = { path: ['/a', p] };",
+	    "export default f; export const config = { path: '/a\\u0041' };",
+	    "export default f; export const config = { ...base };",
+	    "export default f; export const config = { path };",
+	    "export default f; export const config = make();",
+	    "export default f; export const config = { path: '/a'",
+	};
+	struct nl_js js;
+	size_t i;
+
+	(void)state;
+	nl_js_scan(full, strlen(full), &js);
+	assert_true(js.dflt && !js.handler);
+	assert_true(js.cfg.found);
+	assert_false(js.cfg.unreadable);
+	assert_int_equal(js.cfg.npath, 2);
+	assert_string_equal(js.cfg.path[0], "/api/a");
+	assert_string_equal(js.cfg.path[1], "/api/b");
+	assert_int_equal(js.cfg.nmethod, 1);
+	assert_string_equal(js.cfg.method[0], "GET");
+	assert_int_equal(js.cfg.nexcluded, 1);
+	assert_string_equal(js.cfg.excluded[0], "/api/a/skip");
+	assert_string_equal(js.cfg.schedule, "@hourly");
+	assert_true(js.cfg.prefer_static);
+	assert_false(js.cfg.background);
+	for (i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++) {
+		nl_js_scan(unreadable[i], strlen(unreadable[i]), &js);
+		if (!js.cfg.found || !js.cfg.unreadable)
+			fail_msg("`%s`: found %d unreadable %d", unreadable[i],
+			    js.cfg.found, js.cfg.unreadable);
+	}
+	/*
+	 * Truncated at every byte: bounded, and before the config's '}' never
+	 * taken as read whole.
+	 */
+	for (i = 0; i < sizeof(full) - 1; i++) {
+		nl_js_scan(full, i, &js);
+		assert_true(js.cfg.npath <= NL_CFG_PATHS);
+		if (js.cfg.found && !js.cfg.unreadable &&
+		    full + i <= strstr(full, "};"))
+			fail_msg("truncated at %zu but read whole", i);
+	}
+}
+
 static void
 test_name_and_path(void **state)
 {
@@ -545,6 +648,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_conf_good),
 	    cmocka_unit_test(test_conf_syntax_error),
+	    cmocka_unit_test(test_conf_netlify_quirks),
 	    cmocka_unit_test(test_conf_legacy),
 	    cmocka_unit_test(test_conf_precedence_and_types),
 	    cmocka_unit_test(test_conf_absent),
@@ -556,6 +660,7 @@ main(void)
 	    cmocka_unit_test(test_star_reexport),
 	    cmocka_unit_test(test_discover_missing_dir),
 	    cmocka_unit_test(test_js_scan),
+	    cmocka_unit_test(test_js_config),
 	    cmocka_unit_test(test_name_and_path),
 	    cmocka_unit_test(test_msg_add),
 	};

@@ -37,6 +37,19 @@ expect_err(const char *src, const char *msg)
 	assert_string_equal(errbuf, msg);
 }
 
+/* Parsing must succeed (Netlify accepts it) with exactly this warning. */
+static void
+expect_warn(const char *src, const char *msg)
+{
+	struct toml_doc *doc = parse(src);
+
+	if (doc == NULL)
+		fail_msg("rejected: %s: %s", src, errbuf);
+	assert_int_equal(doc->nwarnings, 1);
+	assert_string_equal(doc->warnings[0], msg);
+	toml_free(doc);
+}
+
 static const char *
 str_at(const struct toml_value *root, const char *path)
 {
@@ -114,9 +127,23 @@ test_error_lexical(void **state)
 	    "netlify.toml:3:5: unterminated string: add the closing \"\"\"");
 	expect_err("status = 0200\n",
 	    "netlify.toml:1:10: leading zeros are not allowed in '0200'");
+	/* Netlify's loader refuses what a JavaScript number rounds. */
 	expect_err("n = 9223372036854775808\n",
-	    "netlify.toml:1:5: integer '9223372036854775808' does not fit in "
-	    "64 bits");
+	    "netlify.toml:1:5: integer '9223372036854775808' is beyond "
+	    "+/-(2^53-1): Netlify's config loader (smol-toml, @netlify/config "
+	    "25.2+) cannot hold it exactly and rejects it (older loaders "
+	    "(@iarna/toml, @netlify/config < 25.2) accepted it); quote it as a "
+	    "string");
+	expect_err("n = -0x20000000000000\n",
+	    "netlify.toml:1:5: invalid number '-0x20000000000000': use 42, "
+	    "-1_000, 0x2A, 3.14, 1e6, inf or nan, with '_' only between "
+	    "digits");
+	expect_err("port = 9007199254740992\n",
+	    "netlify.toml:1:8: integer '9007199254740992' is beyond "
+	    "+/-(2^53-1): Netlify's config loader (smol-toml, @netlify/config "
+	    "25.2+) cannot hold it exactly and rejects it (older loaders "
+	    "(@iarna/toml, @netlify/config < 25.2) accepted it); quote it as a "
+	    "string");
 	expect_err("n = 1__0\n",
 	    "netlify.toml:1:5: invalid number '1__0': use 42, -1_000, 0x2A, "
 	    "3.14, 1e6, inf or nan, with '_' only between digits");
@@ -130,17 +157,27 @@ test_error_lexical(void **state)
 	expect_err("[build\n",
 	    "netlify.toml:1:7: expected ']' to close the header of 'build', "
 	    "found end of line");
-	expect_err("t = {a = 1,\n b = 2}\n",
-	    "netlify.toml:1:12: inline table not closed on its line: add '}' "
-	    "(inline tables are one line; use a [table] for more)");
-	expect_err("t = {a = 1, }\n",
-	    "netlify.toml:1:13: trailing comma in an inline table: remove it");
-	expect_err("d = 2023-02-29\n",
-	    "netlify.toml:1:5: invalid date 2023-02-29: that month has no "
+	expect_err("t = {a = 1,\n b = 2\n",
+	    "netlify.toml:1:5: inline table not closed: add '}'");
+	expect_err("d = 2023-02-32\n",
+	    "netlify.toml:1:5: invalid date 2023-02-32: that month has no "
 	    "such day");
+	expect_err("t = 24:00:00\n",
+	    "netlify.toml:1:5: invalid time 24:00:00: hours go to 23, minutes "
+	    "and seconds to 59; Netlify's config loader (smol-toml, "
+	    "@netlify/config 25.2+) rejects hour 24 (older loaders "
+	    "(@iarna/toml, @netlify/config < 25.2) accepted it)");
+	expect_err("[a.b.c]\n[a]\nb.d = 1\n",
+	    "netlify.toml:3:1: table 'b' was made by the header on line 1: "
+	    "TOML 1.0 lets dotted keys extend it, but Netlify's config loader "
+	    "(smol-toml, @netlify/config 25.2+) rejects that (older loaders "
+	    "(@iarna/toml, @netlify/config < 25.2) accepted it): write [b] "
+	    "instead");
 	expect_err("# ok\n# bad \x7f\n",
-	    "netlify.toml:2:7: control character U+007F in a comment: remove "
-	    "it");
+	    "netlify.toml:2:7: control character U+007F in a comment: "
+	    "Netlify's config loader (smol-toml, @netlify/config 25.2+) "
+	    "rejects it (older loaders (@iarna/toml, @netlify/config < 25.2) "
+	    "accepted it): remove it");
 	expect_err("a = 1\rb = 2\n",
 	    "netlify.toml:1:6: carriage return without a line feed: use LF or "
 	    "CRLF line endings");
@@ -149,24 +186,61 @@ test_error_lexical(void **state)
 	    "date, array or inline table), found 'T'");
 }
 
+/* What Netlify's current loader accepts beyond TOML 1.0: warnings. */
+static void
+test_netlify_warnings(void **state)
+{
+	(void)state;
+	expect_warn("t = {a = 1,\n b = 2}\n",
+	    "netlify.toml:1:12: newline or comment inside an inline table: not "
+	    "TOML 1.0; Netlify's config loader (smol-toml, @netlify/config "
+	    "25.2+) accepts it, older loaders (@iarna/toml, @netlify/config < "
+	    "25.2) reject it");
+	expect_warn("t = {a = 1, }\n",
+	    "netlify.toml:1:11: trailing comma in an inline table: not TOML "
+	    "1.0, but Netlify's config loaders accept it");
+	expect_warn("d = 1979-02-29\n",
+	    "netlify.toml:1:5: invalid date 1979-02-29: that month has no such "
+	    "day; not TOML 1.0, but Netlify's config loaders accept it and "
+	    "read 1979-03-01: fix the date");
+	expect_warn("a = [1, \"x\"]\n",
+	    "netlify.toml:1:5: mixed-type array (integer and string): accepted "
+	    "by Netlify's config loader (smol-toml, @netlify/config 25.2+), "
+	    "rejected by older loaders (@iarna/toml, @netlify/config < 25.2)");
+	expect_warn("a = 0e0\n",
+	    "netlify.toml:1:5: float '0e0': Netlify's config loader "
+	    "(smol-toml, @netlify/config 25.2+) accepts it, older loaders "
+	    "(@iarna/toml, @netlify/config < 25.2) reject a 0 with an "
+	    "exponent: write 0.0");
+	expect_warn("t = 07:32\n",
+	    "netlify.toml:1:5: time 07:32 without seconds: not TOML 1.0; "
+	    "Netlify's config loader (smol-toml, @netlify/config 25.2+) "
+	    "accepts it as 07:32:00, older loaders (@iarna/toml, "
+	    "@netlify/config < 25.2) reject it");
+}
+
 static void
 test_error_utf8_column(void **state)
 {
 	(void)state;
 	/* Columns count characters: "é" and "✓" are one column each. */
-	expect_err("# é ✓ \xff\n",
-	    "netlify.toml:1:7: invalid UTF-8 (byte 0xFF): save the file as "
-	    "UTF-8");
+	expect_warn("# é ✓ \xff\n",
+	    "netlify.toml:1:7: invalid UTF-8 (byte 0xFF): not TOML; Netlify's "
+	    "config loaders read each bad sequence as U+FFFD: save the file "
+	    "as UTF-8");
 	expect_err("k = \"é✓\" x\n",
 	    "netlify.toml:1:10: expected a newline or '#' after the value, "
 	    "found 'x'");
-	expect_err("a = \"\xed\xa0\x80\"\n",
-	    "netlify.toml:1:6: invalid UTF-8 (byte 0xED): save the file as "
-	    "UTF-8");
-	expect_err("\xef\xbb\xbf"
-	           "a = 1\n",
-	    "netlify.toml:1:1: the file starts with a byte order mark: save it "
-	    "as UTF-8 without BOM");
+	expect_warn("a = \"\xed\xa0\x80\"\n",
+	    "netlify.toml:1:6: invalid UTF-8 (byte 0xED): not TOML; Netlify's "
+	    "config loaders read each bad sequence as U+FFFD: save the file "
+	    "as UTF-8");
+	expect_warn("\xef\xbb\xbf"
+	            "a = 1\n",
+	    "netlify.toml:1:1: the file starts with a byte order mark: not "
+	    "TOML 1.0; Netlify's config loader (smol-toml, @netlify/config "
+	    "25.2+) accepts it, older loaders (@iarna/toml, @netlify/config < "
+	    "25.2) reject it: save it as UTF-8 without BOM");
 }
 
 static void
@@ -321,7 +395,8 @@ test_strings(void **state)
 	assert_non_null(doc);
 	r = doc->root;
 	assert_string_equal(str_at(r, "a"), "\xc3\xa9\xf0\x9f\x98\x80\t");
-	assert_string_equal(str_at(r, "b"), "l1\nl2 l3");
+	/* CRLF in a multi-line string is kept, as smol-toml keeps it. */
+	assert_string_equal(str_at(r, "b"), "l1\r\nl2 l3");
 	assert_string_equal(str_at(r, "c"), "C:\\path\\");
 	assert_string_equal(str_at(r, "d"), "q\"\"");
 	toml_free(doc);
@@ -338,7 +413,7 @@ test_numbers_dates(void **state)
 	(void)state;
 	doc =
 	    parse("h = 0xFF_ff\no = 0o17\nb = 0b101\nmin = "
-	          "-9223372036854775808\nf = -1_0.5e-1\npi = +inf\nnn = -nan\n"
+	          "-9007199254740991\nf = -1_0.5e-1\npi = +inf\nnn = -nan\n"
 	          "odt = 1979-05-27 07:32:00.123456789-07:30\nld = 2000-02-29\n"
 	          "ldt = 1979-05-27t07:32:00\n");
 	assert_non_null(doc);
@@ -346,7 +421,7 @@ test_numbers_dates(void **state)
 	assert_int_equal(int_at(r, "h"), 0xffff);
 	assert_int_equal(int_at(r, "o"), 15);
 	assert_int_equal(int_at(r, "b"), 5);
-	assert_true(int_at(r, "min") == INT64_MIN);
+	assert_true(int_at(r, "min") == -TOML_NETLIFY_INT_MAX);
 	assert_int_equal(toml_float(toml_get(r, "f"), &f), 0);
 	assert_true(f == -1.05);
 	assert_int_equal(toml_float(toml_get(r, "pi"), &f), 0);
@@ -648,6 +723,7 @@ main(void)
 	    cmocka_unit_test(test_error_duplicate_key),
 	    cmocka_unit_test(test_error_tables),
 	    cmocka_unit_test(test_error_lexical),
+	    cmocka_unit_test(test_netlify_warnings),
 	    cmocka_unit_test(test_error_utf8_column),
 	    cmocka_unit_test(test_error_buffer_edges),
 	    cmocka_unit_test(test_lookups),

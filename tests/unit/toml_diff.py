@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
-# toml_diff.py: differential test of plugins/netlify/toml.c against Python's
-# tomllib over tests/unit/fixtures/toml/{valid,invalid}/*.toml.
+# toml_diff.py: differential test of plugins/netlify/toml.c against Netlify's
+# loaders (smol-toml, @iarna/toml) and Python's tomllib over the fixtures.
+#
+# tests/unit/fixtures/toml/{valid,invalid}/*.toml: valid/ is what TOML 1.0
+# (tomllib) accepts. The reader must give Netlify's verdict
+# (docs/design-notes.md): an error where Netlify's current loader fails the
+# build (smol-toml rejects it, or @netlify/config's escape check does); else
+# warnings where @iarna/toml (older loaders) or TOML 1.0 disagree; else
+# nothing. Accepted values must equal tomllib's and smol-toml's.
 #
 # Env: TOML_DUMP = path of the toml_dump binary (required); srcdir = top of the
-# source tree (default "."); an argument overrides the fixture dir. Exit 0
-# when every file agrees, 1 on a disagreement, 2 on misuse, 77 (skip) without
-# tomllib.
+# source tree (default "."); NODE_PATH = node_modules with smol-toml and
+# @iarna/toml; an argument overrides the fixture dir. Exit 0 when every file
+# agrees, 1 on a disagreement, 2 on misuse, 77 (skip) without node or
+# tomllib, unless CI=true, where a missing tool fails.
 
 import datetime
 import json
@@ -15,11 +23,21 @@ import re
 import subprocess
 import sys
 
+
+
+def missing(what):
+    # automake counts 77 as skipped; in CI a missing tool is a failure.
+    if os.environ.get("CI") == "true":
+        print("toml_diff.py: FAIL, %s is needed (CI=true)" % what)
+        sys.exit(1)
+    print("toml_diff.py: skipped, %s is needed" % what)
+    sys.exit(77)
+
+
 try:
     import tomllib
-except ImportError:  # Python < 3.11: automake counts 77 as skipped
-    print("toml_diff.py: skipped, Python 3.11+ (tomllib) is needed")
-    sys.exit(77)
+except ImportError:
+    missing("Python 3.11+ (tomllib)")
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -130,6 +148,10 @@ def compare(exp, got, path="$"):
         elif t.startswith(("datetime", "date", "time")):
             b = norm_c_datetime(b)
             ok = a == b
+        elif t == "string":
+            # TOML lets a reader normalize newlines of multi-line strings:
+            # tomllib makes CRLF LF, smol-toml (and so we) keeps it.
+            ok = a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
         else:
             ok = a == b
         return None if ok else "%s: %r, expected %r" % (path, b, a)
@@ -155,6 +177,75 @@ def compare(exp, got, path="$"):
     return "%s: unexpected %r" % (path, exp)
 
 
+def compare_js(got, js, path="$"):
+    """toml_dump's tagged JSON against smol-toml's value after Netlify's
+    JSON round trip (dates are strings there, nan and inf null)."""
+    if is_leaf(got):
+        t, v = got["type"], got["value"]
+        if t == "string":
+            ok = js == v
+        elif t == "integer":
+            ok = isinstance(js, int) and not isinstance(js, bool) and \
+                js == int(v)
+        elif t == "float":
+            if v in ("nan", "+inf", "-inf"):
+                ok = js is None
+            else:
+                ok = isinstance(js, (int, float)) and \
+                    not isinstance(js, bool) and float(js) == float(v)
+        elif t == "bool":
+            ok = js is (v == "true")
+        else:  # dates: smol-toml rewrites them (1979-02-29 -> 03-01)
+            ok = isinstance(js, str)
+        return None if ok else "%s: %r, smol-toml %r" % (path, v, js)
+    if isinstance(got, dict):
+        if not isinstance(js, dict) or set(got) != set(js):
+            return "%s: keys %s, smol-toml %r" % (path, sorted(got), js)
+        for k in got:
+            d = compare_js(got[k], js[k], "%s.%s" % (path, k))
+            if d:
+                return d
+        return None
+    if not isinstance(js, list) or len(js) != len(got):
+        return "%s: an array of %d, smol-toml %r" % (path, len(got), js)
+    for i, (g, j) in enumerate(zip(got, js)):
+        d = compare_js(g, j, "%s[%d]" % (path, i))
+        if d:
+            return d
+    return None
+
+
+def netlify_verdicts(paths):
+    """{path: record} from tests/unit/toml_netlify.cjs."""
+    script = os.path.join(os.environ.get("srcdir", "."), "tests", "unit",
+                          "toml_netlify.cjs")
+    try:
+        r = subprocess.run(["node", script] + paths, capture_output=True,
+                           timeout=120)
+    except FileNotFoundError:
+        missing("node")
+    if r.returncode != 0:
+        why = r.stderr.decode("utf-8", "replace").strip()
+        if "MODULE_NOT_FOUND" in why:
+            missing("node with smol-toml and @iarna/toml (scripts/bootstrap "
+                    "installs them)")
+        print("toml_diff.py: FAIL, toml_netlify.cjs: %s" % why[-2000:])
+        sys.exit(1)
+    out = {}
+    for line in r.stdout.decode("utf-8").splitlines():
+        rec = json.loads(line)
+        out[rec["file"]] = rec
+    return out
+
+
+def expected(rec, ref_ok):
+    if not rec["smol"]["ok"] or rec["escape"] is not None:
+        return "error"
+    if not rec["iarna"]["ok"] or not ref_ok:
+        return "warn"
+    return "ok"
+
+
 def reference(raw):
     """tomllib's verdict: (True, tagged) or (False, reason)."""
     try:
@@ -175,64 +266,91 @@ def main():
         fixtures = sys.argv[1]
     err_re = re.compile(r"^.+:\d+:\d+: \S.*$")
     passed = failed = 0
+    files = []
     for sub in ("valid", "invalid"):
         d = os.path.join(fixtures, sub)
         if not os.path.isdir(d):
             print("toml_diff.py: no fixture dir %s" % d, file=sys.stderr)
             return 2
-        for name in sorted(os.listdir(d)):
-            if not name.endswith(".toml"):
-                continue
-            path = os.path.join(d, name)
-            with open(path, "rb") as f:
-                raw = f.read()
-            ref_ok, ref = reference(raw)
-            problems = []
-            if ref_ok != (sub == "valid"):
-                problems.append("tomllib says %s, fixture is in %s/" %
-                                ("valid" if ref_ok else "invalid", sub))
+        files += [(sub, name, os.path.join(d, name))
+                  for name in sorted(os.listdir(d)) if name.endswith(".toml")]
+    netlify = netlify_verdicts([f[2] for f in files])
+    counts = {"ok": 0, "warn": 0, "error": 0}
+    for sub, name, path in files:
+        with open(path, "rb") as f:
+            raw = f.read()
+        ref_ok, ref = reference(raw)
+        problems = []
+        if ref_ok != (sub == "valid"):
+            problems.append("tomllib says %s, fixture is in %s/" %
+                            ("valid" if ref_ok else "invalid", sub))
+        try:
+            r = subprocess.run([dump, path], capture_output=True,
+                               timeout=60)
+        except subprocess.TimeoutExpired:
+            problems.append("toml_dump timed out")
+            r = None
+        rec = netlify.get(path)
+        want = expected(rec, ref_ok) if rec else None
+        if rec is None:
+            problems.append("no verdict from toml_netlify.cjs")
+        else:
+            counts[want] += 1
+        msg = r.stderr.decode("utf-8", "replace").strip() if r else ""
+        if r is None:
+            pass
+        elif b"runtime error:" in r.stderr or b"Sanitizer" in r.stderr:
+            problems.append("toml_dump crashed: %s" % msg[-2000:])
+        elif r.returncode == 0:
+            got_v = "warn" if msg else "ok"
+            if want is not None and got_v != want:
+                problems.append(
+                    "C reader says %s, Netlify's rule %s (smol-toml %s, "
+                    "@iarna/toml %s, tomllib %s): %s" % (
+                        got_v, want, rec["smol"].get("error", "ok"),
+                        rec["iarna"].get("error", "ok"),
+                        "ok" if ref_ok else ref, msg))
+            for w in msg.splitlines():
+                if not err_re.match(w) or "Netlify" not in w and \
+                        "tomllib" not in w:
+                    problems.append("warning not 'name:line:col: "
+                                    "msg' naming Netlify: %r" % w)
             try:
-                r = subprocess.run([dump, path], capture_output=True,
-                                   timeout=60)
-            except subprocess.TimeoutExpired:
-                problems.append("toml_dump timed out")
-                r = None
-            if r is None:
-                pass
-            elif r.returncode == 0:
-                if not ref_ok:
-                    problems.append("C reader accepted it; tomllib: %s" % ref)
-                else:
-                    try:
-                        got = json.loads(r.stdout.decode("utf-8"))
-                    except ValueError as e:
-                        got = None
-                        problems.append("bad JSON from toml_dump: %s" % e)
-                    if got is not None:
-                        diff = compare(ref, got)
-                        if diff:
-                            problems.append("value differs: " + diff)
-            elif b"runtime error:" in r.stderr or b"Sanitizer" in r.stderr:
-                problems.append("toml_dump crashed: %s" %
-                                r.stderr.decode("utf-8", "replace")[-2000:])
-            elif r.returncode == 1:
-                msg = r.stderr.decode("utf-8", "replace").strip()
-                if ref_ok:
-                    problems.append("C reader rejected it: %s" % msg)
-                elif not err_re.match(msg) or "\n" in msg:
-                    problems.append("error not 'name:line:col: msg': %r" %
-                                    msg)
-            else:
-                problems.append("toml_dump exited %d: %s" % (
-                    r.returncode,
-                    r.stderr.decode("utf-8", "replace")[-2000:]))
-            if problems:
-                failed += 1
-                for p in problems:
-                    print("FAIL %s/%s: %s" % (sub, name, p))
-            else:
-                passed += 1
-    print("%d passed, %d failed" % (passed, failed))
+                got = json.loads(r.stdout.decode("utf-8"))
+            except ValueError as e:
+                got = None
+                problems.append("bad JSON from toml_dump: %s" % e)
+            if got is not None and ref_ok:
+                diff = compare(ref, got)
+                if diff:
+                    problems.append("value differs from tomllib: " +
+                                    diff)
+            if got is not None and rec and rec["smol"]["ok"]:
+                diff = compare_js(got, rec["smol"]["value"])
+                if diff:
+                    problems.append("value differs from smol-toml: " +
+                                    diff)
+        elif r.returncode == 1:
+            if want is not None and want != "error":
+                problems.append(
+                    "C reader rejected it, Netlify's rule says %s: %s" %
+                    (want, msg))
+            elif not err_re.match(msg) or "\n" in msg:
+                problems.append("error not 'name:line:col: msg': %r" %
+                                msg)
+        else:
+            problems.append("toml_dump exited %d: %s" % (
+                r.returncode,
+                r.stderr.decode("utf-8", "replace")[-2000:]))
+        if problems:
+            failed += 1
+            for p in problems:
+                print("FAIL %s/%s: %s" % (sub, name, p))
+        else:
+            passed += 1
+    print("%d passed, %d failed (Netlify's rule: %d ok, %d with warnings, "
+          "%d errors)" % (passed, failed, counts["ok"], counts["warn"],
+                          counts["error"]))
     return 0 if failed == 0 else 1
 
 
