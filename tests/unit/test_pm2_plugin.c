@@ -331,6 +331,9 @@ t_push_on_exit(void **state)
 	const struct mock_report *r;
 
 	fake_start(&f, NULL);
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	answer_list(&f, 2, proc_json("once", 3, "online", 4242, 60000, ""),
+	    proc_json("web", 0, "online", 4243, 60000, ""));
 	fake_event(&f, "process:event",
 	    "{\"event\":\"exit\",\"manually\":false,\"at\":1,\"process\":{"
 	    "\"name\":\"once\",\"pm_id\":3,\"status\":\"stopped\","
@@ -345,7 +348,45 @@ t_push_on_exit(void **state)
 	    "{\"event\":\"exit\",\"manually\":false,\"at\":1,\"process\":{"
 	    "\"name\":\"web\",\"pm_id\":0,\"status\":\"stopped\","
 	    "\"autorestart\":true,\"exit_code\":1}}");
-	assert_null(mock_report_last(&f.mh, "web"));
+	r = last(&f, "web");
+	assert_int_not_equal(r->check, -1); /* the check's report, no push */
+	fake_stop(&f);
+}
+
+/*
+ * A push before any process list was read is held: the list is read at
+ * once and the decision made on it (a restart needs the list), pushed
+ * when the app is still CRITICAL there, dropped when it is not.
+ */
+static void
+t_push_held_before_first_list(void **state)
+{
+	struct fake f;
+	const struct mock_report *r;
+
+	fake_start(&f, NULL);
+	fake_event(&f, "process:event",
+	    "{\"event\":\"exit\",\"manually\":false,\"at\":1,\"process\":{"
+	    "\"name\":\"once\",\"pm_id\":3,\"status\":\"stopped\","
+	    "\"autorestart\":false,\"exit_code\":2}}");
+	assert_null(mock_report_last(&f.mh, "once"));
+	fake_event(&f, "process:event",
+	    "{\"event\":\"exit\",\"manually\":false,\"at\":1,\"process\":{"
+	    "\"name\":\"back\",\"pm_id\":4,\"status\":\"stopped\","
+	    "\"autorestart\":false,\"exit_code\":2}}");
+	assert_null(mock_report_last(&f.mh, "back"));
+	/* One read for both; back is online again by then (restarted). */
+	answer_list(&f, 2,
+	    proc_json("once", 3, "stopped", 0, 60000, ",\"autorestart\":false"),
+	    proc_json("back", 4, "online", 4244, 60000, ""));
+	r = last(&f, "once");
+	assert_int_equal(r->check, -1);
+	assert_int_equal(r->state, RDD_CRITICAL);
+	assert_null(mock_report_last(&f.mh, "back"));
+	/* The list is the plugin's now: a restart has what it needs. */
+	rdd_plugin.recover(
+	    f.ctx, mock_recovery_begin(&f.mh), "once", "restart", 1);
+	assert_int_equal(f.mh.recoveries[0].done, 0);
 	fake_stop(&f);
 }
 
@@ -896,6 +937,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(t_check_over_rpc),
 	    cmocka_unit_test(t_push_on_exit),
+	    cmocka_unit_test(t_push_held_before_first_list),
 	    cmocka_unit_test(t_restart_rung),
 	    cmocka_unit_test(t_restart_crashes_again),
 	    cmocka_unit_test(t_rungs_that_do_not_apply),
