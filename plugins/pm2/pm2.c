@@ -913,6 +913,22 @@ pm2_backup_serving(
 	return b != NULL && b->n > 0 && b->online == b->n ? b : NULL;
 }
 
+/* The same, from the last process list read. */
+static int
+pm2_backup_serves(const struct pm2 *p, const char *name)
+{
+	struct procs_apps apps;
+	char err[128];
+	int yes;
+
+	if (!p->have_list || !pm2_is_critical(p, name) ||
+	    procs_group(&p->list, &apps, err, sizeof(err)) != 0)
+		return 0;
+	yes = pm2_backup_serving(p, &apps, name) != NULL;
+	procs_apps_free(&apps);
+	return yes;
+}
+
 /*
  * Held pushes, decided on the process list just read: pushed when the
  * app is still CRITICAL there, dropped otherwise.
@@ -1086,6 +1102,13 @@ pm2_event_cb(void *arg, const char *topic, const struct amp_frame *f)
 	if (push && pm2_backup_of(p, ev.name) == NULL) {
 		if (!p->have_list)
 			pm2_hold(p, ev.name, ev.pm_id, msg);
+		else if (pm2_backup_serves(p, ev.name))
+			/* WARNING while served: a push would give up. */
+			p->h->log(p->m, RDD_LOG_WARN,
+			    "%s (pm_id %d): %s; not pushed: %s%s serves, "
+			    "the checks decide",
+			    ev.name, ev.pm_id, msg, p->cfg->backup_prefix,
+			    ev.name);
 		else {
 			p->h->log(p->m, RDD_LOG_WARN, "%s (pm_id %d): %s",
 			    ev.name, ev.pm_id, msg);
@@ -1123,19 +1146,34 @@ pm2_report_app(struct pm2 *p, struct rdd_check *c, const struct procs_app *a,
 	} else {
 		snprintf(bname, sizeof(bname), "%s%s", p->cfg->backup_prefix,
 		    a->name);
-		if (st != RDD_OK && pm2_is_critical(p, a->name))
-			b = procs_app_find(apps, bname);
-		/* Say that the service is covered while the primary is down. */
-		if (b != NULL)
+		if (st == RDD_CRITICAL &&
+		    (b = pm2_backup_serving(p, apps, a->name)) != NULL) {
+			/*
+			 * Degraded but served: WARNING, so that the engine
+			 * neither climbs the ladder again nor gives up; the
+			 * incident stays open until the primary is OK, and is
+			 * CRITICAL again when the backup stops serving.
+			 */
+			st = RDD_WARNING;
 			snprintf(msg, sizeof(msg),
-			    "%.900s; %.200s serves "
-			    "meanwhile (%zu/%zu online)",
-			    v->msg, bname, b->online, b->n);
-		else
-			snprintf(msg, sizeof(msg), "%s", v->msg);
+			    "serving from %.200s (%zu/%zu online): %.900s",
+			    bname, b->online, b->n, v->msg);
+		} else {
+			if (st != RDD_OK && pm2_is_critical(p, a->name))
+				b = procs_app_find(apps, bname);
+			/* A backup with instances down: named all the same. */
+			if (b != NULL)
+				snprintf(msg, sizeof(msg),
+				    "%.900s; %.200s serves "
+				    "meanwhile (%zu/%zu online)",
+				    v->msg, bname, b->online, b->n);
+			else
+				snprintf(msg, sizeof(msg), "%s", v->msg);
+		}
 	}
 	p->h->report(c, a->name, st, msg, mv, 5);
-	pm2_prev_set(p, a->name, st);
+	/* The verdict, not the WARNING of a served primary: judged again. */
+	pm2_prev_set(p, a->name, primary != NULL ? st : v->st);
 }
 
 /* Delete a backup once its primary stayed healthy for `settle`. */
