@@ -52,4 +52,5 @@ check "no attempt was spent without a state" sh -c \
 check "one attempt in all" sh -c \
     "test \$(grep -c '\"kind\":\"action\"' '$WS/log/journal.jsonl') -eq 1"
 check "no give-up" sh -c "! grep -q '\"kind\":\"giveup\"' '$WS/log/journal.jsonl'"
+check "the daemon stops cleanly" stop_daemon
 finish
