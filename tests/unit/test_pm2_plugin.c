@@ -494,6 +494,7 @@ static void
 t_start_from_ecosystem_and_backup(void **state)
 {
 	struct fake f;
+	const struct mock_report *r;
 	char eco[1200], bfile[400], *text;
 	const struct mock_child *c;
 	const char *srcdir = getenv("srcdir");
@@ -562,6 +563,24 @@ t_start_from_ecosystem_and_backup(void **state)
 	    proc_json("backup-api", 1, "online", 77, 800, ""));
 	assert_int_equal(f.mh.recoveries[1].ok, 1);
 	assert_non_null(strstr(f.mh.recoveries[1].msg, "PORT=3999"));
+	/* Served: the primary is WARNING while its backup is all online. */
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	answer_list(&f, 2, proc_json("api", 0, "errored", 0, 60000, ""),
+	    proc_json("backup-api", 1, "online", 77, 800, ""));
+	r = last(&f, "api");
+	assert_int_equal(r->state, RDD_WARNING);
+	assert_non_null(strstr(r->msg, "serving from backup-api (1/1 online)"));
+	/* Its exits are not pushed: a push would be a give-up. */
+	fake_event(&f, "process:event",
+	    "{\"event\":\"restart overlimit\",\"manually\":false,\"at\":1,"
+	    "\"process\":{\"name\":\"api\",\"pm_id\":0,"
+	    "\"status\":\"errored\",\"restart_time\":16,\"exit_code\":1}}");
+	assert_int_not_equal(last(&f, "api")->check, -1);
+	/* Not serving (a backup instance down): CRITICAL again. */
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	answer_list(&f, 2, proc_json("api", 0, "errored", 0, 60000, ""),
+	    proc_json("backup-api", 1, "stopped", 0, 800, ""));
+	assert_int_equal(last(&f, "api")->state, RDD_CRITICAL);
 	fake_stop(&f);
 }
 
