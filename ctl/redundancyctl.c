@@ -457,6 +457,9 @@ ctl_row(const char *indent, json_object *o)
 		fputs(" [blocked: upstream down]", stdout);
 	if (ctl_bool(o, "recovering"))
 		fputs(" [recovering]", stdout);
+	/* Not an operator's case yet: the incident is open, but served. */
+	if (ctl_bool(o, "served"))
+		fputs(" [served, degraded: incident open]", stdout);
 	ctl_paused(o);
 	putchar('\n');
 }

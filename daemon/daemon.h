@@ -56,6 +56,8 @@ struct target {
 	int gave_up;
 	uint32_t na_rungs;	/* rungs that said "not applicable" */
 	int needs_operator;	/* no rung applies: wait for a person */
+	int served;		/* an action left it WARNING: degraded, served */
+	int crit_action;	/* the last action started on a CRITICAL state */
 	int pause_noted;        /* "paused" journaled for this incident */
 	int64_t last_ttr_ms;	/* time to recover of the last incident */
 	struct event *retry_ev;
@@ -285,6 +287,7 @@ struct recover_ask {
 };
 void recover_consider(struct target *t);
 void recover_confirmed(struct target *t);
+void recover_served(struct target *t, const char *msg);
 /*
  * -1: refused, nothing started, msg says why; 0: ask->req is taken and
  * answered later (wait); 1: started, msg says what (the caller replies).

@@ -36,8 +36,8 @@ static const char *const aconf_rule_keys[] = {
 static const char *const aconf_trend_keys[] = {"monitor", "target", "metric",
     "limit", "limit_name", "horizon", "window", "min_samples", NULL};
 static const char *const aconf_events[] = {"critical", "warning", "gave-up",
-    "recovered", "crash", "stall", "quarantine", "lifecycle", "blocked",
-    "trend", NULL};
+    "served", "recovered", "crash", "stall", "quarantine", "lifecycle",
+    "blocked", "trend", NULL};
 
 static void aconf_err(struct aconf_ld *L, const config_setting_t *s,
     const char *fmt, ...) RDD_PRINTF(3, 4);

@@ -68,6 +68,7 @@ enum alert_event {
 	AEV_CRITICAL,	 /* a target went hard CRITICAL */
 	AEV_WARNING,	 /* a target went hard WARNING */
 	AEV_GAVE_UP,	 /* recovery gave up: needs an operator */
+	AEV_SERVED,	 /* an action left it degraded but served: no give-up */
 	AEV_RECOVERED,	 /* back to OK after an incident */
 	AEV_PLUGIN,	 /* a worker crashed, stalled or was quarantined */
 	AEV_LIFECYCLE,	 /* daemon start, stop, reload */

@@ -149,6 +149,7 @@ static const struct engine_kind engine_kinds[] = {
     {"critical", "TargetCritical", ASEV_WARNING, 0},
     {"warning", "TargetWarning", ASEV_WARNING, 0},
     {"gave-up", "RecoveryGaveUp", ASEV_CRITICAL, 0},
+    {"served", "ServedDegraded", ASEV_WARNING, 0},
     {"recovered", "TargetRecovered", ASEV_INFO, 1},
     {"crash", "PluginCrashed", ASEV_WARNING, 1},
     {"stall", "PluginStalled", ASEV_WARNING, 1},
@@ -186,6 +187,12 @@ engine_next_step(const char *event, const char *monitor, const char *target,
 		    "a person must act: fix the cause, then "
 		    "redundancyctl recover %s %s; redundancyctl ack %s%s%s",
 		    m, target, m, *target ? "/" : "", target);
+	else if (strcmp(event, "served") == 0)
+		snprintf(buf, len,
+		    "a fallback serves meanwhile: fix the cause; the alert "
+		    "resolves when %s%s%s is OK; redundancyctl ack %s%s%s",
+		    m, *target ? "/" : "", target, m, *target ? "/" : "",
+		    target);
 	else if (strcmp(event, "quarantine") == 0 ||
 	         strcmp(event, "crash") == 0 || strcmp(event, "stall") == 0)
 		snprintf(buf, len,
@@ -590,6 +597,8 @@ alerts_event_kind(struct alerts *a, enum alert_event ev, const char *kind,
 	switch (ev) {
 	case AEV_CRITICAL:
 		engine_clear(a, "TargetWarning", monitor, target ? target : "");
+		engine_clear(
+		    a, "ServedDegraded", monitor, target ? target : "");
 		engine_fire(a, "critical", monitor, target, NULL, msg);
 		break;
 	case AEV_WARNING:
@@ -599,6 +608,13 @@ alerts_event_kind(struct alerts *a, enum alert_event ev, const char *kind,
 		break;
 	case AEV_GAVE_UP:
 		engine_fire(a, "gave-up", monitor, target, NULL, msg);
+		break;
+	case AEV_SERVED:
+		/* Served: the CRITICAL alert gives way to this warning. */
+		engine_clear(
+		    a, "TargetCritical", monitor, target ? target : "");
+		engine_clear(a, "TargetWarning", monitor, target ? target : "");
+		engine_fire(a, "served", monitor, target, NULL, msg);
 		break;
 	case AEV_RECOVERED:
 		/* The resolved notifications say it: no alert of its own. */

@@ -163,7 +163,7 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 {
 	struct monitor *m = t->m;
 	enum rdd_state old = t->state;
-	int oldhard = t->hard, changed;
+	int oldhard = t->hard, changed, served;
 
 	if (msg == NULL)
 		msg = "";
@@ -190,6 +190,17 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 		/* A push is a direct observation: it is hard at once. */
 		t->hard = pushed || t->fails >= m->cm->rec.hard_after;
 	}
+	/*
+	 * A CRITICAL target that an action said it repaired is WARNING at
+	 * its re-check: the action made it serve, degraded (a PM2 app down
+	 * while its backup serves; the WARNING may have been seen while the
+	 * action was still verifying). That ends the ladder without a
+	 * give-up: no more attempts, a warning, the incident stays open.
+	 */
+	served = st == RDD_WARNING && t->verifying && t->crit_action &&
+	         !pushed && !m->d->once;
+	if (served)
+		t->hard = 1;
 	/* The first observation replaces "not checked yet": not a change. */
 	changed = st != old && t->nhist > 0;
 	log_write(m->cm->name, RDD_LOG_DEBUG, "%s: observed %s (%s, %d "
@@ -213,19 +224,25 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 			log_write(m->cm->name, lvl, "%s: %s is hard after %d "
 			    "checks: %s", t->name, util_state_name(st),
 			    t->fails, msg);
-		if (st != RDD_OK && t->hard)
-			journal_write("detect", m->cm->name, t->name, msg, -1);
-		if (st == RDD_CRITICAL && t->hard)
-			alerts_event(m->d->alerts, AEV_CRITICAL, m->cm->name,
-			    t->name, msg);
-		else if (st == RDD_WARNING && t->hard)
-			alerts_event(m->d->alerts, AEV_WARNING, m->cm->name,
-			    t->name, msg);
-		else if (st == RDD_OK && old != RDD_OK)
-			alerts_event(m->d->alerts, AEV_RECOVERED, m->cm->name,
-			    t->name, msg);
+		/* Served: its own record and event below, no detection. */
+		if (!served) {
+			if (st != RDD_OK && t->hard)
+				journal_write(
+				    "detect", m->cm->name, t->name, msg, -1);
+			if (st == RDD_CRITICAL && t->hard)
+				alerts_event(m->d->alerts, AEV_CRITICAL,
+				    m->cm->name, t->name, msg);
+			else if (st == RDD_WARNING && t->hard)
+				alerts_event(m->d->alerts, AEV_WARNING,
+				    m->cm->name, t->name, msg);
+			else if (st == RDD_OK && old != RDD_OK)
+				alerts_event(m->d->alerts, AEV_RECOVERED,
+				    m->cm->name, t->name, msg);
+		}
 	}
 	t->state = st;
+	if (served)
+		recover_served(t, msg);
 	if (m->d->once)
 		return;
 	if (st == RDD_OK) {
@@ -233,6 +250,8 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 		if (!t->recovering && (t->incident || t->verifying))
 			recover_confirmed(t);
 	} else if (t->hard && st == RDD_CRITICAL) {
+		/* No longer served (the backup went): the ladder decides. */
+		t->served = 0;
 		/* Still failing after an action that said it worked. */
 		if (t->verifying && !pushed)
 			t->verifying = 0;

@@ -232,6 +232,7 @@ recover_save(struct target *t)
 		recover_set_ll(s, scope, "cooldown",
 		    t->gave_up ? t->cooldown_mono + off : 0);
 		state_set(s, scope, "gave_up", t->gave_up ? "1" : "0");
+		state_set(s, scope, "served", t->served ? "1" : "0");
 		if ((f = open_memstream(&w, &wl)) != NULL) {
 			for (i = 0; i < t->nwindow; i++)
 				fprintf(f, "%s%lld", i ? "," : "",
@@ -319,6 +320,8 @@ recover_restore(struct target *t)
 		t->attempts = atoi(v);
 	if ((v = state_get(s, scope, "gave_up")) != NULL)
 		t->gave_up = atoi(v) != 0;
+	if ((v = state_get(s, scope, "served")) != NULL)
+		t->served = atoi(v) != 0;
 	if ((v = state_get(s, scope, "incident")) != NULL &&
 	    (x = recover_wall_val(v, NULL)) > 0) {
 		t->incident = 1;
@@ -393,6 +396,7 @@ recover_give_up(struct target *t, const char *why)
 	char msg[512];
 
 	t->gave_up = 1;
+	t->served = 0;
 	t->cooldown_mono = util_now_ms() + rc->cooldown_ms;
 	snprintf(msg, sizeof(msg), "%s; next try after a cooldown of %lld s "
 	    "(redundancyctl recover %s %s to try now)", why,
@@ -715,6 +719,8 @@ recover_start(struct target *t, int manual)
 	r->action = strdup(m->pd->actions[rung]);
 	r->attempt = (unsigned)t->attempts;
 	r->manual = manual;
+	/* Only a repair of a CRITICAL target can leave it served. */
+	t->crit_action = t->state == RDD_CRITICAL;
 	r->started_mono = util_now_ms();
 	r->deadline_ev = evtimer_new(d->base, recover_deadline_cb, r);
 	evtimer_add(r->deadline_ev, &tv);
@@ -908,6 +914,7 @@ recover_confirmed(struct target *t)
 	t->verifying = 0;
 	t->na_rungs = 0;
 	t->needs_operator = 0;
+	t->served = 0;
 	/*
 	 * Healthy again by itself after a give-up: the pause holds until the
 	 * cooldown ends, or a flapping target would be given up on (and
@@ -917,6 +924,31 @@ recover_confirmed(struct target *t)
 		t->gave_up = 0;
 		t->cooldown_mono = 0;
 	}
+	recover_save(t);
+}
+
+/*
+ * The last action left a CRITICAL target WARNING: it serves, degraded (a
+ * PM2 app whose backup serves). That is no give-up: no more attempts, a
+ * warning-level event, and the incident stays open until the target is
+ * OK (recover_confirmed) or CRITICAL again (the ladder goes on where it
+ * stopped, so with every attempt spent it gives up then).
+ */
+void
+recover_served(struct target *t, const char *msg)
+{
+	struct monitor *m = t->m;
+	char line[768];
+
+	t->verifying = 0;
+	t->served = 1;
+	snprintf(line, sizeof(line),
+	    "%s; degraded but served after %d "
+	    "attempt%s: no give-up, the incident stays open until it is OK",
+	    msg, t->attempts, t->attempts == 1 ? "" : "s");
+	log_write(m->cm->name, RDD_LOG_WARN, "%s: %s", t->name, line);
+	journal_write("served", m->cm->name, t->name, line, -1);
+	alerts_event(m->d->alerts, AEV_SERVED, m->cm->name, t->name, line);
 	recover_save(t);
 }
 
@@ -994,6 +1026,7 @@ recover_operator_reset(struct target *t)
 	t->cooldown_mono = 0;
 	t->needs_operator = 0;
 	t->na_rungs = 0;
+	t->served = 0;
 	if (t->queued)
 		recover_dequeue(t);
 	if (t->retry_ev)

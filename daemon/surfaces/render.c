@@ -50,6 +50,7 @@ health_target_json(struct target *t)
 	json_object_object_add(o, "gave_up", json_object_new_boolean(t->gave_up));
 	json_object_object_add(o, "needs_operator",
 	    json_object_new_boolean(t->needs_operator));
+	json_object_object_add(o, "served", json_object_new_boolean(t->served));
 	json_object_object_add(o, "flapping",
 	    json_object_new_boolean(t->flapping));
 	if (t->last_ttr_ms > 0)
@@ -343,6 +344,8 @@ health_target_text(struct jbuf *b, struct target *t)
 	jb_bool(b, t->gave_up);
 	jb_lit(b, ",\"needs_operator\":");
 	jb_bool(b, t->needs_operator);
+	jb_lit(b, ",\"served\":");
+	jb_bool(b, t->served);
 	jb_lit(b, ",\"flapping\":");
 	jb_bool(b, t->flapping);
 	if (t->last_ttr_ms > 0)

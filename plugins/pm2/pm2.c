@@ -212,6 +212,12 @@ struct pm2 {
 	int64_t hang_since;       /* ms: first unanswered request, 0: none */
 	long hang_pid;            /* the God daemon that does not answer */
 	char *pids_saved;
+	/*
+	 * Apps whose push came before any process list was read: held, not
+	 * pushed, until a list says what they are (held_req reads one now).
+	 */
+	struct pm2_names held;
+	uint64_t held_req;
 };
 
 static int64_t
@@ -887,6 +893,148 @@ pm2_down_cb(void *arg, const char *why)
 /* ---- events ---- */
 
 static void pm2_rec_finish(struct pm2_rec *x, int ok, const char *msg);
+static long pm2_list_adopt(struct pm2 *p, struct procs_list *l, int64_t now);
+
+/*
+ * The backup of critical app `name` when it runs with every instance
+ * online: the service is served while the primary is down.
+ */
+static const struct procs_app *
+pm2_backup_serving(
+    const struct pm2 *p, const struct procs_apps *apps, const char *name)
+{
+	const struct procs_app *b;
+	char bname[256];
+
+	if (!pm2_is_critical(p, name))
+		return NULL;
+	snprintf(bname, sizeof(bname), "%s%s", p->cfg->backup_prefix, name);
+	b = procs_app_find(apps, bname);
+	return b != NULL && b->n > 0 && b->online == b->n ? b : NULL;
+}
+
+/* The same, from the last process list read. */
+static int
+pm2_backup_serves(const struct pm2 *p, const char *name)
+{
+	struct procs_apps apps;
+	char err[128];
+	int yes;
+
+	if (!p->have_list || !pm2_is_critical(p, name) ||
+	    procs_group(&p->list, &apps, err, sizeof(err)) != 0)
+		return 0;
+	yes = pm2_backup_serving(p, &apps, name) != NULL;
+	procs_apps_free(&apps);
+	return yes;
+}
+
+/*
+ * Held pushes, decided on the process list just read: pushed when the
+ * app is still CRITICAL there, dropped otherwise.
+ */
+static void
+pm2_held_decide(struct pm2 *p)
+{
+	struct procs_apps apps;
+	struct pm2_verdict v;
+	const struct procs_app *a;
+	char err[128];
+	size_t i;
+
+	if (p->held.n == 0 || !p->have_list)
+		return;
+	if (procs_group(&p->list, &apps, err, sizeof(err)) != 0) {
+		p->h->log(p->m, RDD_LOG_ERR, "%s", err);
+		return;
+	}
+	for (i = 0; i < p->held.n; i++) {
+		const char *n = p->held.v[i];
+
+		if ((a = procs_app_find(&apps, n)) == NULL) {
+			p->h->log(p->m, RDD_LOG_INFO,
+			    "%s: held push dropped: not in the process list "
+			    "read; the checks decide",
+			    n);
+			continue;
+		}
+		pm2_judge_app(a, &p->tracks, &p->lim, pm2_now_ms(),
+		    pm2_names_has(&p->opstop, n), pm2_prev_get(p, n), &v);
+		if (v.st != RDD_CRITICAL ||
+		    pm2_backup_serving(p, &apps, n) != NULL) {
+			p->h->log(p->m, RDD_LOG_INFO,
+			    "%s: held push dropped: the process list read "
+			    "says %s: %s",
+			    n,
+			    v.st == RDD_CRITICAL ? "its backup serves"
+			    : v.st == RDD_OK     ? "OK"
+			                         : "not CRITICAL",
+			    v.msg);
+			continue;
+		}
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "%s: held push decided on the process list read: %s", n,
+		    v.msg);
+		p->h->push(p->m, n, RDD_CRITICAL, v.msg);
+		pm2_prev_set(p, n, RDD_CRITICAL);
+	}
+	procs_apps_free(&apps);
+	pm2_names_free(&p->held);
+}
+
+static void
+pm2_held_list_cb(void *arg, const struct rpc_reply *r, const char *err)
+{
+	struct pm2 *p = arg;
+	struct procs_list l;
+	char perr[256];
+
+	p->held_req = 0;
+	if (r == NULL || !r->ok) {
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "held pushes: getMonitorData: %s: the next check decides",
+		    r != NULL ? r->error : err);
+		return;
+	}
+	if (procs_parse(r->result, &l, perr, sizeof(perr)) != 0) {
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "held pushes: getMonitorData: %s: the next check decides",
+		    perr);
+		return;
+	}
+	pm2_list_adopt(p, &l, pm2_now_ms());
+	procs_list_free(&l);
+	pm2_held_decide(p);
+}
+
+/*
+ * A push before any process list was read: the restart rung needs the
+ * list (which pm_ids, how many instances) and would fail, spending an
+ * attempt on a decision made without a state. Held instead; a list is
+ * read at once, and the decision is made on it (pm2_held_decide).
+ */
+static void
+pm2_hold(struct pm2 *p, const char *name, int pm_id, const char *msg)
+{
+	char why[256];
+
+	if (!pm2_names_has(&p->held, name) &&
+	    pm2_names_add(&p->held, name) != 0)
+		return;
+	p->h->log(p->m, RDD_LOG_INFO,
+	    "%s (pm_id %d): %s; held: no process list read yet, the "
+	    "decision waits for one",
+	    name, pm_id, msg);
+	if (p->held_req != 0)
+		return;
+	p->held_req = conn_call0(&p->conn, rpc_get_monitor_data,
+	    pm2_held_list_cb, p, why, sizeof(why));
+	if (p->held_req == 0)
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "held pushes: cannot read the process list now (%s): the "
+		    "next check decides",
+		    why);
+}
 
 static void
 pm2_event_cb(void *arg, const char *topic, const struct amp_frame *f)
@@ -952,10 +1100,21 @@ pm2_event_cb(void *arg, const char *topic, const struct amp_frame *f)
 		}
 	}
 	if (push && pm2_backup_of(p, ev.name) == NULL) {
-		p->h->log(p->m, RDD_LOG_WARN, "%s (pm_id %d): %s", ev.name,
-		    ev.pm_id, msg);
-		p->h->push(p->m, ev.name, RDD_CRITICAL, msg);
-		pm2_prev_set(p, ev.name, RDD_CRITICAL);
+		if (!p->have_list)
+			pm2_hold(p, ev.name, ev.pm_id, msg);
+		else if (pm2_backup_serves(p, ev.name))
+			/* WARNING while served: a push would give up. */
+			p->h->log(p->m, RDD_LOG_WARN,
+			    "%s (pm_id %d): %s; not pushed: %s%s serves, "
+			    "the checks decide",
+			    ev.name, ev.pm_id, msg, p->cfg->backup_prefix,
+			    ev.name);
+		else {
+			p->h->log(p->m, RDD_LOG_WARN, "%s (pm_id %d): %s",
+			    ev.name, ev.pm_id, msg);
+			p->h->push(p->m, ev.name, RDD_CRITICAL, msg);
+			pm2_prev_set(p, ev.name, RDD_CRITICAL);
+		}
 	}
 	procs_event_free(&ev);
 }
@@ -987,19 +1146,34 @@ pm2_report_app(struct pm2 *p, struct rdd_check *c, const struct procs_app *a,
 	} else {
 		snprintf(bname, sizeof(bname), "%s%s", p->cfg->backup_prefix,
 		    a->name);
-		if (st != RDD_OK && pm2_is_critical(p, a->name))
-			b = procs_app_find(apps, bname);
-		/* Say that the service is covered while the primary is down. */
-		if (b != NULL)
+		if (st == RDD_CRITICAL &&
+		    (b = pm2_backup_serving(p, apps, a->name)) != NULL) {
+			/*
+			 * Degraded but served: WARNING, so that the engine
+			 * neither climbs the ladder again nor gives up; the
+			 * incident stays open until the primary is OK, and is
+			 * CRITICAL again when the backup stops serving.
+			 */
+			st = RDD_WARNING;
 			snprintf(msg, sizeof(msg),
-			    "%.900s; %.200s serves "
-			    "meanwhile (%zu/%zu online)",
-			    v->msg, bname, b->online, b->n);
-		else
-			snprintf(msg, sizeof(msg), "%s", v->msg);
+			    "serving from %.200s (%zu/%zu online): %.900s",
+			    bname, b->online, b->n, v->msg);
+		} else {
+			if (st != RDD_OK && pm2_is_critical(p, a->name))
+				b = procs_app_find(apps, bname);
+			/* A backup with instances down: named all the same. */
+			if (b != NULL)
+				snprintf(msg, sizeof(msg),
+				    "%.900s; %.200s serves "
+				    "meanwhile (%zu/%zu online)",
+				    v->msg, bname, b->online, b->n);
+			else
+				snprintf(msg, sizeof(msg), "%s", v->msg);
+		}
 	}
 	p->h->report(c, a->name, st, msg, mv, 5);
-	pm2_prev_set(p, a->name, st);
+	/* The verdict, not the WARNING of a served primary: judged again. */
+	pm2_prev_set(p, a->name, primary != NULL ? st : v->st);
 }
 
 /* Delete a backup once its primary stayed healthy for `settle`. */
@@ -1145,6 +1319,29 @@ pm2_check_end(struct pm2 *p)
 		p->h->check_done(c);
 }
 
+/* A process list read from PM2 (a check's, or a held push's) is ours. */
+static long
+pm2_list_adopt(struct pm2 *p, struct procs_list *l, int64_t now)
+{
+	long dpid;
+	int alive;
+
+	pm2_hang_over(p);
+	dpid = pm2_daemon_pid(p, &alive);
+	if (pm2_track_list(&p->tracks, l, &p->lim, now) != 0)
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "out of memory tracking PM2 "
+		    "processes");
+	pm2_note_deletes(p, l, dpid);
+	pm2_note_running(p, l);
+	procs_list_free(&p->list);
+	p->list = *l;
+	p->have_list = 1;
+	memset(l, 0, sizeof(*l));
+	pm2_pids_save(p);
+	return dpid;
+}
+
 /* Report every app of the list and what is missing. */
 static void
 pm2_evaluate(
@@ -1160,21 +1357,9 @@ pm2_evaluate(
 	enum rdd_state st;
 	size_t i, j;
 	long dpid;
-	int alive, held;
+	int held;
 
-	pm2_hang_over(p);
-	dpid = pm2_daemon_pid(p, &alive);
-	if (pm2_track_list(&p->tracks, l, &p->lim, now) != 0)
-		p->h->log(p->m, RDD_LOG_WARN,
-		    "out of memory tracking PM2 "
-		    "processes");
-	pm2_note_deletes(p, l, dpid);
-	pm2_note_running(p, l);
-	procs_list_free(&p->list);
-	p->list = *l;
-	p->have_list = 1;
-	memset(l, 0, sizeof(*l));
-	pm2_pids_save(p);
+	dpid = pm2_list_adopt(p, l, now);
 
 	pm2_fmt_ms(d, sizeof(d), (conn_now_us() - p->check_t0) / 1000);
 	if (dmsg != NULL)
@@ -1252,6 +1437,7 @@ pm2_evaluate(
 	procs_apps_free(&apps);
 	pm2_prev_sweep(p);
 	pm2_report_eco(p, c);
+	pm2_held_decide(p);
 	pm2_check_end(p);
 }
 
@@ -2570,6 +2756,7 @@ pm2_free(struct pm2 *p)
 	pm2_names_free(&p->opstop);
 	pm2_names_free(&p->opdel);
 	pm2_names_free(&p->running);
+	pm2_names_free(&p->held);
 	for (i = 0; i < p->nprev; i++)
 		free(p->prev[i].name);
 	free(p->prev);
@@ -2722,6 +2909,9 @@ pm2_stop(void *ctx)
 	if (p->retry_timer != 0)
 		p->h->timer_del(p->m, p->retry_timer);
 	p->retry_timer = 0;
+	if (p->held_req != 0)
+		conn_cancel(&p->conn, p->held_req);
+	p->held_req = 0;
 	conn_close(&p->conn, "monitor stopped");
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
-# engine_policy: soft and hard states (hard_after), flap detection, and the
+# engine_policy: soft and hard states (hard_after), flap detection, the
 # sliding-window give-up that stops a crash loop whose every incident looks
-# repaired for a moment.
+# repaired for a moment, and an action that leaves its target WARNING
+# (served by a fallback): the ladder ends there, served, not given up.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 plugins "$WS/plugins" exec
@@ -29,7 +30,10 @@ monitors = (
 	  recovery = { window = "1h"; window_max = 2; max_attempts = 3;
 	               cooldown = "300ms"; };
 	  command = ["$WS/blink.sh", "$WS/loop.n"];
-	  recover = ( ["/bin/true"] ); }
+	  recover = ( ["/bin/true"] ); },
+	{ name = "fallback"; plugin = "exec"; interval = "100ms";
+	  command = ["/bin/sh", "-c", "if [ -e '$WS/fb.ok' ]; then echo 'FB OK'; elif [ -e '$WS/fb.spare' ]; then echo 'FB WARNING: down, the spare serves'; exit 1; else echo 'FB CRITICAL: down'; exit 2; fi"];
+	  recover = ( ["/bin/false"], ["/usr/bin/touch", "$WS/fb.spare"] ); }
 );
 CONF
 } >"$WS/redundancyd.conf"
@@ -59,5 +63,19 @@ check "three cooldowns end with the window still full" wait_for 20 stands
 check "the give-up is journaled once for the incident" test "$(grep -c '"kind":"giveup","monitor":"loop"' "$WS/log/journal.jsonl")" -eq 1
 check "no cooldown-end while the window is full" sh -c "! grep -q '\"kind\":\"cooldown-end\",\"monitor\":\"loop\"' '$WS/log/journal.jsonl'"
 check "no action after it either" test "$(grep -c '"kind":"action","monitor":"loop"' "$WS/log/journal.jsonl")" -eq 2
+# Rung 1 fails, rung 2 brings a spare up: WARNING at the re-check.
+check "an action that leaves it WARNING ends the ladder as served" \
+    wait_for 20 grep -q '"kind":"served","monitor":"fallback".*FB WARNING: down, the spare serves; degraded but served after 2 attempts' "$WS/log/journal.jsonl"
+check "served is no new detection" sh -c \
+    "! grep '\"kind\":\"detect\",\"monitor\":\"fallback\"' '$WS/log/journal.jsonl' | grep -q 'FB WARNING'"
+ctl --json health fallback >"$WS/fb.json" 2>/dev/null
+check "status says served, not given up" sh -c "grep -q '\"served\":true' '$WS/fb.json' && grep -q '\"gave_up\":false' '$WS/fb.json' && grep -q '\"needs_operator\":false' '$WS/fb.json'"
+check "redundancyctl status marks it" sh -c \
+    "ctl() { \"$CTL\" -s '$WS/control.sock' \"\$@\"; }; ctl status | grep -F 'FB WARNING' | grep -qF '[served, degraded: incident open]'"
+touch "$WS/fb.ok"
+check "the served incident closes when OK" wait_for 10 grep -q '"kind":"recovered","monitor":"fallback".*after 2 attempts' "$WS/log/journal.jsonl"
+check "no give-up and no third attempt for it" sh -c "! grep -q '\"monitor\":\"fallback\".*\(giveup\|attempt 3\)' '$WS/log/journal.jsonl' && ! grep -q '\"kind\":\"giveup\",\"monitor\":\"fallback\"' '$WS/log/journal.jsonl'"
+ctl --json health fallback >"$WS/fb.json" 2>/dev/null
+check "served ends with the incident" grep -q '"served":false' "$WS/fb.json"
 check "the daemon stops cleanly" stop_daemon
 finish

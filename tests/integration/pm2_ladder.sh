@@ -4,8 +4,9 @@
 # restart request goes out at once); start-from-ecosystem (an app added
 # to the ecosystem file that PM2 does not run); start-backup (a critical
 # app crash-looping because its port is taken: backup-api starts on the
-# backup port, the incident ends in a give-up alert); and the backup
-# deleted once the primary has been healthy for `settle`.
+# backup port, and the incident is served from it, WARNING, not given up
+# on); and the backup deleted once the primary has been healthy for
+# `settle`, which closes the incident.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "$S/tests/integration/pm2_lib.sh"
 
@@ -81,9 +82,19 @@ check "rung 2 start-from-ecosystem fails" wait_for 20 journal_has result api "at
 check "rung 3 starts backup-api" wait_for 30 journal_has result api "attempt 3: start-backup succeeded"
 check "the backup serves on the backup port" wait_for 10 http_ok "$PB"
 check "backup-api is online in PM2" pm2_status_is backup-api online
-check "the engine gives up and alerts" wait_for 15 journal_has giveup api "attempts failed"
+check "the incident is served from the backup" \
+    wait_for 15 journal_has served api "serving from backup-api (1/1 online)"
+check "served, no give-up" journal_has served api "no give-up"
 check "backup-api is reported as a backup" wait_for 10 status_has "  backup-api " "backup of api"
-check "api stays CRITICAL while down" status_has "  api " "CRITICAL"
+check "api is WARNING while served" \
+    status_has "  api " "WARNING" "serving from backup-api" "[served, degraded"
+check "status does not say it needs an operator" sh -c \
+    "! \"$CTL\" -s '$WS/control.sock' status | grep -F '  api ' | grep -q 'CRITICAL'"
+check "no giving up for api" sh -c \
+    "! grep '\"kind\":\"giveup\"' '$WS/log/journal.jsonl' | grep -q '\"target\":\"api\"'"
+check "no give-up logged" sh -c "! grep -q 'api: giving up' '$WS/log/pm2.log'"
+check "no fourth attempt while served" sh -c \
+    "! grep -q 'attempt 4' '$WS/log/journal.jsonl'"
 
 # The operator frees the port and restarts api: after `settle` healthy,
 # the backup goes away.
@@ -91,6 +102,8 @@ kill "$(cat "$WS/squatter.pid")"
 pm2c restart api
 check "api serves again" wait_for 15 http_ok "$PA"
 check "api is OK again" wait_for 15 status_has "  api " "OK" "online"
+check "the served incident closes" \
+    wait_for 15 journal_has recovered api "healthy again after 3 attempts"
 check "the backup is deleted after settle" wait_for 20 journal_has backup-removed api "deleting backup-api"
 check "backup-api left PM2" wait_for 10 pm2_absent backup-api
 check "no other rung ran for worker or gone" sh -c "! grep -q '\"target\":\"worker\".*start-backup' '$WS/log/journal.jsonl'"

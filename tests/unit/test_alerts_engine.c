@@ -293,6 +293,56 @@ t_route_by_severity(void **state)
 	assert_int_equal(nsent, 5); /* the give-up repeats to both */
 }
 
+/*
+ * Served from a fallback (pm2's backup) after the ladder: a warning that
+ * takes the place of the CRITICAL alert; never a critical give-up.
+ */
+static void
+t_served(void **state)
+{
+	struct fx *f = *state;
+	json_object *arr, *al;
+	size_t i, j, served = 0;
+
+	alerts_event(f->a, AEV_CRITICAL, "api", "web", "errored");
+	tick_at(f, 0);
+	assert_int_equal(nsent, 1);
+	alerts_event(f->a, AEV_SERVED, "api", "web",
+	    "serving from backup-web (1/1 online): errored");
+	tick_at(f, MIN);
+	assert_true(nsent > 1);
+	for (i = 1; i < nsent; i++) {
+		/* Warning severity: the critical route (mail) hears nothing. */
+		assert_string_equal(sent[i].rcv, "ops");
+		assert_true(
+		    json_object_object_get_ex(sent[i].doc, "alerts", &arr));
+		for (j = 0; j < json_object_array_length(arr); j++) {
+			al = json_object_array_get_idx(arr, j);
+			assert_string_not_equal(
+			    jpath(al, "labels", "event"), "gave-up");
+			if (strcmp(jpath(al, "labels", "alertname"),
+			        "ServedDegraded") != 0)
+				continue;
+			served++;
+			assert_string_equal(
+			    jpath(al, "status", NULL), "firing");
+			assert_string_equal(
+			    jpath(al, "labels", "severity"), "warning");
+			assert_string_equal(
+			    jpath(al, "labels", "event"), "served");
+			assert_non_null(
+			    strstr(jpath(al, "annotations", "description"),
+			        "serving from backup-web"));
+		}
+	}
+	assert_int_equal(served, 1);
+	/* The CRITICAL alert gave way: one alert fires, the served one. */
+	assert_int_equal(alerts_firing(f->a), 1);
+	alerts_event(f->a, AEV_RECOVERED, "api", "web", "OK");
+	tick_at(f, MIN);
+	assert_int_equal(alerts_firing(f->a), 0);
+}
+
 /* Blocked downstream monitors are held back and named upstream. */
 static void
 t_inhibition(void **state)
@@ -605,6 +655,7 @@ main(void)
 	        t_group_dedup_repeat_resolved, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        t_route_by_severity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_served, setup, teardown),
 	    cmocka_unit_test_setup_teardown(t_inhibition, setup, teardown),
 	    cmocka_unit_test_setup_teardown(t_due_now, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

@@ -331,6 +331,9 @@ t_push_on_exit(void **state)
 	const struct mock_report *r;
 
 	fake_start(&f, NULL);
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	answer_list(&f, 2, proc_json("once", 3, "online", 4242, 60000, ""),
+	    proc_json("web", 0, "online", 4243, 60000, ""));
 	fake_event(&f, "process:event",
 	    "{\"event\":\"exit\",\"manually\":false,\"at\":1,\"process\":{"
 	    "\"name\":\"once\",\"pm_id\":3,\"status\":\"stopped\","
@@ -345,7 +348,45 @@ t_push_on_exit(void **state)
 	    "{\"event\":\"exit\",\"manually\":false,\"at\":1,\"process\":{"
 	    "\"name\":\"web\",\"pm_id\":0,\"status\":\"stopped\","
 	    "\"autorestart\":true,\"exit_code\":1}}");
-	assert_null(mock_report_last(&f.mh, "web"));
+	r = last(&f, "web");
+	assert_int_not_equal(r->check, -1); /* the check's report, no push */
+	fake_stop(&f);
+}
+
+/*
+ * A push before any process list was read is held: the list is read at
+ * once and the decision made on it (a restart needs the list), pushed
+ * when the app is still CRITICAL there, dropped when it is not.
+ */
+static void
+t_push_held_before_first_list(void **state)
+{
+	struct fake f;
+	const struct mock_report *r;
+
+	fake_start(&f, NULL);
+	fake_event(&f, "process:event",
+	    "{\"event\":\"exit\",\"manually\":false,\"at\":1,\"process\":{"
+	    "\"name\":\"once\",\"pm_id\":3,\"status\":\"stopped\","
+	    "\"autorestart\":false,\"exit_code\":2}}");
+	assert_null(mock_report_last(&f.mh, "once"));
+	fake_event(&f, "process:event",
+	    "{\"event\":\"exit\",\"manually\":false,\"at\":1,\"process\":{"
+	    "\"name\":\"back\",\"pm_id\":4,\"status\":\"stopped\","
+	    "\"autorestart\":false,\"exit_code\":2}}");
+	assert_null(mock_report_last(&f.mh, "back"));
+	/* One read for both; back is online again by then (restarted). */
+	answer_list(&f, 2,
+	    proc_json("once", 3, "stopped", 0, 60000, ",\"autorestart\":false"),
+	    proc_json("back", 4, "online", 4244, 60000, ""));
+	r = last(&f, "once");
+	assert_int_equal(r->check, -1);
+	assert_int_equal(r->state, RDD_CRITICAL);
+	assert_null(mock_report_last(&f.mh, "back"));
+	/* The list is the plugin's now: a restart has what it needs. */
+	rdd_plugin.recover(
+	    f.ctx, mock_recovery_begin(&f.mh), "once", "restart", 1);
+	assert_int_equal(f.mh.recoveries[0].done, 0);
 	fake_stop(&f);
 }
 
@@ -453,6 +494,7 @@ static void
 t_start_from_ecosystem_and_backup(void **state)
 {
 	struct fake f;
+	const struct mock_report *r;
 	char eco[1200], bfile[400], *text;
 	const struct mock_child *c;
 	const char *srcdir = getenv("srcdir");
@@ -521,6 +563,24 @@ t_start_from_ecosystem_and_backup(void **state)
 	    proc_json("backup-api", 1, "online", 77, 800, ""));
 	assert_int_equal(f.mh.recoveries[1].ok, 1);
 	assert_non_null(strstr(f.mh.recoveries[1].msg, "PORT=3999"));
+	/* Served: the primary is WARNING while its backup is all online. */
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	answer_list(&f, 2, proc_json("api", 0, "errored", 0, 60000, ""),
+	    proc_json("backup-api", 1, "online", 77, 800, ""));
+	r = last(&f, "api");
+	assert_int_equal(r->state, RDD_WARNING);
+	assert_non_null(strstr(r->msg, "serving from backup-api (1/1 online)"));
+	/* Its exits are not pushed: a push would be a give-up. */
+	fake_event(&f, "process:event",
+	    "{\"event\":\"restart overlimit\",\"manually\":false,\"at\":1,"
+	    "\"process\":{\"name\":\"api\",\"pm_id\":0,"
+	    "\"status\":\"errored\",\"restart_time\":16,\"exit_code\":1}}");
+	assert_int_not_equal(last(&f, "api")->check, -1);
+	/* Not serving (a backup instance down): CRITICAL again. */
+	rdd_plugin.check(f.ctx, mock_check_begin(&f.mh));
+	answer_list(&f, 2, proc_json("api", 0, "errored", 0, 60000, ""),
+	    proc_json("backup-api", 1, "stopped", 0, 800, ""));
+	assert_int_equal(last(&f, "api")->state, RDD_CRITICAL);
 	fake_stop(&f);
 }
 
@@ -896,6 +956,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(t_check_over_rpc),
 	    cmocka_unit_test(t_push_on_exit),
+	    cmocka_unit_test(t_push_held_before_first_list),
 	    cmocka_unit_test(t_restart_rung),
 	    cmocka_unit_test(t_restart_crashes_again),
 	    cmocka_unit_test(t_rungs_that_do_not_apply),
