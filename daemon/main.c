@@ -175,9 +175,24 @@ pidfile_lock(const char *path, int *fdp)
 {
 	char buf[32];
 	ssize_t n;
-	int fd;
+	int fd, saved;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* /run/redundancyd/ is gone after a reboot unless systemd made it. */
+	if (fd == -1 && errno == ENOENT) {
+		char *dir = strdup(path), *sl;
+
+		if (dir != NULL && (sl = strrchr(dir, '/')) != NULL &&
+		    sl != dir) {
+			*sl = '\0';
+			if (util_mkdirs(dir, 0755) == 0)
+				fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+				    0644);
+		}
+		saved = errno;
+		free(dir);
+		errno = saved;
+	}
 	if (fd == -1) {
 		fprintf(stderr, "redundancyd: %s: %s: fix daemon.pidfile or -p\n",
 		    path, strerror(errno));

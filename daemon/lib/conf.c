@@ -1391,7 +1391,7 @@ conf_defaults(struct conf *c, const char *path)
 	c->log_dir = strdup("/var/log/redundancyd");
 	c->control_socket = strdup("/run/redundancyd/control.sock");
 	c->http_listen = strdup("127.0.0.1:9321");
-	c->pidfile = strdup("/run/redundancyd.pid");
+	c->pidfile = strdup("/run/redundancyd/redundancyd.pid");
 	c->startup_delay_ms = 10 * 1000;
 	c->max_concurrent_recoveries = 10;
 	c->max_children = 8;

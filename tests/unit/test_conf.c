@@ -208,7 +208,7 @@ test_defaults(void **state)
 	assert_null(c->control_group);
 	assert_string_equal(c->http_listen, "127.0.0.1:9321");
 	assert_int_equal(c->http_any, 0);
-	assert_string_equal(c->pidfile, "/run/redundancyd.pid");
+	assert_string_equal(c->pidfile, "/run/redundancyd/redundancyd.pid");
 	assert_int_equal(c->syslog, 0);
 	assert_int_equal(c->startup_delay_ms, 10000);
 	assert_int_equal(c->max_concurrent_recoveries, 10);
