@@ -39,7 +39,7 @@ struct opts {
 	const char *pidfile;
 	const char *plugin_help;
 	const char *once_monitor;
-	int foreground, test, debug, once, json, plugins;
+	int foreground, test, debug, once, json, plugins, man;
 };
 
 static void
@@ -61,7 +61,8 @@ usage(FILE *f)
 	    "findings)\n"
 	    "  --plugins    list the plugin directory and why a file is "
 	    "refused\n"
-	    "  --plugin-help P  options and recovery actions of plugin P\n",
+	    "  --plugin-help P  options and recovery actions of plugin P\n"
+	    "  --man        with --plugin-help: as a man(7) section\n",
 	    DEFAULT_CONF);
 }
 
@@ -73,6 +74,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "plugins", no_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "plugin-help", required_argument, NULL, 'H' },
+		{ "man", no_argument, NULL, 'M' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -117,6 +119,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'H':
 			o->plugin_help = optarg;
+			break;
+		case 'M':
+			o->man = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -628,8 +633,9 @@ run(struct opts *o)
 				    "daemon.plugin_dir\n", dir, strerror(errno));
 				rc = EX_CONFIG;
 			}
-		} else if (loader_inspect_help(dir, o->plugin_help, geteuid(),
-			       stdout) != 0)
+		} else if ((o->man ? loader_inspect_help_man
+		                   : loader_inspect_help)(dir, o->plugin_help,
+		               geteuid(), stdout) != 0)
 			rc = EX_CONFIG;
 		conf_free(pc);
 		goto out;

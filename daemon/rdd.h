@@ -300,6 +300,8 @@ void loader_entry_free(struct loader_entry *e);
 void loader_print(const struct loader *l, FILE *out);
 /* --plugin-help: identity, recovery ladder and the option table. */
 void loader_print_help(const struct rdd_plugin *pd, FILE *out);
+/* The same as a man(7) section: the build puts it in redundancyd.conf(5). */
+void loader_print_help_man(const struct rdd_plugin *pd, FILE *out);
 /*
  * --plugins without loading anything into the caller: each *.so of dir is
  * loaded in a child process (5 s, then SIGKILL), so a plugin whose
@@ -313,6 +315,9 @@ int loader_inspect_dir(const char *dir, uid_t allowed_uid, FILE *out);
  */
 int loader_inspect_help(const char *dir, const char *name, uid_t allowed_uid,
     FILE *out);
+/* The same, printed by loader_print_help_man. */
+int loader_inspect_help_man(const char *dir, const char *name,
+    uid_t allowed_uid, FILE *out);
 /* ---- end of loader.c additions ---- */
 
 /* ---- svc_child.c: async children ---- */

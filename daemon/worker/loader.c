@@ -1382,6 +1382,7 @@ struct loader_probe {
 	const char *name; /* for inspect_help */
 	uid_t allowed_uid;
 	int fw;
+	int man; /* inspect_help: man(7) instead of the table */
 };
 
 /* Child of loader_inspect_dir: "NAME\nLINE", NAME empty if refused. */
@@ -1518,13 +1519,16 @@ loader_probe_help(FILE *out, void *arg)
 		return;
 	}
 	fputc('O', out);
-	loader_print_help(e.pd, out);
+	if (pr->man)
+		loader_print_help_man(e.pd, out);
+	else
+		loader_print_help(e.pd, out);
 	loader_entry_free(&e);
 }
 
-int
-loader_inspect_help(
-    const char *dir, const char *name, uid_t allowed_uid, FILE *out)
+static int
+loader_inspect_help_as(const char *dir, const char *name, uid_t allowed_uid,
+    int man, FILE *out)
 {
 	char why[RDD_ERRLEN], nm[LOADER_NAME_MAX + 8];
 	struct loader_probe pr;
@@ -1534,6 +1538,7 @@ loader_inspect_help(
 	pr.dir = dir;
 	pr.name = name;
 	pr.allowed_uid = allowed_uid;
+	pr.man = man;
 	loader_clean(nm, sizeof(nm), name);
 	if (loader_run_child(loader_probe_help, &pr, &r) == -1) {
 		fprintf(stderr,
@@ -1562,6 +1567,20 @@ loader_inspect_help(
 	loader_put_clean(r.buf + 1, out);
 	free(r.buf);
 	return 0;
+}
+
+int
+loader_inspect_help(
+    const char *dir, const char *name, uid_t allowed_uid, FILE *out)
+{
+	return loader_inspect_help_as(dir, name, allowed_uid, 0, out);
+}
+
+int
+loader_inspect_help_man(
+    const char *dir, const char *name, uid_t allowed_uid, FILE *out)
+{
+	return loader_inspect_help_as(dir, name, allowed_uid, 1, out);
 }
 
 static void
@@ -1723,4 +1742,84 @@ loader_print_help(const struct rdd_plugin *pd, FILE *out)
 		    r->flags, r->desc);
 	}
 	free(rows);
+}
+
+/* Text for roff: a backslash is \e, and a line never starts a request. */
+static void
+loader_roff(FILE *out, const char *s)
+{
+	const char *p;
+
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\\')
+			fputs("\\e", out);
+		else if (*p == '-')
+			fputs("\\-", out);
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fputc(' ', out);
+		else
+			fputc(*p, out);
+	}
+}
+
+void
+loader_print_help_man(const struct rdd_plugin *pd, FILE *out)
+{
+	struct loader_row r;
+	char s[256];
+	size_t i;
+
+	loader_clean(s, sizeof(s), pd->name);
+	fprintf(out, ".SS \"plugin = \\(dq");
+	loader_roff(out, s);
+	fprintf(out, "\\(dq\"\n");
+	loader_clean(s, sizeof(s), pd->description != NULL ? pd->description
+	                                                    : "");
+	loader_roff(out, s);
+	loader_clean(s, sizeof(s), pd->version != NULL ? pd->version : "?");
+	fprintf(out, " (version ");
+	loader_roff(out, s);
+	fprintf(out, ", ABI %u.%u).\n.PP\nRecovery actions, in order: ",
+	    pd->abi_major, pd->abi_minor);
+	if (pd->actions == NULL || pd->actions[0] == NULL)
+		fprintf(out, "none (the plugin only checks)");
+	for (i = 0; pd->actions != NULL && pd->actions[i] != NULL &&
+	            i < LOADER_ACTIONS_MAX;
+	     i++) {
+		loader_clean(s, sizeof(s), pd->actions[i]);
+		fprintf(out, "%s\\fB", i > 0 ? ", " : "");
+		loader_roff(out, s);
+		fprintf(out, "\\fR");
+	}
+	fprintf(out, ".\n");
+	for (i = 0; pd->options != NULL && i < LOADER_OPTS_MAX &&
+	            pd->options[i].name != NULL;
+	     i++) {
+		loader_fill_row(&r, &pd->options[i]);
+		fprintf(out, ".TP\n\\fB");
+		loader_roff(out, r.name);
+		fprintf(out, "\\fR (\\fI");
+		loader_roff(out, r.type);
+		fprintf(out, "\\fR");
+		if (strcmp(r.def, "-") != 0) {
+			fprintf(out, ", default ");
+			loader_roff(out, r.def);
+		}
+		if (strcmp(r.range, "-") != 0) {
+			fprintf(out, ", ");
+			loader_roff(out, r.range);
+		}
+		if (strcmp(r.flags, "-") != 0) {
+			fprintf(out, ", ");
+			loader_roff(out, r.flags);
+		}
+		fprintf(out, ")\n");
+		/* Whole: the table's 200-character cut is for terminals. */
+		loader_roff(out, pd->options[i].desc != NULL
+		                     ? pd->options[i].desc
+		                     : "");
+		fprintf(out, "\n");
+	}
 }
