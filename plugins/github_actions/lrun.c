@@ -22,6 +22,8 @@
 
 #define LRUN_SUMMARY_MAX 8192
 #define LRUN_ENV_FILE_MAX (1024 * 1024)
+/* GitHub's own limit of jobs a matrix may generate. */
+#define LRUN_MATRIX_MAX 256
 
 enum lrun_res { R_PENDING = 0, R_SUCCESS, R_FAILURE, R_SKIPPED, R_CANCELLED };
 
@@ -49,13 +51,31 @@ struct lrun_job {
 	const struct wf_job *j;
 	int selected;
 	enum lrun_res result;
-	struct lrun_step *steps;
+	struct lrun_step *steps; /* of the combination running */
 	char note[1024];
 	int steps_failed;
 	double seconds;
+	struct lrun_kvs outputs; /* job outputs:, for needs.<id>.outputs */
+	struct lrun_kvs *combos; /* matrix combinations; one empty if none */
+	size_t ncombos;
+	size_t ci; /* combination running */
+	int fail_fast;
+	int nfailed, nsucceeded, ncancelled;
 };
 
-enum lrun_phase { P_JOB, P_STEP, P_STEP_WAIT, P_JOB_END, P_DONE };
+/*
+ * P_COMBO begins one run of a job's steps (once per matrix combination),
+ * P_COMBO_END records it: a job without a matrix has one combination.
+ */
+enum lrun_phase {
+	P_JOB,
+	P_COMBO,
+	P_STEP,
+	P_STEP_WAIT,
+	P_COMBO_END,
+	P_JOB_END,
+	P_DONE
+};
 
 struct lrun {
 	struct lrun_opts o;
@@ -76,6 +96,9 @@ struct lrun {
 	size_t si;           /* step of the current job */
 	struct lrun_kvs env; /* workflow + job env, plus GITHUB_ENV */
 	struct lrun_kvs stepenv;
+	const struct lrun_kvs *combo; /* matrix.* of the combination running */
+	char label[256];              /* "build (a, x)" as GitHub names it */
+	int64_t combo_start_ms;
 	int64_t job_start_ms, job_deadline_ms, step_start_ms, run_start_ms;
 	uint64_t child;
 	int waiting;
@@ -476,13 +499,43 @@ lrun_lookup(void *arg, const char *const *p, size_t n, struct ex_val *out)
 		}
 		return -1;
 	}
-	if (n >= 3 && strcmp(p[0], "needs") == 0 &&
-	    strcmp(p[2], "result") == 0) {
+	if (n >= 3 && strcmp(p[0], "needs") == 0) {
 		struct lrun_job *nj = lrun_job_by_id(r, p[1]);
 
-		return nj ? lrun_val_str(out, lrun_res_names[nj->result]) : -1;
+		if (nj == NULL)
+			return -1;
+		if (n == 3 && strcmp(p[2], "result") == 0)
+			return lrun_val_str(out, lrun_res_names[nj->result]);
+		if (n == 4 && strcmp(p[2], "outputs") == 0)
+			return lrun_val_str(
+			    out, lrun_kvs_get(&nj->outputs, p[3]));
+		return -1;
 	}
-	/* secrets, vars, inputs, matrix: nothing of them exists here. */
+	/* matrix and strategy exist once a job's combination runs. */
+	if (n == 2 && strcmp(p[0], "matrix") == 0 && !e->job_level &&
+	    r->combo != NULL)
+		return lrun_val_str(out, lrun_kvs_get(r->combo, p[1]));
+	if (n == 2 && strcmp(p[0], "strategy") == 0 && !e->job_level) {
+		struct lrun_job *lj = &r->jobs[e->jobidx];
+
+		if (strcmp(p[1], "job-index") == 0)
+			snprintf(buf, sizeof(buf), "%zu", lj->ci);
+		else if (strcmp(p[1], "job-total") == 0)
+			snprintf(buf, sizeof(buf), "%zu", lj->ncombos);
+		else if (strcmp(p[1], "fail-fast") == 0)
+			snprintf(buf, sizeof(buf), "%s",
+			    lj->fail_fast ? "true" : "false");
+		else if (strcmp(p[1], "max-parallel") == 0 &&
+		         lj->j->max_parallel != NULL)
+			snprintf(buf, sizeof(buf), "%s", lj->j->max_parallel);
+		else if (strcmp(p[1], "max-parallel") == 0)
+			/* unset: as many as there are combinations */
+			snprintf(buf, sizeof(buf), "%zu", lj->ncombos);
+		else
+			return -1;
+		return lrun_val_str(out, buf);
+	}
+	/* secrets, vars, inputs: nothing of them exists here. */
 	return -1;
 }
 
@@ -678,10 +731,12 @@ lrun_start(
 		return NULL;
 	}
 	r->run_start_ms = lrun_now_ms();
-	lrun_log(r, "== local run %ld of %s (%s) at %s, event %s%s%s\n",
+	lrun_log(r,
+	    "== local run %ld of %s (%s) at %s, event %s%s%s, workspace %s\n",
 	    o->run_number, r->workflow, info->name ? info->name : "-",
 	    r->sha[0] ? r->sha : "(no commit)", r->event,
-	    r->only_job ? ", job " : "", r->only_job ? r->only_job : "");
+	    r->only_job ? ", job " : "", r->only_job ? r->only_job : "",
+	    r->repo);
 	r->phase = P_JOB;
 	r->oi = 0;
 	r->own_info = 1;
@@ -739,6 +794,169 @@ lrun_env_add(struct lrun *r, struct lrun_kvs *dst, const struct wf_kv *kv,
 	return 0;
 }
 
+static int lrun_flag(const char *text, const struct ex_ctx *c);
+
+/* Does combination c hold every key: value of row? */
+static int
+lrun_row_matches(const struct lrun_kvs *c, const struct wf_mrow *row)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < row->n; i++)
+		if ((v = lrun_kvs_get(c, row->kv[i].key)) == NULL ||
+		    strcmp(v, row->kv[i].value) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+lrun_is_dim(const struct wf_matrix *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->ndims; i++)
+		if (strcmp(m->dims[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+lrun_combo_add(struct lrun_job *lj, struct lrun_kvs **out)
+{
+	struct lrun_kvs *nv;
+
+	if (lj->ncombos >= LRUN_MATRIX_MAX)
+		return -1;
+	nv = realloc(lj->combos, (lj->ncombos + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return -1;
+	lj->combos = nv;
+	memset(&nv[lj->ncombos], 0, sizeof(nv[0]));
+	*out = &nv[lj->ncombos++];
+	return 0;
+}
+
+/*
+ * GitHub's expansion: the cartesian product of the variables (the first
+ * varies slowest), minus each combination an exclude row matches (a partial
+ * match is enough), then each include row is merged into every original
+ * combination whose variables it does not contradict (values it added
+ * before may be overwritten), or appended as a combination of its own when
+ * it fits none. Returns 0, or -1 with err (too many, out of memory).
+ */
+static int
+lrun_matrix_expand(struct lrun_job *lj, char *err, size_t errlen)
+{
+	const struct wf_matrix *m = &lj->j->matrix;
+	struct lrun_kvs *c;
+	size_t total = 1, i, k, nbase, *idx;
+	int merged, ok;
+
+	if (m->ndims > 0) {
+		for (i = 0; i < m->ndims; i++) {
+			total *= m->dims[i].nvals;
+			if (total > 65536) {
+				snprintf(err, errlen,
+				    "the matrix has more than %d "
+				    "combinations",
+				    LRUN_MATRIX_MAX);
+				return -1;
+			}
+		}
+	} else
+		total = 0;
+	if ((idx = calloc(m->ndims + 1, sizeof(*idx))) == NULL)
+		goto nomem;
+	for (k = 0; k < total; k++) {
+		struct lrun_kvs t = {0};
+
+		for (i = 0; i < m->ndims; i++)
+			if (lrun_kvs_set(&t, m->dims[i].key,
+			        m->dims[i].vals[idx[i]]) != 0) {
+				lrun_kvs_free(&t);
+				free(idx);
+				goto nomem;
+			}
+		for (i = m->ndims; i > 0; i--) {
+			if (++idx[i - 1] < m->dims[i - 1].nvals)
+				break;
+			idx[i - 1] = 0;
+		}
+		for (i = 0, ok = 1; i < m->nexclude && ok; i++)
+			if (m->exclude[i].n > 0 &&
+			    lrun_row_matches(&t, &m->exclude[i]))
+				ok = 0;
+		if (!ok) {
+			lrun_kvs_free(&t);
+			continue;
+		}
+		if (lrun_combo_add(lj, &c) != 0) {
+			lrun_kvs_free(&t);
+			free(idx);
+			goto toomany;
+		}
+		*c = t;
+	}
+	free(idx);
+	nbase = lj->ncombos;
+	for (i = 0; i < m->ninclude; i++) {
+		const struct wf_mrow *row = &m->include[i];
+
+		merged = 0;
+		for (k = 0; k < nbase; k++) {
+			size_t f;
+
+			for (f = 0, ok = 1; f < row->n && ok; f++) {
+				const char *v = lrun_kvs_get(
+				    &lj->combos[k], row->kv[f].key);
+
+				if (lrun_is_dim(m, row->kv[f].key) && v &&
+				    strcmp(v, row->kv[f].value) != 0)
+					ok = 0;
+			}
+			if (!ok)
+				continue;
+			merged = 1;
+			for (f = 0; f < row->n; f++)
+				if (lrun_kvs_set(&lj->combos[k], row->kv[f].key,
+				        row->kv[f].value) != 0)
+					goto nomem;
+		}
+		if (merged)
+			continue;
+		if (lrun_combo_add(lj, &c) != 0)
+			goto toomany;
+		for (k = 0; k < row->n; k++)
+			if (lrun_kvs_set(c, row->kv[k].key, row->kv[k].value) !=
+			    0)
+				goto nomem;
+	}
+	if (lj->ncombos > LRUN_MATRIX_MAX)
+		goto toomany;
+	return 0;
+toomany:
+	snprintf(err, errlen,
+	    "the matrix has more than %d combinations (GitHub's limit)",
+	    LRUN_MATRIX_MAX);
+	return -1;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static void
+lrun_combos_free(struct lrun_job *lj)
+{
+	size_t i;
+
+	for (i = 0; i < lj->ncombos; i++)
+		lrun_kvs_free(&lj->combos[i]);
+	free(lj->combos);
+	lj->combos = NULL;
+	lj->ncombos = 0;
+}
+
 static void
 lrun_job_begin(struct lrun *r)
 {
@@ -747,14 +965,13 @@ lrun_job_begin(struct lrun *r)
 	const struct wf_job *wj = lj->j;
 	struct lrun_ectx e;
 	struct ex_ctx c;
+	struct lrun_kvs *one;
 	char err[256];
-	double tmin;
 	int run = 0;
 
-	lrun_kvs_free(&r->env);
 	lrun_ectx_init(&e, &c, r, k, 1);
-	r->si = 0;
 	r->job_start_ms = lrun_now_ms();
+	r->combo = NULL;
 	lrun_log(r, "\n== job %s%s%s\n", wj->id, wj->name ? ": " : "",
 	    wj->name ? wj->name : "");
 	if (wj->uses != NULL) {
@@ -766,6 +983,7 @@ lrun_job_begin(struct lrun *r)
 		r->phase = P_JOB_END;
 		return;
 	}
+	/* jobs.<id>.if sees no matrix: it decides before the expansion. */
 	if (expr_if(wj->if_cond, &c, &run, err, sizeof(err)) != 0) {
 		lj->result = R_FAILURE;
 		snprintf(lj->note, sizeof(lj->note), "if: %s", err);
@@ -780,15 +998,111 @@ lrun_job_begin(struct lrun *r)
 		r->phase = P_JOB_END;
 		return;
 	}
+	lj->fail_fast = wj->fail_fast == NULL || lrun_flag(wj->fail_fast, &c);
+	if (wj->has_matrix && wj->matrix.unexpanded == NULL) {
+		if (lrun_matrix_expand(lj, err, sizeof(err)) != 0) {
+			lj->result = R_FAILURE;
+			snprintf(lj->note, sizeof(lj->note), "matrix: %s", err);
+			r->phase = P_JOB_END;
+			return;
+		}
+		if (lj->ncombos == 0) {
+			lj->result = R_SKIPPED;
+			snprintf(lj->note, sizeof(lj->note),
+			    "its matrix has no combination left after "
+			    "exclude");
+			r->phase = P_JOB_END;
+			return;
+		}
+		/*
+		 * Combinations run one after the other: that is within any
+		 * max-parallel, and the log says so.
+		 */
+		lrun_log(r,
+		    "-- matrix: %zu combination%s, run one at a time "
+		    "(max-parallel %s), fail-fast %s\n",
+		    lj->ncombos, lj->ncombos == 1 ? "" : "s",
+		    wj->max_parallel ? wj->max_parallel : "unset",
+		    lj->fail_fast ? "on" : "off");
+	} else {
+		if (wj->has_matrix)
+			lrun_log(r,
+			    "-- matrix not expanded locally: %s; the job "
+			    "runs once with matrix.* empty\n",
+			    wj->matrix.unexpanded);
+		if (lrun_combo_add(lj, &one) != 0) {
+			lj->result = R_FAILURE;
+			snprintf(lj->note, sizeof(lj->note), "out of memory");
+			r->phase = P_JOB_END;
+			return;
+		}
+	}
+	lj->ci = 0;
+	lj->result = R_SUCCESS;
+	r->phase = P_COMBO;
+}
+
+/* Name of the running combination: the job's name, or "id (a, x)". */
+static void
+lrun_combo_label(struct lrun *r, struct lrun_job *lj, const struct ex_ctx *c)
+{
+	char err[128], *nm = NULL;
+	size_t i, l;
+
+	if (lj->j->name != NULL && strstr(lj->j->name, "${{") != NULL &&
+	    (nm = expr_subst(lj->j->name, c, err, sizeof(err))) != NULL) {
+		/* GitHub shows an evaluated name instead of the values. */
+		snprintf(r->label, sizeof(r->label), "%s: %s", lj->j->id, nm);
+		free(nm);
+		return;
+	}
+	snprintf(r->label, sizeof(r->label), "%s", lj->j->id);
+	if (!lj->j->has_matrix || r->combo == NULL || r->combo->n == 0)
+		return;
+	for (i = 0; i < r->combo->n; i++) {
+		l = strlen(r->label);
+		snprintf(r->label + l, sizeof(r->label) - l, "%s%s",
+		    i ? ", " : " (", r->combo->v[i].v);
+	}
+	l = strlen(r->label);
+	snprintf(r->label + l, sizeof(r->label) - l, ")");
+}
+
+static void
+lrun_combo_begin(struct lrun *r)
+{
+	size_t k = r->order[r->oi], i;
+	struct lrun_job *lj = &r->jobs[k];
+	const struct wf_job *wj = lj->j;
+	struct lrun_ectx e;
+	struct ex_ctx c;
+	char err[256];
+	double tmin;
+
+	for (i = 0; i < wj->nsteps; i++) {
+		lrun_kvs_free(&lj->steps[i].outputs);
+		memset(&lj->steps[i], 0, sizeof(lj->steps[i]));
+	}
+	lj->steps_failed = 0;
+	r->combo = &lj->combos[lj->ci];
+	r->si = 0;
+	r->combo_start_ms = lrun_now_ms();
+	lrun_kvs_free(&r->env);
 	/* The step context sees this job from here on. */
 	lrun_ectx_init(&e, &c, r, k, 0);
+	lrun_combo_label(r, lj, &c);
+	if (wj->has_matrix)
+		lrun_log(r, "\n== %s: combination %zu of %zu\n", r->label,
+		    lj->ci + 1, lj->ncombos);
 	if (lrun_env_add(r, &r->env, r->info->env, r->info->nenv, &c, err,
 	        sizeof(err)) != 0 ||
 	    lrun_env_add(r, &r->env, wj->env, wj->nenv, &c, err, sizeof(err)) !=
 	        0) {
-		lj->result = R_FAILURE;
-		snprintf(lj->note, sizeof(lj->note), "env: %s", err);
-		r->phase = P_JOB_END;
+		lj->steps_failed++;
+		if (lj->note[0] == '\0')
+			snprintf(lj->note, sizeof(lj->note), "env: %s", err);
+		r->si = wj->nsteps;
+		r->phase = P_COMBO_END;
 		return;
 	}
 	tmin = wj->timeout;
@@ -810,11 +1124,10 @@ lrun_job_begin(struct lrun *r)
 		free(in);
 	}
 	r->job_deadline_ms =
-	    r->job_start_ms +
+	    r->combo_start_ms +
 	    (tmin > 0 ? (int64_t)(tmin * 60000.0) : r->o.job_timeout_ms);
 	(void)lrun_file_reset(r->envfile);
 	(void)lrun_file_reset(r->outfile);
-	lj->result = R_SUCCESS;
 	r->phase = P_STEP;
 }
 
@@ -1167,33 +1480,94 @@ lrun_step_begin(struct lrun *r)
 	return 0;
 }
 
+/*
+ * One combination ended: its result, the job's outputs: evaluated with its
+ * steps (a later combination's non-empty value wins, as on GitHub), and
+ * fail-fast: a failure cancels the combinations still to come.
+ */
 static void
-lrun_job_end(struct lrun *r)
+lrun_combo_end(struct lrun *r)
 {
 	struct lrun_job *lj = &r->jobs[r->order[r->oi]];
-	char msg[1536];
+	const struct wf_job *wj = lj->j;
+	struct lrun_ectx e;
+	struct ex_ctx c;
+	char err[256], label[96], msg[1536], *v;
+	enum lrun_res res;
+	size_t i;
+	int coe;
 
-	if (lj->result == R_SUCCESS && lj->steps_failed > 0)
-		lj->result = R_FAILURE;
-	lj->seconds = (double)(lrun_now_ms() - r->job_start_ms) / 1000.0;
-	if (lj->result == R_FAILURE && lj->note[0] == '\0') {
-		size_t i;
-
-		for (i = 0; i < lj->j->nsteps; i++)
+	lrun_ectx_init(&e, &c, r, r->order[r->oi], 0);
+	res = lj->steps_failed > 0 ? R_FAILURE : R_SUCCESS;
+	for (i = 0; i < wj->noutputs; i++) {
+		v = expr_subst(wj->outputs[i].value ? wj->outputs[i].value : "",
+		    &c, err, sizeof(err));
+		if (v == NULL) {
+			lrun_log(
+			    r, "-- output %s: %s\n", wj->outputs[i].key, err);
+			continue;
+		}
+		if (v[0] != '\0' ||
+		    lrun_kvs_get(&lj->outputs, wj->outputs[i].key) == NULL)
+			(void)lrun_kvs_set(&lj->outputs, wj->outputs[i].key, v);
+		lrun_log(r, "-- output %s=%s\n", wj->outputs[i].key, v);
+		free(v);
+	}
+	if (res == R_FAILURE && lj->note[0] == '\0') {
+		for (i = 0; i < wj->nsteps; i++)
 			if (lj->steps[i].conclusion == R_FAILURE) {
-				char label[96];
-
 				snprintf(lj->note, sizeof(lj->note),
-				    "step %zu '%s': %s", i + 1,
-				    lrun_step_label(&lj->j->steps[i], i, label,
-				        sizeof(label)),
+				    "%s%sstep %zu '%s': %s",
+				    wj->has_matrix ? r->label : "",
+				    wj->has_matrix ? ": " : "", i + 1,
+				    lrun_step_label(
+				        &wj->steps[i], i, label, sizeof(label)),
 				    lj->steps[i].note);
 				break;
 			}
 	}
-	snprintf(msg, sizeof(msg), "run %ld job %s: %s%s%s (%.1fs)",
+	if (res == R_FAILURE)
+		lj->nfailed++;
+	else
+		lj->nsucceeded++;
+	if (wj->has_matrix) {
+		snprintf(msg, sizeof(msg), "run %ld job %s: %s (%.1fs)",
+		    r->o.run_number, r->label, lrun_res_names[res],
+		    (double)(lrun_now_ms() - r->combo_start_ms) / 1000.0);
+		lrun_log(r, "== %s\n", msg);
+		r->o.host->journal(r->o.mon, "local-job", r->jtarget, msg);
+	}
+	lj->ci++;
+	r->combo = NULL;
+	coe = lrun_flag(wj->continue_on_error, &c);
+	if (res == R_FAILURE && lj->fail_fast && !coe && lj->ci < lj->ncombos) {
+		lj->ncancelled = (int)(lj->ncombos - lj->ci);
+		lrun_log(r, "-- fail-fast: %d combination%s of %s cancelled\n",
+		    lj->ncancelled, lj->ncancelled == 1 ? "" : "s", wj->id);
+		lj->ci = lj->ncombos;
+	}
+	r->phase = lj->ci < lj->ncombos ? P_COMBO : P_JOB_END;
+}
+
+static void
+lrun_job_end(struct lrun *r)
+{
+	struct lrun_job *lj = &r->jobs[r->order[r->oi]];
+	char msg[1536], extra[128] = "";
+
+	/* A matrix job failed if any combination did (needs.<id>.result). */
+	if (lj->result == R_SUCCESS && lj->nfailed > 0)
+		lj->result = R_FAILURE;
+	lj->seconds = (double)(lrun_now_ms() - r->job_start_ms) / 1000.0;
+	if (lj->j->has_matrix && lj->ncombos > 0 &&
+	    lj->j->matrix.unexpanded == NULL)
+		snprintf(extra, sizeof(extra),
+		    "; %zu combinations: %d succeeded, %d failed, %d "
+		    "cancelled",
+		    lj->ncombos, lj->nsucceeded, lj->nfailed, lj->ncancelled);
+	snprintf(msg, sizeof(msg), "run %ld job %s: %s%s%s (%.1fs)%s",
 	    r->o.run_number, lj->j->id, lrun_res_names[lj->result],
-	    lj->note[0] ? ": " : "", lj->note, lj->seconds);
+	    lj->note[0] ? ": " : "", lj->note, lj->seconds, extra);
 	lrun_log(r, "== %s\n", msg);
 	r->o.host->journal(r->o.mon, "local-job", r->jtarget, msg);
 	r->oi++;
@@ -1264,11 +1638,15 @@ lrun_pump(struct lrun *r)
 			lrun_job_begin(r);
 			continue;
 		}
+		if (r->phase == P_COMBO) {
+			lrun_combo_begin(r);
+			continue;
+		}
 		if (r->phase == P_STEP) {
 			struct lrun_job *lj = &r->jobs[r->order[r->oi]];
 
 			if (r->si >= lj->j->nsteps) {
-				r->phase = P_JOB_END;
+				r->phase = P_COMBO_END;
 				continue;
 			}
 			if (lrun_step_begin(r) == 1)
@@ -1285,6 +1663,10 @@ lrun_pump(struct lrun *r)
 				continue;
 			}
 			break;
+		}
+		if (r->phase == P_COMBO_END) {
+			lrun_combo_end(r);
+			continue;
 		}
 		if (r->phase == P_JOB_END) {
 			lrun_job_end(r);
@@ -1332,6 +1714,8 @@ lrun_free(struct lrun *r)
 			for (k = 0; k < r->info->jobs[i].nsteps; k++)
 				lrun_kvs_free(&r->jobs[i].steps[k].outputs);
 			free(r->jobs[i].steps);
+			lrun_kvs_free(&r->jobs[i].outputs);
+			lrun_combos_free(&r->jobs[i]);
 		}
 	if (r->info != NULL && r->own_info) {
 		wfval_info_free(r->info);

@@ -2619,11 +2619,134 @@ wfval_info_step(
 	wfval_info_env(c, wfval_get(st, "env", NULL), &s->env, &s->nenv);
 }
 
+/* A mapping of scalars (an include/exclude row); other values skipped. */
+static void
+wfval_info_mrow(struct wfval_ctx *c, const struct wfval_node *m,
+    struct wf_mrow *row, struct wf_matrix *mx)
+{
+	size_t i;
+
+	if (m->kind != WFVAL_MAP) {
+		if (mx->unexpanded == NULL)
+			mx->unexpanded = strdup("an include or exclude row is "
+			                        "an expression");
+		return;
+	}
+	if (m->nkids == 0)
+		return;
+	if ((row->kv = calloc(m->nkids / 2, sizeof(*row->kv))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i + 1 < m->nkids; i += 2) {
+		if (m->kids[i + 1]->kind != WFVAL_SCALAR) {
+			if (mx->unexpanded == NULL)
+				mx->unexpanded = strdup(
+				    "a matrix value is a mapping or sequence");
+			continue;
+		}
+		row->kv[row->n].key = wfval_dup(c, m->kids[i]);
+		row->kv[row->n].value = wfval_is_null(m->kids[i + 1])
+		                            ? strdup("")
+		                            : wfval_dup(c, m->kids[i + 1]);
+		if (row->kv[row->n].key == NULL ||
+		    row->kv[row->n].value == NULL) {
+			free(row->kv[row->n].key);
+			free(row->kv[row->n].value);
+			continue;
+		}
+		row->n++;
+	}
+}
+
+static void
+wfval_info_mrows(struct wfval_ctx *c, const struct wfval_node *seq,
+    struct wf_mrow **out, size_t *nout, struct wf_matrix *mx)
+{
+	size_t i;
+
+	if (seq == NULL || seq->kind != WFVAL_SEQ || seq->nkids == 0)
+		return;
+	if ((*out = calloc(seq->nkids, sizeof(**out))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i < seq->nkids; i++)
+		wfval_info_mrow(c, seq->kids[i], &(*out)[(*nout)++], mx);
+}
+
+/* strategy.matrix of a job, as far as it can be expanded without GitHub. */
+static void
+wfval_info_matrix(
+    struct wfval_ctx *c, const struct wfval_node *m, struct wf_matrix *mx)
+{
+	const struct wfval_node *k, *v;
+	struct wf_mdim *d;
+	size_t i, j;
+
+	if (m == NULL || m->kind != WFVAL_MAP) {
+		mx->unexpanded = strdup("the matrix is an expression");
+		return;
+	}
+	if ((mx->dims = calloc(m->nkids / 2 + 1, sizeof(*mx->dims))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i + 1 < m->nkids; i += 2) {
+		k = m->kids[i];
+		v = m->kids[i + 1];
+		if (wfval_is(k, "include")) {
+			if (v->kind != WFVAL_SEQ)
+				mx->unexpanded = strdup("its include: is an "
+				                        "expression");
+			wfval_info_mrows(c, v, &mx->include, &mx->ninclude, mx);
+			continue;
+		}
+		if (wfval_is(k, "exclude")) {
+			if (v->kind != WFVAL_SEQ)
+				mx->unexpanded = strdup("its exclude: is an "
+				                        "expression");
+			wfval_info_mrows(c, v, &mx->exclude, &mx->nexclude, mx);
+			continue;
+		}
+		if (v->kind != WFVAL_SEQ) {
+			if (mx->unexpanded == NULL)
+				mx->unexpanded = strdup(
+				    "a matrix variable is an expression");
+			continue;
+		}
+		d = &mx->dims[mx->ndims];
+		if ((d->key = wfval_dup(c, k)) == NULL)
+			continue;
+		if ((d->vals = calloc(v->nkids + 1, sizeof(*d->vals))) ==
+		    NULL) {
+			c->oom = 1;
+			free(d->key);
+			continue;
+		}
+		mx->ndims++;
+		for (j = 0; j < v->nkids; j++) {
+			if (v->kids[j]->kind != WFVAL_SCALAR) {
+				if (mx->unexpanded == NULL)
+					mx->unexpanded = strdup(
+					    "a matrix "
+					    "value is a mapping or sequence");
+				continue;
+			}
+			d->vals[d->nvals] = wfval_is_null(v->kids[j])
+			                        ? strdup("")
+			                        : wfval_dup(c, v->kids[j]);
+			if (d->vals[d->nvals] != NULL)
+				d->nvals++;
+		}
+	}
+}
+
 static void
 wfval_info_job(struct wfval_ctx *c, const struct wfval_node *idk,
     const struct wfval_node *jn, struct wf_job *j)
 {
-	const struct wfval_node *ro, *steps;
+	const struct wfval_node *ro, *steps, *st, *mk;
 	size_t i;
 
 	j->line = idk->line;
@@ -2649,6 +2772,16 @@ wfval_info_job(struct wfval_ctx *c, const struct wfval_node *idk,
 	    &j->timeout_minutes, &j->timeout);
 	j->continue_on_error =
 	    wfval_dup(c, wfval_get(jn, "continue-on-error", NULL));
+	wfval_info_env(
+	    c, wfval_get(jn, "outputs", NULL), &j->outputs, &j->noutputs);
+	st = wfval_get(jn, "strategy", NULL);
+	j->fail_fast = wfval_dup(c, wfval_get(st, "fail-fast", NULL));
+	j->max_parallel = wfval_dup(c, wfval_get(st, "max-parallel", NULL));
+	wfval_get(st, "matrix", &mk);
+	if (mk != NULL) {
+		j->has_matrix = 1;
+		wfval_info_matrix(c, wfval_get(st, "matrix", NULL), &j->matrix);
+	}
 	steps = wfval_get(jn, "steps", NULL);
 	if (steps == NULL || steps->kind != WFVAL_SEQ || steps->nkids == 0)
 		return;
@@ -2915,6 +3048,24 @@ wfval_info_free(struct wf_info *info)
 		free(j->working_directory);
 		free(j->timeout_minutes);
 		free(j->continue_on_error);
+		free(j->fail_fast);
+		free(j->max_parallel);
+		wfval_free_env(j->outputs, j->noutputs);
+		for (k = 0; k < j->matrix.ndims; k++) {
+			free(j->matrix.dims[k].key);
+			wfval_free_strs(
+			    j->matrix.dims[k].vals, j->matrix.dims[k].nvals);
+		}
+		free(j->matrix.dims);
+		for (k = 0; k < j->matrix.ninclude; k++)
+			wfval_free_env(
+			    j->matrix.include[k].kv, j->matrix.include[k].n);
+		free(j->matrix.include);
+		for (k = 0; k < j->matrix.nexclude; k++)
+			wfval_free_env(
+			    j->matrix.exclude[k].kv, j->matrix.exclude[k].n);
+		free(j->matrix.exclude);
+		free(j->matrix.unexpanded);
 	}
 	free(info->jobs);
 	free(info->name);
