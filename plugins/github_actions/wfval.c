@@ -43,6 +43,9 @@ struct wfval_node {
 	int style;         /* yaml_scalar_style_t of a scalar */
 	int open; /* collection still being parsed: an alias to it recurses */
 	int literal; /* GitHub does not evaluate it: ${{ }} content unchecked */
+	unsigned ctx_allowed; /* contexts its expressions may use; 0: any */
+	const char *ctx_key;  /* the gh_ctx_keys name that set them */
+	unsigned ctx_pass;    /* the marking pass that last reached it */
 	char *str;
 	size_t len;
 	struct wfval_node **kids;
@@ -74,6 +77,7 @@ struct wfval_ctx {
 	struct wfval_node *root;
 	size_t *lines; /* start offset of each source line, built on demand */
 	size_t nlines;
+	unsigned ctx_pass;
 };
 
 struct wfval_quote {
@@ -2309,7 +2313,8 @@ wfval_check_expr(struct wfval_ctx *c, const struct wfval_node *n, size_t at,
 	struct wfexpr_err e;
 	unsigned line, col;
 
-	if (wfexpr_check(n->str + off, len, &e) == 0)
+	if (wfexpr_check_at(
+	        n->str + off, len, n->ctx_allowed, n->ctx_key, &e) == 0)
 		return;
 	if (!wfval_text_pos(c, n, off + e.off, &line, &col))
 		wfval_text_pos(c, n, at, &line, &col);
@@ -2388,6 +2393,165 @@ wfval_mark_literals(struct wfval_ctx *c)
 	for (i = 0; i + 1 < on->nkids; i += 2)
 		if (!wfval_is(on->kids[i], "workflow_call"))
 			wfval_mark_literal(c, on->kids[i + 1]);
+}
+
+/*
+ * Give the scalars under n the contexts of workflow key key. A node that
+ * aliases make reachable from two keys gets both sets: a false alarm is
+ * worse than a miss. Iterative, each node once per pass.
+ */
+static void
+wfval_mark_ctx(struct wfval_ctx *c, struct wfval_node *n, const char *key)
+{
+	unsigned allowed = gh_ctx_allowed(key);
+	struct wfval_node **st, **ns;
+	size_t sp = 0, cap = 32, i;
+
+	if (n == NULL || allowed == 0)
+		return;
+	if ((st = malloc(cap * sizeof(*st))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	c->ctx_pass++;
+	st[sp++] = n;
+	while (sp > 0) {
+		n = st[--sp];
+		if (n->ctx_pass == c->ctx_pass)
+			continue;
+		n->ctx_pass = c->ctx_pass;
+		if (n->ctx_key == NULL) {
+			n->ctx_allowed = allowed;
+			n->ctx_key = key;
+		} else
+			n->ctx_allowed |= allowed;
+		for (i = 0; i < n->nkids; i++) {
+			if (sp == cap) {
+				ns = realloc(st, 2 * cap * sizeof(*st));
+				if (ns == NULL) {
+					c->oom = 1;
+					free(st);
+					return;
+				}
+				st = ns;
+				cap *= 2;
+			}
+			st[sp++] = n->kids[i];
+		}
+	}
+	free(st);
+}
+
+/* Each value of mapping m under key (for "<id>" entries). */
+static void
+wfval_mark_ctx_each(
+    struct wfval_ctx *c, const struct wfval_node *m, const char *key)
+{
+	size_t i;
+
+	if (m == NULL || m->kind != WFVAL_MAP)
+		return;
+	for (i = 0; i + 1 < m->nkids; i += 2)
+		wfval_mark_ctx(c, m->kids[i + 1], key);
+}
+
+/*
+ * Where GitHub restricts the contexts of expressions (Contexts → Context
+ * availability), in the order of its table. The more specific keys come
+ * after their parent, whose set they widen.
+ */
+static void
+wfval_mark_contexts(struct wfval_ctx *c)
+{
+	static const char *const job_keys[][2] = {{"if", "jobs.<job_id>.if"},
+	    {"strategy", "jobs.<job_id>.strategy"},
+	    {"concurrency", "jobs.<job_id>.concurrency"},
+	    {"container", "jobs.<job_id>.container"},
+	    {"continue-on-error", "jobs.<job_id>.continue-on-error"},
+	    {"env", "jobs.<job_id>.env"},
+	    {"environment", "jobs.<job_id>.environment"},
+	    {"name", "jobs.<job_id>.name"},
+	    {"runs-on", "jobs.<job_id>.runs-on"},
+	    {"services", "jobs.<job_id>.services"},
+	    {"timeout-minutes", "jobs.<job_id>.timeout-minutes"}, {NULL, NULL}};
+	static const char *const step_keys[][2] = {
+	    {"if", "jobs.<job_id>.steps.if"},
+	    {"continue-on-error", "jobs.<job_id>.steps.continue-on-error"},
+	    {"env", "jobs.<job_id>.steps.env"},
+	    {"name", "jobs.<job_id>.steps.name"},
+	    {"run", "jobs.<job_id>.steps.run"},
+	    {"timeout-minutes", "jobs.<job_id>.steps.timeout-minutes"},
+	    {"with", "jobs.<job_id>.steps.with"},
+	    {"working-directory", "jobs.<job_id>.steps.working-directory"},
+	    {NULL, NULL}};
+	struct wfval_node *r = c->root, *on, *wc, *jobs, *j, *x, *steps;
+	size_t i, k, s;
+
+	if (r == NULL || r->kind != WFVAL_MAP)
+		return;
+	wfval_mark_ctx(c, wfval_get(r, "run-name", NULL), "run-name");
+	wfval_mark_ctx(c, wfval_get(r, "concurrency", NULL), "concurrency");
+	wfval_mark_ctx(c, wfval_get(r, "env", NULL), "env");
+	on = wfval_get(r, "on", NULL);
+	wc = wfval_get(on, "workflow_call", NULL);
+	x = wfval_get(wc, "inputs", NULL);
+	for (i = 0; x != NULL && x->kind == WFVAL_MAP && i + 1 < x->nkids;
+	     i += 2)
+		wfval_mark_ctx(c, wfval_get(x->kids[i + 1], "default", NULL),
+		    "on.workflow_call.inputs.<inputs_id>.default");
+	x = wfval_get(wc, "outputs", NULL);
+	for (i = 0; x != NULL && x->kind == WFVAL_MAP && i + 1 < x->nkids;
+	     i += 2)
+		wfval_mark_ctx(c, wfval_get(x->kids[i + 1], "value", NULL),
+		    "on.workflow_call.outputs.<output_id>.value");
+	jobs = wfval_get(r, "jobs", NULL);
+	if (jobs == NULL || jobs->kind != WFVAL_MAP)
+		return;
+	for (i = 0; i + 1 < jobs->nkids; i += 2) {
+		j = jobs->kids[i + 1];
+		if (j->kind != WFVAL_MAP)
+			continue;
+		for (k = 0; job_keys[k][0] != NULL; k++)
+			wfval_mark_ctx(c, wfval_get(j, job_keys[k][0], NULL),
+			    job_keys[k][1]);
+		x = wfval_get(j, "container", NULL);
+		wfval_mark_ctx(c, wfval_get(x, "credentials", NULL),
+		    "jobs.<job_id>.container.credentials");
+		wfval_mark_ctx(c, wfval_get(x, "env", NULL),
+		    "jobs.<job_id>.container.env.<env_id>");
+		x = wfval_get(j, "services", NULL);
+		for (k = 0;
+		     x != NULL && x->kind == WFVAL_MAP && k + 1 < x->nkids;
+		     k += 2) {
+			wfval_mark_ctx(c,
+			    wfval_get(x->kids[k + 1], "credentials", NULL),
+			    "jobs.<job_id>.services.<service_id>.credentials");
+			wfval_mark_ctx(c,
+			    wfval_get(x->kids[k + 1], "env", NULL),
+			    "jobs.<job_id>.services.<service_id>.env.<env_id>");
+		}
+		wfval_mark_ctx(c,
+		    wfval_get(wfval_get(j, "environment", NULL), "url", NULL),
+		    "jobs.<job_id>.environment.url");
+		wfval_mark_ctx(c,
+		    wfval_get(wfval_get(j, "defaults", NULL), "run", NULL),
+		    "jobs.<job_id>.defaults.run");
+		wfval_mark_ctx_each(c, wfval_get(j, "outputs", NULL),
+		    "jobs.<job_id>.outputs.<output_id>");
+		wfval_mark_ctx_each(c, wfval_get(j, "with", NULL),
+		    "jobs.<job_id>.with.<with_id>");
+		wfval_mark_ctx_each(c, wfval_get(j, "secrets", NULL),
+		    "jobs.<job_id>.secrets.<secrets_id>");
+		steps = wfval_get(j, "steps", NULL);
+		for (s = 0; steps != NULL && steps->kind == WFVAL_SEQ &&
+		            s < steps->nkids;
+		     s++)
+			for (k = 0; step_keys[k][0] != NULL; k++)
+				wfval_mark_ctx(c,
+				    wfval_get(
+				        steps->kids[s], step_keys[k][0], NULL),
+				    step_keys[k][1]);
+	}
 }
 
 static void
@@ -2943,6 +3107,8 @@ wfval_check(const char *buf, size_t len, const char *file,
 	/* After a syntax error the tree is partial: checking it would only
 	 * add noise (actionlint reports the syntax error alone too). */
 	if (!c->oom && !c->too_big && !c->parse_failed) {
+		/* Before the checks: bare if: conditions are checked there. */
+		wfval_mark_contexts(c);
 		wfval_check_root(c);
 		wfval_mark_literals(c);
 		wfval_check_exprs(c);
