@@ -1191,7 +1191,7 @@ lrun_step_result(struct lrun *r, int ok, const char *note)
 	snprintf(msg, sizeof(msg),
 	    "run %ld job %s step %zu '%s': %s%s%s "
 	    "(%.1fs)%s",
-	    r->o.run_number, lj->j->id, r->si + 1, label,
+	    r->o.run_number, r->label, r->si + 1, label,
 	    lrun_res_names[ls->outcome], note && *note ? ": " : "",
 	    note ? note : "", secs, !ok && coe ? "; continue-on-error" : "");
 	lrun_log(r, "-- %s\n", msg);

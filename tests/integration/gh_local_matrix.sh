@@ -175,6 +175,7 @@ check "fail-fast cancels the combinations after a failure" cmp -s "$WS/want_ff" 
 printf '%s\n' 1 2 3 >"$WS/want_noff"
 check "fail-fast: false runs them all" cmp -s "$WS/want_noff" "$OUT/noff.txt"
 check "the job names its failed combination" grep -q "job ff: failure: ff (2): step 1" "$WS/run5.out"
+check "steps name their combination" journal_has local-step local:failfast.yml "job ff (2) step 1"
 check "the job counts the cancelled combination" journal_has local-job local:failfast.yml \
     "; 3 combinations: 1 succeeded, 1 failed, 1 cancelled"
 check "the checkout is still clean" clean_checkout
