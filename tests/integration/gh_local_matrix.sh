@@ -1,9 +1,10 @@
 #!/bin/sh
 # gh_local_matrix: local runs of redundancyctl run-workflow with job
 # outputs through two jobs (steps' $GITHUB_OUTPUT, multiline included), a
-# 2x2 matrix with exclude and include under max-parallel 1, fail-fast, the
-# event (--event, default the first trigger) and the temporary worktree
-# that keeps the checkout untouched unless --in-place.
+# 2x2 matrix with exclude and include under max-parallel 1, combinations
+# side by side under max-parallel 2, fail-fast, the event (--event,
+# default the first trigger) and the temporary worktree that keeps the
+# checkout untouched unless --in-place.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "$S/tests/integration/gh_lib.sh"
 
@@ -82,6 +83,7 @@ jobs:
   ff:
     runs-on: ubuntu-latest
     strategy:
+      max-parallel: 1
       matrix:
         n: [1, 2, 3]
     steps:
@@ -92,6 +94,7 @@ jobs:
     runs-on: ubuntu-latest
     strategy:
       fail-fast: false
+      max-parallel: 1
       matrix:
         n: [1, 2, 3]
     steps:
@@ -99,7 +102,37 @@ jobs:
           echo ${{ matrix.n }} >> @OUT@/noff.txt
           test ${{ matrix.n }} != 2
 WF
-git -C "$WS/repo" add .github/workflows/matrix.yml .github/workflows/failfast.yml
+# Four combinations, two at a time: each waits (polling, 10 s deadline)
+# until a peer runs beside it or no other is left to start, and notes how
+# many ran at that moment.
+sed "s|@OUT@|$OUT|g" >"$WS/repo/.github/workflows/parallel.yml" <<'WF'
+name: Parallel
+on: workflow_dispatch
+jobs:
+  par:
+    runs-on: ubuntu-latest
+    strategy:
+      max-parallel: 2
+      matrix:
+        n: [1, 2, 3, 4]
+    steps:
+      - shell: bash
+        run: |
+          mkdir -p @OUT@/running @OUT@/started
+          touch @OUT@/running/${{ matrix.n }} @OUT@/started/${{ matrix.n }}
+          end=$((SECONDS + 10))
+          while :; do
+            now=$(ls @OUT@/running | wc -l)
+            all=$(ls @OUT@/started | wc -l)
+            if [ "$now" -ge 2 ] || [ "$all" -eq 4 ]; then break; fi
+            [ "$SECONDS" -lt "$end" ] || { echo "no peer within 10 s"; exit 1; }
+            sleep 0.05
+          done
+          echo "$now" >> @OUT@/peaks.txt
+          rm @OUT@/running/${{ matrix.n }}
+WF
+git -C "$WS/repo" add .github/workflows/matrix.yml .github/workflows/failfast.yml \
+    .github/workflows/parallel.yml
 git -C "$WS/repo" commit -q -m "matrix workflows"
 
 {
@@ -149,7 +182,7 @@ check "no file was written into the checkout" test ! -e "$WS/repo/written-by-run
 check "the temporary worktree is gone" test ! -e "$(cat "$OUT/pwd.txt")"
 log=$(sed -n 's/.*; log \(.*run\.log\).*/\1/p' "$WS/run1.out")
 check "the log says combinations run one at a time" \
-    grep -q "matrix: 4 combinations, run one at a time (max-parallel 1)" "$log"
+    grep -q "matrix: 4 combinations, 1 at a time (max-parallel 1)" "$log"
 
 : >"$OUT/event.txt"
 ctl run-workflow gh matrix.yml setup --event workflow_dispatch >"$WS/run2.out" 2>&1
@@ -178,6 +211,11 @@ check "the job names its failed combination" grep -q "job ff: failure: ff (2): s
 check "steps name their combination" journal_has local-step local:failfast.yml "job ff (2) step 1"
 check "the job counts the cancelled combination" journal_has local-job local:failfast.yml \
     "; 3 combinations: 1 succeeded, 1 failed, 1 cancelled"
+ctl run-workflow gh parallel.yml >"$WS/run6.out" 2>&1
+check "max-parallel 2: the combinations succeed" test $? -eq 0
+check "every combination ran" test "$(wc -l <"$OUT/peaks.txt")" -eq 4
+check "two combinations ran side by side" grep -qx 2 "$OUT/peaks.txt"
+check "never more than two at once" sh -c "! grep -qv '^[12]\$' '$OUT/peaks.txt'"
 check "the checkout is still clean" clean_checkout
 
 check "daemon stops on SIGTERM with status 0" stop_daemon

@@ -1124,6 +1124,59 @@ test_local_run_refuses_invalid_and_stops(void **state)
 }
 
 /*
+ * Matrix combinations run side by side (max-parallel unset: all three
+ * here); one failing cancels the others still running (fail-fast), whose
+ * children are killed; a job's outputs: reach the next job.
+ */
+static void
+test_local_run_matrix_failfast(void **state)
+{
+	static const char yml[] = "on: push\n"
+	                          "jobs:\n"
+	                          "  m:\n"
+	                          "    runs-on: ubuntu-latest\n"
+	                          "    outputs:\n"
+	                          "      o: ${{ steps.s.outputs.v }}\n"
+	                          "    strategy:\n"
+	                          "      matrix:\n"
+	                          "        n: [1, 2, 3]\n"
+	                          "    steps:\n"
+	                          "      - id: s\n"
+	                          "        run: echo ${{ matrix.n }}\n"
+	                          "  after:\n"
+	                          "    needs: m\n"
+	                          "    if: always()\n"
+	                          "    runs-on: ubuntu-latest\n"
+	                          "    steps:\n"
+	                          "      - run: echo ${{ needs.m.result }}\n";
+	struct fx *f = *state;
+	const char *argv[] = {"mx.yml", "--in-place", NULL};
+	int cmd;
+
+	put(f, "mx.yml", yml);
+	assert_int_equal(create(f, NULL), 0);
+	cmd = mock_command_id(mock_command_begin(&f->mh));
+	rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 2, argv);
+	/* Three children at once, each its own combination's script. */
+	assert_int_equal(f->mh.nchildren, 3);
+	assert_non_null(strstr(f->mh.children[0]->cmdline, "m-0-step1.sh"));
+	assert_non_null(strstr(f->mh.children[2]->cmdline, "m-2-step1.sh"));
+	mock_child_exit(&f->mh, 1, 1, "", "");
+	assert_int_equal(f->mh.children[0]->status, MOCK_CANCELLED);
+	assert_int_equal(f->mh.children[2]->status, MOCK_CANCELLED);
+	/* after runs (always) and sees the failure. */
+	assert_int_equal(f->mh.nchildren, 4);
+	mock_child_exit(&f->mh, 3, 0, "", "");
+	assert_int_equal(f->mh.commands[cmd].done, 1);
+	assert_int_equal(f->mh.commands[cmd].ok, 0);
+	assert_non_null(
+	    strstr(f->mh.commands[cmd].text, "job m: failure: m (2): step 1"));
+	assert_true(journal_has(f, "local-job",
+	    "3 combinations: 0 succeeded, 1 failed, 2 cancelled"));
+	assert_true(journal_has(f, "local-job", "job after: success"));
+}
+
+/*
  * Without --in-place the run gets a worktree of HEAD under state_dir:
  * prune, add, the steps there, then remove; the command is answered only
  * once the worktree is gone, and removed even when the run failed.
@@ -1216,6 +1269,8 @@ main(void)
 	        test_local_run_refuses_invalid_and_stops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_local_run_worktree, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_local_run_matrix_failfast, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
