@@ -1,7 +1,8 @@
 /*
- * lrun.c: runs a workflow's jobs on this machine in needs order, one step
- * at a time through the host's child service, with GitHub's if:, env,
- * shell, working-directory, timeout and continue-on-error semantics.
+ * lrun.c: runs a workflow's jobs on this machine in needs order, a job's
+ * matrix combinations side by side (max-parallel), each one step at a time
+ * through the host's child service, with GitHub's if:, env, shell,
+ * working-directory, timeout, continue-on-error, outputs and fail-fast.
  */
 #include <ctype.h>
 #include <errno.h>
