@@ -62,6 +62,7 @@ struct lrun_job {
 	int fail_fast;
 	int stopped; /* fail-fast: start no more */
 	int nfailed, nsucceeded, ncancelled;
+	int nfail_hard; /* failed combinations without continue-on-error */
 };
 
 /*
@@ -1589,7 +1590,10 @@ lrun_slot_end(struct lrun *r, struct lrun_slot *sl)
 		lrun_log(r, "== %s\n", msg);
 		r->o.host->journal(r->o.mon, "local-job", r->jtarget, msg);
 	}
+	/* continue-on-error: ${{ matrix.experimental }} is per combination. */
 	coe = lrun_flag(wj->continue_on_error, &c);
+	if (res == R_FAILURE && !coe)
+		lj->nfail_hard++;
 	lrun_slot_clear(r, sl);
 	if (res != R_FAILURE || !lj->fail_fast || coe || lj->stopped)
 		return;
@@ -1702,7 +1706,9 @@ lrun_finish(struct lrun *r)
 
 		lrun_ectx_init(&e, &c, r, r->order[i], NULL);
 		coe = lrun_flag(lj->j->continue_on_error, &c);
-
+		/* Combinations that failed all under continue-on-error. */
+		if (lj->nfailed > 0 && lj->nfail_hard == 0)
+			coe = 1;
 		if (lj->result == R_FAILURE && !coe)
 			failed = 1;
 	}

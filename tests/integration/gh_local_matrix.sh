@@ -102,6 +102,26 @@ jobs:
           echo ${{ matrix.n }} >> @OUT@/noff.txt
           test ${{ matrix.n }} != 2
 WF
+# An experimental combination may fail without failing the run.
+cat >"$WS/repo/.github/workflows/experimental.yml" <<'WF'
+name: Experimental
+on: workflow_dispatch
+jobs:
+  t:
+    runs-on: ubuntu-latest
+    continue-on-error: ${{ matrix.experimental }}
+    strategy:
+      fail-fast: true
+      max-parallel: 1
+      matrix:
+        v: [stable]
+        experimental: [false]
+        include:
+          - v: nightly
+            experimental: true
+    steps:
+      - run: test "${{ matrix.v }}" = stable
+WF
 # Four combinations, two at a time: each waits (polling, 10 s deadline)
 # until a peer runs beside it or no other is left to start, and notes how
 # many ran at that moment.
@@ -132,7 +152,7 @@ jobs:
           rm @OUT@/running/${{ matrix.n }}
 WF
 git -C "$WS/repo" add .github/workflows/matrix.yml .github/workflows/failfast.yml \
-    .github/workflows/parallel.yml
+    .github/workflows/parallel.yml .github/workflows/experimental.yml
 git -C "$WS/repo" commit -q -m "matrix workflows"
 
 {
@@ -216,6 +236,9 @@ check "max-parallel 2: the combinations succeed" test $? -eq 0
 check "every combination ran" test "$(wc -l <"$OUT/peaks.txt")" -eq 4
 check "two combinations ran side by side" grep -qx 2 "$OUT/peaks.txt"
 check "never more than two at once" sh -c "! grep -qv '^[12]\$' '$OUT/peaks.txt'"
+ctl run-workflow gh experimental.yml >"$WS/run7.out" 2>&1
+check "a failing combination under continue-on-error leaves the run a success" test $? -eq 0
+check "its failure is still the job's result" grep -q "job t: failure: t (nightly, true)" "$WS/run7.out"
 check "the checkout is still clean" clean_checkout
 
 check "daemon stops on SIGTERM with status 0" stop_daemon
