@@ -1599,7 +1599,8 @@ lrun_slot_end(struct lrun *r, struct lrun_slot *sl)
 		return;
 	lj->stopped = 1;
 	for (i = 0; i < r->nslots; i++) {
-		if (r->slots[i].phase == S_FREE)
+		/* One that ended already keeps its result. */
+		if (r->slots[i].phase == S_FREE || r->slots[i].phase == S_END)
 			continue;
 		lrun_log(r, "-- fail-fast: %s cancelled\n", r->slots[i].label);
 		lrun_slot_clear(r, &r->slots[i]);
