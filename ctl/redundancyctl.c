@@ -70,7 +70,11 @@ ctl_usage(FILE *fp)
 	    "              --wait: for the result, at most D (default 5m10s)\n"
 	    "  reload                          re-read the configuration\n"
 	    "  history [--since DURATION]      incident journal, e.g. 1h\n"
-	    "  run-workflow MONITOR WORKFLOW [JOB]\n"
+	    "  run-workflow MONITOR WORKFLOW [JOB] [--event E] [--in-place]\n"
+	    "              run it here: E is a trigger of the workflow "
+	    "(default its first);\n"
+	    "              in a temporary git worktree of HEAD unless "
+	    "--in-place\n"
 	    "  unquarantine WORKER             restart a quarantined plugin "
 	    "worker\n"
 	    "  alerts                          firing, silenced, acknowledged "
@@ -869,6 +873,8 @@ struct ctl_args {
 	const char *timeout;
 	const char *comment, *dur, *remove;
 	int list;
+	const char *event; /* run-workflow --event */
+	int in_place;      /* run-workflow --in-place */
 };
 
 static int
@@ -1031,6 +1037,19 @@ ctl_parse_rest(struct ctl *c, const char *cmd, int argc, char **argv,
 		} else if (strcmp(cmd, "recover") == 0 &&
 		           strncmp(s, "--timeout=", 10) == 0)
 			a->timeout = s + 10;
+		else if (strcmp(cmd, "run-workflow") == 0 &&
+		         strcmp(s, "--event") == 0) {
+			if (i + 1 >= argc)
+				return ctl_usage_error(
+				    "run-workflow: --event "
+				    "needs a trigger like push");
+			a->event = argv[++i];
+		} else if (strcmp(cmd, "run-workflow") == 0 &&
+		           strncmp(s, "--event=", 8) == 0)
+			a->event = s + 8;
+		else if (strcmp(cmd, "run-workflow") == 0 &&
+		         strcmp(s, "--in-place") == 0)
+			a->in_place = 1;
 		else if (s[0] == '-' && s[1] != '\0')
 			return ctl_usage_error("%s: unknown option '%s'", cmd,
 			    s);
@@ -1203,6 +1222,16 @@ main(int argc, char **argv)
 			for (i = 1; i < a.npos; i++)
 				json_object_array_add(args,
 				    json_object_new_string(a.pos[i]));
+			/* Options follow the words; the plugin reads both. */
+			if (a.event != NULL) {
+				json_object_array_add(
+				    args, json_object_new_string("--event"));
+				json_object_array_add(
+				    args, json_object_new_string(a.event));
+			}
+			if (a.in_place)
+				json_object_array_add(
+				    args, json_object_new_string("--in-place"));
 			json_object_object_add(req, "args", args);
 		} else if (strcmp(cmd, "alerts") == 0) {
 			req = ctl_request("alert-test");

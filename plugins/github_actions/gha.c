@@ -23,6 +23,10 @@
 #define GHA_WFDIR ".github/workflows"
 #define GHA_GIT_TIMEOUT_MS 30000
 #define GHA_REPLY_AFTER_MS 50000 /* redundancyctl waits 60 s for a reply */
+/* git worktree add checks out a whole tree: more than other git calls. */
+#define GHA_WT_TIMEOUT_MS 300000
+/* Stale worktrees removed by one rm child at most. */
+#define GHA_WT_SWEEP_MAX 16
 #define GHA_BUSY_RETRY_MS 300
 
 #define GHA_OPT(name, type, def, min, max, field, flags, desc)                 \
@@ -127,6 +131,8 @@ gha_fmt(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 static void gha_run_next(struct gha *x);
+static void gha_wt_remove(struct gha *x);
+static int gha_on_push(struct gha *x, const char *name);
 
 static int64_t
 gha_wall(void)
@@ -1521,6 +1527,231 @@ gha_resolve_workflow(struct gha *x, const char *want)
 	return found;
 }
 
+/* ---- the temporary worktree of a local run ---- */
+
+enum gha_wt_stage { WT_IDLE = 0, WT_SWEEP, WT_PRUNE, WT_ADD, WT_REMOVE };
+
+static void gha_wt_cb(void *arg, const struct rdd_child_result *res);
+
+/* Run one git (or rm) child for stage; 0, or -1 when it did not start. */
+static int
+gha_wt_spawn(struct gha *x, int stage, const char *const *argv)
+{
+	static const char *const env[] = {
+	    "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", NULL};
+	struct rdd_child_spec spec;
+	uint64_t h;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = argv;
+	spec.env = env;
+	spec.timeout_ms = GHA_WT_TIMEOUT_MS;
+	x->wt_stage = stage;
+	x->wt_waiting = 1;
+	h = x->host->child_run(x->mon, &spec, gha_wt_cb, x);
+	if (!x->wt_waiting)
+		return 0; /* the callback ran already */
+	if (h == 0) {
+		x->wt_waiting = 0;
+		return -1;
+	}
+	x->wt_child = h;
+	return 0;
+}
+
+static const char *
+gha_git_prog(const struct gha *x)
+{
+	return x->cfg->git && x->cfg->git[0] ? x->cfg->git : "git";
+}
+
+/* Directory of the runs' worktrees, under the monitor's state_dir. */
+static void
+gha_wt_dir(struct gha *x, char *buf, size_t len)
+{
+	const char *sd = x->host->state_dir(x->mon);
+
+	snprintf(buf, len, "%s/worktrees", sd ? sd : ".");
+}
+
+/*
+ * The run could not get its worktree: answer, log, free the run. Nothing
+ * ran in the checkout.
+ */
+static void
+gha_wt_fail(struct gha *x, const char *why)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg),
+	    "local run %ld of %s not started: git worktree add %s: %s; "
+	    "fix the repository or run with --in-place",
+	    x->run_seq, x->run_name ? x->run_name : "?",
+	    x->run_wt ? x->run_wt : "", why);
+	x->host->log(x->mon, RDD_LOG_WARN, "%s", msg);
+	if (x->run_timer != 0) {
+		x->host->timer_del(x->mon, x->run_timer);
+		x->run_timer = 0;
+	}
+	if (x->run_cmd != NULL)
+		x->host->command_done(x->run_cmd, 0, msg);
+	x->run_cmd = NULL;
+	if (x->run != NULL) {
+		lrun_cancel(x->run);
+		lrun_free(x->run);
+		x->run = NULL;
+	}
+	free(x->run_name);
+	x->run_name = NULL;
+	/* git may have made part of it: remove what is there. */
+	gha_wt_remove(x);
+}
+
+static void
+gha_wt_add(struct gha *x)
+{
+	const char *argv[] = {gha_git_prog(x), "-C", x->repo, "worktree", "add",
+	    "--detach", x->run_wt, "HEAD", NULL};
+
+	if (gha_wt_spawn(x, WT_ADD, argv) != 0)
+		gha_wt_fail(x, "the daemon could not start git");
+}
+
+static void
+gha_wt_prune(struct gha *x)
+{
+	const char *argv[] = {
+	    gha_git_prog(x), "-C", x->repo, "worktree", "prune", NULL};
+
+	if (gha_wt_spawn(x, WT_PRUNE, argv) != 0)
+		gha_wt_add(x);
+}
+
+/*
+ * Before a run: worktrees left by a daemon that stopped mid-run are
+ * removed (rm, then git worktree prune forgets them), then ours is added.
+ */
+static void
+gha_wt_begin(struct gha *x)
+{
+	char dir[PATH_MAX], *paths[GHA_WT_SWEEP_MAX];
+	const char *argv[GHA_WT_SWEEP_MAX + 4];
+	struct dirent *de;
+	size_t n = 0, i, a = 0;
+	DIR *d;
+
+	gha_wt_dir(x, dir, sizeof(dir));
+	if ((d = opendir(dir)) != NULL) {
+		while (n < GHA_WT_SWEEP_MAX && (de = readdir(d)) != NULL) {
+			char p[sizeof(dir) + sizeof(de->d_name) + 2];
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			if (strcmp(p, x->run_wt) == 0 ||
+			    (paths[n] = strdup(p)) == NULL)
+				continue;
+			n++;
+		}
+		closedir(d);
+	}
+	if (n == 0) {
+		gha_wt_prune(x);
+		return;
+	}
+	argv[a++] = "rm";
+	argv[a++] = "-rf";
+	argv[a++] = "--";
+	for (i = 0; i < n; i++) {
+		x->host->log(x->mon, RDD_LOG_INFO,
+		    "removing %s, the worktree of an earlier local run",
+		    paths[i]);
+		argv[a++] = paths[i];
+	}
+	argv[a] = NULL;
+	if (gha_wt_spawn(x, WT_SWEEP, argv) != 0)
+		gha_wt_prune(x);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+}
+
+/* After a run (or a failed add): remove the worktree, then reply. */
+static void
+gha_wt_remove(struct gha *x)
+{
+	const char *argv[] = {gha_git_prog(x), "-C", x->repo, "worktree",
+	    "remove", "--force", x->run_wt, NULL};
+
+	if (x->run_wt == NULL || access(x->run_wt, F_OK) != 0) {
+		/* git did not get to make it: nothing to remove. */
+		const struct rdd_child_result res = {.exited = 1};
+
+		x->wt_stage = WT_REMOVE;
+		gha_wt_cb(x, &res);
+	} else if (gha_wt_spawn(x, WT_REMOVE, argv) != 0) {
+		const struct rdd_child_result res = {.spawn_errno = EAGAIN};
+
+		x->wt_stage = WT_REMOVE;
+		gha_wt_cb(x, &res);
+	}
+}
+
+static void
+gha_wt_cb(void *arg, const struct rdd_child_result *res)
+{
+	struct gha *x = arg;
+	int ok = res->spawn_errno == 0 && res->exited && res->status == 0;
+	int stage = x->wt_stage;
+	struct rdd_command *cmd;
+	char why[512];
+
+	x->wt_waiting = 0;
+	x->wt_child = 0;
+	x->wt_stage = WT_IDLE;
+	snprintf(why, sizeof(why), "%s",
+	    res->spawn_errno ? strerror(res->spawn_errno)
+	    : res->timed_out ? "timed out"
+	    : res->err_len   ? res->err
+	                     : "failed");
+	why[strcspn(why, "\n")] = '\0';
+	switch (stage) {
+	case WT_SWEEP:
+		gha_wt_prune(x);
+		return;
+	case WT_PRUNE:
+		gha_wt_add(x);
+		return;
+	case WT_ADD:
+		if (!ok) {
+			gha_wt_fail(x, why);
+			return;
+		}
+		if (x->run != NULL)
+			lrun_go(x->run);
+		return;
+	case WT_REMOVE:
+		if (!ok && x->run_wt != NULL)
+			x->host->log(x->mon, RDD_LOG_WARN,
+			    "git worktree remove %s: %s; the next local run "
+			    "removes it, or run git worktree remove --force "
+			    "%s",
+			    x->run_wt, why, x->run_wt);
+		free(x->run_wt);
+		x->run_wt = NULL;
+		cmd = x->wt_cmd;
+		x->wt_cmd = NULL;
+		if (cmd != NULL)
+			x->host->command_done(cmd, x->wt_ok,
+			    x->wt_summary ? x->wt_summary : "local run ended");
+		free(x->wt_summary);
+		x->wt_summary = NULL;
+		gha_run_next(x);
+		return;
+	default:
+		return;
+	}
+}
+
 static void
 gha_run_reply_cb(void *arg)
 {
@@ -1558,13 +1789,21 @@ gha_run_done(void *arg, struct lrun *r)
 		x->host->timer_del(x->mon, x->run_timer);
 		x->run_timer = 0;
 	}
-	/* The handle is freed on the next turn: we are inside its pump. */
 	x->run = NULL;
+	free(x->run_name);
+	x->run_name = NULL;
+	if (x->run_wt != NULL) {
+		/* Answer once the worktree is gone (gha_wt_cb). */
+		x->wt_cmd = cmd;
+		x->wt_ok = lrun_ok(r);
+		x->wt_summary = strdup(lrun_summary(r));
+		lrun_free(r);
+		gha_wt_remove(x);
+		return;
+	}
 	if (cmd != NULL)
 		x->host->command_done(cmd, lrun_ok(r), lrun_summary(r));
 	lrun_free(r);
-	free(x->run_name);
-	x->run_name = NULL;
 	gha_run_next(x);
 }
 
@@ -1574,12 +1813,14 @@ gha_run_done(void *arg, struct lrun *r)
  */
 static int
 gha_run_start(struct gha *x, const char *name, const char *job,
-    const char *event, struct rdd_command *cmd, char *err, size_t errlen)
+    const char *event, int in_place, struct rdd_command *cmd, char *err,
+    size_t errlen)
 {
 	struct lrun_opts o;
 	struct wf_info *info;
 	struct wf_diag *d = NULL;
-	char path[PATH_MAX], rundir[PATH_MAX], ref[300], seq[32], line[1024];
+	char path[PATH_MAX], rundir[PATH_MAX], ref[300], seq[32], line[1024],
+	    wt[PATH_MAX];
 	const char *sd = x->host->state_dir(x->mon);
 	size_t len, nd = 0;
 	char *data;
@@ -1620,6 +1861,34 @@ gha_run_start(struct gha *x, const char *name, const char *job,
 		return -1;
 	}
 	wfval_diags_free(d, nd);
+	/* The event is one of the workflow's triggers, by default its first. */
+	if (event == NULL)
+		event =
+		    info->nevents > 0 ? info->events[0] : "workflow_dispatch";
+	else {
+		size_t i;
+
+		for (i = 0; i < info->nevents; i++)
+			if (strcmp(info->events[i], event) == 0)
+				break;
+		if (i == info->nevents) {
+			snprintf(err, errlen,
+			    "%s has no '%s' trigger: its \"on:\" lists", name,
+			    event);
+			for (i = 0; i < info->nevents; i++) {
+				len = strlen(err);
+				snprintf(err + len, errlen - len, "%s %s",
+				    i ? "," : "", info->events[i]);
+			}
+			len = strlen(err);
+			snprintf(err + len, errlen - len,
+			    "%s; give one of them with --event",
+			    info->nevents ? "" : " nothing");
+			wfval_info_free(info);
+			free(info);
+			return -1;
+		}
+	}
 	snprintf(rundir, sizeof(rundir), "%s/runs", sd);
 	(void)mkdir(rundir, 0700);
 	x->run_seq++;
@@ -1632,7 +1901,14 @@ gha_run_start(struct gha *x, const char *name, const char *job,
 	memset(&o, 0, sizeof(o));
 	o.host = x->host;
 	o.mon = x->mon;
-	o.repo = x->repo;
+	if (!in_place) {
+		/* A detached worktree of HEAD: the checkout is not touched. */
+		snprintf(wt, sizeof(wt), "%s/worktrees", sd);
+		(void)mkdir(wt, 0700);
+		snprintf(wt, sizeof(wt), "%s/worktrees/%s-%ld", sd, name,
+		    x->run_seq);
+	}
+	o.repo = in_place ? x->repo : wt;
 	o.rundir = rundir;
 	o.workflow = name;
 	o.only_job = job;
@@ -1650,7 +1926,10 @@ gha_run_start(struct gha *x, const char *name, const char *job,
 		free(info);
 		return -1;
 	}
-	if ((x->run_name = strdup(name)) == NULL) {
+	if ((x->run_name = strdup(name)) == NULL ||
+	    (!in_place && (x->run_wt = strdup(wt)) == NULL)) {
+		free(x->run_name);
+		x->run_name = NULL;
 		lrun_free(r);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -1659,9 +1938,10 @@ gha_run_start(struct gha *x, const char *name, const char *job,
 	x->run_cmd = cmd;
 	x->host->log(x->mon, RDD_LOG_INFO,
 	    "local run %ld of %s%s%s started "
-	    "(%s); log %s",
+	    "(%s, %s %s); log %s",
 	    x->run_seq, name, job ? ", job " : "", job ? job : "", event,
-	    lrun_log_path(r));
+	    in_place ? "in place in" : "in a worktree at",
+	    in_place ? x->repo : wt, lrun_log_path(r));
 	{
 		char t[300];
 
@@ -1671,7 +1951,10 @@ gha_run_start(struct gha *x, const char *name, const char *job,
 	if (cmd != NULL)
 		x->run_timer = x->host->timer_add(
 		    x->mon, GHA_REPLY_AFTER_MS, 0, gha_run_reply_cb, x);
-	lrun_go(r);
+	if (x->run_wt != NULL)
+		gha_wt_begin(x); /* lrun_go once git made it */
+	else
+		lrun_go(r);
 	return 0;
 }
 
@@ -1680,13 +1963,16 @@ gha_run_next(struct gha *x)
 {
 	char err[512], *name;
 
-	while (x->run == NULL && x->nqueue > 0 && !x->stopping) {
+	while (x->run == NULL && x->wt_stage == WT_IDLE && x->nqueue > 0 &&
+	       !x->stopping) {
 		name = x->queue[0];
 		memmove(x->queue, x->queue + 1,
 		    (x->nqueue - 1) * sizeof(*x->queue));
 		x->nqueue--;
-		if (gha_run_start(
-		        x, name, NULL, "push", NULL, err, sizeof(err)) != 0) {
+		/* A fallback stands in for the push GitHub did not run. */
+		if (gha_run_start(x, name, NULL,
+		        gha_on_push(x, name) ? "push" : NULL, 0, NULL, err,
+		        sizeof(err)) != 0) {
 			struct gha_local *l = gha_local_get(x, name);
 
 			x->host->log(x->mon, RDD_LOG_WARN,
@@ -1779,32 +2065,55 @@ gha_command(void *ctx, struct rdd_command *c, int argc, const char *const *argv)
 {
 	struct gha *x = ctx;
 	char err[1024], *name;
+	const char *words[2] = {NULL, NULL}, *event = NULL;
+	int i, nw = 0, in_place = 0;
 
-	if (argc < 1 || argv[0] == NULL || argv[0][0] == '\0') {
+	/* WORKFLOW [JOB] [--event E] [--in-place], options anywhere. */
+	for (i = 0; i < argc; i++) {
+		if (argv[i] == NULL)
+			continue;
+		if (strcmp(argv[i], "--event") == 0 && i + 1 < argc &&
+		    argv[i + 1] != NULL && argv[i + 1][0] != '\0')
+			event = argv[++i];
+		else if (strcmp(argv[i], "--in-place") == 0)
+			in_place = 1;
+		else if (argv[i][0] == '-' || nw == 2) {
+			snprintf(err, sizeof(err),
+			    "run-workflow: unexpected '%s': usage: "
+			    "run-workflow MONITOR WORKFLOW [JOB] [--event E] "
+			    "[--in-place]",
+			    argv[i]);
+			x->host->command_done(c, 0, err);
+			return;
+		} else
+			words[nw++] = argv[i];
+	}
+	if (nw < 1 || words[0][0] == '\0') {
 		x->host->command_done(c, 0,
 		    "usage: run-workflow MONITOR "
-		    "WORKFLOW [JOB]: WORKFLOW is a file in .github/workflows "
-		    "or a workflow's name");
+		    "WORKFLOW [JOB] [--event E] [--in-place]: WORKFLOW is a "
+		    "file in .github/workflows or a workflow's name");
 		return;
 	}
-	if (x->run != NULL) {
+	if (x->run != NULL || x->wt_stage != WT_IDLE) {
 		snprintf(err, sizeof(err),
 		    "local run %ld of %s is still "
 		    "running (log %s): try again when it ends",
-		    x->run_seq, x->run_name, lrun_log_path(x->run));
+		    x->run_seq, x->run_name ? x->run_name : "(ending)",
+		    x->run ? lrun_log_path(x->run) : "closed");
 		x->host->command_done(c, 0, err);
 		return;
 	}
-	if ((name = gha_resolve_workflow(x, argv[0])) == NULL) {
+	if ((name = gha_resolve_workflow(x, words[0])) == NULL) {
 		snprintf(err, sizeof(err),
 		    "no workflow '%s' in %s: give a "
 		    "file name like ci.yml or a workflow's name",
-		    argv[0], x->wfdir);
+		    words[0], x->wfdir);
 		x->host->command_done(c, 0, err);
 		return;
 	}
-	if (gha_run_start(x, name, argc > 1 ? argv[1] : NULL,
-	        "workflow_dispatch", c, err, sizeof(err)) != 0)
+	if (gha_run_start(
+	        x, name, words[1], event, in_place, c, err, sizeof(err)) != 0)
 		x->host->command_done(c, 0, err);
 	free(name);
 }
@@ -1995,6 +2304,19 @@ gha_stop(void *ctx)
 		lrun_free(x->run);
 		x->run = NULL;
 	}
+	/* A worktree left here is removed before the next local run. */
+	if (x->wt_child != 0)
+		x->host->child_cancel(x->mon, x->wt_child);
+	x->wt_child = 0;
+	x->wt_stage = WT_IDLE;
+	if (x->wt_cmd != NULL)
+		x->host->command_done(x->wt_cmd, x->wt_ok,
+		    x->wt_summary ? x->wt_summary : "local run ended");
+	x->wt_cmd = NULL;
+	free(x->wt_summary);
+	x->wt_summary = NULL;
+	free(x->run_wt);
+	x->run_wt = NULL;
 }
 
 static void

@@ -193,6 +193,18 @@ struct gha {
 	uint64_t run_timer;
 	char *run_name;
 	long run_seq;
+	/*
+	 * The run's temporary git worktree (NULL: --in-place) and the git
+	 * child that adds or removes it; the reply to the command waits for
+	 * the removal, so the run is over when redundancyctl returns.
+	 */
+	char *run_wt;
+	int wt_stage; /* enum gha_wt_stage in gha.c; 0 idle */
+	int wt_waiting;
+	uint64_t wt_child;
+	struct rdd_command *wt_cmd;
+	int wt_ok;
+	char *wt_summary;
 	char **queue;
 	size_t nqueue;
 	struct gha_local *locals;

@@ -7,7 +7,8 @@
  * https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows
  *   permissions:
  * https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/controlling-permissions-for-github_token
- *   contexts:
+ *   contexts, and their availability per workflow key ("Context
+ *   availability"):
  * https://docs.github.com/en/actions/reference/workflows-and-actions/contexts
  *   expressions:
  * https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
@@ -16,6 +17,7 @@
  * retired) but stay here: a workflow that names them is not refused for
  * it. Runner labels are free-form and have no table.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ghdata.h"
@@ -102,6 +104,57 @@ const char *const gh_contexts[] = {
     NULL,
 };
 
+/*
+ * The "Context availability" table, key by key. Where GitHub adds a
+ * context late in a job's life (steps, runner, job) the key is evaluated
+ * on the runner; keys evaluated before the job runs see fewer.
+ */
+#define GH_C_WF (GH_C_GITHUB | GH_C_INPUTS | GH_C_VARS)
+#define GH_C_JOBKEY (GH_C_WF | GH_C_NEEDS | GH_C_STRATEGY | GH_C_MATRIX)
+#define GH_C_STEPKEY                                                           \
+	(GH_C_JOBKEY | GH_C_ENV | GH_C_JOB | GH_C_RUNNER | GH_C_SECRETS |      \
+	    GH_C_STEPS)
+
+const struct gh_ctx_key gh_ctx_keys[] = {
+    {"run-name", GH_C_WF},
+    {"concurrency", GH_C_WF},
+    {"env", GH_C_WF | GH_C_SECRETS},
+    {"on.workflow_call.inputs.<inputs_id>.default", GH_C_WF},
+    {"on.workflow_call.outputs.<output_id>.value", GH_C_WF | GH_C_JOBS},
+    {"jobs.<job_id>.if", GH_C_WF | GH_C_NEEDS},
+    {"jobs.<job_id>.strategy", GH_C_WF | GH_C_NEEDS},
+    {"jobs.<job_id>.concurrency", GH_C_JOBKEY},
+    {"jobs.<job_id>.container", GH_C_JOBKEY},
+    {"jobs.<job_id>.container.credentials",
+        GH_C_JOBKEY | GH_C_ENV | GH_C_SECRETS},
+    {"jobs.<job_id>.container.env.<env_id>", GH_C_STEPKEY & ~GH_C_STEPS},
+    {"jobs.<job_id>.continue-on-error", GH_C_JOBKEY},
+    {"jobs.<job_id>.defaults.run", GH_C_JOBKEY | GH_C_ENV},
+    {"jobs.<job_id>.env", GH_C_JOBKEY | GH_C_SECRETS},
+    {"jobs.<job_id>.environment", GH_C_JOBKEY},
+    {"jobs.<job_id>.environment.url", GH_C_STEPKEY & ~GH_C_SECRETS},
+    {"jobs.<job_id>.name", GH_C_JOBKEY},
+    {"jobs.<job_id>.outputs.<output_id>", GH_C_STEPKEY},
+    {"jobs.<job_id>.runs-on", GH_C_JOBKEY},
+    {"jobs.<job_id>.secrets.<secrets_id>", GH_C_JOBKEY | GH_C_SECRETS},
+    {"jobs.<job_id>.services", GH_C_JOBKEY},
+    {"jobs.<job_id>.services.<service_id>.credentials",
+        GH_C_JOBKEY | GH_C_ENV | GH_C_SECRETS},
+    {"jobs.<job_id>.services.<service_id>.env.<env_id>",
+        GH_C_STEPKEY & ~GH_C_STEPS},
+    {"jobs.<job_id>.timeout-minutes", GH_C_JOBKEY},
+    {"jobs.<job_id>.with.<with_id>", GH_C_JOBKEY},
+    {"jobs.<job_id>.steps.if", GH_C_STEPKEY & ~GH_C_SECRETS},
+    {"jobs.<job_id>.steps.continue-on-error", GH_C_STEPKEY},
+    {"jobs.<job_id>.steps.env", GH_C_STEPKEY},
+    {"jobs.<job_id>.steps.name", GH_C_STEPKEY},
+    {"jobs.<job_id>.steps.run", GH_C_STEPKEY},
+    {"jobs.<job_id>.steps.timeout-minutes", GH_C_STEPKEY},
+    {"jobs.<job_id>.steps.with", GH_C_STEPKEY},
+    {"jobs.<job_id>.steps.working-directory", GH_C_STEPKEY},
+    {NULL, 0},
+};
+
 /* case(pred1, val1, ..., default): pairs and a default, so an odd count. */
 const struct gh_func gh_functions[] = {
     {"contains", 2, 2, 0},
@@ -168,4 +221,39 @@ gh_function(const char *s, size_t n)
 		if (gh_ncase_eq(f->name, s, n))
 			return f;
 	return NULL;
+}
+
+unsigned
+gh_context_bit(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; gh_contexts[i] != NULL; i++)
+		if (gh_ncase_eq(gh_contexts[i], s, n))
+			return 1u << i;
+	return 0;
+}
+
+unsigned
+gh_ctx_allowed(const char *key)
+{
+	const struct gh_ctx_key *k;
+
+	for (k = gh_ctx_keys; k->key != NULL; k++)
+		if (strcmp(k->key, key) == 0)
+			return k->allowed;
+	return 0;
+}
+
+void
+gh_ctx_names(unsigned mask, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (i = 0; gh_contexts[i] != NULL && used < len; i++)
+		if (mask & (1u << i))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+			    used ? ", " : "", gh_contexts[i]);
 }

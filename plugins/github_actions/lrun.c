@@ -1,7 +1,8 @@
 /*
- * lrun.c: runs a workflow's jobs on this machine in needs order, one step
- * at a time through the host's child service, with GitHub's if:, env,
- * shell, working-directory, timeout and continue-on-error semantics.
+ * lrun.c: runs a workflow's jobs on this machine in needs order, a job's
+ * matrix combinations side by side (max-parallel), each one step at a time
+ * through the host's child service, with GitHub's if:, env, shell,
+ * working-directory, timeout, continue-on-error, outputs and fail-fast.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +23,8 @@
 
 #define LRUN_SUMMARY_MAX 8192
 #define LRUN_ENV_FILE_MAX (1024 * 1024)
+/* GitHub's own limit of jobs a matrix may generate. */
+#define LRUN_MATRIX_MAX 256
 
 enum lrun_res { R_PENDING = 0, R_SUCCESS, R_FAILURE, R_SKIPPED, R_CANCELLED };
 
@@ -49,13 +52,44 @@ struct lrun_job {
 	const struct wf_job *j;
 	int selected;
 	enum lrun_res result;
-	struct lrun_step *steps;
 	char note[1024];
-	int steps_failed;
 	double seconds;
+	struct lrun_kvs outputs; /* job outputs:, for needs.<id>.outputs */
+	struct lrun_kvs *combos; /* matrix combinations; one empty if none */
+	size_t ncombos;
+	size_t next;  /* the next combination to start */
+	size_t limit; /* combinations running at once at most */
+	int fail_fast;
+	int stopped; /* fail-fast: start no more */
+	int nfailed, nsucceeded, ncancelled;
+	int nfail_hard; /* failed combinations without continue-on-error */
 };
 
-enum lrun_phase { P_JOB, P_STEP, P_STEP_WAIT, P_JOB_END, P_DONE };
+/*
+ * One combination of the current job running its steps (a job without a
+ * matrix has one combination). Up to the job's limit run side by side,
+ * each with its own env, files, step results and child.
+ */
+enum lrun_sphase { S_FREE = 0, S_BEGIN, S_STEP, S_WAIT, S_END };
+
+struct lrun_slot {
+	struct lrun *r;
+	enum lrun_sphase phase;
+	size_t ci;               /* its combination */
+	size_t si;               /* its next step */
+	struct lrun_step *steps; /* nsteps + 1 */
+	int steps_failed;
+	struct lrun_kvs env; /* workflow + job env, plus GITHUB_ENV */
+	struct lrun_kvs stepenv;
+	const struct lrun_kvs *combo; /* matrix.* */
+	char label[256];              /* "build (a, x)" as GitHub names it */
+	int64_t start_ms, deadline_ms, step_start_ms;
+	uint64_t child;
+	int waiting;
+	char envfile[PATH_MAX], outfile[PATH_MAX];
+};
+
+enum lrun_phase { P_JOB, P_MATRIX, P_JOB_END, P_DONE };
 
 struct lrun {
 	struct lrun_opts o;
@@ -68,17 +102,14 @@ struct lrun {
 	FILE *log;
 	char logpath[PATH_MAX];
 	char jtarget[300]; /* local:NAME, the journal's target */
-	char envfile[PATH_MAX], outfile[PATH_MAX], sumfile[PATH_MAX];
+	char sumfile[PATH_MAX];
 
 	/* cursor */
 	enum lrun_phase phase;
-	size_t oi;           /* position in order */
-	size_t si;           /* step of the current job */
-	struct lrun_kvs env; /* workflow + job env, plus GITHUB_ENV */
-	struct lrun_kvs stepenv;
-	int64_t job_start_ms, job_deadline_ms, step_start_ms, run_start_ms;
-	uint64_t child;
-	int waiting;
+	size_t oi;               /* position in order */
+	struct lrun_slot *slots; /* the current job's, limit of them */
+	size_t nslots;
+	int64_t job_start_ms, run_start_ms;
 	int in_pump, kick, cancelled, finished;
 	int own_info;
 
@@ -372,7 +403,7 @@ lrun_parse_kv_file(const char *buf, size_t len,
 
 struct lrun_ectx {
 	struct lrun *r;
-	struct lrun_job *job; /* NULL while deciding a job's if: */
+	struct lrun_slot *s; /* NULL while deciding a job's if: */
 	size_t jobidx;
 	int job_level;
 };
@@ -405,10 +436,11 @@ lrun_lookup(void *arg, const char *const *p, size_t n, struct ex_val *out)
 	char buf[64];
 	size_t i;
 
-	if (n == 2 && strcmp(p[0], "env") == 0) {
-		const char *v = lrun_kvs_get(&r->stepenv, p[1]);
+	if (n == 2 && strcmp(p[0], "env") == 0 && e->s != NULL) {
+		const char *v = lrun_kvs_get(&e->s->stepenv, p[1]);
 
-		return lrun_val_str(out, v ? v : lrun_kvs_get(&r->env, p[1]));
+		return lrun_val_str(
+		    out, v ? v : lrun_kvs_get(&e->s->env, p[1]));
 	}
 	if (n == 2 && strcmp(p[0], "github") == 0) {
 		const char *k = p[1];
@@ -453,36 +485,65 @@ lrun_lookup(void *arg, const char *const *p, size_t n, struct ex_val *out)
 		return -1;
 	}
 	if (n == 2 && strcmp(p[0], "job") == 0 && strcmp(p[1], "status") == 0 &&
-	    e->job != NULL)
+	    e->s != NULL)
 		return lrun_val_str(
-		    out, e->job->steps_failed ? "failure" : "success");
-	if (n >= 3 && strcmp(p[0], "steps") == 0 && e->job != NULL) {
-		wj = e->job->j;
-		for (i = 0; i < wj->nsteps && i < r->si; i++) {
+		    out, e->s->steps_failed ? "failure" : "success");
+	if (n >= 3 && strcmp(p[0], "steps") == 0 && e->s != NULL) {
+		wj = r->jobs[e->jobidx].j;
+		for (i = 0; i < wj->nsteps && i < e->s->si; i++) {
 			if (wj->steps[i].id == NULL ||
 			    strcmp(wj->steps[i].id, p[1]) != 0)
 				continue;
 			if (strcmp(p[2], "outcome") == 0)
 				return lrun_val_str(out,
-				    lrun_res_names[e->job->steps[i].outcome]);
+				    lrun_res_names[e->s->steps[i].outcome]);
 			if (strcmp(p[2], "conclusion") == 0)
-				return lrun_val_str(
-				    out, lrun_res_names[e->job->steps[i]
-				                            .conclusion]);
+				return lrun_val_str(out,
+				    lrun_res_names[e->s->steps[i].conclusion]);
 			if (strcmp(p[2], "outputs") == 0 && n == 4)
 				return lrun_val_str(
 				    out, lrun_kvs_get(
-				             &e->job->steps[i].outputs, p[3]));
+				             &e->s->steps[i].outputs, p[3]));
 		}
 		return -1;
 	}
-	if (n >= 3 && strcmp(p[0], "needs") == 0 &&
-	    strcmp(p[2], "result") == 0) {
+	if (n >= 3 && strcmp(p[0], "needs") == 0) {
 		struct lrun_job *nj = lrun_job_by_id(r, p[1]);
 
-		return nj ? lrun_val_str(out, lrun_res_names[nj->result]) : -1;
+		if (nj == NULL)
+			return -1;
+		if (n == 3 && strcmp(p[2], "result") == 0)
+			return lrun_val_str(out, lrun_res_names[nj->result]);
+		if (n == 4 && strcmp(p[2], "outputs") == 0)
+			return lrun_val_str(
+			    out, lrun_kvs_get(&nj->outputs, p[3]));
+		return -1;
 	}
-	/* secrets, vars, inputs, matrix: nothing of them exists here. */
+	/* matrix and strategy exist once a job's combination runs. */
+	if (n == 2 && strcmp(p[0], "matrix") == 0 && e->s != NULL &&
+	    e->s->combo != NULL)
+		return lrun_val_str(out, lrun_kvs_get(e->s->combo, p[1]));
+	if (n == 2 && strcmp(p[0], "strategy") == 0 && e->s != NULL) {
+		struct lrun_job *lj = &r->jobs[e->jobidx];
+
+		if (strcmp(p[1], "job-index") == 0)
+			snprintf(buf, sizeof(buf), "%zu", e->s->ci);
+		else if (strcmp(p[1], "job-total") == 0)
+			snprintf(buf, sizeof(buf), "%zu", lj->ncombos);
+		else if (strcmp(p[1], "fail-fast") == 0)
+			snprintf(buf, sizeof(buf), "%s",
+			    lj->fail_fast ? "true" : "false");
+		else if (strcmp(p[1], "max-parallel") == 0 &&
+		         lj->j->max_parallel != NULL)
+			snprintf(buf, sizeof(buf), "%s", lj->j->max_parallel);
+		else if (strcmp(p[1], "max-parallel") == 0)
+			/* unset: as many as there are combinations */
+			snprintf(buf, sizeof(buf), "%zu", lj->ncombos);
+		else
+			return -1;
+		return lrun_val_str(out, buf);
+	}
+	/* secrets, vars, inputs: nothing of them exists here. */
 	return -1;
 }
 
@@ -523,19 +584,20 @@ lrun_status(void *arg, const char *fn)
 		return allok;
 	}
 	if (strcasecmp(fn, "failure") == 0)
-		return e->job->steps_failed > 0;
-	return e->job->steps_failed == 0;
+		return e->s->steps_failed > 0;
+	return e->s->steps_failed == 0;
 }
 
+/* s NULL: the job level (its if:, before any combination runs). */
 static void
 lrun_ectx_init(struct lrun_ectx *e, struct ex_ctx *c, struct lrun *r,
-    size_t jobidx, int job_level)
+    size_t jobidx, struct lrun_slot *s)
 {
 	memset(e, 0, sizeof(*e));
 	e->r = r;
 	e->jobidx = jobidx;
-	e->job = job_level ? NULL : &r->jobs[jobidx];
-	e->job_level = job_level;
+	e->s = s;
+	e->job_level = s == NULL;
 	c->lookup = lrun_lookup;
 	c->status = lrun_status;
 	c->arg = e;
@@ -634,12 +696,6 @@ lrun_start(
 	for (i = 0; i < info->njobs; i++) {
 		r->jobs[i].j = &info->jobs[i];
 		r->jobs[i].selected = r->only_job == NULL;
-		r->jobs[i].steps =
-		    calloc(info->jobs[i].nsteps + 1, sizeof(*r->jobs[i].steps));
-		if (r->jobs[i].steps == NULL) {
-			lrun_free(r);
-			goto nomem;
-		}
 	}
 	if (r->only_job != NULL && lrun_select(r, r->only_job, 0) != 0) {
 		snprintf(err, errlen, "no job '%s' in %s: jobs are",
@@ -666,8 +722,6 @@ lrun_start(
 	}
 	snprintf(r->logpath, sizeof(r->logpath), "%s/run.log", r->rundir);
 	snprintf(r->jtarget, sizeof(r->jtarget), "local:%s", r->workflow);
-	snprintf(r->envfile, sizeof(r->envfile), "%s/github_env", r->rundir);
-	snprintf(r->outfile, sizeof(r->outfile), "%s/github_output", r->rundir);
 	snprintf(r->sumfile, sizeof(r->sumfile), "%s/step_summary", r->rundir);
 	fd = open(r->logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0 || (r->log = fdopen(fd, "a")) == NULL) {
@@ -678,10 +732,12 @@ lrun_start(
 		return NULL;
 	}
 	r->run_start_ms = lrun_now_ms();
-	lrun_log(r, "== local run %ld of %s (%s) at %s, event %s%s%s\n",
+	lrun_log(r,
+	    "== local run %ld of %s (%s) at %s, event %s%s%s, workspace %s\n",
 	    o->run_number, r->workflow, info->name ? info->name : "-",
 	    r->sha[0] ? r->sha : "(no commit)", r->event,
-	    r->only_job ? ", job " : "", r->only_job ? r->only_job : "");
+	    r->only_job ? ", job " : "", r->only_job ? r->only_job : "",
+	    r->repo);
 	r->phase = P_JOB;
 	r->oi = 0;
 	r->own_info = 1;
@@ -739,6 +795,174 @@ lrun_env_add(struct lrun *r, struct lrun_kvs *dst, const struct wf_kv *kv,
 	return 0;
 }
 
+static int lrun_flag(const char *text, const struct ex_ctx *c);
+
+/* Does combination c hold every key: value of row? */
+static int
+lrun_row_matches(const struct lrun_kvs *c, const struct wf_mrow *row)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < row->n; i++)
+		if ((v = lrun_kvs_get(c, row->kv[i].key)) == NULL ||
+		    strcmp(v, row->kv[i].value) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+lrun_is_dim(const struct wf_matrix *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->ndims; i++)
+		if (strcmp(m->dims[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+lrun_combo_add(struct lrun_job *lj, struct lrun_kvs **out)
+{
+	struct lrun_kvs *nv;
+
+	if (lj->ncombos >= LRUN_MATRIX_MAX)
+		return -1;
+	nv = realloc(lj->combos, (lj->ncombos + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return -1;
+	lj->combos = nv;
+	memset(&nv[lj->ncombos], 0, sizeof(nv[0]));
+	*out = &nv[lj->ncombos++];
+	return 0;
+}
+
+/*
+ * GitHub's expansion: the cartesian product of the variables (the first
+ * varies slowest), minus each combination an exclude row matches (a partial
+ * match is enough), then each include row is merged into every original
+ * combination whose variables it does not contradict (values it added
+ * before may be overwritten), or appended as a combination of its own when
+ * it fits none. Returns 0, or -1 with err (too many, out of memory).
+ */
+static int
+lrun_matrix_expand(struct lrun_job *lj, char *err, size_t errlen)
+{
+	const struct wf_matrix *m = &lj->j->matrix;
+	struct lrun_kvs *c;
+	size_t total = 1, i, k, nbase, *idx;
+	int merged, ok;
+
+	if (m->ndims > 0) {
+		for (i = 0; i < m->ndims; i++) {
+			total *= m->dims[i].nvals;
+			if (total > 65536) {
+				snprintf(err, errlen,
+				    "the matrix has more than %d "
+				    "combinations",
+				    LRUN_MATRIX_MAX);
+				return -1;
+			}
+		}
+	} else
+		total = 0;
+	if ((idx = calloc(m->ndims + 1, sizeof(*idx))) == NULL)
+		goto nomem;
+	for (k = 0; k < total; k++) {
+		struct lrun_kvs t = {0};
+
+		for (i = 0; i < m->ndims; i++)
+			if (lrun_kvs_set(&t, m->dims[i].key,
+			        m->dims[i].vals[idx[i]]) != 0) {
+				lrun_kvs_free(&t);
+				free(idx);
+				goto nomem;
+			}
+		for (i = m->ndims; i > 0; i--) {
+			if (++idx[i - 1] < m->dims[i - 1].nvals)
+				break;
+			idx[i - 1] = 0;
+		}
+		for (i = 0, ok = 1; i < m->nexclude && ok; i++)
+			if (m->exclude[i].n > 0 &&
+			    lrun_row_matches(&t, &m->exclude[i]))
+				ok = 0;
+		if (!ok) {
+			lrun_kvs_free(&t);
+			continue;
+		}
+		if (lrun_combo_add(lj, &c) != 0) {
+			lrun_kvs_free(&t);
+			free(idx);
+			goto toomany;
+		}
+		*c = t;
+	}
+	free(idx);
+	nbase = lj->ncombos;
+	for (i = 0; i < m->ninclude; i++) {
+		const struct wf_mrow *row = &m->include[i];
+
+		merged = 0;
+		for (k = 0; k < nbase; k++) {
+			size_t f;
+
+			for (f = 0, ok = 1; f < row->n && ok; f++) {
+				const char *v = lrun_kvs_get(
+				    &lj->combos[k], row->kv[f].key);
+
+				if (lrun_is_dim(m, row->kv[f].key) && v &&
+				    strcmp(v, row->kv[f].value) != 0)
+					ok = 0;
+			}
+			if (!ok)
+				continue;
+			merged = 1;
+			for (f = 0; f < row->n; f++)
+				if (lrun_kvs_set(&lj->combos[k], row->kv[f].key,
+				        row->kv[f].value) != 0)
+					goto nomem;
+		}
+		if (merged)
+			continue;
+		if (lrun_combo_add(lj, &c) != 0)
+			goto toomany;
+		for (k = 0; k < row->n; k++)
+			if (lrun_kvs_set(c, row->kv[k].key, row->kv[k].value) !=
+			    0)
+				goto nomem;
+	}
+	if (lj->ncombos > LRUN_MATRIX_MAX)
+		goto toomany;
+	return 0;
+toomany:
+	snprintf(err, errlen,
+	    "the matrix has more than %d combinations (GitHub's limit)",
+	    LRUN_MATRIX_MAX);
+	return -1;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static void
+lrun_combos_free(struct lrun_job *lj)
+{
+	size_t i;
+
+	for (i = 0; i < lj->ncombos; i++)
+		lrun_kvs_free(&lj->combos[i]);
+	free(lj->combos);
+	lj->combos = NULL;
+	lj->ncombos = 0;
+}
+
+/* Combinations running at once when strategy.max-parallel is not set. */
+#ifndef LRUN_PARALLEL_DEFAULT
+#define LRUN_PARALLEL_DEFAULT 4
+#endif
+
 static void
 lrun_job_begin(struct lrun *r)
 {
@@ -747,13 +971,12 @@ lrun_job_begin(struct lrun *r)
 	const struct wf_job *wj = lj->j;
 	struct lrun_ectx e;
 	struct ex_ctx c;
+	struct lrun_kvs *one;
 	char err[256];
-	double tmin;
+	long mp = 0;
 	int run = 0;
 
-	lrun_kvs_free(&r->env);
-	lrun_ectx_init(&e, &c, r, k, 1);
-	r->si = 0;
+	lrun_ectx_init(&e, &c, r, k, NULL);
 	r->job_start_ms = lrun_now_ms();
 	lrun_log(r, "\n== job %s%s%s\n", wj->id, wj->name ? ": " : "",
 	    wj->name ? wj->name : "");
@@ -766,6 +989,7 @@ lrun_job_begin(struct lrun *r)
 		r->phase = P_JOB_END;
 		return;
 	}
+	/* jobs.<id>.if sees no matrix: it decides before the expansion. */
 	if (expr_if(wj->if_cond, &c, &run, err, sizeof(err)) != 0) {
 		lj->result = R_FAILURE;
 		snprintf(lj->note, sizeof(lj->note), "if: %s", err);
@@ -780,42 +1004,148 @@ lrun_job_begin(struct lrun *r)
 		r->phase = P_JOB_END;
 		return;
 	}
-	/* The step context sees this job from here on. */
-	lrun_ectx_init(&e, &c, r, k, 0);
-	if (lrun_env_add(r, &r->env, r->info->env, r->info->nenv, &c, err,
-	        sizeof(err)) != 0 ||
-	    lrun_env_add(r, &r->env, wj->env, wj->nenv, &c, err, sizeof(err)) !=
-	        0) {
+	lj->fail_fast = wj->fail_fast == NULL || lrun_flag(wj->fail_fast, &c);
+	if (wj->has_matrix && wj->matrix.unexpanded == NULL) {
+		if (lrun_matrix_expand(lj, err, sizeof(err)) != 0) {
+			lj->result = R_FAILURE;
+			snprintf(lj->note, sizeof(lj->note), "matrix: %s", err);
+			r->phase = P_JOB_END;
+			return;
+		}
+		if (lj->ncombos == 0) {
+			lj->result = R_SKIPPED;
+			snprintf(lj->note, sizeof(lj->note),
+			    "its matrix has no combination left after "
+			    "exclude");
+			r->phase = P_JOB_END;
+			return;
+		}
+	} else {
+		if (wj->has_matrix)
+			lrun_log(r,
+			    "-- matrix not expanded locally: %s; the job "
+			    "runs once with matrix.* empty\n",
+			    wj->matrix.unexpanded);
+		if (lrun_combo_add(lj, &one) != 0) {
+			lj->result = R_FAILURE;
+			snprintf(lj->note, sizeof(lj->note), "out of memory");
+			r->phase = P_JOB_END;
+			return;
+		}
+	}
+	/*
+	 * max-parallel bounds the combinations running side by side; an
+	 * expression in it is evaluated here (it sees github, needs, vars,
+	 * inputs). Unset, GitHub runs them all: here at most
+	 * LRUN_PARALLEL_DEFAULT, this machine being one runner.
+	 */
+	if (wj->max_parallel != NULL) {
+		char *v = expr_subst(wj->max_parallel, &c, err, sizeof(err));
+
+		mp = v != NULL ? strtol(v, NULL, 10) : 0;
+		free(v);
+	}
+	lj->limit = mp > 0 ? (size_t)mp : LRUN_PARALLEL_DEFAULT;
+	if (lj->limit > lj->ncombos)
+		lj->limit = lj->ncombos;
+	if (wj->has_matrix && wj->matrix.unexpanded == NULL)
+		lrun_log(r,
+		    "-- matrix: %zu combination%s, %zu at a time "
+		    "(max-parallel %s), fail-fast %s\n",
+		    lj->ncombos, lj->ncombos == 1 ? "" : "s", lj->limit,
+		    wj->max_parallel ? wj->max_parallel : "unset",
+		    lj->fail_fast ? "on" : "off");
+	if ((r->slots = calloc(lj->limit, sizeof(*r->slots))) == NULL) {
 		lj->result = R_FAILURE;
-		snprintf(lj->note, sizeof(lj->note), "env: %s", err);
+		snprintf(lj->note, sizeof(lj->note), "out of memory");
 		r->phase = P_JOB_END;
+		return;
+	}
+	r->nslots = lj->limit;
+	lj->next = 0;
+	lj->result = R_SUCCESS;
+	r->phase = P_MATRIX;
+}
+
+/* Name of a combination: the job's evaluated name, or "id (a, x)". */
+static void
+lrun_combo_label(
+    struct lrun_slot *sl, const struct lrun_job *lj, const struct ex_ctx *c)
+{
+	char err[128], *nm = NULL;
+	size_t i, l;
+
+	if (lj->j->name != NULL && strstr(lj->j->name, "${{") != NULL &&
+	    (nm = expr_subst(lj->j->name, c, err, sizeof(err))) != NULL) {
+		/* GitHub shows an evaluated name instead of the values. */
+		snprintf(sl->label, sizeof(sl->label), "%s: %s", lj->j->id, nm);
+		free(nm);
+		return;
+	}
+	snprintf(sl->label, sizeof(sl->label), "%s", lj->j->id);
+	if (!lj->j->has_matrix || sl->combo == NULL || sl->combo->n == 0)
+		return;
+	for (i = 0; i < sl->combo->n; i++) {
+		l = strlen(sl->label);
+		snprintf(sl->label + l, sizeof(sl->label) - l, "%s%s",
+		    i ? ", " : " (", sl->combo->v[i].v);
+	}
+	l = strlen(sl->label);
+	snprintf(sl->label + l, sizeof(sl->label) - l, ")");
+}
+
+/* Start combination ci in slot sl: env, files, timeout. */
+static void
+lrun_slot_begin(struct lrun *r, struct lrun_slot *sl)
+{
+	size_t k = r->order[r->oi];
+	struct lrun_job *lj = &r->jobs[k];
+	const struct wf_job *wj = lj->j;
+	struct lrun_ectx e;
+	struct ex_ctx c;
+	char err[256];
+	double tmin;
+
+	sl->r = r;
+	sl->si = 0;
+	sl->steps_failed = 0;
+	sl->combo = &lj->combos[sl->ci];
+	sl->start_ms = lrun_now_ms();
+	snprintf(sl->envfile, sizeof(sl->envfile), "%s/github_env-%zu",
+	    r->rundir, sl->ci);
+	snprintf(sl->outfile, sizeof(sl->outfile), "%s/github_output-%zu",
+	    r->rundir, sl->ci);
+	(void)lrun_file_reset(sl->envfile);
+	(void)lrun_file_reset(sl->outfile);
+	sl->phase = S_STEP;
+	lrun_ectx_init(&e, &c, r, k, sl);
+	lrun_combo_label(sl, lj, &c);
+	if (wj->has_matrix)
+		lrun_log(r, "\n== %s: combination %zu of %zu\n", sl->label,
+		    sl->ci + 1, lj->ncombos);
+	if ((sl->steps = calloc(wj->nsteps + 1, sizeof(*sl->steps))) == NULL ||
+	    lrun_env_add(r, &sl->env, r->info->env, r->info->nenv, &c, err,
+	        sizeof(err)) != 0 ||
+	    lrun_env_add(
+	        r, &sl->env, wj->env, wj->nenv, &c, err, sizeof(err)) != 0) {
+		sl->steps_failed++;
+		if (lj->note[0] == '\0')
+			snprintf(lj->note, sizeof(lj->note), "%s%senv: %s",
+			    wj->has_matrix ? sl->label : "",
+			    wj->has_matrix ? ": " : "",
+			    sl->steps ? err : "out of memory");
+		sl->phase = S_END;
 		return;
 	}
 	tmin = wj->timeout;
 	if (tmin < 0 && wj->timeout_minutes != NULL) {
-		struct ex_val v;
-		char *in = strdup(wj->timeout_minutes), *s = in, *t;
+		char *v = expr_subst(wj->timeout_minutes, &c, err, sizeof(err));
 
-		if (in != NULL && (s = strstr(in, "${{")) != NULL &&
-		    (t = strstr(s, "}}")) != NULL) {
-			*t = '\0';
-			if (expr_eval(s + 3, &c, &v, err, sizeof(err)) == 0) {
-				if (v.t == EX_NUM)
-					tmin = v.n;
-				else if (v.t == EX_STR)
-					tmin = atof(v.s);
-				expr_free(&v);
-			}
-		}
-		free(in);
+		tmin = v != NULL ? atof(v) : -1.0;
+		free(v);
 	}
-	r->job_deadline_ms =
-	    r->job_start_ms +
-	    (tmin > 0 ? (int64_t)(tmin * 60000.0) : r->o.job_timeout_ms);
-	(void)lrun_file_reset(r->envfile);
-	(void)lrun_file_reset(r->outfile);
-	lj->result = R_SUCCESS;
-	r->phase = P_STEP;
+	sl->deadline_ms = sl->start_ms + (tmin > 0 ? (int64_t)(tmin * 60000.0)
+	                                           : r->o.job_timeout_ms);
 }
 
 static const char *
@@ -853,18 +1183,19 @@ lrun_flag(const char *text, const struct ex_ctx *c)
 }
 
 static void
-lrun_step_result(struct lrun *r, int ok, const char *note)
+lrun_step_result(struct lrun_slot *sl, int ok, const char *note)
 {
+	struct lrun *r = sl->r;
 	struct lrun_job *lj = &r->jobs[r->order[r->oi]];
-	const struct wf_step *s = &lj->j->steps[r->si];
-	struct lrun_step *ls = &lj->steps[r->si];
+	const struct wf_step *s = &lj->j->steps[sl->si];
+	struct lrun_step *ls = &sl->steps[sl->si];
 	struct lrun_ectx e;
 	struct ex_ctx c;
 	char label[96], msg[512];
 	int coe = 0;
-	double secs = (double)(lrun_now_ms() - r->step_start_ms) / 1000.0;
+	double secs = (double)(lrun_now_ms() - sl->step_start_ms) / 1000.0;
 
-	lrun_ectx_init(&e, &c, r, r->order[r->oi], 0);
+	lrun_ectx_init(&e, &c, r, r->order[r->oi], sl);
 	ls->outcome = ok ? R_SUCCESS : R_FAILURE;
 	ls->conclusion = ls->outcome;
 	if (!ok)
@@ -872,19 +1203,19 @@ lrun_step_result(struct lrun *r, int ok, const char *note)
 	if (!ok && coe)
 		ls->conclusion = R_SUCCESS;
 	if (!ok && !coe)
-		lj->steps_failed++;
+		sl->steps_failed++;
 	snprintf(ls->note, sizeof(ls->note), "%s", note ? note : "");
-	lrun_step_label(s, r->si, label, sizeof(label));
+	lrun_step_label(s, sl->si, label, sizeof(label));
 	snprintf(msg, sizeof(msg),
 	    "run %ld job %s step %zu '%s': %s%s%s "
 	    "(%.1fs)%s",
-	    r->o.run_number, lj->j->id, r->si + 1, label,
+	    r->o.run_number, sl->label, sl->si + 1, label,
 	    lrun_res_names[ls->outcome], note && *note ? ": " : "",
 	    note ? note : "", secs, !ok && coe ? "; continue-on-error" : "");
 	lrun_log(r, "-- %s\n", msg);
 	r->o.host->journal(r->o.mon, "local-step", r->jtarget, msg);
-	r->si++;
-	r->phase = P_STEP;
+	sl->si++;
+	sl->phase = S_STEP;
 }
 
 static void
@@ -894,37 +1225,40 @@ lrun_out_cb(void *arg, const char *k, const char *v)
 }
 
 static void
-lrun_read_files(struct lrun *r, struct lrun_step *ls)
+lrun_read_files(struct lrun_slot *sl, struct lrun_step *ls)
 {
 	size_t len;
 	char *buf;
 
-	if ((buf = store_read_file(r->envfile, LRUN_ENV_FILE_MAX, &len)) !=
+	if ((buf = store_read_file(sl->envfile, LRUN_ENV_FILE_MAX, &len)) !=
 	    NULL) {
-		(void)lrun_parse_kv_file(buf, len, lrun_env_cb, &r->env);
+		(void)lrun_parse_kv_file(buf, len, lrun_env_cb, &sl->env);
 		free(buf);
 	}
-	if ((buf = store_read_file(r->outfile, LRUN_ENV_FILE_MAX, &len)) !=
+	if ((buf = store_read_file(sl->outfile, LRUN_ENV_FILE_MAX, &len)) !=
 	    NULL) {
 		(void)lrun_parse_kv_file(buf, len, lrun_out_cb, &ls->outputs);
 		free(buf);
 	}
-	(void)lrun_file_reset(r->envfile);
-	(void)lrun_file_reset(r->outfile);
+	(void)lrun_file_reset(sl->envfile);
+	(void)lrun_file_reset(sl->outfile);
 }
 
 static void
 lrun_child_cb(void *arg, const struct rdd_child_result *res)
 {
-	struct lrun *r = arg;
-	struct lrun_job *lj = &r->jobs[r->order[r->oi]];
+	struct lrun_slot *sl = arg;
+	struct lrun *r = sl->r;
 	char note[256];
 	int ok = 0;
 
-	r->child = 0;
-	r->waiting = 0;
+	sl->child = 0;
+	sl->waiting = 0;
 	if (r->cancelled)
 		return;
+	if (res->out_len > 0 || res->err_len > 0 || res->truncated)
+		lrun_log(
+		    r, "-- output of %s step %zu:\n", sl->label, sl->si + 1);
 	if (res->out_len > 0)
 		lrun_log(r, "%s%s", res->out,
 		    res->out[res->out_len - 1] == '\n' ? "" : "\n");
@@ -951,15 +1285,16 @@ lrun_child_cb(void *arg, const struct rdd_child_result *res)
 		ok = 1;
 		note[0] = '\0';
 	}
-	lrun_read_files(r, &lj->steps[r->si]);
-	lrun_step_result(r, ok, note);
+	lrun_read_files(sl, &sl->steps[sl->si]);
+	lrun_step_result(sl, ok, note);
 	lrun_pump(r);
 }
 
 /* Build the env strings of one step: GITHUB_*, then workflow/job/step. */
 static char **
-lrun_step_env(struct lrun *r, const struct wf_job *wj)
+lrun_step_env(struct lrun_slot *sl, const struct wf_job *wj)
 {
+	struct lrun *r = sl->r;
 	struct lrun_kvs all = {0};
 	char num[32], **v;
 	size_t i, len;
@@ -977,19 +1312,19 @@ lrun_step_env(struct lrun *r, const struct wf_job *wj)
 	    lrun_kvs_set(&all, "GITHUB_EVENT_NAME", r->event) != 0 ||
 	    lrun_kvs_set(&all, "GITHUB_REPOSITORY", r->repository) != 0 ||
 	    lrun_kvs_set(&all, "GITHUB_ACTOR", "redundancyd") != 0 ||
-	    lrun_kvs_set(&all, "GITHUB_ENV", r->envfile) != 0 ||
-	    lrun_kvs_set(&all, "GITHUB_OUTPUT", r->outfile) != 0 ||
+	    lrun_kvs_set(&all, "GITHUB_ENV", sl->envfile) != 0 ||
+	    lrun_kvs_set(&all, "GITHUB_OUTPUT", sl->outfile) != 0 ||
 	    lrun_kvs_set(&all, "GITHUB_STEP_SUMMARY", r->sumfile) != 0 ||
 	    lrun_kvs_set(&all, "RUNNER_OS", "Linux") != 0 ||
 	    lrun_kvs_set(&all, "RUNNER_TEMP", r->rundir) != 0 ||
 	    lrun_kvs_set(&all, "REDUNDANCYD_LOCAL_RUN", "1") != 0)
 		goto fail;
-	for (i = 0; i < r->env.n; i++)
-		if (lrun_kvs_set(&all, r->env.v[i].k, r->env.v[i].v) != 0)
+	for (i = 0; i < sl->env.n; i++)
+		if (lrun_kvs_set(&all, sl->env.v[i].k, sl->env.v[i].v) != 0)
 			goto fail;
-	for (i = 0; i < r->stepenv.n; i++)
-		if (lrun_kvs_set(&all, r->stepenv.v[i].k, r->stepenv.v[i].v) !=
-		    0)
+	for (i = 0; i < sl->stepenv.n; i++)
+		if (lrun_kvs_set(
+		        &all, sl->stepenv.v[i].k, sl->stepenv.v[i].v) != 0)
 			goto fail;
 	if ((v = calloc(all.n + 1, sizeof(*v))) == NULL)
 		goto fail;
@@ -1035,14 +1370,16 @@ lrun_write_script(const char *path, const char *text)
 	return close(fd);
 }
 
-/* Returns 1 when it finished the step synchronously, 0 when waiting. */
-static int
-lrun_step_begin(struct lrun *r)
+/* Begin slot sl's next step: it ends here (if:, uses:, an error) or the
+ * slot waits for its child (S_WAIT). */
+static void
+lrun_step_begin(struct lrun_slot *sl)
 {
+	struct lrun *r = sl->r;
 	size_t k = r->order[r->oi];
-	struct lrun_job *lj = &r->jobs[k];
-	const struct wf_job *wj = lj->j;
-	const struct wf_step *s = &wj->steps[r->si];
+	const struct wf_job *wj = r->jobs[k].j;
+	const struct wf_step *s = &wj->steps[sl->si];
+	struct lrun_step *ls = &sl->steps[sl->si];
 	struct rdd_child_spec spec;
 	struct lrun_ectx e;
 	struct ex_ctx c;
@@ -1053,26 +1390,26 @@ lrun_step_begin(struct lrun *r)
 	int64_t left, tmo;
 	uint64_t h;
 
-	lrun_ectx_init(&e, &c, r, k, 0);
-	r->step_start_ms = lrun_now_ms();
-	lrun_kvs_free(&r->stepenv);
-	lrun_step_label(s, r->si, label, sizeof(label));
-	lrun_log(r, "\n-- step %zu: %s\n", r->si + 1, label);
+	lrun_ectx_init(&e, &c, r, k, sl);
+	sl->step_start_ms = lrun_now_ms();
+	lrun_kvs_free(&sl->stepenv);
+	lrun_step_label(s, sl->si, label, sizeof(label));
+	lrun_log(r, "\n-- %s step %zu: %s\n", sl->label, sl->si + 1, label);
 	if (expr_if(s->if_cond, &c, &run, err, sizeof(err)) != 0) {
-		lrun_step_result(r, 0, err);
-		return 1;
+		lrun_step_result(sl, 0, err);
+		return;
 	}
 	if (!run) {
-		lj->steps[r->si].outcome = R_SKIPPED;
-		lj->steps[r->si].conclusion = R_SKIPPED;
+		ls->outcome = R_SKIPPED;
+		ls->conclusion = R_SKIPPED;
 		lrun_log(r, "-- skipped: if: %s is false\n",
 		    s->if_cond ? s->if_cond : "success()");
-		r->si++;
-		return 1;
+		sl->si++;
+		return;
 	}
 	if (s->uses != NULL) {
 		if (strncasecmp(s->uses, "actions/checkout@", 17) == 0) {
-			lrun_step_result(r, 1,
+			lrun_step_result(sl, 1,
 			    "the local checkout is the "
 			    "workspace");
 		} else {
@@ -1080,31 +1417,30 @@ lrun_step_begin(struct lrun *r)
 			    "uses: %s runs only on "
 			    "GitHub (no local action runner)",
 			    s->uses);
-			lj->steps[r->si].outcome = R_SKIPPED;
-			lj->steps[r->si].conclusion = R_SKIPPED;
-			snprintf(lj->steps[r->si].note,
-			    sizeof(lj->steps[r->si].note), "%s", err);
+			ls->outcome = R_SKIPPED;
+			ls->conclusion = R_SKIPPED;
+			snprintf(ls->note, sizeof(ls->note), "%s", err);
 			lrun_log(r, "-- skipped: %s\n", err);
 			r->o.host->journal(
 			    r->o.mon, "local-step", r->jtarget, err);
-			r->si++;
+			sl->si++;
 		}
-		return 1;
+		return;
 	}
 	if (s->run == NULL) {
-		lrun_step_result(r, 0, "neither run: nor uses:");
-		return 1;
+		lrun_step_result(sl, 0, "neither run: nor uses:");
+		return;
 	}
-	left = r->job_deadline_ms - lrun_now_ms();
+	left = sl->deadline_ms - lrun_now_ms();
 	if (left <= 0) {
-		lrun_step_result(r, 0, "the job's timeout-minutes ran out");
-		return 1;
+		lrun_step_result(sl, 0, "the job's timeout-minutes ran out");
+		return;
 	}
 	if (lrun_env_add(
-	        r, &r->stepenv, s->env, s->nenv, &c, err, sizeof(err)) != 0 ||
+	        r, &sl->stepenv, s->env, s->nenv, &c, err, sizeof(err)) != 0 ||
 	    (text = expr_subst(s->run, &c, err, sizeof(err))) == NULL) {
-		lrun_step_result(r, 0, err);
-		return 1;
+		lrun_step_result(sl, 0, err);
+		return;
 	}
 	shell = s->shell ? s->shell : wj->shell ? wj->shell : r->info->shell;
 	wd = s->working_directory    ? s->working_directory
@@ -1113,8 +1449,8 @@ lrun_step_begin(struct lrun *r)
 	if (wd != NULL &&
 	    (wdx = expr_subst(wd, &c, err, sizeof(err))) == NULL) {
 		free(text);
-		lrun_step_result(r, 0, err);
-		return 1;
+		lrun_step_result(sl, 0, err);
+		return;
 	}
 	if (wdx == NULL || wdx[0] == '\0')
 		snprintf(cwd, sizeof(cwd), "%s", r->repo);
@@ -1123,22 +1459,24 @@ lrun_step_begin(struct lrun *r)
 	else
 		snprintf(cwd, sizeof(cwd), "%s/%s", r->repo, wdx);
 	free(wdx);
-	snprintf(script, sizeof(script), "%s/%s-step%zu.%s", r->rundir, wj->id,
-	    r->si + 1, shell && strcmp(shell, "python") == 0 ? "py" : "sh");
+	/* One script per combination: they may run side by side. */
+	snprintf(script, sizeof(script), "%s/%s-%zu-step%zu.%s", r->rundir,
+	    wj->id, sl->ci, sl->si + 1,
+	    shell && strcmp(shell, "python") == 0 ? "py" : "sh");
 	if (lrun_write_script(script, text) != 0) {
 		snprintf(
 		    err, sizeof(err), "%.200s: %s", script, strerror(errno));
 		free(text);
-		lrun_step_result(r, 0, err);
-		return 1;
+		lrun_step_result(sl, 0, err);
+		return;
 	}
 	lrun_log(r, "$ %s\n", text);
 	free(text);
 	if ((argv = lrun_shell_argv(shell, script, err, sizeof(err))) == NULL ||
-	    (env = lrun_step_env(r, wj)) == NULL) {
+	    (env = lrun_step_env(sl, wj)) == NULL) {
 		lrun_argv_free(argv);
-		lrun_step_result(r, 0, argv ? "out of memory" : err);
-		return 1;
+		lrun_step_result(sl, 0, argv ? "out of memory" : err);
+		return;
 	}
 	tmo = left;
 	if (s->timeout > 0 && (int64_t)(s->timeout * 60000.0) < tmo)
@@ -1149,21 +1487,182 @@ lrun_step_begin(struct lrun *r)
 	spec.cwd = cwd;
 	spec.timeout_ms = tmo;
 	spec.output_cap = r->o.output_cap;
-	r->waiting = 1;
-	r->phase = P_STEP_WAIT;
-	h = r->o.host->child_run(r->o.mon, &spec, lrun_child_cb, r);
+	sl->waiting = 1;
+	sl->phase = S_WAIT;
+	h = r->o.host->child_run(r->o.mon, &spec, lrun_child_cb, sl);
 	lrun_argv_free(argv);
 	lrun_argv_free(env);
-	if (!r->waiting)
-		return 0; /* completed synchronously: the callback went on */
+	if (!sl->waiting)
+		return; /* completed synchronously: the callback went on */
 	if (h == 0) {
-		r->waiting = 0;
-		lrun_step_result(r, 0,
+		sl->waiting = 0;
+		lrun_step_result(sl, 0,
 		    "the daemon could not start the step "
 		    "(see system.log)");
-		return 1;
+		return;
 	}
-	r->child = h;
+	sl->child = h;
+}
+
+/* Release slot sl (its steps, env, files' names): free for the next. */
+static void
+lrun_slot_clear(struct lrun *r, struct lrun_slot *sl)
+{
+	size_t i, n = r->jobs[r->order[r->oi]].j->nsteps;
+
+	if (sl->child != 0)
+		r->o.host->child_cancel(r->o.mon, sl->child);
+	for (i = 0; sl->steps != NULL && i <= n; i++)
+		lrun_kvs_free(&sl->steps[i].outputs);
+	free(sl->steps);
+	lrun_kvs_free(&sl->env);
+	lrun_kvs_free(&sl->stepenv);
+	memset(sl, 0, sizeof(*sl));
+}
+
+static void
+lrun_slots_free(struct lrun *r)
+{
+	size_t i;
+
+	for (i = 0; r->slots != NULL && i < r->nslots; i++)
+		lrun_slot_clear(r, &r->slots[i]);
+	free(r->slots);
+	r->slots = NULL;
+	r->nslots = 0;
+}
+
+/*
+ * A combination ended: its result, the job's outputs: evaluated with its
+ * steps (a later non-empty value wins, as on GitHub), and fail-fast: a
+ * failure cancels the combinations running and those still to come.
+ */
+static void
+lrun_slot_end(struct lrun *r, struct lrun_slot *sl)
+{
+	struct lrun_job *lj = &r->jobs[r->order[r->oi]];
+	const struct wf_job *wj = lj->j;
+	struct lrun_ectx e;
+	struct ex_ctx c;
+	char err[256], label[96], msg[1536], *v;
+	enum lrun_res res;
+	size_t i;
+	int coe;
+
+	lrun_ectx_init(&e, &c, r, r->order[r->oi], sl);
+	res = sl->steps_failed > 0 ? R_FAILURE : R_SUCCESS;
+	for (i = 0; sl->steps != NULL && i < wj->noutputs; i++) {
+		v = expr_subst(wj->outputs[i].value ? wj->outputs[i].value : "",
+		    &c, err, sizeof(err));
+		if (v == NULL) {
+			lrun_log(r, "-- %s output %s: %s\n", sl->label,
+			    wj->outputs[i].key, err);
+			continue;
+		}
+		if (v[0] != '\0' ||
+		    lrun_kvs_get(&lj->outputs, wj->outputs[i].key) == NULL)
+			(void)lrun_kvs_set(&lj->outputs, wj->outputs[i].key, v);
+		lrun_log(r, "-- %s output %s=%s\n", sl->label,
+		    wj->outputs[i].key, v);
+		free(v);
+	}
+	if (res == R_FAILURE && lj->note[0] == '\0' && sl->steps != NULL) {
+		for (i = 0; i < wj->nsteps; i++)
+			if (sl->steps[i].conclusion == R_FAILURE) {
+				snprintf(lj->note, sizeof(lj->note),
+				    "%s%sstep %zu '%s': %s",
+				    wj->has_matrix ? sl->label : "",
+				    wj->has_matrix ? ": " : "", i + 1,
+				    lrun_step_label(
+				        &wj->steps[i], i, label, sizeof(label)),
+				    sl->steps[i].note);
+				break;
+			}
+	}
+	if (res == R_FAILURE)
+		lj->nfailed++;
+	else
+		lj->nsucceeded++;
+	if (wj->has_matrix) {
+		snprintf(msg, sizeof(msg), "run %ld job %s: %s (%.1fs)",
+		    r->o.run_number, sl->label, lrun_res_names[res],
+		    (double)(lrun_now_ms() - sl->start_ms) / 1000.0);
+		lrun_log(r, "== %s\n", msg);
+		r->o.host->journal(r->o.mon, "local-job", r->jtarget, msg);
+	}
+	/* continue-on-error: ${{ matrix.experimental }} is per combination. */
+	coe = lrun_flag(wj->continue_on_error, &c);
+	if (res == R_FAILURE && !coe)
+		lj->nfail_hard++;
+	lrun_slot_clear(r, sl);
+	if (res != R_FAILURE || !lj->fail_fast || coe || lj->stopped)
+		return;
+	lj->stopped = 1;
+	for (i = 0; i < r->nslots; i++) {
+		/* One that ended already keeps its result. */
+		if (r->slots[i].phase == S_FREE || r->slots[i].phase == S_END)
+			continue;
+		lrun_log(r, "-- fail-fast: %s cancelled\n", r->slots[i].label);
+		lrun_slot_clear(r, &r->slots[i]);
+		lj->ncancelled++;
+	}
+	lj->ncancelled += (int)(lj->ncombos - lj->next);
+	if (lj->ncancelled > 0)
+		lrun_log(r, "-- fail-fast: %d combination%s of %s cancelled\n",
+		    lj->ncancelled, lj->ncancelled == 1 ? "" : "s", wj->id);
+	lj->next = lj->ncombos;
+}
+
+/*
+ * Advance the current job's combinations as far as they go without
+ * waiting: start new ones up to the limit, run steps that end at once,
+ * record ended ones. Returns 1 when the job is over.
+ */
+static int
+lrun_matrix_pump(struct lrun *r)
+{
+	struct lrun_job *lj = &r->jobs[r->order[r->oi]];
+	struct lrun_slot *sl;
+	size_t i, running;
+	int progress = 1;
+
+	while (progress && !r->cancelled) {
+		progress = 0;
+		running = 0;
+		for (i = 0; i < r->nslots; i++) {
+			sl = &r->slots[i];
+			switch (sl->phase) {
+			case S_FREE:
+				if (lj->next < lj->ncombos && !lj->stopped) {
+					sl->ci = lj->next++;
+					sl->phase = S_BEGIN;
+					progress = 1;
+				}
+				break;
+			case S_BEGIN:
+				lrun_slot_begin(r, sl);
+				progress = 1;
+				break;
+			case S_STEP:
+				if (sl->si >= lj->j->nsteps)
+					sl->phase = S_END;
+				else
+					lrun_step_begin(sl);
+				progress = 1;
+				break;
+			case S_WAIT:
+				running++;
+				break;
+			case S_END:
+				lrun_slot_end(r, sl);
+				progress = 1;
+				break;
+			}
+		}
+		if (!progress && running == 0 &&
+		    (lj->next >= lj->ncombos || lj->stopped))
+			return 1;
+	}
 	return 0;
 }
 
@@ -1171,29 +1670,22 @@ static void
 lrun_job_end(struct lrun *r)
 {
 	struct lrun_job *lj = &r->jobs[r->order[r->oi]];
-	char msg[1536];
+	char msg[1536], extra[128] = "";
 
-	if (lj->result == R_SUCCESS && lj->steps_failed > 0)
+	lrun_slots_free(r);
+	/* A matrix job failed if any combination did (needs.<id>.result). */
+	if (lj->result == R_SUCCESS && lj->nfailed > 0)
 		lj->result = R_FAILURE;
 	lj->seconds = (double)(lrun_now_ms() - r->job_start_ms) / 1000.0;
-	if (lj->result == R_FAILURE && lj->note[0] == '\0') {
-		size_t i;
-
-		for (i = 0; i < lj->j->nsteps; i++)
-			if (lj->steps[i].conclusion == R_FAILURE) {
-				char label[96];
-
-				snprintf(lj->note, sizeof(lj->note),
-				    "step %zu '%s': %s", i + 1,
-				    lrun_step_label(&lj->j->steps[i], i, label,
-				        sizeof(label)),
-				    lj->steps[i].note);
-				break;
-			}
-	}
-	snprintf(msg, sizeof(msg), "run %ld job %s: %s%s%s (%.1fs)",
+	if (lj->j->has_matrix && lj->ncombos > 0 &&
+	    lj->j->matrix.unexpanded == NULL)
+		snprintf(extra, sizeof(extra),
+		    "; %zu combinations: %d succeeded, %d failed, %d "
+		    "cancelled",
+		    lj->ncombos, lj->nsucceeded, lj->nfailed, lj->ncancelled);
+	snprintf(msg, sizeof(msg), "run %ld job %s: %s%s%s (%.1fs)%s",
 	    r->o.run_number, lj->j->id, lrun_res_names[lj->result],
-	    lj->note[0] ? ": " : "", lj->note, lj->seconds);
+	    lj->note[0] ? ": " : "", lj->note, lj->seconds, extra);
 	lrun_log(r, "== %s\n", msg);
 	r->o.host->journal(r->o.mon, "local-job", r->jtarget, msg);
 	r->oi++;
@@ -1213,9 +1705,11 @@ lrun_finish(struct lrun *r)
 		struct ex_ctx c;
 		int coe;
 
-		lrun_ectx_init(&e, &c, r, r->order[i], 1);
+		lrun_ectx_init(&e, &c, r, r->order[i], NULL);
 		coe = lrun_flag(lj->j->continue_on_error, &c);
-
+		/* Combinations that failed all under continue-on-error. */
+		if (lj->nfailed > 0 && lj->nfail_hard == 0)
+			coe = 1;
 		if (lj->result == R_FAILURE && !coe)
 			failed = 1;
 	}
@@ -1264,26 +1758,15 @@ lrun_pump(struct lrun *r)
 			lrun_job_begin(r);
 			continue;
 		}
-		if (r->phase == P_STEP) {
-			struct lrun_job *lj = &r->jobs[r->order[r->oi]];
-
-			if (r->si >= lj->j->nsteps) {
+		if (r->phase == P_MATRIX) {
+			r->kick = 0;
+			if (lrun_matrix_pump(r)) {
 				r->phase = P_JOB_END;
 				continue;
 			}
-			if (lrun_step_begin(r) == 1)
+			/* A child that ended inside the pump kicked it. */
+			if (r->kick)
 				continue;
-			if (r->kick) {
-				r->kick = 0;
-				continue;
-			}
-			break;
-		}
-		if (r->phase == P_STEP_WAIT) {
-			if (r->kick) {
-				r->kick = 0;
-				continue;
-			}
 			break;
 		}
 		if (r->phase == P_JOB_END) {
@@ -1311,27 +1794,23 @@ lrun_cancel(struct lrun *r)
 	if (r == NULL)
 		return;
 	r->cancelled = 1;
-	if (r->child != 0) {
-		r->o.host->child_cancel(r->o.mon, r->child);
-		r->child = 0;
-	}
+	lrun_slots_free(r); /* kills the steps running */
 	lrun_log(r, "\n== cancelled\n");
 }
 
 void
 lrun_free(struct lrun *r)
 {
-	size_t i, k;
+	size_t i;
 
 	if (r == NULL)
 		return;
+	if (r->slots != NULL)
+		lrun_slots_free(r);
 	if (r->jobs != NULL && r->info != NULL)
 		for (i = 0; i < r->info->njobs; i++) {
-			if (r->jobs[i].steps == NULL)
-				continue;
-			for (k = 0; k < r->info->jobs[i].nsteps; k++)
-				lrun_kvs_free(&r->jobs[i].steps[k].outputs);
-			free(r->jobs[i].steps);
+			lrun_kvs_free(&r->jobs[i].outputs);
+			lrun_combos_free(&r->jobs[i]);
 		}
 	if (r->info != NULL && r->own_info) {
 		wfval_info_free(r->info);
@@ -1339,8 +1818,6 @@ lrun_free(struct lrun *r)
 	}
 	if (r->log != NULL)
 		fclose(r->log);
-	lrun_kvs_free(&r->env);
-	lrun_kvs_free(&r->stepenv);
 	free(r->jobs);
 	free(r->order);
 	free(r->repo);

@@ -1,8 +1,9 @@
 /*
  * lrun.h: local execution of one workflow on this machine: run: steps in
  * their shell, env, working-directory, needs order, if: conditions,
- * timeout-minutes and continue-on-error; uses: steps are skipped with the
- * reason (actions/checkout maps to the local checkout).
+ * timeout-minutes, continue-on-error, step and job outputs, matrix
+ * combinations (max-parallel, fail-fast); uses: steps are skipped with the
+ * reason (actions/checkout maps to the workspace).
  */
 #ifndef GHA_LRUN_H
 #define GHA_LRUN_H
@@ -21,7 +22,7 @@ typedef void (*lrun_done_cb)(void *arg, struct lrun *r);
 struct lrun_opts {
 	const struct rdd_host *host;
 	struct rdd_monitor *mon;
-	const char *repo;       /* the checkout: workspace and cwd */
+	const char *repo;       /* workspace and cwd: a worktree or checkout */
 	const char *rundir;     /* a fresh directory for this run */
 	const char *workflow;   /* file name, e.g. ci.yml */
 	const char *only_job;   /* run this job and its needs, or NULL */

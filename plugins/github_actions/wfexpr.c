@@ -53,6 +53,8 @@ struct wfexpr {
 	int depth;
 	struct wfexpr_err *e;
 	int failed;
+	unsigned allowed; /* contexts available here; 0: any */
+	const char *key;  /* the workflow key, for the message */
 };
 
 static void wfexpr_or(struct wfexpr *x);
@@ -430,6 +432,19 @@ wfexpr_primary(struct wfexpr *x)
 			    "matrix, needs or inputs (a string needs single "
 			    "quotes)",
 			    (int)len, x->s + pos);
+		else if (x->allowed != 0 &&
+		         !(gh_context_bit(x->s + pos, len) & x->allowed)) {
+			char names[160];
+
+			/* GitHub: "Unrecognized named-value: 'matrix'". */
+			gh_ctx_names(x->allowed, names, sizeof(names));
+			wfexpr_fail(x, pos,
+			    "context \"%.*s\" is not available in %s, GitHub "
+			    "refuses it (Unrecognized named-value): use only "
+			    "%s there",
+			    (int)len, x->s + pos, x->key ? x->key : "this key",
+			    names);
+		}
 		return;
 	case TK_BAD:
 		return;
@@ -533,12 +548,21 @@ wfexpr_or(struct wfexpr *x)
 int
 wfexpr_check(const char *s, size_t n, struct wfexpr_err *e)
 {
+	return wfexpr_check_at(s, n, 0, NULL, e);
+}
+
+int
+wfexpr_check_at(const char *s, size_t n, unsigned allowed, const char *key,
+    struct wfexpr_err *e)
+{
 	struct wfexpr x;
 
 	memset(&x, 0, sizeof(x));
 	x.s = s;
 	x.n = n;
 	x.e = e;
+	x.allowed = allowed;
+	x.key = key;
 	e->off = 0;
 	e->msg[0] = '\0';
 	wfexpr_next(&x);

@@ -43,6 +43,9 @@ struct wfval_node {
 	int style;         /* yaml_scalar_style_t of a scalar */
 	int open; /* collection still being parsed: an alias to it recurses */
 	int literal; /* GitHub does not evaluate it: ${{ }} content unchecked */
+	unsigned ctx_allowed; /* contexts its expressions may use; 0: any */
+	const char *ctx_key;  /* the gh_ctx_keys name that set them */
+	unsigned ctx_pass;    /* the marking pass that last reached it */
 	char *str;
 	size_t len;
 	struct wfval_node **kids;
@@ -74,6 +77,7 @@ struct wfval_ctx {
 	struct wfval_node *root;
 	size_t *lines; /* start offset of each source line, built on demand */
 	size_t nlines;
+	unsigned ctx_pass;
 };
 
 struct wfval_quote {
@@ -2309,7 +2313,8 @@ wfval_check_expr(struct wfval_ctx *c, const struct wfval_node *n, size_t at,
 	struct wfexpr_err e;
 	unsigned line, col;
 
-	if (wfexpr_check(n->str + off, len, &e) == 0)
+	if (wfexpr_check_at(
+	        n->str + off, len, n->ctx_allowed, n->ctx_key, &e) == 0)
 		return;
 	if (!wfval_text_pos(c, n, off + e.off, &line, &col))
 		wfval_text_pos(c, n, at, &line, &col);
@@ -2388,6 +2393,165 @@ wfval_mark_literals(struct wfval_ctx *c)
 	for (i = 0; i + 1 < on->nkids; i += 2)
 		if (!wfval_is(on->kids[i], "workflow_call"))
 			wfval_mark_literal(c, on->kids[i + 1]);
+}
+
+/*
+ * Give the scalars under n the contexts of workflow key key. A node that
+ * aliases make reachable from two keys gets both sets: a false alarm is
+ * worse than a miss. Iterative, each node once per pass.
+ */
+static void
+wfval_mark_ctx(struct wfval_ctx *c, struct wfval_node *n, const char *key)
+{
+	unsigned allowed = gh_ctx_allowed(key);
+	struct wfval_node **st, **ns;
+	size_t sp = 0, cap = 32, i;
+
+	if (n == NULL || allowed == 0)
+		return;
+	if ((st = malloc(cap * sizeof(*st))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	c->ctx_pass++;
+	st[sp++] = n;
+	while (sp > 0) {
+		n = st[--sp];
+		if (n->ctx_pass == c->ctx_pass)
+			continue;
+		n->ctx_pass = c->ctx_pass;
+		if (n->ctx_key == NULL) {
+			n->ctx_allowed = allowed;
+			n->ctx_key = key;
+		} else
+			n->ctx_allowed |= allowed;
+		for (i = 0; i < n->nkids; i++) {
+			if (sp == cap) {
+				ns = realloc(st, 2 * cap * sizeof(*st));
+				if (ns == NULL) {
+					c->oom = 1;
+					free(st);
+					return;
+				}
+				st = ns;
+				cap *= 2;
+			}
+			st[sp++] = n->kids[i];
+		}
+	}
+	free(st);
+}
+
+/* Each value of mapping m under key (for "<id>" entries). */
+static void
+wfval_mark_ctx_each(
+    struct wfval_ctx *c, const struct wfval_node *m, const char *key)
+{
+	size_t i;
+
+	if (m == NULL || m->kind != WFVAL_MAP)
+		return;
+	for (i = 0; i + 1 < m->nkids; i += 2)
+		wfval_mark_ctx(c, m->kids[i + 1], key);
+}
+
+/*
+ * Where GitHub restricts the contexts of expressions (Contexts → Context
+ * availability), in the order of its table. The more specific keys come
+ * after their parent, whose set they widen.
+ */
+static void
+wfval_mark_contexts(struct wfval_ctx *c)
+{
+	static const char *const job_keys[][2] = {{"if", "jobs.<job_id>.if"},
+	    {"strategy", "jobs.<job_id>.strategy"},
+	    {"concurrency", "jobs.<job_id>.concurrency"},
+	    {"container", "jobs.<job_id>.container"},
+	    {"continue-on-error", "jobs.<job_id>.continue-on-error"},
+	    {"env", "jobs.<job_id>.env"},
+	    {"environment", "jobs.<job_id>.environment"},
+	    {"name", "jobs.<job_id>.name"},
+	    {"runs-on", "jobs.<job_id>.runs-on"},
+	    {"services", "jobs.<job_id>.services"},
+	    {"timeout-minutes", "jobs.<job_id>.timeout-minutes"}, {NULL, NULL}};
+	static const char *const step_keys[][2] = {
+	    {"if", "jobs.<job_id>.steps.if"},
+	    {"continue-on-error", "jobs.<job_id>.steps.continue-on-error"},
+	    {"env", "jobs.<job_id>.steps.env"},
+	    {"name", "jobs.<job_id>.steps.name"},
+	    {"run", "jobs.<job_id>.steps.run"},
+	    {"timeout-minutes", "jobs.<job_id>.steps.timeout-minutes"},
+	    {"with", "jobs.<job_id>.steps.with"},
+	    {"working-directory", "jobs.<job_id>.steps.working-directory"},
+	    {NULL, NULL}};
+	struct wfval_node *r = c->root, *on, *wc, *jobs, *j, *x, *steps;
+	size_t i, k, s;
+
+	if (r == NULL || r->kind != WFVAL_MAP)
+		return;
+	wfval_mark_ctx(c, wfval_get(r, "run-name", NULL), "run-name");
+	wfval_mark_ctx(c, wfval_get(r, "concurrency", NULL), "concurrency");
+	wfval_mark_ctx(c, wfval_get(r, "env", NULL), "env");
+	on = wfval_get(r, "on", NULL);
+	wc = wfval_get(on, "workflow_call", NULL);
+	x = wfval_get(wc, "inputs", NULL);
+	for (i = 0; x != NULL && x->kind == WFVAL_MAP && i + 1 < x->nkids;
+	     i += 2)
+		wfval_mark_ctx(c, wfval_get(x->kids[i + 1], "default", NULL),
+		    "on.workflow_call.inputs.<inputs_id>.default");
+	x = wfval_get(wc, "outputs", NULL);
+	for (i = 0; x != NULL && x->kind == WFVAL_MAP && i + 1 < x->nkids;
+	     i += 2)
+		wfval_mark_ctx(c, wfval_get(x->kids[i + 1], "value", NULL),
+		    "on.workflow_call.outputs.<output_id>.value");
+	jobs = wfval_get(r, "jobs", NULL);
+	if (jobs == NULL || jobs->kind != WFVAL_MAP)
+		return;
+	for (i = 0; i + 1 < jobs->nkids; i += 2) {
+		j = jobs->kids[i + 1];
+		if (j->kind != WFVAL_MAP)
+			continue;
+		for (k = 0; job_keys[k][0] != NULL; k++)
+			wfval_mark_ctx(c, wfval_get(j, job_keys[k][0], NULL),
+			    job_keys[k][1]);
+		x = wfval_get(j, "container", NULL);
+		wfval_mark_ctx(c, wfval_get(x, "credentials", NULL),
+		    "jobs.<job_id>.container.credentials");
+		wfval_mark_ctx(c, wfval_get(x, "env", NULL),
+		    "jobs.<job_id>.container.env.<env_id>");
+		x = wfval_get(j, "services", NULL);
+		for (k = 0;
+		     x != NULL && x->kind == WFVAL_MAP && k + 1 < x->nkids;
+		     k += 2) {
+			wfval_mark_ctx(c,
+			    wfval_get(x->kids[k + 1], "credentials", NULL),
+			    "jobs.<job_id>.services.<service_id>.credentials");
+			wfval_mark_ctx(c,
+			    wfval_get(x->kids[k + 1], "env", NULL),
+			    "jobs.<job_id>.services.<service_id>.env.<env_id>");
+		}
+		wfval_mark_ctx(c,
+		    wfval_get(wfval_get(j, "environment", NULL), "url", NULL),
+		    "jobs.<job_id>.environment.url");
+		wfval_mark_ctx(c,
+		    wfval_get(wfval_get(j, "defaults", NULL), "run", NULL),
+		    "jobs.<job_id>.defaults.run");
+		wfval_mark_ctx_each(c, wfval_get(j, "outputs", NULL),
+		    "jobs.<job_id>.outputs.<output_id>");
+		wfval_mark_ctx_each(c, wfval_get(j, "with", NULL),
+		    "jobs.<job_id>.with.<with_id>");
+		wfval_mark_ctx_each(c, wfval_get(j, "secrets", NULL),
+		    "jobs.<job_id>.secrets.<secrets_id>");
+		steps = wfval_get(j, "steps", NULL);
+		for (s = 0; steps != NULL && steps->kind == WFVAL_SEQ &&
+		            s < steps->nkids;
+		     s++)
+			for (k = 0; step_keys[k][0] != NULL; k++)
+				wfval_mark_ctx(c,
+				    wfval_get(
+				        steps->kids[s], step_keys[k][0], NULL),
+				    step_keys[k][1]);
+	}
 }
 
 static void
@@ -2619,11 +2783,134 @@ wfval_info_step(
 	wfval_info_env(c, wfval_get(st, "env", NULL), &s->env, &s->nenv);
 }
 
+/* A mapping of scalars (an include/exclude row); other values skipped. */
+static void
+wfval_info_mrow(struct wfval_ctx *c, const struct wfval_node *m,
+    struct wf_mrow *row, struct wf_matrix *mx)
+{
+	size_t i;
+
+	if (m->kind != WFVAL_MAP) {
+		if (mx->unexpanded == NULL)
+			mx->unexpanded = strdup("an include or exclude row is "
+			                        "an expression");
+		return;
+	}
+	if (m->nkids == 0)
+		return;
+	if ((row->kv = calloc(m->nkids / 2, sizeof(*row->kv))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i + 1 < m->nkids; i += 2) {
+		if (m->kids[i + 1]->kind != WFVAL_SCALAR) {
+			if (mx->unexpanded == NULL)
+				mx->unexpanded = strdup(
+				    "a matrix value is a mapping or sequence");
+			continue;
+		}
+		row->kv[row->n].key = wfval_dup(c, m->kids[i]);
+		row->kv[row->n].value = wfval_is_null(m->kids[i + 1])
+		                            ? strdup("")
+		                            : wfval_dup(c, m->kids[i + 1]);
+		if (row->kv[row->n].key == NULL ||
+		    row->kv[row->n].value == NULL) {
+			free(row->kv[row->n].key);
+			free(row->kv[row->n].value);
+			continue;
+		}
+		row->n++;
+	}
+}
+
+static void
+wfval_info_mrows(struct wfval_ctx *c, const struct wfval_node *seq,
+    struct wf_mrow **out, size_t *nout, struct wf_matrix *mx)
+{
+	size_t i;
+
+	if (seq == NULL || seq->kind != WFVAL_SEQ || seq->nkids == 0)
+		return;
+	if ((*out = calloc(seq->nkids, sizeof(**out))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i < seq->nkids; i++)
+		wfval_info_mrow(c, seq->kids[i], &(*out)[(*nout)++], mx);
+}
+
+/* strategy.matrix of a job, as far as it can be expanded without GitHub. */
+static void
+wfval_info_matrix(
+    struct wfval_ctx *c, const struct wfval_node *m, struct wf_matrix *mx)
+{
+	const struct wfval_node *k, *v;
+	struct wf_mdim *d;
+	size_t i, j;
+
+	if (m == NULL || m->kind != WFVAL_MAP) {
+		mx->unexpanded = strdup("the matrix is an expression");
+		return;
+	}
+	if ((mx->dims = calloc(m->nkids / 2 + 1, sizeof(*mx->dims))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i + 1 < m->nkids; i += 2) {
+		k = m->kids[i];
+		v = m->kids[i + 1];
+		if (wfval_is(k, "include")) {
+			if (v->kind != WFVAL_SEQ)
+				mx->unexpanded = strdup("its include: is an "
+				                        "expression");
+			wfval_info_mrows(c, v, &mx->include, &mx->ninclude, mx);
+			continue;
+		}
+		if (wfval_is(k, "exclude")) {
+			if (v->kind != WFVAL_SEQ)
+				mx->unexpanded = strdup("its exclude: is an "
+				                        "expression");
+			wfval_info_mrows(c, v, &mx->exclude, &mx->nexclude, mx);
+			continue;
+		}
+		if (v->kind != WFVAL_SEQ) {
+			if (mx->unexpanded == NULL)
+				mx->unexpanded = strdup(
+				    "a matrix variable is an expression");
+			continue;
+		}
+		d = &mx->dims[mx->ndims];
+		if ((d->key = wfval_dup(c, k)) == NULL)
+			continue;
+		if ((d->vals = calloc(v->nkids + 1, sizeof(*d->vals))) ==
+		    NULL) {
+			c->oom = 1;
+			free(d->key);
+			continue;
+		}
+		mx->ndims++;
+		for (j = 0; j < v->nkids; j++) {
+			if (v->kids[j]->kind != WFVAL_SCALAR) {
+				if (mx->unexpanded == NULL)
+					mx->unexpanded = strdup(
+					    "a matrix "
+					    "value is a mapping or sequence");
+				continue;
+			}
+			d->vals[d->nvals] = wfval_is_null(v->kids[j])
+			                        ? strdup("")
+			                        : wfval_dup(c, v->kids[j]);
+			if (d->vals[d->nvals] != NULL)
+				d->nvals++;
+		}
+	}
+}
+
 static void
 wfval_info_job(struct wfval_ctx *c, const struct wfval_node *idk,
     const struct wfval_node *jn, struct wf_job *j)
 {
-	const struct wfval_node *ro, *steps;
+	const struct wfval_node *ro, *steps, *st, *mk;
 	size_t i;
 
 	j->line = idk->line;
@@ -2649,6 +2936,16 @@ wfval_info_job(struct wfval_ctx *c, const struct wfval_node *idk,
 	    &j->timeout_minutes, &j->timeout);
 	j->continue_on_error =
 	    wfval_dup(c, wfval_get(jn, "continue-on-error", NULL));
+	wfval_info_env(
+	    c, wfval_get(jn, "outputs", NULL), &j->outputs, &j->noutputs);
+	st = wfval_get(jn, "strategy", NULL);
+	j->fail_fast = wfval_dup(c, wfval_get(st, "fail-fast", NULL));
+	j->max_parallel = wfval_dup(c, wfval_get(st, "max-parallel", NULL));
+	wfval_get(st, "matrix", &mk);
+	if (mk != NULL) {
+		j->has_matrix = 1;
+		wfval_info_matrix(c, wfval_get(st, "matrix", NULL), &j->matrix);
+	}
 	steps = wfval_get(jn, "steps", NULL);
 	if (steps == NULL || steps->kind != WFVAL_SEQ || steps->nkids == 0)
 		return;
@@ -2810,6 +3107,8 @@ wfval_check(const char *buf, size_t len, const char *file,
 	/* After a syntax error the tree is partial: checking it would only
 	 * add noise (actionlint reports the syntax error alone too). */
 	if (!c->oom && !c->too_big && !c->parse_failed) {
+		/* Before the checks: bare if: conditions are checked there. */
+		wfval_mark_contexts(c);
 		wfval_check_root(c);
 		wfval_mark_literals(c);
 		wfval_check_exprs(c);
@@ -2915,6 +3214,24 @@ wfval_info_free(struct wf_info *info)
 		free(j->working_directory);
 		free(j->timeout_minutes);
 		free(j->continue_on_error);
+		free(j->fail_fast);
+		free(j->max_parallel);
+		wfval_free_env(j->outputs, j->noutputs);
+		for (k = 0; k < j->matrix.ndims; k++) {
+			free(j->matrix.dims[k].key);
+			wfval_free_strs(
+			    j->matrix.dims[k].vals, j->matrix.dims[k].nvals);
+		}
+		free(j->matrix.dims);
+		for (k = 0; k < j->matrix.ninclude; k++)
+			wfval_free_env(
+			    j->matrix.include[k].kv, j->matrix.include[k].n);
+		free(j->matrix.include);
+		for (k = 0; k < j->matrix.nexclude; k++)
+			wfval_free_env(
+			    j->matrix.exclude[k].kv, j->matrix.exclude[k].n);
+		free(j->matrix.exclude);
+		free(j->matrix.unexpanded);
 	}
 	free(info->jobs);
 	free(info->name);

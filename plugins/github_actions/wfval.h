@@ -43,6 +43,34 @@ struct wf_kv {
 	char *value; /* scalar text as written (numbers, bools, expressions) */
 };
 
+/* One row of a matrix's include: or exclude: list. */
+struct wf_mrow {
+	struct wf_kv *kv;
+	size_t n;
+};
+
+/* A matrix variable and its values, in file order. */
+struct wf_mdim {
+	char *key;
+	char **vals;
+	size_t nvals;
+};
+
+/*
+ * strategy.matrix as written. Values are scalar texts; a matrix (or a part
+ * of it) that is an expression or holds mappings cannot be expanded
+ * without GitHub's evaluation: then unexpanded names the reason.
+ */
+struct wf_matrix {
+	struct wf_mdim *dims;
+	size_t ndims;
+	struct wf_mrow *include;
+	size_t ninclude;
+	struct wf_mrow *exclude;
+	size_t nexclude;
+	char *unexpanded; /* NULL, or why it is not expanded locally */
+};
+
 struct wf_step {
 	unsigned line; /* line of the step's first key */
 	char *id;
@@ -78,6 +106,12 @@ struct wf_job {
 	char *timeout_minutes;
 	double timeout;
 	char *continue_on_error;
+	int has_matrix;
+	struct wf_matrix matrix;
+	char *fail_fast;       /* strategy.fail-fast as written, or NULL */
+	char *max_parallel;    /* strategy.max-parallel as written, or NULL */
+	struct wf_kv *outputs; /* job outputs: name and expression text */
+	size_t noutputs;
 	struct wf_step *steps;
 	size_t nsteps;
 };

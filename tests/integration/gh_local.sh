@@ -82,7 +82,7 @@ CONF
 start_daemon
 check "the daemon is up" wait_for 10 ctl health gh
 
-ctl run-workflow gh pipeline.yml >"$WS/run1.out" 2>&1
+ctl run-workflow gh pipeline.yml --in-place >"$WS/run1.out" 2>&1
 rc=$?
 cat "$WS/run1.out"
 check "a failing workflow exits non-zero" test "$rc" -ne 0
@@ -106,11 +106,11 @@ check "the journal has per-job results" journal_has local-job local:pipeline.yml
 check "status shows the run" wait_for 10 target_state gh local:pipeline.yml WARNING
 
 rm -f "$WS/repo/build.txt" "$WS/repo/test.txt"
-ctl run-workflow gh Pipeline build >"$WS/run2.out" 2>&1
+ctl run-workflow gh Pipeline build --in-place >"$WS/run2.out" 2>&1
 check "one job by the workflow's name succeeds" test $? -eq 0
 check "only that job ran" sh -c "! grep -q 'job test' '$WS/run2.out'"
 check "its output is there" test -f "$WS/repo/build.txt"
-ctl run-workflow gh pipeline.yml test >"$WS/run3.out" 2>&1
+ctl run-workflow gh pipeline.yml test --in-place >"$WS/run3.out" 2>&1
 check "a job runs after its needs" grep -q "job build: success; job test: failure" "$WS/run3.out"
 check "an unknown workflow is refused" sh -c "! '$CTL' -s '$WS/control.sock' run-workflow gh nosuch.yml"
 check "an unknown job is refused" sh -c "'$CTL' -s '$WS/control.sock' run-workflow gh pipeline.yml nojob 2>&1 | grep -q 'no job'"

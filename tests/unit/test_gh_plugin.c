@@ -996,7 +996,7 @@ test_local_run(void **state)
 {
 	struct fx *f = *state;
 	const struct mock_child *c;
-	const char *argv[] = {"local", NULL};
+	const char *argv[] = {"local", "--in-place", NULL};
 	char path[256];
 	int cmd;
 	size_t i;
@@ -1004,7 +1004,7 @@ test_local_run(void **state)
 	put(f, "local.yml", local_yml);
 	assert_int_equal(create(f, NULL), 0);
 	cmd = mock_command_id(mock_command_begin(&f->mh));
-	rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 1, argv);
+	rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 2, argv);
 	/* build: checkout maps to the checkout, setup-node is skipped. */
 	assert_int_equal(f->mh.nchildren, 1);
 	c = f->mh.children[0];
@@ -1065,7 +1065,7 @@ test_local_run(void **state)
 	assert_int_equal(last(f, "local:local.yml")->state, RDD_WARNING);
 	/* One job asks for its needs too; an unknown one is refused. */
 	{
-		const char *two[] = {"local.yml", "test", NULL};
+		const char *two[] = {"local.yml", "test", "--in-place", NULL};
 		const char *bad[] = {"local.yml", "nojob", NULL};
 		const char *none[] = {"nosuch", NULL};
 
@@ -1078,7 +1078,7 @@ test_local_run(void **state)
 		assert_int_equal(f->mh.commands[cmd].ok, 0);
 		cmd = mock_command_id(mock_command_begin(&f->mh));
 		i = f->mh.nchildren;
-		rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 2, two);
+		rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 3, two);
 		mock_child_exit(&f->mh, i, 0, "", "");
 		/* A second run while one is going is refused. */
 		{
@@ -1116,10 +1116,123 @@ test_local_run_refuses_invalid_and_stops(void **state)
 	cmd = mock_command_id(mock_command_begin(&f->mh));
 	rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 1, ok);
 	assert_int_equal(f->mh.nchildren, 1);
+	assert_non_null(strstr(f->mh.children[0]->cmdline, "worktree prune"));
 	rdd_plugin.stop(f->ctx);
 	assert_int_equal(f->mh.children[0]->status, MOCK_CANCELLED);
 	assert_int_equal(f->mh.commands[cmd].done, 1);
 	assert_int_equal(f->mh.commands[cmd].ok, 0);
+}
+
+/*
+ * Matrix combinations run side by side (max-parallel unset: all three
+ * here); one failing cancels the others still running (fail-fast), whose
+ * children are killed; a job's outputs: reach the next job.
+ */
+static void
+test_local_run_matrix_failfast(void **state)
+{
+	static const char yml[] = "on: push\n"
+	                          "jobs:\n"
+	                          "  m:\n"
+	                          "    runs-on: ubuntu-latest\n"
+	                          "    outputs:\n"
+	                          "      o: ${{ steps.s.outputs.v }}\n"
+	                          "    strategy:\n"
+	                          "      matrix:\n"
+	                          "        n: [1, 2, 3]\n"
+	                          "    steps:\n"
+	                          "      - id: s\n"
+	                          "        run: echo ${{ matrix.n }}\n"
+	                          "  after:\n"
+	                          "    needs: m\n"
+	                          "    if: always()\n"
+	                          "    runs-on: ubuntu-latest\n"
+	                          "    steps:\n"
+	                          "      - run: echo ${{ needs.m.result }}\n";
+	struct fx *f = *state;
+	const char *argv[] = {"mx.yml", "--in-place", NULL};
+	int cmd;
+
+	put(f, "mx.yml", yml);
+	assert_int_equal(create(f, NULL), 0);
+	cmd = mock_command_id(mock_command_begin(&f->mh));
+	rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 2, argv);
+	/* Three children at once, each its own combination's script. */
+	assert_int_equal(f->mh.nchildren, 3);
+	assert_non_null(strstr(f->mh.children[0]->cmdline, "m-0-step1.sh"));
+	assert_non_null(strstr(f->mh.children[2]->cmdline, "m-2-step1.sh"));
+	mock_child_exit(&f->mh, 1, 1, "", "");
+	assert_int_equal(f->mh.children[0]->status, MOCK_CANCELLED);
+	assert_int_equal(f->mh.children[2]->status, MOCK_CANCELLED);
+	/* after runs (always) and sees the failure. */
+	assert_int_equal(f->mh.nchildren, 4);
+	mock_child_exit(&f->mh, 3, 0, "", "");
+	assert_int_equal(f->mh.commands[cmd].done, 1);
+	assert_int_equal(f->mh.commands[cmd].ok, 0);
+	assert_non_null(
+	    strstr(f->mh.commands[cmd].text, "job m: failure: m (2): step 1"));
+	assert_true(journal_has(f, "local-job",
+	    "3 combinations: 0 succeeded, 1 failed, 2 cancelled"));
+	assert_true(journal_has(f, "local-job", "job after: success"));
+}
+
+/*
+ * Without --in-place the run gets a worktree of HEAD under state_dir:
+ * prune, add, the steps there, then remove; the command is answered only
+ * once the worktree is gone, and removed even when the run failed.
+ */
+static void
+test_local_run_worktree(void **state)
+{
+	struct fx *f = *state;
+	const char *ok[] = {"ci.yml", NULL};
+	const char *ev[] = {"ci.yml", "--event", "schedule", NULL};
+	char wt[512], want[1024];
+	int cmd;
+
+	put(f, "ci.yml", ci_yml);
+	assert_int_equal(create(f, NULL), 0);
+	cmd = mock_command_id(mock_command_begin(&f->mh));
+	rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 3, ev);
+	assert_int_equal(f->mh.commands[cmd].ok, 0);
+	assert_non_null(strstr(f->mh.commands[cmd].text,
+	    "ci.yml has no 'schedule' trigger: its \"on:\" lists push"));
+	cmd = mock_command_id(mock_command_begin(&f->mh));
+	rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 1, ok);
+	assert_int_equal(f->mh.nchildren, 1);
+	snprintf(want, sizeof(want), "git -C %s worktree prune", f->repo);
+	assert_string_equal(f->mh.children[0]->cmdline, want);
+	mock_child_exit(&f->mh, 0, 0, "", "");
+	assert_int_equal(f->mh.nchildren, 2);
+	snprintf(wt, sizeof(wt), "%s/worktrees/ci.yml-1", f->state);
+	snprintf(want, sizeof(want), "git -C %s worktree add --detach %s HEAD",
+	    f->repo, wt);
+	assert_string_equal(f->mh.children[1]->cmdline, want);
+	assert_int_equal(mkdir(wt, 0700), 0); /* what git would do */
+	mock_child_exit(&f->mh, 1, 0, "", "");
+	/* The step runs in the worktree, with the default event. */
+	assert_int_equal(f->mh.nchildren, 3);
+	assert_string_equal(f->mh.children[2]->cwd, wt);
+	assert_true(env_has(f->mh.children[2], "GITHUB_EVENT_NAME=push"));
+	mock_child_exit(&f->mh, 2, 1, "", "make: no rule\n");
+	/* A failed run still removes its worktree before the answer. */
+	assert_int_equal(f->mh.nchildren, 4);
+	snprintf(want, sizeof(want), "git -C %s worktree remove --force %s",
+	    f->repo, wt);
+	assert_string_equal(f->mh.children[3]->cmdline, want);
+	assert_int_equal(f->mh.commands[cmd].done, 0);
+	mock_child_exit(&f->mh, 3, 0, "", "");
+	assert_int_equal(f->mh.commands[cmd].done, 1);
+	assert_int_equal(f->mh.commands[cmd].ok, 0);
+	assert_non_null(strstr(f->mh.commands[cmd].text, "job build: failure"));
+	/* A worktree left by a stopped daemon is removed before the next. */
+	cmd = mock_command_id(mock_command_begin(&f->mh));
+	rdd_plugin.command(f->ctx, f->mh.cmdv[cmd], 1, ok);
+	assert_int_equal(f->mh.nchildren, 5);
+	snprintf(want, sizeof(want), "rm -rf -- %s", wt);
+	assert_string_equal(f->mh.children[4]->cmdline, want);
+	rdd_plugin.stop(f->ctx);
+	assert_int_equal(f->mh.commands[cmd].done, 1);
 }
 
 int
@@ -1154,6 +1267,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_local_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_local_run_refuses_invalid_and_stops, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_local_run_worktree, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_local_run_matrix_failfast, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

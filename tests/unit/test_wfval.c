@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "plugins/github_actions/ghdata.h"
 #include "plugins/github_actions/wfexpr.h"
 #include "plugins/github_actions/wfval.h"
 
@@ -236,7 +237,7 @@ static void
 test_corpus_valid(void **state)
 {
 	(void)state;
-	check_clean_dir("corpus/valid", 60);
+	check_clean_dir("corpus/valid", 70);
 }
 
 static int
@@ -295,7 +296,7 @@ test_corpus_invalid(void **state)
 	}
 	fclose(f);
 	assert_int_equal(bad, 0);
-	assert_true(n >= 20);
+	assert_true(n >= 30);
 	/* Every invalid file has its line in EXPECT. */
 	snprintf(path, sizeof(path),
 	    "%s/tests/unit/fixtures/workflows/corpus/invalid",
@@ -308,6 +309,75 @@ test_corpus_invalid(void **state)
 			fail_msg("corpus/invalid/%s is not in EXPECT",
 			    de->d_name);
 	closedir(dir);
+}
+
+/*
+ * Context availability: a context outside a key's set is refused at its
+ * name (case-insensitive, as GitHub reads names), the message names the
+ * key and what it allows; an alias reachable from two keys gets both sets.
+ */
+static void
+test_context_availability(void **state)
+{
+	static const char alias[] =
+	    "on: push\n"
+	    "jobs:\n"
+	    "  a:\n"
+	    "    runs-on: ubuntu-latest\n"
+	    "    env:\n"
+	    "      X: &x ${{ secrets.T }}-${{ runner.os }}\n"
+	    "    steps:\n"
+	    "      - run: echo\n"
+	    "        env:\n"
+	    "          Y: *x\n";
+	static const char matrix_if[] = "on: push\n"
+	                                "jobs:\n"
+	                                "  a:\n"
+	                                "    if: ${{ MATRIX.os }}\n"
+	                                "    runs-on: ubuntu-latest\n"
+	                                "    steps:\n"
+	                                "      - run: echo\n";
+	unsigned jobif = gh_ctx_allowed("jobs.<job_id>.if");
+	struct wfexpr_err e;
+	struct wf_diag *d;
+	size_t nd;
+
+	(void)state;
+	{
+		assert_int_equal(
+		    jobif, GH_C_GITHUB | GH_C_NEEDS | GH_C_VARS | GH_C_INPUTS);
+		assert_int_equal(gh_ctx_allowed("jobs.<job_id>.steps.uses"), 0);
+		const char *ok = "needs.a.result == 'success' && github.ref";
+		const char *bad = "always() || Steps.x.outcome";
+
+		assert_int_equal(wfexpr_check_at(ok, strlen(ok), jobif,
+		                     "jobs.<job_id>.if", &e),
+		    0);
+		assert_int_equal(wfexpr_check_at(bad, strlen(bad), jobif,
+		                     "jobs.<job_id>.if", &e),
+		    -1);
+		assert_int_equal(e.off, 12);
+		assert_non_null(strstr(e.msg, "\"Steps\" is not available in "
+		                              "jobs.<job_id>.if"));
+		assert_non_null(
+		    strstr(e.msg, "use only github, vars, needs, inputs"));
+	}
+	/* Without a key, every context is fine. */
+	assert_int_equal(wfexpr_check("steps.x.outcome", 15, &e), 0);
+	assert_int_equal(wfval_check(matrix_if, sizeof(matrix_if) - 1, "m.yml",
+	                     &d, &nd, NULL),
+	    WF_SEV_ERROR);
+	assert_int_equal(nd, 1);
+	assert_int_equal(d[0].line, 4);
+	assert_int_equal(d[0].col, 13);
+	wfval_diags_free(d, nd);
+	/* runner is refused in a job's env, even though the step's env that
+	 * aliases the same node allows it: both sets apply (no false alarm
+	 * for the step), so nothing is reported. */
+	assert_int_equal(
+	    wfval_check(alias, sizeof(alias) - 1, "a.yml", &d, &nd, NULL),
+	    WF_SEV_NONE);
+	wfval_diags_free(d, nd);
 }
 
 /* wfexpr alone: what GitHub accepts, and where the first error is. */
@@ -972,6 +1042,7 @@ main(void)
 	    cmocka_unit_test(test_valid_fixtures),
 	    cmocka_unit_test(test_corpus_valid),
 	    cmocka_unit_test(test_corpus_invalid),
+	    cmocka_unit_test(test_context_availability),
 	    cmocka_unit_test(test_expression_syntax),
 	    cmocka_unit_test(test_expression_unevaluated),
 	    cmocka_unit_test(test_info_multi_job),
