@@ -24,7 +24,7 @@ if dpkg -s redundancyd >/dev/null 2>&1 || dpkg -s redundancyd-dev >/dev/null 2>&
 	[ "${CI:-}" = "true" ] && exit 1
 	exit 77
 fi
-[ -d "$S/.git" ] || { echo "SKIP: not a git checkout"; exit 77; }
+git -C "$S" rev-parse --git-dir >/dev/null 2>&1 || { echo "SKIP: not a git checkout"; exit 77; }
 
 SRC="$WS/redundancyd-0.1.0"
 mkdir -p "$SRC"

@@ -19,7 +19,8 @@ export PKG_CONFIG_SYSROOT_DIR="$dest"
 pd=$(pkg-config --variable=plugindir redundancyd-plugin)
 check "the .pc file exports plugindir" test -n "$pd"
 check "the .pc file exports the ABI major" test "$(pkg-config --variable=abi_major redundancyd-plugin)" = 1
-check "the .pc file exports ABI minor 1" test "$(pkg-config --variable=abi_minor redundancyd-plugin)" = 1
+abi_minor=$(sed -n 's/^#define RDD_ABI_MINOR \([0-9]*\).*/\1/p' "$S/sdk/redundancyd/rdd_plugin.h")
+check "the .pc file exports the header's ABI minor ($abi_minor)" test "$(pkg-config --variable=abi_minor redundancyd-plugin)" = "$abi_minor"
 
 # The example and the mock host are installed with the SDK, flat.
 sdk=$(find "$dest" -path '*/redundancyd/sdk/mock_host.c' | head -n 1)
