@@ -21,6 +21,7 @@ enum alert_rcv_type {
 	RCV_EMAIL,   /* SMTP through libcurl: smtp://, smtps://, STARTTLS */
 	RCV_SMS,     /* form POST to a gateway, Twilio's Messages shape */
 	RCV_COMMAND, /* argv, the notification as JSON on stdin */
+	RCV_ALERTMANAGER, /* POST /api/v2/alerts to each of urls */
 };
 
 /* One `receivers` entry. Secrets are resolved at send time, never kept. */
@@ -36,6 +37,8 @@ struct alert_receiver {
 	struct rdd_strlist to;	 /* email To, SMS To numbers */
 	struct rdd_strlist command; /* RCV_COMMAND argv */
 	struct rdd_strlist fields;  /* SMS extra form fields "K=V" */
+	struct rdd_strlist urls;    /* RCV_ALERTMANAGER: every member */
+	int honor_silences;	    /* RCV_ALERTMANAGER: pauses from silences */
 	int64_t timeout_ms;	 /* one attempt, default 10 s */
 	int64_t retry_min_ms;    /* first retry delay, default 5 s */
 	int64_t retry_max_ms;    /* retry delay cap, default 5 min */

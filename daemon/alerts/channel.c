@@ -702,6 +702,9 @@ chan_rcv_json(const struct alert_receiver *r)
 	chan_put_list(o, "to", &r->to);
 	chan_put_list(o, "command", &r->command);
 	chan_put_list(o, "fields", &r->fields);
+	chan_put_list(o, "urls", &r->urls);
+	json_object_object_add(
+	    o, "honor_silences", json_object_new_boolean(r->honor_silences));
 	json_object_object_add(
 	    o, "timeout", json_object_new_int64(r->timeout_ms));
 	return o;
@@ -740,7 +743,7 @@ chan_rcv_from_json(json_object *o, struct alert_receiver *r)
 	    !json_object_object_get_ex(o, "type", &v))
 		return -1;
 	r->type = (enum alert_rcv_type)json_object_get_int(v);
-	if (r->type < RCV_WEBHOOK || r->type > RCV_COMMAND)
+	if (r->type < RCV_WEBHOOK || r->type > RCV_ALERTMANAGER)
 		return -1;
 	r->url = (char *)chan_get(o, "url");
 	r->url_env = (char *)chan_get(o, "url_env");
@@ -755,7 +758,8 @@ chan_rcv_from_json(json_object *o, struct alert_receiver *r)
 	                    : 10000;
 	if (chan_get_list(o, "to", &r->to) != 0 ||
 	    chan_get_list(o, "command", &r->command) != 0 ||
-	    chan_get_list(o, "fields", &r->fields) != 0) {
+	    chan_get_list(o, "fields", &r->fields) != 0 ||
+	    chan_get_list(o, "urls", &r->urls) != 0) {
 		chan_rcv_release(r);
 		return -1;
 	}
@@ -768,5 +772,6 @@ chan_rcv_release(struct alert_receiver *r)
 	free(r->to.v);
 	free(r->command.v);
 	free(r->fields.v);
-	r->to.v = r->command.v = r->fields.v = NULL;
+	free(r->urls.v);
+	r->to.v = r->command.v = r->fields.v = r->urls.v = NULL;
 }

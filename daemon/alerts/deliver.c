@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -42,6 +43,8 @@ struct dl_job {
 	struct alert_receiver r;
 	int pending; /* requests not answered yet */
 	int failed;
+	int anyof;   /* alertmanager: one member taking it is enough */
+	int oks;     /* requests answered 2xx */
 	char err[DL_MSG_MAX];
 };
 
@@ -104,6 +107,13 @@ dl_finish(struct dl_job *j)
 
 	json_object_object_add(o, "t", json_object_new_string("done"));
 	json_object_object_add(o, "id", json_object_new_int64((int64_t)j->id));
+	/*
+	 * An Alertmanager cluster shares silences and notifications, not
+	 * alerts: every member is sent them, and one that took them is
+	 * enough; the others get the next resend.
+	 */
+	if (j->anyof && j->oks > 0)
+		j->failed = 0;
 	json_object_object_add(o, "ok", json_object_new_boolean(!j->failed));
 	if (j->failed) {
 		r = redact_str(j->err);
@@ -165,7 +175,9 @@ dl_http_cb(void *arg, const struct rdd_http_response *res)
 		dl_fail(j, "%s%s",
 		    res->errmsg ? res->errmsg : "transfer failed",
 		    dl_tls_hint(j, res->errmsg));
-	else if (res->status < 200 || res->status > 299) {
+	else if (res->status >= 200 && res->status <= 299)
+		j->oks++;
+	else {
 		n = res->body_len < sizeof(body) - 1 ? res->body_len
 		                                     : sizeof(body) - 1;
 		memcpy(body, res->body, n);
@@ -379,6 +391,89 @@ dl_sms(struct dl_job *j)
 	dl_wipe(url);
 }
 
+/*
+ * A notification in the webhook shape (`alerts test`) as the alerts array
+ * POST /api/v2/alerts takes: labels, annotations, times. A test alert
+ * ends by itself five minutes later.
+ */
+static char *
+dl_am_array(json_object *doc, int64_t wall_ms)
+{
+	json_object *arr = json_object_new_array(), *al, *v;
+	char ts[64], *out;
+	time_t t = (time_t)(wall_ms / 1000) + 300;
+	struct tm tm;
+	size_t i;
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!json_object_object_get_ex(doc, "alerts", &al) ||
+	    !json_object_is_type(al, json_type_array)) {
+		json_object_put(arr);
+		return NULL;
+	}
+	for (i = 0; i < json_object_array_length(al); i++) {
+		json_object *src = json_object_array_get_idx(al, i);
+		json_object *o = json_object_new_object();
+		const char *ends = NULL;
+		static const char *const keep[] = {
+		    "labels", "annotations", "startsAt", "generatorURL"};
+		size_t k;
+
+		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (json_object_object_get_ex(src, keep[k], &v))
+				json_object_object_add(
+				    o, keep[k], json_object_get(v));
+		if (json_object_object_get_ex(src, "endsAt", &v))
+			ends = json_object_get_string(v);
+		json_object_object_add(o, "endsAt",
+		    json_object_new_string(
+		        ends != NULL && strncmp(ends, "0001-", 5) != 0 ? ends
+		                                                       : ts));
+		json_object_array_add(arr, o);
+	}
+	out = strdup(json_object_to_json_string_ext(
+	    arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	return out;
+}
+
+/* POST /api/v2/alerts of every member, the payload as the engine made it. */
+static void
+dl_alertmanager(struct dl_job *j, const char *payload_text)
+{
+	char *tok, *auth, *u, *conv = NULL;
+	size_t i, n;
+	int bad;
+
+	if (json_object_is_type(j->payload, json_type_object)) {
+		if ((conv = dl_am_array(j->payload, util_wall_ms())) == NULL) {
+			dl_fail(j, "not an alerts payload");
+			return;
+		}
+		payload_text = conv;
+	}
+	tok = dl_token(j, &bad);
+	auth = dl_auth(j->r.user, tok);
+	j->anyof = 1;
+	for (i = 0; i < j->r.urls.n && !bad; i++) {
+		n = strlen(j->r.urls.v[i]);
+		while (n > 0 && j->r.urls.v[i][n - 1] == '/')
+			n--;
+		if (asprintf(&u, "%.*s/api/v2/alerts", (int)n,
+		        j->r.urls.v[i]) < 0) {
+			dl_fail(j, "out of memory");
+			break;
+		}
+		(void)dl_post(j, u, "Content-Type: application/json", auth,
+		    payload_text);
+		free(u);
+	}
+	dl_wipe(auth);
+	dl_wipe(tok);
+	free(conv);
+}
+
 static void
 dl_email(struct dl_job *j)
 {
@@ -464,6 +559,8 @@ dl_on_send(struct dl *dl, json_object *o)
 		dl_sms(j);
 	else if (j->r.type == RCV_EMAIL)
 		dl_email(j);
+	else if (j->r.type == RCV_ALERTMANAGER)
+		dl_alertmanager(j, payload);
 	else
 		dl_command(j, payload);
 	dl_part_done(j);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <json-c/json.h>
@@ -22,6 +23,15 @@
 #define ENGINE_ROUTES_MAX 63 /* a route is a bit of a 64-bit mask */
 #define ENGINE_SAMPLES_MAX 256
 #define ENGINE_NULL_TIME "0001-01-01T00:00:00Z"
+/*
+ * Alertmanager receivers are fed state, as Prometheus feeds them: every
+ * alert routed to them, re-sent while it fires with endsAt ahead (an
+ * alert not re-sent ends by itself when we are gone), and a resolved one
+ * with its endsAt for a while after.
+ */
+#define ENGINE_AM_RESEND_MS (60 * 1000)
+#define ENGINE_AM_TTL_MS (4 * ENGINE_AM_RESEND_MS)
+#define ENGINE_AM_KEEP_MS (10 * 60 * 1000)
 
 struct alert {
 	const char *alertname, *event;   /* static strings */
@@ -45,6 +55,14 @@ struct agroup {
 	int64_t last_sent;
 	uint64_t last_hash;
 	uint64_t seq;
+};
+
+/* A resolved alert an Alertmanager receiver is still told about. */
+struct am_resolved {
+	char *rcv;
+	char fp[17]; /* the alert's: the same labels firing again end it */
+	json_object *alert;
+	int64_t until;
 };
 
 struct series {
@@ -73,6 +91,12 @@ struct alerts {
 
 	uint64_t n_events, n_sent, n_resolved_sent, n_held, n_escalations,
 	    n_dropped, n_put_failed;
+
+	struct am_resolved *amr;
+	size_t namr;
+	int has_am;	/* an alertmanager receiver is configured */
+	int am_dirty;	/* something fired or ended: push now */
+	int64_t am_next; /* the next resend, 0: nothing to resend */
 };
 
 /* ---- time, strings, fingerprints ---- */
@@ -331,6 +355,8 @@ engine_group(struct alerts *a, int route, const char *monitor,
 
 static void engine_arm(struct alerts *a);
 static void engine_flush(struct alerts *a, struct agroup *g, int64_t now);
+static void engine_am_resolved(
+    struct alerts *a, const struct alert *al, int64_t now);
 
 /* Something changed in the groups of al: flush them when timings allow. */
 static void
@@ -438,6 +464,7 @@ engine_resolve(struct alerts *a, struct alert *al, int64_t now)
 	if (al->ends != 0)
 		return;
 	al->ends = now > al->starts ? now : al->starts + 1;
+	engine_am_resolved(a, al, now);
 	r = engine_recovered_rule(a, al);
 	if (r != NULL && r->severity == ASEV_NONE && al->notified != 0) {
 		/* Resolves silently: no route, no level hears it end. */
@@ -540,6 +567,13 @@ engine_fire(struct alerts *a, const char *event, const char *monitor,
 	    "(%s) fires%s",
 	    al->fp, al->summary, aconf_sev_name(sev),
 	    al->routes ? "" : ": no route");
+	if (a->has_am && !al->oneshot) {
+		/* Firing again: its old end must not follow it. */
+		for (i = 0; i < a->namr; i++)
+			if (strcmp(a->amr[i].fp, al->fp) == 0)
+				a->amr[i].until = 0;
+		a->am_dirty = 1;
+	}
 	engine_touch(a, al, now);
 }
 
@@ -854,6 +888,192 @@ engine_state(enum aconf_sev s)
 }
 
 /* One document to every receiver of rcv. key names it for the outbox. */
+/* ---- Alertmanager receivers: state, not notifications ---- */
+
+static const struct alert_receiver *
+engine_rcv(const struct alerts *a, const char *name)
+{
+	const struct alert_receiver *r;
+	size_t i, n = 0;
+
+	if (a->ac == NULL)
+		return NULL;
+	r = alerts_conf_receivers(a->ac, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(r[i].name, name) == 0)
+			return &r[i];
+	return NULL;
+}
+
+static int
+engine_is_am(const struct alerts *a, const char *name)
+{
+	const struct alert_receiver *r = engine_rcv(a, name);
+
+	return r != NULL && r->type == RCV_ALERTMANAGER;
+}
+
+static int
+engine_routed_to(const struct alerts *a, const struct alert *al,
+    const char *name)
+{
+	const struct aconf_route *rc;
+	size_t k;
+	int r;
+
+	for (r = 0; r <= ENGINE_ROUTES_MAX; r++) {
+		if (!(al->routes & (1ULL << r)) ||
+		    (rc = engine_route_conf(a, r)) == NULL)
+			continue;
+		for (k = 0; k < rc->receivers.n; k++)
+			if (strcmp(rc->receivers.v[k], name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static const char *
+engine_host(void)
+{
+	static char host[256];
+
+	if (host[0] == '\0' && gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	return host;
+}
+
+/* One alert as POST /api/v2/alerts takes it. */
+static json_object *
+engine_am_alert(const struct alerts *a, const struct alert *al, int64_t ends)
+{
+	const struct conf_monitor *cm = engine_conf_monitor(a, al->monitor);
+	json_object *o = json_object_new_object();
+	json_object *l = engine_labels(al), *an = json_object_new_object();
+	const char *ext = a->ac && a->ac->external_url ? a->ac->external_url
+	                                               : "";
+	char ts[64], url[512];
+
+	json_object_object_add(l, "host", json_object_new_string(engine_host()));
+	if (cm != NULL && cm->plugin != NULL)
+		json_object_object_add(
+		    l, "plugin", json_object_new_string(cm->plugin));
+	json_object_object_add(o, "labels", l);
+	json_object_object_add(
+	    an, "summary", json_object_new_string(al->summary));
+	json_object_object_add(
+	    an, "description", json_object_new_string(al->description));
+	json_object_object_add(
+	    an, "next_step", json_object_new_string(al->next_step));
+	json_object_object_add(o, "annotations", an);
+	engine_rfc3339(al->starts, ts, sizeof(ts));
+	json_object_object_add(o, "startsAt", json_object_new_string(ts));
+	engine_rfc3339(ends, ts, sizeof(ts));
+	json_object_object_add(o, "endsAt", json_object_new_string(ts));
+	snprintf(url, sizeof(url), "%s%s%s", ext,
+	    *ext && *al->monitor ? "/#" : "", *ext ? al->monitor : "");
+	json_object_object_add(o, "generatorURL", json_object_new_string(url));
+	return o;
+}
+
+/* al ended: the Alertmanager receivers it went to hear so for a while. */
+static void
+engine_am_resolved(struct alerts *a, const struct alert *al, int64_t now)
+{
+	const struct alert_receiver *r;
+	struct am_resolved *nv;
+	size_t i, n = 0;
+
+	if (!a->has_am || al->oneshot)
+		return;
+	r = alerts_conf_receivers(a->ac, &n);
+	for (i = 0; i < n; i++) {
+		if (r[i].type != RCV_ALERTMANAGER ||
+		    !engine_routed_to(a, al, r[i].name))
+			continue;
+		if ((nv = realloc(a->amr, (a->namr + 1) * sizeof(*nv))) == NULL)
+			return;
+		a->amr = nv;
+		nv[a->namr].rcv = engine_dup(r[i].name);
+		memcpy(nv[a->namr].fp, al->fp, sizeof(nv[a->namr].fp));
+		nv[a->namr].alert = engine_am_alert(a, al, al->ends);
+		nv[a->namr].until = now + ENGINE_AM_KEEP_MS;
+		a->namr++;
+		a->am_dirty = 1;
+	}
+}
+
+/* What every Alertmanager receiver is told now: one outbox entry each. */
+static void
+engine_am_push(struct alerts *a, int64_t now)
+{
+	const struct alert_receiver *r;
+	size_t i, k, n = 0;
+	int again = 0;
+
+	a->am_dirty = 0;
+	r = a->ac != NULL ? alerts_conf_receivers(a->ac, &n) : NULL;
+	for (i = 0; i < n; i++) {
+		json_object *arr;
+		enum aconf_sev sev = ASEV_INFO;
+		char key[512];
+
+		if (r[i].type != RCV_ALERTMANAGER)
+			continue;
+		arr = json_object_new_array();
+		for (k = 0; k < a->nal; k++) {
+			const struct alert *al = a->al[k];
+
+			if (al->ends != 0 || al->oneshot ||
+			    !engine_routed_to(a, al, r[i].name) ||
+			    engine_held(a, al, now))
+				continue;
+			json_object_array_add(arr,
+			    engine_am_alert(a, al, now + ENGINE_AM_TTL_MS));
+			if (al->sev > sev)
+				sev = al->sev;
+			again = 1;
+		}
+		for (k = 0; k < a->namr; k++)
+			if (a->amr[k].until > now &&
+			    strcmp(a->amr[k].rcv, r[i].name) == 0) {
+				json_object_array_add(
+				    arr, json_object_get(a->amr[k].alert));
+				again = 1;
+			}
+		if (json_object_array_length(arr) > 0) {
+			snprintf(key, sizeof(key), "am/%s/%lld", r[i].name,
+			    (long long)now);
+			if (a->put(a->put_arg, r[i].name, key,
+			        json_object_to_json_string_ext(
+			            arr, JSON_C_TO_STRING_PLAIN),
+			        engine_state(sev)) != 0) {
+				a->n_put_failed++;
+				log_warn("alerts: state for receiver %s could "
+				         "not be queued",
+				    r[i].name);
+			} else
+				a->n_sent++;
+		}
+		json_object_put(arr);
+	}
+	for (k = 0; k < a->namr;)
+		if (a->amr[k].until <= now) {
+			free(a->amr[k].rcv);
+			json_object_put(a->amr[k].alert);
+			a->amr[k] = a->amr[--a->namr];
+		} else
+			k++;
+	a->am_next = again ? now + ENGINE_AM_RESEND_MS : 0;
+}
+
+static void
+engine_am_due(struct alerts *a, int64_t now)
+{
+	if (a->has_am &&
+	    (a->am_dirty || (a->am_next != 0 && now >= a->am_next)))
+		engine_am_push(a, now);
+}
+
 static void
 engine_send(struct alerts *a, const struct rdd_strlist *rcv,
     const char *groupkey, const char *monitor, const char *target,
@@ -873,6 +1093,10 @@ engine_send(struct alerts *a, const struct rdd_strlist *rcv,
 	for (i = 0; i < rcv->n; i++) {
 		char key[512];
 		const char *text;
+
+		/* Told by engine_am_push, as state: not per group. */
+		if (engine_is_am(a, rcv->v[i]))
+			continue;
 
 		doc = json_object_new_object();
 		json_object_object_add(
@@ -1123,7 +1347,11 @@ engine_next_deadline(const struct alerts *a, int64_t now)
 				break;
 			}
 	}
-	(void)now;
+	if (a->has_am && (a->am_dirty || a->am_next != 0)) {
+		t = a->am_dirty ? now : a->am_next;
+		if (best == 0 || t < best)
+			best = t;
+	}
 	return best;
 }
 
@@ -1149,6 +1377,7 @@ alerts_tick(struct alerts *a)
 		if (a->g[i]->next_flush != 0 && a->g[i]->next_flush <= now)
 			engine_flush(a, a->g[i], now);
 	engine_escalations(a, now);
+	engine_am_due(a, now);
 	engine_gc(a);
 	engine_arm(a);
 }
@@ -1168,6 +1397,10 @@ alerts_due(struct alerts *a)
 			engine_flush(a, a->g[i], now);
 			any = 1;
 		}
+	if (a->has_am && a->am_dirty) {
+		engine_am_push(a, now);
+		any = 1;
+	}
 	if (any)
 		engine_arm(a);
 }
@@ -1241,6 +1474,16 @@ alerts_apply(struct alerts *a, const struct alerts_conf *ac)
 	if (a == NULL)
 		return;
 	a->ac = ac;
+	a->has_am = 0;
+	{
+		const struct alert_receiver *r =
+		    ac != NULL ? alerts_conf_receivers(ac, &i) : NULL;
+		size_t k;
+
+		for (k = 0; r != NULL && k < i; k++)
+			a->has_am |= r[k].type == RCV_ALERTMANAGER;
+	}
+	a->am_dirty = a->has_am;
 	/* Routes may have changed: route the live alerts again. */
 	for (i = 0; i < a->nal; i++) {
 		struct alert *al = a->al[i];
@@ -1311,6 +1554,11 @@ alerts_free(struct alerts *a)
 		free(a->ser[i]);
 	}
 	free(a->ser);
+	for (i = 0; i < a->namr; i++) {
+		free(a->amr[i].rcv);
+		json_object_put(a->amr[i].alert);
+	}
+	free(a->amr);
 	for (i = 0; i < a->blocked.n; i++)
 		free(a->blocked.v[i]);
 	free(a->blocked.v);

@@ -22,7 +22,8 @@
 #define RCV_RETRY_MAX_MS (5 * 60 * 1000)
 #define RCV_KNOWN                                                              \
 	"name, type, url, url_env, url_file, token_env, token_file, user, "    \
-	"from, to, ca_file, command, fields, timeout, retry_min, retry_max"
+	"from, to, ca_file, command, fields, urls, honor_silences, timeout, "  \
+	"retry_min, retry_max"
 
 static const char *const rcv_types[] = {
     [RCV_WEBHOOK] = "webhook",
@@ -30,6 +31,7 @@ static const char *const rcv_types[] = {
     [RCV_EMAIL] = "email",
     [RCV_SMS] = "sms",
     [RCV_COMMAND] = "command",
+    [RCV_ALERTMANAGER] = "alertmanager",
 };
 
 /* One receiver being parsed: where it is, for every message. */
@@ -217,7 +219,7 @@ rcv_member(struct rcv_ctx *c, struct alert_receiver *r,
 			}
 		rcv_err(c, m,
 		    "type: '%s' is not a receiver type: use "
-		    "webhook, slack, email, sms or command",
+		    "webhook, slack, email, sms, command or alertmanager",
 		    v != NULL ? v : "(not a string)");
 		return -1;
 	}
@@ -239,6 +241,16 @@ rcv_member(struct rcv_ctx *c, struct alert_receiver *r,
 		return rcv_strlist(c, m, &r->command);
 	if (strcmp(k, "fields") == 0)
 		return rcv_strlist(c, m, &r->fields);
+	if (strcmp(k, "urls") == 0)
+		return rcv_strlist(c, m, &r->urls);
+	if (strcmp(k, "honor_silences") == 0) {
+		if (config_setting_type(m) != CONFIG_TYPE_BOOL) {
+			rcv_err(c, m, "honor_silences: expected true or false");
+			return -1;
+		}
+		r->honor_silences = config_setting_get_bool(m);
+		return 0;
+	}
 	if (strcmp(k, "timeout") == 0)
 		return rcv_duration(c, m, RCV_TIMEOUT_MAX_MS, &r->timeout_ms);
 	if (strcmp(k, "retry_min") == 0)
@@ -360,6 +372,25 @@ rcv_check(struct rcv_ctx *c, struct alert_receiver *r)
 			    "token_env or token_file",
 			    r->user);
 		break;
+	case RCV_ALERTMANAGER:
+		if (nurl != 0)
+			rcv_err(c, NULL,
+			    "an alertmanager receiver takes urls = "
+			    "[\"http://am-1:9093\", \"http://am-2:9093\"] (every "
+			    "member of the cluster), not url");
+		if (r->urls.n == 0)
+			rcv_err(c, NULL,
+			    "an alertmanager receiver needs urls = "
+			    "[\"http://127.0.0.1:9093\"]: every Alertmanager of "
+			    "the cluster, as Prometheus is given them");
+		for (i = 0; i < r->urls.n; i++)
+			if (!rcv_prefix(r->urls.v[i], "http://") &&
+			    !rcv_prefix(r->urls.v[i], "https://"))
+				rcv_err(c, NULL,
+				    "urls: '%s': an Alertmanager is reached "
+				    "over http:// or https://",
+				    r->urls.v[i]);
+		break;
 	case RCV_COMMAND:
 		if (r->command.n == 0)
 			rcv_err(c, NULL,
@@ -372,6 +403,13 @@ rcv_check(struct rcv_ctx *c, struct alert_receiver *r)
 			    "remove it");
 		break;
 	}
+	if (r->type != RCV_ALERTMANAGER && r->urls.n > 0)
+		rcv_err(c, NULL,
+		    "urls: only for alertmanager receivers: use url");
+	if (r->type != RCV_ALERTMANAGER && r->honor_silences)
+		rcv_err(c, NULL,
+		    "honor_silences: only for alertmanager receivers: "
+		    "remove it");
 	if (r->type == RCV_SMS && r->to.n == 0)
 		rcv_err(c, NULL, "an sms receiver needs to = [\"+15550100\"]");
 	if (r->type != RCV_SMS && r->fields.n > 0)
@@ -416,6 +454,9 @@ rcv_free_one(struct alert_receiver *r)
 	for (i = 0; i < r->fields.n; i++)
 		free(r->fields.v[i]);
 	free(r->fields.v);
+	for (i = 0; i < r->urls.n; i++)
+		free(r->urls.v[i]);
+	free(r->urls.v);
 	free(r->file);
 }
 
