@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include <json-c/json.h>
 
@@ -128,6 +131,21 @@ health_paused_json(struct monitor *m)
 	return o;
 }
 
+/*
+ * Wall ms of the monitor's next check, 0 if none is armed (stopping, or
+ * its worker is not up yet). libevent reports a timer's expiry in wall
+ * time (it keeps the offset of its monotonic clock to the wall clock).
+ */
+static int64_t
+health_next_check(struct monitor *m)
+{
+	struct timeval tv;
+
+	if (m->timer == NULL || !evtimer_pending(m->timer, &tv))
+		return 0;
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
 static json_object *
 health_monitor_json(struct monitor *m)
 {
@@ -151,6 +169,13 @@ health_monitor_json(struct monitor *m)
 	json_object_object_add(o, "blocked",
 	    json_object_new_boolean(monitor_blocked(m)));
 	json_object_object_add(o, "paused", health_paused_json(m));
+	json_object_object_add(
+	    o, "next_check", health_time(health_next_check(m)));
+	json_object_object_add(o, "last_check_ms",
+	    json_object_new_int64(m->checks ? m->last_check_ms : 0));
+	json_object_object_add(o, "worker_state",
+	    m->wk ? json_object_new_string(workers_state_name(m->wk->state))
+	          : NULL);
 	ta = json_object_new_array();
 	for (i = 0; i < m->nt; i++)
 		json_object_array_add(ta, health_target_json(m->t[i]));
@@ -373,6 +398,7 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 {
 	enum rdd_state st = monitor ? RDD_OK : d->overall;
 	struct jbuf b = { 0 };
+	int64_t now = util_wall_ms();
 	size_t i, j, n = 0;
 
 	for (i = 0; monitor && i < d->nmon; i++)
@@ -430,6 +456,16 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 			} else
 				jb_lit(&b, "null");
 		}
+		jb_lit(&b, ",\"next_check\":");
+		jb_time(&b, health_next_check(m));
+		jb_lit(&b, ",\"last_check_ms\":");
+		jb_int(&b, m->checks ? (long long)m->last_check_ms : 0);
+		jb_lit(&b, ",\"worker_state\":");
+		if (m->wk) {
+			jb_lit(&b, "\"");
+			jb_str_plain(&b, workers_state_name(m->wk->state));
+		} else
+			jb_lit(&b, "null");
 		jb_lit(&b, ",\"targets\":[");
 		for (j = 0; j < m->nt; j++) {
 			if (j)
@@ -469,7 +505,20 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 		jb_int(&b, (long long)wk->slow);
 		jb_lit(&b, "}");
 	}
-	jb_lit(&b, "]}");
+	/* The header of `redundancyctl status`: who answers, since when. */
+	jb_lit(&b, "],\"daemon\":{\"version\":");
+	jb_str(&b, PACKAGE_VERSION);
+	jb_lit(&b, ",\"pid\":");
+	jb_int(&b, (long long)getpid());
+	jb_lit(&b, ",\"started\":");
+	jb_time(&b, d->started_wall);
+	jb_lit(&b, ",\"now\":");
+	jb_time(&b, now);
+	jb_lit(&b, ",\"uptime_s\":");
+	jb_int(&b, d->started_wall > 0
+	               ? (long long)(now - d->started_wall) / 1000
+	               : 0);
+	jb_lit(&b, "}}");
 	if (b.oom) {
 		free(b.p);
 		return NULL;
