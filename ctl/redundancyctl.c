@@ -28,7 +28,7 @@
 #include "rdd.h"
 
 #ifndef RDD_DEFAULT_SOCKET
-#define RDD_DEFAULT_SOCKET "/run/redundancyd/control.sock"
+#define RDD_DEFAULT_SOCKET RDD_DEFAULT_CONTROL_SOCKET
 #endif
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -45,6 +45,8 @@
 
 struct ctl {
 	const char *sock;
+	int sock_set;     /* -s given: it wins over -c */
+	const char *conf; /* -c: the socket comes from this config */
 	int json;
 	int fd;
 	int timeout_s;          /* for each read of a reply */
@@ -53,12 +55,14 @@ struct ctl {
 };
 
 static volatile sig_atomic_t ctl_interrupted;
+static char *ctl_conf_sock; /* -c CONFIG's daemon.control_socket */
 
 static void
 ctl_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: redundancyctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+	    "usage: redundancyctl [-s SOCKET | -c CONFIG] [--json] COMMAND "
+	    "[ARGS]\n"
 	    "       redundancyctl -V\n"
 	    "commands:\n"
 	    "  status                          every monitor and target\n"
@@ -92,7 +96,8 @@ ctl_usage(FILE *fp)
 	    "status and health exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
 	    "recover exits 0 started (--wait: succeeded), 1 failed,\n"
 	    "2 refused (nothing was run), 3 no result within the timeout.\n"
-	    "Socket: -s, else $REDUNDANCYD_SOCKET, else %s.\n",
+	    "Socket: -s, else daemon.control_socket of -c CONFIG, else "
+	    "$REDUNDANCYD_SOCKET,\nelse %s.\n",
 	    RDD_DEFAULT_SOCKET);
 }
 
@@ -119,6 +124,41 @@ ctl_onsigint(int sig)
 }
 
 /* ---- talking to the daemon ---- */
+
+/*
+ * -c CONFIG: daemon.control_socket as the daemon reads it, with its own
+ * loader (conf.d drop-ins, @include, the default when unset). A config
+ * the daemon would refuse is reported, not guessed around: its socket
+ * is not known for sure.
+ */
+static int
+ctl_conf_socket(struct ctl *c)
+{
+	struct errlist errs = {0};
+	struct conf *cf;
+	size_t i;
+
+	if ((cf = conf_load2(c->conf, &errs, NULL)) == NULL ||
+	    (ctl_conf_sock = strdup(cf->control_socket)) == NULL) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "redundancyctl: %s\n", errs.v[i]);
+		if (errs.n == 0)
+			fprintf(stderr, "redundancyctl: %s: out of memory\n",
+			    c->conf);
+		fprintf(stderr,
+		    "redundancyctl: %s: cannot tell the control "
+		    "socket: fix the config, or name the socket with -s\n",
+		    c->conf);
+		errlist_free(&errs);
+		if (cf != NULL)
+			conf_free(cf);
+		return -1;
+	}
+	errlist_free(&errs);
+	conf_free(cf);
+	c->sock = ctl_conf_sock;
+	return 0;
+}
 
 static int
 ctl_connect(struct ctl *c)
@@ -327,55 +367,113 @@ ctl_put_clean(FILE *fp, const char *s)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, fp);
 }
 
-/* "2026-11-29T04:31:02.123Z" or +hh:mm offsets, or wall ms, to local time. */
-static void
-ctl_fmt_time(json_object *v, char *buf, size_t len)
+/*
+ * "2026-11-29T04:31:02.123Z" or +hh:mm offsets, or wall ms, as seconds
+ * since the epoch; -1 if v is none of these.
+ */
+static time_t
+ctl_time_of(json_object *v)
 {
 	struct tm tm;
 	const char *s, *p;
 	time_t t;
 	int n = 0, sign, oh, om;
 
-	snprintf(buf, len, "-");
 	if (v == NULL)
-		return;
+		return -1;
 	if (json_object_is_type(v, json_type_int) ||
 	    json_object_is_type(v, json_type_double)) {
 		t = (time_t)(json_object_get_int64(v) / 1000);
-		if (t <= 0)
-			return;
-		goto local;
+		return t > 0 ? t : -1;
 	}
 	if ((s = json_object_get_string(v)) == NULL || *s == '\0')
-		return;
-	snprintf(buf, len, "%s", s);
+		return -1;
 	memset(&tm, 0, sizeof(tm));
 	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &tm.tm_year,
 	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
 	    &n) != 6 || n == 0)
-		return;
+		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	p = s + n;
 	if (*p == '.')
 		for (p++; *p >= '0' && *p <= '9'; p++)
 			;
-	if (*p == 'Z' || *p == 'z') {
-		t = timegm(&tm);
-	} else if (*p == '+' || *p == '-') {
+	if (*p == 'Z' || *p == 'z')
+		return timegm(&tm);
+	if (*p == '+' || *p == '-') {
 		sign = *p == '-' ? -1 : 1;
 		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 &&
 		    sscanf(p + 1, "%2d%2d", &oh, &om) != 2)
-			return;
-		t = timegm(&tm) - sign * (oh * 3600 + om * 60);
-	} else if (*p == '\0') {
+			return -1;
+		return timegm(&tm) - sign * (oh * 3600 + om * 60);
+	}
+	if (*p == '\0') {
 		tm.tm_isdst = -1;
-		t = mktime(&tm);
-	} else
+		return mktime(&tm);
+	}
+	return -1;
+}
+
+/* A time of the reply in local time; "-" if none, as sent if unparsed. */
+static void
+ctl_fmt_time(json_object *v, char *buf, size_t len)
+{
+	struct tm tm;
+	const char *s;
+	time_t t;
+
+	snprintf(buf, len, "-");
+	if ((t = ctl_time_of(v)) == -1) {
+		if (v != NULL && json_object_is_type(v, json_type_string) &&
+		    (s = json_object_get_string(v)) != NULL && *s != '\0')
+			snprintf(buf, len, "%s", s);
 		return;
-local:
+	}
 	if (localtime_r(&t, &tm) != NULL)
 		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* "42s", "5m03s", "2h05m", "3d04h": a span short enough for a column. */
+static void
+ctl_fmt_span(long long s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+/*
+ * A monitor's last or next check relative to the daemon's now: "3s ago",
+ * "in 27s", "in <1s" within the second (times come in whole seconds), "-"
+ * for none (no check yet, or none armed: the daemon stops).
+ */
+static void
+ctl_fmt_rel(json_object *o, const char *key, time_t now, int future, char *buf,
+    size_t len)
+{
+	json_object *v = NULL;
+	char span[32];
+	time_t t;
+
+	snprintf(buf, len, "-");
+	json_object_object_get_ex(o, key, &v);
+	if ((t = ctl_time_of(v)) == -1 || now == -1)
+		return;
+	if (future && t <= now) {
+		snprintf(buf, len, "in <1s");
+		return;
+	}
+	ctl_fmt_span(future ? (long long)(t - now) : (long long)(now - t), span,
+	    sizeof(span));
+	snprintf(buf, len, future ? "in %s" : "%s ago", span);
 }
 
 static const char *
@@ -439,20 +537,30 @@ ctl_paused(json_object *o)
 	putchar(']');
 }
 
+/*
+ * One row: a monitor (with its last and next check) or, indented, one of
+ * its targets. The brackets after the message say what an operator has to
+ * know: a give-up, a blocked or paused monitor, a quarantined worker.
+ */
 static void
-ctl_row(const char *indent, json_object *o)
+ctl_row(const char *indent, json_object *o, time_t now, int monitor)
 {
-	char name[256], since[64];
+	char name[256], since[64], last[32] = "", next[32] = "";
 	json_object *v = NULL;
-	const char *st = ctl_state_name(o);
+	const char *st = ctl_state_name(o), *ws;
 
 	snprintf(name, sizeof(name), "%s%s", indent,
 	    ctl_str(o, "name") ? ctl_str(o, "name") : "?");
 	json_object_object_get_ex(o, "since", &v);
 	ctl_fmt_time(v, since, sizeof(since));
+	if (monitor) {
+		ctl_fmt_rel(o, "last_check", now, 0, last, sizeof(last));
+		ctl_fmt_rel(o, "next_check", now, 1, next, sizeof(next));
+	}
 	ctl_put_clean(stdout, name);
-	printf("%*s %-9s %-21s ", strlen(name) < 18 ?
-	    (int)(18 - strlen(name)) : 0, "", st, since);
+	printf("%*s %-9s %-19s %-11s %-11s ",
+	    strlen(name) < 18 ? (int)(18 - strlen(name)) : 0, "", st, since,
+	    last, next);
 	ctl_put_clean(stdout, ctl_str(o, "message"));
 	if (json_object_object_get_ex(o, "hard", &v) &&
 	    !json_object_get_boolean(v) && strcmp(st, "OK") != 0)
@@ -464,8 +572,50 @@ ctl_row(const char *indent, json_object *o)
 	/* Not an operator's case yet: the incident is open, but served. */
 	if (ctl_bool(o, "served"))
 		fputs(" [served, degraded: incident open]", stdout);
+	if (ctl_bool(o, "gave_up"))
+		fputs(" [GAVE UP: needs an operator; redundancyctl recover]",
+		    stdout);
+	else if (ctl_bool(o, "needs_operator"))
+		fputs(
+		    " [NEEDS AN OPERATOR: no recovery action applies]", stdout);
+	if (monitor && (ws = ctl_str(o, "worker_state")) != NULL &&
+	    strcmp(ws, "quarantined") == 0) {
+		fputs(" [QUARANTINED: redundancyctl unquarantine ", stdout);
+		ctl_put_clean(stdout, ctl_str(o, "worker"));
+		putchar(']');
+	}
 	ctl_paused(o);
 	putchar('\n');
+}
+
+/* "redundancyd 1.0 (pid 42), up 3h05m since 2026-12-03 10:00:00: OK" */
+static time_t
+ctl_print_header(json_object *o)
+{
+	json_object *dm, *v = NULL;
+	char since[64], up[32];
+	time_t now;
+
+	if (!json_object_object_get_ex(o, "daemon", &dm) ||
+	    !json_object_is_type(dm, json_type_object))
+		return time(NULL); /* an older daemon: no header */
+	json_object_object_get_ex(dm, "now", &v);
+	if ((now = ctl_time_of(v)) == -1)
+		now = time(NULL);
+	v = NULL;
+	json_object_object_get_ex(dm, "started", &v);
+	ctl_fmt_time(v, since, sizeof(since));
+	v = NULL;
+	json_object_object_get_ex(dm, "uptime_s", &v);
+	ctl_fmt_span(
+	    v ? (long long)json_object_get_int64(v) : 0, up, sizeof(up));
+	fputs("redundancyd ", stdout);
+	ctl_put_clean(stdout, ctl_str(dm, "version"));
+	v = NULL;
+	if (json_object_object_get_ex(dm, "pid", &v))
+		printf(" (pid %lld)", (long long)json_object_get_int64(v));
+	printf(", up %s since %s: %s\n", up, since, ctl_state_name(o));
+	return now;
 }
 
 static void
@@ -473,9 +623,10 @@ ctl_print_status(json_object *o)
 {
 	json_object *mons, *m, *ts;
 	size_t i, j, n;
+	time_t now = ctl_print_header(o);
 
-	printf("%-18s %-9s %-21s %s\n", "MONITOR", "STATE", "SINCE",
-	    "MESSAGE");
+	printf("%-18s %-9s %-19s %-11s %-11s %s\n", "MONITOR", "STATE", "SINCE",
+	    "LAST CHECK", "NEXT CHECK", "MESSAGE");
 	if (!json_object_object_get_ex(o, "monitors", &mons) ||
 	    !json_object_is_type(mons, json_type_array) ||
 	    (n = json_object_array_length(mons)) == 0) {
@@ -484,12 +635,12 @@ ctl_print_status(json_object *o)
 	}
 	for (i = 0; i < n; i++) {
 		m = json_object_array_get_idx(mons, i);
-		ctl_row("", m);
+		ctl_row("", m, now, 1);
 		if (!json_object_object_get_ex(m, "targets", &ts) ||
 		    !json_object_is_type(ts, json_type_array))
 			continue;
 		for (j = 0; j < json_object_array_length(ts); j++)
-			ctl_row("  ", json_object_array_get_idx(ts, j));
+			ctl_row("  ", json_object_array_get_idx(ts, j), now, 0);
 	}
 }
 
@@ -985,8 +1136,11 @@ ctl_parse_rest(struct ctl *c, const char *cmd, int argc, char **argv,
 
 		if (strcmp(s, "--json") == 0)
 			c->json = 1;
-		else if (strcmp(s, "-s") == 0 && i + 1 < argc)
+		else if (strcmp(s, "-s") == 0 && i + 1 < argc) {
 			c->sock = argv[++i];
+			c->sock_set = 1;
+		} else if (strcmp(s, "-c") == 0 && i + 1 < argc)
+			c->conf = argv[++i];
 		else if (ctl_is_alert_cmd(cmd) && strcmp(s, "--comment") == 0 &&
 		         i + 1 < argc)
 			a->comment = argv[++i];
@@ -1094,8 +1248,18 @@ main(int argc, char **argv)
 				return ctl_usage_error("-s needs a socket "
 				    "path");
 			c.sock = argv[i];
-		} else if (strncmp(argv[i], "--socket=", 9) == 0)
+			c.sock_set = 1;
+		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
 			c.sock = argv[i] + 9;
+			c.sock_set = 1;
+		} else if (strcmp(argv[i], "-c") == 0 ||
+		           strcmp(argv[i], "--config") == 0) {
+			if (++i >= argc)
+				return ctl_usage_error("-c needs a config "
+				                       "file");
+			c.conf = argv[i];
+		} else if (strncmp(argv[i], "--config=", 9) == 0)
+			c.conf = argv[i] + 9;
 		else if (strcmp(argv[i], "--json") == 0)
 			c.json = 1;
 		else if (strcmp(argv[i], "-V") == 0 ||
@@ -1120,6 +1284,8 @@ main(int argc, char **argv)
 	}
 	if ((rc = ctl_parse_rest(&c, cmd, argc - i, argv + i, &a)) != 0)
 		return rc;
+	if (c.conf != NULL && !c.sock_set && ctl_conf_socket(&c) != 0)
+		return EX_UNREACHABLE;
 
 	/* Check the arguments before touching the socket. */
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 ||

@@ -16,6 +16,29 @@ struct metric {
 	char *name;
 	char *unit;
 	double value;
+	/* Nagios thresholds and bounds (report_bounds), NaN where absent */
+	struct rdd_metric_bounds b;
+};
+
+/*
+ * Counters and histograms of one monitor name, kept by the daemon across
+ * reloads (stats.c). Histogram buckets are per bucket, not cumulative.
+ */
+#define STATS_CHECK_NB 13
+#define STATS_TTR_NB 12
+#define STATS_REC_N 3
+struct mstats {
+	char *monitor;
+	uint64_t checks;
+	uint64_t by_state[4]; /* checks by the roll-up state they left */
+	uint64_t overruns;
+	uint64_t dur[STATS_CHECK_NB + 1];
+	double dur_sum;
+	uint64_t dur_count;
+	uint64_t rec[STATS_REC_N]; /* recovery results, stats_rec_name */
+	uint64_t ttr[STATS_TTR_NB + 1];
+	double ttr_sum;
+	uint64_t ttr_count;
 };
 
 struct target {
@@ -154,6 +177,7 @@ struct monitor {
 
 	struct target **t;
 	size_t nt;
+	struct mstats *st; /* the daemon's, outlives the monitor */
 
 	struct event *timer;
 	struct rdd_check *cur;	/* check in flight */
@@ -233,6 +257,8 @@ struct rdd_daemon {
 	struct target **rq;	/* waiting for a slot, in dependency order */
 	size_t nrq;
 	struct follow *follows;	/* `logs -f` streams (ctlcmd.c) */
+	struct mstats **stats;  /* per monitor name, across reloads */
+	size_t nstats;
 
 	int once;		/* --once: check, print, exit */
 	const char *once_monitor;
@@ -269,12 +295,23 @@ int monitors_busy(struct rdd_daemon *d);
 /* health.c */
 struct target *health_target(struct monitor *m, const char *name, int create);
 void health_observe(struct target *t, enum rdd_state st, const char *msg,
-    const struct rdd_metric *mv, size_t nm, int pushed);
+    const struct rdd_metric *mv, const struct rdd_metric_bounds *bv, size_t nm,
+    int pushed);
 void health_check_finished(struct monitor *m);
 void health_rollup(struct rdd_daemon *d);
 void health_target_free(struct target *t);
 int monitor_blocked(struct monitor *m);
 char *engine_status_text(struct rdd_daemon *d, const char *monitor);
+
+/* stats.c: what /metrics counts, kept across reloads */
+extern const double stats_check_le[STATS_CHECK_NB];
+extern const double stats_ttr_le[STATS_TTR_NB];
+extern const char *const stats_rec_name[STATS_REC_N];
+struct mstats *stats_of(struct rdd_daemon *d, const char *monitor);
+void stats_check(struct monitor *m, int64_t ms);
+void stats_recovery(struct monitor *m, int ok);
+void stats_ttr(struct monitor *m, int64_t ms);
+void stats_free(struct rdd_daemon *d);
 
 /* recover.c */
 /* An operator's `recover` (ctlcmd.c). */

@@ -827,6 +827,7 @@ out:
 	alerts_free(d->alerts);
 	outbox_free(d->outbox);
 	inflight_free(d);
+	stats_free(d);
 	if (d->state)
 		state_free(d->state);
 	if (lockfd >= 0)

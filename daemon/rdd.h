@@ -183,6 +183,9 @@ struct conf_monitor {
 	int64_t memory_max;	/* worker RSS limit; 0: daemon.memory_max */
 };
 
+/* daemon.control_socket when unset; redundancyctl's default too. */
+#define RDD_DEFAULT_CONTROL_SOCKET "/run/redundancyd/control.sock"
+
 struct conf {
 	char *path;
 	char *plugin_dir;

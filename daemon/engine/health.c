@@ -134,8 +134,11 @@ health_flap(struct target *t, int changed)
 }
 
 static void
-health_set_metrics(struct target *t, const struct rdd_metric *mv, size_t nm)
+health_set_metrics(struct target *t, const struct rdd_metric *mv,
+    const struct rdd_metric_bounds *bv, size_t nm)
 {
+	static const struct rdd_metric_bounds none = {
+	    NAN, NAN, NAN, NAN, NAN, NAN};
 	size_t i;
 
 	for (i = 0; i < t->nmetrics; i++) {
@@ -153,13 +156,15 @@ health_set_metrics(struct target *t, const struct rdd_metric *mv, size_t nm)
 		t->metrics[t->nmetrics].name = strdup(mv[i].name);
 		t->metrics[t->nmetrics].unit = strdup(mv[i].unit ? mv[i].unit : "");
 		t->metrics[t->nmetrics].value = mv[i].value;
+		t->metrics[t->nmetrics].b = bv != NULL ? bv[i] : none;
 		t->nmetrics++;
 	}
 }
 
 void
 health_observe(struct target *t, enum rdd_state st, const char *msg,
-    const struct rdd_metric *mv, size_t nm, int pushed)
+    const struct rdd_metric *mv, const struct rdd_metric_bounds *bv, size_t nm,
+    int pushed)
 {
 	struct monitor *m = t->m;
 	enum rdd_state old = t->state;
@@ -173,7 +178,7 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 	if (mv != NULL || !pushed) {
 		size_t i;
 
-		health_set_metrics(t, mv, nm);
+		health_set_metrics(t, mv, bv, nm);
 		for (i = 0; i < t->nmetrics; i++)
 			alerts_sample(m->d->alerts, m->cm->name, t->name,
 			    t->metrics[i].name, t->metrics[i].value);

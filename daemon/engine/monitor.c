@@ -105,6 +105,7 @@ monitors_create(struct rdd_daemon *d, struct errlist *errs)
 		m->state = RDD_UNKNOWN;
 		m->since = util_wall_ms();
 		m->msg = strdup("not checked yet");
+		m->st = stats_of(d, cm->name);
 		m->timer = evtimer_new(d->base, monitor_timer_cb, m);
 		d->mon[n++] = m;
 		d->nmon = n;
@@ -194,6 +195,8 @@ monitor_run_check(struct monitor *m)
 	if (m->cur != NULL) {
 		/* Never two checks of one monitor at once. */
 		m->overruns++;
+		if (m->st != NULL)
+			m->st->overruns++;
 		log_write(m->cm->name, RDD_LOG_WARN,
 		    "check still running after %lld ms; skipped this round "
 		    "(%llu overruns)",
@@ -248,6 +251,7 @@ monitor_check_done(struct rdd_check *c)
 	    "");
 	check_free(c);
 	health_check_finished(m);
+	stats_check(m, m->last_check_ms);
 	if (m->d->once) {
 		m->d->pending_once--;
 		if (m->d->pending_once == 0)

@@ -819,6 +819,7 @@ recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 	    : ok < 0		    ? RDD_LOG_WARN
 				    : RDD_LOG_ERR, "%s: %s", r->target, line);
 	journal_write("result", m->cm->name, r->target, line, -1);
+	stats_recovery(m, ok);
 	inflight_end(r);
 	if (ok < 0 && t != NULL)
 		recover_not_applicable(t, r, msg);
@@ -895,6 +896,7 @@ recover_confirmed(struct target *t)
 	}
 	if (t->incident) {
 		t->last_ttr_ms = util_now_ms() - t->incident_mono;
+		stats_ttr(m, t->last_ttr_ms);
 		if (t->attempts == 0)
 			snprintf(msg, sizeof(msg), "healthy again without a "
 			    "recovery action; %lld ms after the detection",

@@ -11,6 +11,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -227,7 +228,8 @@ wk_monitors_down(struct worker *wk, const char *why)
 				break;
 		}
 		for (j = 0; j < m->nt; j++)
-			health_observe(m->t[j], RDD_UNKNOWN, why, NULL, 0, 1);
+			health_observe(
+			    m->t[j], RDD_UNKNOWN, why, NULL, NULL, 0, 1);
 	}
 	while ((c = wk->cmds) != NULL) {
 		wk->cmds = c->next;
@@ -388,12 +390,40 @@ wk_clean(const char *s)
 	return s != NULL ? redact_str(s) : NULL;
 }
 
+/*
+ * A report's thresholds and bounds (report_bounds): entries 3..8 of a
+ * metric, a number or null each. Returns 1 if any is set.
+ */
+static int
+wk_bounds(json_object *e, struct rdd_metric_bounds *b)
+{
+	double *f[6] = {&b->warn_lt, &b->warn_gt, &b->crit_lt, &b->crit_gt,
+	    &b->min, &b->max};
+	json_object *v;
+	int i, any = 0;
+
+	for (i = 0; i < 6; i++) {
+		*f[i] = NAN;
+		if (json_object_array_length(e) != 9)
+			continue;
+		v = json_object_array_get_idx(e, (size_t)(3 + i));
+		if (json_object_is_type(v, json_type_double) ||
+		    json_object_is_type(v, json_type_int)) {
+			*f[i] = json_object_get_double(v);
+			any = 1;
+		}
+	}
+	return any;
+}
+
 static void
 wk_on_report(struct worker *wk, json_object *o)
 {
 	struct rdd_check *c = wk_check(wk, o);
 	char *tg = wk_clean(wire_str(o, "tg")), *msg, *mn[64], *mu[64];
 	struct rdd_metric mv[64];
+	struct rdd_metric_bounds bv[64];
+	int hasb = 0;
 	json_object *ma;
 	enum rdd_state st;
 	struct target *t;
@@ -409,7 +439,8 @@ wk_on_report(struct worker *wk, json_object *o)
 			json_object *e = json_object_array_get_idx(ma, i), *v;
 
 			if (!json_object_is_type(e, json_type_array) ||
-			    json_object_array_length(e) != 3)
+			    (json_object_array_length(e) != 3 &&
+			        json_object_array_length(e) != 9))
 				continue;
 			v = json_object_array_get_idx(e, 0);
 			if (!json_object_is_type(v, json_type_string))
@@ -422,6 +453,7 @@ wk_on_report(struct worker *wk, json_object *o)
 			mv[nm].unit = mu[nm] != NULL ? mu[nm] : "";
 			v = json_object_array_get_idx(e, 1);
 			mv[nm].value = json_object_get_double(v);
+			hasb |= wk_bounds(e, &bv[nm]);
 			if (mv[nm].name != NULL)
 				nm++;
 			else
@@ -429,7 +461,7 @@ wk_on_report(struct worker *wk, json_object *o)
 		}
 	msg = wk_clean(wire_str(o, "msg"));
 	if ((t = health_target(c->m, tg, 1)) != NULL)
-		health_observe(t, st, msg, mv, nm, 0);
+		health_observe(t, st, msg, mv, hasb ? bv : NULL, nm, 0);
 	for (i = 0; i < nm; i++) {
 		free(mn[i]);
 		free(mu[i]);
@@ -453,7 +485,7 @@ wk_on_push(struct worker *wk, json_object *o)
 	}
 	msg = wk_clean(wire_str(o, "msg"));
 	t->seen = 1;
-	health_observe(t, st, msg, NULL, 0, 1);
+	health_observe(t, st, msg, NULL, NULL, 0, 1);
 	free(msg);
 	free(tg);
 	health_rollup(wk->d);

@@ -1389,7 +1389,7 @@ conf_defaults(struct conf *c, const char *path)
 	c->plugin_dir = strdup(PLUGINDIR);
 	c->state_dir = strdup("/var/lib/redundancyd");
 	c->log_dir = strdup("/var/log/redundancyd");
-	c->control_socket = strdup("/run/redundancyd/control.sock");
+	c->control_socket = strdup(RDD_DEFAULT_CONTROL_SOCKET);
 	c->http_listen = strdup("127.0.0.1:9321");
 	c->pidfile = strdup("/run/redundancyd/redundancyd.pid");
 	c->startup_delay_ms = 10 * 1000;

@@ -2,12 +2,20 @@
  * render.c: the engine's state as the surfaces show it: the status reply
  * (JSON, written straight into a buffer or as a json-c tree) and /metrics.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include <json-c/json.h>
 
@@ -123,6 +131,21 @@ health_paused_json(struct monitor *m)
 	return o;
 }
 
+/*
+ * Wall ms of the monitor's next check, 0 if none is armed (stopping, or
+ * its worker is not up yet). libevent reports a timer's expiry in wall
+ * time (it keeps the offset of its monotonic clock to the wall clock).
+ */
+static int64_t
+health_next_check(struct monitor *m)
+{
+	struct timeval tv;
+
+	if (m->timer == NULL || !evtimer_pending(m->timer, &tv))
+		return 0;
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
 static json_object *
 health_monitor_json(struct monitor *m)
 {
@@ -146,6 +169,13 @@ health_monitor_json(struct monitor *m)
 	json_object_object_add(o, "blocked",
 	    json_object_new_boolean(monitor_blocked(m)));
 	json_object_object_add(o, "paused", health_paused_json(m));
+	json_object_object_add(
+	    o, "next_check", health_time(health_next_check(m)));
+	json_object_object_add(o, "last_check_ms",
+	    json_object_new_int64(m->checks ? m->last_check_ms : 0));
+	json_object_object_add(o, "worker_state",
+	    m->wk ? json_object_new_string(workers_state_name(m->wk->state))
+	          : NULL);
 	ta = json_object_new_array();
 	for (i = 0; i < m->nt; i++)
 		json_object_array_add(ta, health_target_json(m->t[i]));
@@ -368,6 +398,7 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 {
 	enum rdd_state st = monitor ? RDD_OK : d->overall;
 	struct jbuf b = { 0 };
+	int64_t now = util_wall_ms();
 	size_t i, j, n = 0;
 
 	for (i = 0; monitor && i < d->nmon; i++)
@@ -425,6 +456,16 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 			} else
 				jb_lit(&b, "null");
 		}
+		jb_lit(&b, ",\"next_check\":");
+		jb_time(&b, health_next_check(m));
+		jb_lit(&b, ",\"last_check_ms\":");
+		jb_int(&b, m->checks ? (long long)m->last_check_ms : 0);
+		jb_lit(&b, ",\"worker_state\":");
+		if (m->wk) {
+			jb_lit(&b, "\"");
+			jb_str_plain(&b, workers_state_name(m->wk->state));
+		} else
+			jb_lit(&b, "null");
 		jb_lit(&b, ",\"targets\":[");
 		for (j = 0; j < m->nt; j++) {
 			if (j)
@@ -464,7 +505,20 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 		jb_int(&b, (long long)wk->slow);
 		jb_lit(&b, "}");
 	}
-	jb_lit(&b, "]}");
+	/* The header of `redundancyctl status`: who answers, since when. */
+	jb_lit(&b, "],\"daemon\":{\"version\":");
+	jb_str(&b, PACKAGE_VERSION);
+	jb_lit(&b, ",\"pid\":");
+	jb_int(&b, (long long)getpid());
+	jb_lit(&b, ",\"started\":");
+	jb_time(&b, d->started_wall);
+	jb_lit(&b, ",\"now\":");
+	jb_time(&b, now);
+	jb_lit(&b, ",\"uptime_s\":");
+	jb_int(&b, d->started_wall > 0
+	               ? (long long)(now - d->started_wall) / 1000
+	               : 0);
+	jb_lit(&b, "}}");
 	if (b.oom) {
 		free(b.p);
 		return NULL;
@@ -484,14 +538,6 @@ health_label(FILE *f, const char *s)
 		else
 			fputc(*s, f);
 	}
-}
-
-static void
-health_metric_name(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		fputc((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-			(*s >= '0' && *s <= '9') ? *s : '_', f);
 }
 
 static void
@@ -585,87 +631,314 @@ health_alert_metrics(FILE *f, struct rdd_daemon *d)
 	}
 }
 
+/* A family's HELP and TYPE lines, which every family carries. */
+static void
+metrics_family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A sample value: shortest text that reads back, Prometheus' NaN/Inf. */
+static void
+metrics_value(FILE *f, double v)
+{
+	char num[40];
+
+	if (isnan(v))
+		fputs(" NaN\n", f);
+	else if (isinf(v))
+		fputs(v > 0 ? " +Inf\n" : " -Inf\n", f);
+	else {
+		util_fmt_double(num, sizeof(num), v);
+		fprintf(f, " %s\n", num);
+	}
+}
+
+/* name{monitor="M"[,target="T"] and the caller closes the braces. */
+static void
+metrics_open(FILE *f, const char *name, const char *monitor, const char *target)
+{
+	fputs(name, f);
+	fputs("{monitor=\"", f);
+	health_label(f, monitor);
+	if (target != NULL) {
+		fputs("\",target=\"", f);
+		health_label(f, target);
+	}
+	fputc('"', f);
+}
+
+/*
+ * One histogram's series for a monitor: b holds per-bucket counts (stats.c),
+ * Prometheus wants them cumulative, ending with le="+Inf" == _count.
+ */
+static void
+metrics_histogram(FILE *f, const char *name, const char *monitor,
+    const uint64_t *b, const double *le, size_t nb, double sum, uint64_t count)
+{
+	char num[40], fam[96];
+	uint64_t cum = 0;
+	size_t i;
+
+	snprintf(fam, sizeof(fam), "%s_bucket", name);
+	for (i = 0; i <= nb; i++) {
+		cum += b[i];
+		metrics_open(f, fam, monitor, NULL);
+		if (i < nb) {
+			util_fmt_double(num, sizeof(num), le[i]);
+			fprintf(f, ",le=\"%s\"} %llu\n", num,
+			    (unsigned long long)cum);
+		} else
+			fprintf(
+			    f, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+	}
+	snprintf(fam, sizeof(fam), "%s_sum", name);
+	metrics_open(f, fam, monitor, NULL);
+	fputc('}', f);
+	metrics_value(f, sum);
+	snprintf(fam, sizeof(fam), "%s_count", name);
+	metrics_open(f, fam, monitor, NULL);
+	fprintf(f, "} %llu\n", (unsigned long long)count);
+}
+
+/* Counters and histograms of stats.c, for the monitors configured now. */
+static void
+metrics_stats(FILE *f, struct rdd_daemon *d)
+{
+	static const char *const stname[4] = {
+	    "ok", "warning", "critical", "unknown"};
+	static const struct mstats zero;
+	size_t i, k;
+
+#define ST(i) (d->mon[i]->st != NULL ? d->mon[i]->st : &zero)
+	metrics_family(f, "redundancyd_monitor_checks_total", "counter",
+	    "Completed checks.");
+	for (i = 0; i < d->nmon; i++) {
+		metrics_open(f, "redundancyd_monitor_checks_total",
+		    d->mon[i]->cm->name, NULL);
+		fprintf(f, "} %llu\n", (unsigned long long)ST(i)->checks);
+	}
+	metrics_family(f, "redundancyd_checks_total", "counter",
+	    "Completed checks, by the monitor state they left.");
+	for (i = 0; i < d->nmon; i++)
+		for (k = 0; k < 4; k++) {
+			metrics_open(f, "redundancyd_checks_total",
+			    d->mon[i]->cm->name, NULL);
+			fprintf(f, ",state=\"%s\"} %llu\n", stname[k],
+			    (unsigned long long)ST(i)->by_state[k]);
+		}
+	metrics_family(f, "redundancyd_monitor_overruns_total", "counter",
+	    "Checks skipped because the previous one still ran.");
+	for (i = 0; i < d->nmon; i++) {
+		metrics_open(f, "redundancyd_monitor_overruns_total",
+		    d->mon[i]->cm->name, NULL);
+		fprintf(f, "} %llu\n", (unsigned long long)ST(i)->overruns);
+	}
+	metrics_family(f, "redundancyd_check_duration_seconds", "histogram",
+	    "How long checks took, from sending to check_done.");
+	for (i = 0; i < d->nmon; i++)
+		metrics_histogram(f, "redundancyd_check_duration_seconds",
+		    d->mon[i]->cm->name, ST(i)->dur, stats_check_le,
+		    STATS_CHECK_NB, ST(i)->dur_sum, ST(i)->dur_count);
+	metrics_family(f, "redundancyd_recoveries_total", "counter",
+	    "Recovery actions that finished, by result.");
+	for (i = 0; i < d->nmon; i++)
+		for (k = 0; k < STATS_REC_N; k++) {
+			metrics_open(f, "redundancyd_recoveries_total",
+			    d->mon[i]->cm->name, NULL);
+			fprintf(f, ",result=\"%s\"} %llu\n", stats_rec_name[k],
+			    (unsigned long long)ST(i)->rec[k]);
+		}
+	metrics_family(f, "redundancyd_time_to_recover_seconds", "histogram",
+	    "From an incident's detection to the check that found the "
+	    "target healthy again.");
+	for (i = 0; i < d->nmon; i++)
+		metrics_histogram(f, "redundancyd_time_to_recover_seconds",
+		    d->mon[i]->cm->name, ST(i)->ttr, stats_ttr_le, STATS_TTR_NB,
+		    ST(i)->ttr_sum, ST(i)->ttr_count);
+#undef ST
+}
+
+/* A per-target gauge of 0 or 1, or of a small integer. */
+static void
+metrics_target_gauge(FILE *f, struct rdd_daemon *d, const char *name,
+    const char *help, int (*get)(const struct target *))
+{
+	size_t i, j;
+
+	metrics_family(f, name, "gauge", help);
+	for (i = 0; i < d->nmon; i++)
+		for (j = 0; j < d->mon[i]->nt; j++) {
+			metrics_open(f, name, d->mon[i]->cm->name,
+			    d->mon[i]->t[j]->name);
+			fprintf(f, "} %d\n", get(d->mon[i]->t[j]));
+		}
+}
+
+static int
+metrics_t_state(const struct target *t)
+{
+	return (int)t->state;
+}
+
+static int
+metrics_t_attempts(const struct target *t)
+{
+	return t->attempts;
+}
+
+static int
+metrics_t_operator(const struct target *t)
+{
+	return t->needs_operator || t->gave_up;
+}
+
+static int
+metrics_t_gave_up(const struct target *t)
+{
+	return t->gave_up;
+}
+
+/*
+ * Plugin metrics (an exec check's Nagios perfdata, a plugin's numbers) as
+ * Nagios-to-Prometheus bridges export them: one family, the perfdata label
+ * a label value, so "/" and "/var" stay apart whatever characters they
+ * hold. Thresholds and bounds are families of their own, named as
+ * Telegraf's Nagios parser names its fields (docs/metrics.md).
+ */
+static void
+metrics_perfdata(FILE *f, struct rdd_daemon *d)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} fam[] = {
+	    {"redundancyd_perfdata",
+	        "A plugin's metric (Nagios perfdata), "
+	        "in base units (uom s, B, %, c or empty).",
+	        offsetof(struct metric, value)},
+	    {"redundancyd_perfdata_warning_lt",
+	        "Below this the check warns "
+	        "(the warning range's start).",
+	        offsetof(struct metric, b.warn_lt)},
+	    {"redundancyd_perfdata_warning_gt",
+	        "Above this the check warns "
+	        "(the warning range's end).",
+	        offsetof(struct metric, b.warn_gt)},
+	    {"redundancyd_perfdata_critical_lt",
+	        "Below this the check is "
+	        "critical (the critical range's start).",
+	        offsetof(struct metric, b.crit_lt)},
+	    {"redundancyd_perfdata_critical_gt",
+	        "Above this the check is "
+	        "critical (the critical range's end).",
+	        offsetof(struct metric, b.crit_gt)},
+	    {"redundancyd_perfdata_min", "The metric's least possible value.",
+	        offsetof(struct metric, b.min)},
+	    {"redundancyd_perfdata_max",
+	        "The metric's greatest possible "
+	        "value.",
+	        offsetof(struct metric, b.max)},
+	};
+	size_t i, j, k, q;
+
+	for (q = 0; q < sizeof(fam) / sizeof(fam[0]); q++) {
+		metrics_family(f, fam[q].name, "gauge", fam[q].help);
+		for (i = 0; i < d->nmon; i++)
+			for (j = 0; j < d->mon[i]->nt; j++) {
+				struct target *t = d->mon[i]->t[j];
+
+				for (k = 0; k < t->nmetrics; k++) {
+					const struct metric *mt =
+					    &t->metrics[k];
+					double v;
+
+					memcpy(&v,
+					    (const char *)mt + fam[q].off,
+					    sizeof(v));
+					if (!isfinite(v))
+						continue;
+					metrics_open(f, fam[q].name,
+					    d->mon[i]->cm->name, t->name);
+					fputs(",label=\"", f);
+					health_label(f, mt->name);
+					fputs("\",uom=\"", f);
+					health_label(f, mt->unit);
+					fputs("\"}", f);
+					metrics_value(f, v);
+				}
+			}
+	}
+}
+
 char *
 engine_metrics_text(struct rdd_daemon *d)
 {
-	char *buf = NULL, num[40];
-	size_t len = 0, i, j, k;
+	char *buf = NULL;
+	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (f == NULL)
 		return NULL;
-	fputs("# HELP redundancyd_up 1 while the daemon runs.\n"
-	      "# TYPE redundancyd_up gauge\nredundancyd_up 1\n", f);
-	fprintf(f, "# HELP redundancyd_state Overall state: 0 OK, 1 WARNING, "
-		   "2 CRITICAL, 3 UNKNOWN.\n# TYPE redundancyd_state gauge\n"
-		   "redundancyd_state %d\n", d->overall);
-	fputs("# HELP redundancyd_recoveries_in_flight Recovery actions "
-	      "running now.\n# TYPE redundancyd_recoveries_in_flight gauge\n", f);
+	metrics_family(
+	    f, "redundancyd_up", "gauge", "1 while the daemon runs.");
+	fputs("redundancyd_up 1\n", f);
+	metrics_family(f, "redundancyd_build_info", "gauge",
+	    "Always 1: the daemon's version and plugin ABI as labels.");
+	fprintf(f, "redundancyd_build_info{version=\"%s\",abi=\"%d.%d\"} 1\n",
+	    PACKAGE_VERSION, RDD_ABI_MAJOR, RDD_ABI_MINOR);
+	metrics_family(f, "redundancyd_start_time_seconds", "gauge",
+	    "When the daemon started, in seconds since the epoch.");
+	fputs("redundancyd_start_time_seconds", f);
+	metrics_value(f, (double)d->started_wall / 1000.0);
+	metrics_family(f, "redundancyd_state", "gauge",
+	    "Overall state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
+	fprintf(f, "redundancyd_state %d\n", d->overall);
+	metrics_family(f, "redundancyd_recoveries_in_flight", "gauge",
+	    "Recovery actions running now.");
 	fprintf(f, "redundancyd_recoveries_in_flight %d\n", d->recoveries);
-	fputs("# HELP redundancyd_monitor_state Monitor roll-up state.\n"
-	      "# TYPE redundancyd_monitor_state gauge\n", f);
+	metrics_family(
+	    f, "redundancyd_monitor_state", "gauge", "Monitor roll-up state.");
 	for (i = 0; i < d->nmon; i++) {
-		fputs("redundancyd_monitor_state{monitor=\"", f);
-		health_label(f, d->mon[i]->cm->name);
-		fprintf(f, "\"} %d\n", d->mon[i]->state);
+		metrics_open(
+		    f, "redundancyd_monitor_state", d->mon[i]->cm->name, NULL);
+		fprintf(f, "} %d\n", d->mon[i]->state);
 	}
-	fputs("# HELP redundancyd_monitor_checks_total Completed checks.\n"
-	      "# TYPE redundancyd_monitor_checks_total counter\n", f);
+	metrics_family(f, "redundancyd_monitor_blocked", "gauge",
+	    "1 while an upstream monitor (depends_on) is down.");
 	for (i = 0; i < d->nmon; i++) {
-		fputs("redundancyd_monitor_checks_total{monitor=\"", f);
-		health_label(f, d->mon[i]->cm->name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)d->mon[i]->checks);
+		metrics_open(f, "redundancyd_monitor_blocked",
+		    d->mon[i]->cm->name, NULL);
+		fprintf(f, "} %d\n", monitor_blocked(d->mon[i]) ? 1 : 0);
 	}
-	fputs("# HELP redundancyd_monitor_overruns_total Checks skipped "
-	      "because the previous one still ran.\n"
-	      "# TYPE redundancyd_monitor_overruns_total counter\n", f);
+	metrics_family(f, "redundancyd_monitor_paused", "gauge",
+	    "1 while an operator paused the monitor's recovery and alerts.");
 	for (i = 0; i < d->nmon; i++) {
-		fputs("redundancyd_monitor_overruns_total{monitor=\"", f);
-		health_label(f, d->mon[i]->cm->name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)d->mon[i]->overruns);
-	}
-	fputs("# HELP redundancyd_target_state Target state.\n"
-	      "# TYPE redundancyd_target_state gauge\n", f);
-	for (i = 0; i < d->nmon; i++)
-		for (j = 0; j < d->mon[i]->nt; j++) {
-			fputs("redundancyd_target_state{monitor=\"", f);
-			health_label(f, d->mon[i]->cm->name);
-			fputs("\",target=\"", f);
-			health_label(f, d->mon[i]->t[j]->name);
-			fprintf(f, "\"} %d\n", d->mon[i]->t[j]->state);
-		}
-	fputs("# HELP redundancyd_target_recovery_attempts Attempts in the "
-	      "current incident.\n"
-	      "# TYPE redundancyd_target_recovery_attempts gauge\n", f);
-	for (i = 0; i < d->nmon; i++)
-		for (j = 0; j < d->mon[i]->nt; j++) {
-			fputs("redundancyd_target_recovery_attempts{monitor=\"", f);
-			health_label(f, d->mon[i]->cm->name);
-			fputs("\",target=\"", f);
-			health_label(f, d->mon[i]->t[j]->name);
-			fprintf(f, "\"} %d\n", d->mon[i]->t[j]->attempts);
-		}
-	/* Plugin metrics, one untyped family per metric name. */
-	for (i = 0; i < d->nmon; i++)
-		for (j = 0; j < d->mon[i]->nt; j++) {
-			struct target *t = d->mon[i]->t[j];
+		long by;
+		int64_t until;
+		const char *why = NULL;
 
-			for (k = 0; k < t->nmetrics; k++) {
-				if (!isfinite(t->metrics[k].value))
-					continue;
-				fputs("redundancyd_metric_", f);
-				health_metric_name(f, t->metrics[k].name);
-				fputs("{monitor=\"", f);
-				health_label(f, d->mon[i]->cm->name);
-				fputs("\",target=\"", f);
-				health_label(f, t->name);
-				fputs("\",unit=\"", f);
-				health_label(f, t->metrics[k].unit);
-				util_fmt_double(
-				    num, sizeof(num), t->metrics[k].value);
-				fprintf(f, "\"} %s\n", num);
-			}
-		}
+		metrics_open(
+		    f, "redundancyd_monitor_paused", d->mon[i]->cm->name, NULL);
+		fprintf(f, "} %d\n",
+		    alerts_paused(
+		        d->alerts, d->mon[i]->cm->name, &by, &until, &why)
+		        ? 1
+		        : 0);
+	}
+	metrics_stats(f, d);
+	metrics_target_gauge(
+	    f, d, "redundancyd_target_state", "Target state.", metrics_t_state);
+	metrics_target_gauge(f, d, "redundancyd_target_recovery_attempts",
+	    "Attempts in the current incident.", metrics_t_attempts);
+	metrics_target_gauge(f, d, "redundancyd_target_needs_operator",
+	    "1 while recovery stopped and waits for a person: every attempt "
+	    "was spent (gave up) or no action applies.",
+	    metrics_t_operator);
+	metrics_target_gauge(f, d, "redundancyd_target_gave_up",
+	    "1 while every attempt was spent and the cooldown runs.",
+	    metrics_t_gave_up);
+	metrics_perfdata(f, d);
 	health_worker_metrics(f, d);
 	alerts_metrics_text(d->alerts, f);
 	health_alert_metrics(f, d);

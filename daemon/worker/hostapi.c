@@ -228,6 +228,15 @@ h_report(struct rdd_check *c, const char *target, enum rdd_state st,
 }
 
 static void
+h_report_bounds(struct rdd_check *c, const char *target, enum rdd_state st,
+    const char *msg, const struct rdd_metric *mv,
+    const struct rdd_metric_bounds *bv, size_t nm)
+{
+	(void)c, (void)target, (void)st, (void)msg, (void)mv, (void)bv;
+	(void)nm;
+}
+
+static void
 h_check_done(struct rdd_check *c)
 {
 	(void)c;
@@ -784,6 +793,7 @@ hostapi_init(struct rdd_daemon *d)
 	h->command_done = h_command_done;
 	h->post = h_post;
 	h->read_only = h_read_only;
+	h->report_bounds = h_report_bounds;
 }
 
 void

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <malloc.h>
+#include <math.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -272,9 +273,17 @@ wk_slot(struct wkctx *x, const void *h, int kind, unsigned bit,
 
 static struct wkctx *wk_self; /* the one context of this process */
 
+/* A bound on the wire: null where absent (JSON has no NaN). */
+static json_object *
+w_bound(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
 static void
-w_report(struct rdd_check *c, const char *target, enum rdd_state st,
-    const char *msg, const struct rdd_metric *mv, size_t nm)
+w_report_bounds(struct rdd_check *c, const char *target, enum rdd_state st,
+    const char *msg, const struct rdd_metric *mv,
+    const struct rdd_metric_bounds *bv, size_t nm)
 {
 	struct wkctx *x = wk_self;
 	struct wslot *s = wk_slot(x, c, SL_CHECK, 0x1,
@@ -301,11 +310,30 @@ w_report(struct rdd_check *c, const char *target, enum rdd_state st,
 			    json_object_new_double(mv[i].value));
 			json_object_array_add(e, wk_text(mv[i].unit ?
 			    mv[i].unit : ""));
+			if (bv != NULL) {
+				json_object_array_add(
+				    e, w_bound(bv[i].warn_lt));
+				json_object_array_add(
+				    e, w_bound(bv[i].warn_gt));
+				json_object_array_add(
+				    e, w_bound(bv[i].crit_lt));
+				json_object_array_add(
+				    e, w_bound(bv[i].crit_gt));
+				json_object_array_add(e, w_bound(bv[i].min));
+				json_object_array_add(e, w_bound(bv[i].max));
+			}
 			json_object_array_add(ma, e);
 		}
 		json_object_object_add(o, "mx", ma);
 	}
 	(void)wire_send(x->w, o);
+}
+
+static void
+w_report(struct rdd_check *c, const char *target, enum rdd_state st,
+    const char *msg, const struct rdd_metric *mv, size_t nm)
+{
+	w_report_bounds(c, target, st, msg, mv, NULL, nm);
 }
 
 static void
@@ -700,6 +728,7 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 	if (hostapi_post_init(&x->d) != 0)
 		_exit(71);
 	x->d.host.report = w_report;
+	x->d.host.report_bounds = w_report_bounds;
 	x->d.host.check_done = w_check_done;
 	x->d.host.recovery_done = w_recovery_done;
 	x->d.host.command_done = w_command_done;

@@ -470,6 +470,7 @@ exec_check_cb(void *arg, const struct rdd_child_result *res)
 	const struct rdd_host *h = x->host;
 	struct rdd_check *c = x->check;
 	struct rdd_metric metrics[EXEC_METRICS_MAX];
+	struct rdd_metric_bounds bounds[EXEC_METRICS_MAX];
 	struct perf_item *perf = NULL;
 	enum rdd_state st = RDD_UNKNOWN;
 	char msg[EXEC_MSG_MAX], line[EXEC_MSG_MAX - 32], d[32];
@@ -520,10 +521,19 @@ exec_check_cb(void *arg, const struct rdd_child_result *res)
 		    (long long)x->cfg->output_cap);
 
 	for (i = 0; i < n; i++) {
+		struct rdd_metric_bounds *b = &bounds[i];
+
 		metrics[i].name = perf[i].label;
 		perfdata_base(&perf[i], &metrics[i].value, &metrics[i].unit);
+		perfdata_bounds(&perf[i], &b->warn_lt, &b->warn_gt, &b->crit_lt,
+		    &b->crit_gt, &b->min, &b->max);
 	}
-	h->report(c, x->target, st, msg, metrics, (size_t)n);
+	/* A host before 1.3 takes the values without the thresholds. */
+	if (RDD_HOST_HAS(h, report_bounds))
+		h->report_bounds(
+		    c, x->target, st, msg, metrics, bounds, (size_t)n);
+	else
+		h->report(c, x->target, st, msg, metrics, (size_t)n);
 	free(perf);
 	h->check_done(c);
 }

@@ -289,8 +289,8 @@ perfdata_parse(const char *text, struct perf_item *items, int max)
 	return n;
 }
 
-void
-perfdata_base(const struct perf_item *it, double *value, const char **unit)
+static void
+perf_unit(const struct perf_item *it, double *mul, const char **unit)
 {
 	static const struct {
 		const char *uom;
@@ -312,11 +312,64 @@ perfdata_base(const struct perf_item *it, double *value, const char **unit)
 
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (strcmp(it->uom, map[i].uom) == 0) {
-			*value = it->value * map[i].mul;
+			*mul = map[i].mul;
 			*unit = map[i].unit;
 			return;
 		}
 	}
-	*value = it->value;
+	*mul = 1;
 	*unit = "";
+}
+
+void
+perfdata_base(const struct perf_item *it, double *value, const char **unit)
+{
+	double mul;
+
+	perf_unit(it, &mul, unit);
+	*value = it->value * mul;
+}
+
+/* Where a range's number is missing it stays NaN; all in base units. */
+void
+perfdata_bounds(const struct perf_item *it, double *warn_lt, double *warn_gt,
+    double *crit_lt, double *crit_gt, double *min, double *max)
+{
+	const char *unit;
+	double mul;
+
+	perf_unit(it, &mul, &unit);
+	perfdata_range(it->warn, warn_lt, warn_gt);
+	perfdata_range(it->crit, crit_lt, crit_gt);
+	*warn_lt *= mul;
+	*warn_gt *= mul;
+	*crit_lt *= mul;
+	*crit_gt *= mul;
+	*min = it->has_min ? it->min * mul : NAN;
+	*max = it->has_max ? it->max * mul : NAN;
+}
+
+int
+perfdata_range(const char *r, double *lt, double *gt)
+{
+	const char *colon;
+
+	*lt = *gt = NAN;
+	if (*r == '\0')
+		return 0;
+	/* "@L:H" alerts inside: no "below"/"above" pair says that. */
+	if (*r == '@')
+		return -1;
+	if ((colon = strchr(r, ':')) == NULL) {
+		*lt = 0; /* "H" is "0:H" */
+		*gt = strtod(r, NULL);
+		return 0;
+	}
+	if (colon == r)
+		*lt = 0;
+	else if (*r != '~')
+		*lt = strtod(r, NULL);
+	if (colon[1] != '\0')
+		*gt = strtod(colon + 1, NULL);
+	return 0;
 }

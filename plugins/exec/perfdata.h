@@ -40,4 +40,17 @@ int perfdata_parse(const char *text, struct perf_item *items, int max);
 void perfdata_base(
     const struct perf_item *it, double *value, const char **unit);
 
+/*
+ * A Nagios range as the alert's bounds: the value alerts below *lt or
+ * above *gt, NaN where the range sets none ("10" is 0 and 10, "10:" 10 and
+ * NaN, "~:10" NaN and 10). Returns 0, or -1 (both NaN) for an inverted
+ * range ("@10:20" alerts inside). r is a range perfdata_parse kept.
+ */
+int perfdata_range(const char *r, double *lt, double *gt);
+
+/* The item's thresholds, min and max in perfdata_base's units, or NaN. */
+void perfdata_bounds(const struct perf_item *it, double *warn_lt,
+    double *warn_gt, double *crit_lt, double *crit_gt, double *min,
+    double *max);
+
 #endif /* PERFDATA_H */

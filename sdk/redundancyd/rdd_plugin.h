@@ -32,6 +32,7 @@ extern "C" {
 /*
  * ABI version. Record every change in docs/ABI.md, newest first:
  *
+ *   1.3  2026-12-03  host->report_bounds (Nagios thresholds, min, max).
  *   1.2  2026-12-03  host->read_only (--once writes nothing).
  *   1.1  2026-12-03  host->post, plugin validate and start_err; newer
  *                    minors accepted; plugins run in worker processes.
@@ -60,7 +61,7 @@ extern "C" {
  */
 #define RDD_PLUGIN_MAGIC 0x52444450u /* "RDDP" */
 #define RDD_ABI_MAJOR 1
-#define RDD_ABI_MINOR 2
+#define RDD_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define RDD_EXPORT __attribute__((visibility("default")))
@@ -162,6 +163,19 @@ struct rdd_metric {
 	const char *name;
 	double value;
 	const char *unit; /* "", "s", "ms", "B", "%", "c" (counter) */
+};
+
+/*
+ * Passed to report_bounds() (1.3), one per metric, in the metric's unit;
+ * NaN where absent. A Nagios range "L:H" alerts outside [L, H]: that is
+ * warn_lt = L, warn_gt = H ("H" alone is 0:H; "L:" has no warn_gt; "~:H"
+ * no warn_lt). An inverted range ("@L:H", alert inside) has no such
+ * bounds: leave both NaN.
+ */
+struct rdd_metric_bounds {
+	double warn_lt, warn_gt; /* warning below warn_lt or above warn_gt */
+	double crit_lt, crit_gt;
+	double min, max; /* the value's possible range */
 };
 
 /*
@@ -419,6 +433,17 @@ struct rdd_host {
 	 * before 1.2 has no read_only: test RDD_HOST_HAS(host, read_only).
 	 */
 	int (*read_only)(struct rdd_monitor *m);
+
+	/* 1.3 */
+	/*
+	 * report() with each metric's thresholds and bounds: b[i] belongs to
+	 * m[i] (b NULL: report()). The host exports them beside the value in
+	 * /metrics. A host before 1.3 has no report_bounds: test
+	 * RDD_HOST_HAS(host, report_bounds) and call report() otherwise.
+	 */
+	void (*report_bounds)(struct rdd_check *c, const char *target,
+	    enum rdd_state st, const char *msg, const struct rdd_metric *m,
+	    const struct rdd_metric_bounds *b, size_t nmetrics);
 };
 
 /* True if the host is new enough to have `field`. */
@@ -433,6 +458,10 @@ struct rdd_host {
 /* Size of the ABI 1.1 host table. */
 #define RDD_HOST_SIZE_V1_1                                                     \
 	(offsetof(struct rdd_host, post) + sizeof(((struct rdd_host *)0)->post))
+/* Size of the ABI 1.2 host table. */
+#define RDD_HOST_SIZE_V1_2                                                     \
+	(offsetof(struct rdd_host, read_only) +                                \
+	    sizeof(((struct rdd_host *)0)->read_only))
 
 /*
  * The plugin descriptor: the one symbol a plugin exports, as data, so the

@@ -48,6 +48,16 @@ class H(BaseHTTPRequestHandler):
         except OSError:
             pass  # the daemon was killed mid-request: that is the test
 
+    def do_GET(self):
+        # A page for check_http to fetch (metrics_prom.sh); not logged.
+        out = b"<html><body>sink</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(out)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(out)
+
 
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
 if args.cert:

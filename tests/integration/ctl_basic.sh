@@ -50,6 +50,10 @@ expect 3 "$unreach" -s "$sock" stop
 expect 3 "$unreach" status -s "$sock"
 # the environment names the socket when -s does not
 REDUNDANCYD_SOCKET=$sock expect 3 "$unreach" status
+# -c: a config that cannot be read names the file and the way out
+expect 3 "cannot tell the control socket" -c "$tmp/missing.conf" status
+# -s wins over -c, whatever the config
+expect 3 "$unreach" -c "$tmp/missing.conf" -s "$sock" status
 # a regular file is no socket either
 : >"$tmp/file"
 expect 3 "cannot connect to $tmp/file" -s "$tmp/file" status
@@ -65,6 +69,7 @@ expect 64 "history: --since 'soon'" -s "$sock" history --since soon
 expect 64 "logs: -n 'many'" -s "$sock" logs -n many
 expect 64 "logs: -n needs" -s "$sock" logs -n
 expect 64 "-s needs a socket path" -s
+expect 64 "-c needs a config file" -c
 
 # version and help: 0
 expect 0 "redundancyctl " -V

@@ -382,7 +382,8 @@ mock_check_ok(struct rdd_check *c, const char *fn)
 
 static void
 mock_record_report(struct mock_host *mh, int check, const char *target,
-    enum rdd_state st, const char *msg, const struct rdd_metric *m, size_t nm)
+    enum rdd_state st, const char *msg, const struct rdd_metric *m,
+    const struct rdd_metric_bounds *b, size_t nm)
 {
 	struct mock_report *r;
 	size_t i;
@@ -400,6 +401,9 @@ mock_record_report(struct mock_host *mh, int check, const char *target,
 			r->metrics[i].name = mock_strdup(m[i].name);
 			r->metrics[i].value = m[i].value;
 			r->metrics[i].unit = mock_strdup(m[i].unit);
+			r->metrics[i].has_bounds = b != NULL;
+			if (b != NULL)
+				r->metrics[i].bounds = b[i];
 		}
 	}
 }
@@ -412,7 +416,19 @@ mock_report_fn(struct rdd_check *c, const char *target, enum rdd_state st,
 		return;
 	if (target == NULL)
 		mock_violation(c->mh, "report: target is NULL");
-	mock_record_report(c->mh, c->id, target, st, msg, m, nm);
+	mock_record_report(c->mh, c->id, target, st, msg, m, NULL, nm);
+}
+
+static void
+mock_report_bounds_fn(struct rdd_check *c, const char *target,
+    enum rdd_state st, const char *msg, const struct rdd_metric *m,
+    const struct rdd_metric_bounds *b, size_t nm)
+{
+	if (!mock_check_ok(c, "report_bounds"))
+		return;
+	if (target == NULL)
+		mock_violation(c->mh, "report_bounds: target is NULL");
+	mock_record_report(c->mh, c->id, target, st, msg, m, b, nm);
 }
 
 static void
@@ -454,7 +470,8 @@ static void
 mock_push(struct rdd_monitor *m, const char *target, enum rdd_state st,
     const char *msg)
 {
-	mock_record_report(mock_mon(m, "push"), -1, target, st, msg, NULL, 0);
+	mock_record_report(
+	    mock_mon(m, "push"), -1, target, st, msg, NULL, NULL, 0);
 }
 
 static void
@@ -954,16 +971,25 @@ mock_host_set_minor(struct mock_host *mh, int minor)
 		mh->host.abi_minor = 0;
 		mh->host.post = NULL;
 		mh->host.read_only = NULL;
+		mh->host.report_bounds = NULL;
 	} else if (minor == 1) {
 		mh->host.size = RDD_HOST_SIZE_V1_1;
 		mh->host.abi_minor = 1;
 		mh->host.post = mock_post_fn;
 		mh->host.read_only = NULL;
+		mh->host.report_bounds = NULL;
+	} else if (minor == 2) {
+		mh->host.size = RDD_HOST_SIZE_V1_2;
+		mh->host.abi_minor = 2;
+		mh->host.post = mock_post_fn;
+		mh->host.read_only = mock_read_only;
+		mh->host.report_bounds = NULL;
 	} else {
 		mh->host.size = sizeof(struct rdd_host);
 		mh->host.abi_minor = RDD_ABI_MINOR;
 		mh->host.post = mock_post_fn;
 		mh->host.read_only = mock_read_only;
+		mh->host.report_bounds = mock_report_bounds_fn;
 	}
 }
 
@@ -986,6 +1012,7 @@ mock_host_init(struct mock_host *mh, const char *name)
 	mh->host.group_string = mock_group_string;
 	mh->host.group_int = mock_group_int;
 	mh->host.report = mock_report_fn;
+	mh->host.report_bounds = mock_report_bounds_fn;
 	mh->host.check_done = mock_check_done;
 	mh->host.recovery_done = mock_recovery_done;
 	mh->host.push = mock_push;

@@ -66,6 +66,8 @@ struct mock_metric {
 	char *name;
 	double value;
 	char *unit;
+	int has_bounds; /* reported with report_bounds (1.3) */
+	struct rdd_metric_bounds bounds;
 };
 
 /* One report() (check >= 0) or push() (check == -1), deep-copied. */

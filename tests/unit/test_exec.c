@@ -3,6 +3,7 @@
  * directly and driven through the mock host table of tests/lib/mock_host.c.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -347,6 +348,13 @@ test_perfdata(void **state)
 	assert_non_null(m);
 	assert_true(m->value == 2643.0 * 1024 * 1024);
 	assert_string_equal(m->unit, "B");
+	/* Thresholds and bounds go with it, in the same base unit. */
+	assert_true(m->has_bounds);
+	assert_true(m->bounds.warn_lt == 0);
+	assert_true(m->bounds.warn_gt == 5948.0 * 1024 * 1024);
+	assert_true(m->bounds.crit_gt == 5958.0 * 1024 * 1024);
+	assert_true(m->bounds.min == 0);
+	assert_true(m->bounds.max == 5968.0 * 1024 * 1024);
 	assert_non_null(mock_metric_find(r, "/boot"));
 	assert_non_null(mock_metric_find(r, "/home"));
 	assert_non_null(mock_metric_find(r, "/var/log"));
@@ -354,7 +362,15 @@ test_perfdata(void **state)
 	assert_non_null(m);
 	assert_true(m->value > 0.2499 && m->value < 0.2501);
 	assert_string_equal(m->unit, "s");
+	assert_true(isnan(m->bounds.warn_gt) && isnan(m->bounds.max));
 	assert_null(mock_metric_find(r, "bogus"));
+
+	/* A host before 1.3 gets the values through report(). */
+	mock_host_set_minor(&f->mh, 2);
+	r = check_exit(f, 0, "OK | a=5%;80;90", NULL);
+	assert_int_equal(r->nmetrics, 1);
+	assert_false(r->metrics[0].has_bounds);
+	mock_host_set_minor(&f->mh, 3);
 
 	/* Perfdata only on a later line. */
 	r = check_exit(f, 1, "WARN\nmore | a=5%;80;90\n", NULL);

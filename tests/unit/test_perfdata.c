@@ -227,6 +227,65 @@ test_base_units(void **state)
 	}
 }
 
+/* Nagios ranges as the bounds /metrics exports (perfdata_range). */
+static void
+test_ranges(void **state)
+{
+	static const struct {
+		const char *r;
+		int rc;
+		double lt, gt; /* NAN: absent */
+	} t[] = {
+	    {"", 0, NAN, NAN},
+	    {"10", 0, 0, 10},
+	    {"10:", 0, 10, NAN},
+	    {"~:10", 0, NAN, 10},
+	    {"10:20", 0, 10, 20},
+	    {":20", 0, 0, 20},
+	    {"-5.5:1e3", 0, -5.5, 1000},
+	    {"~:", 0, NAN, NAN},
+	    {"@10:20", -1, NAN, NAN},
+	    {"@10", -1, NAN, NAN},
+	};
+	double lt, gt;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(perfdata_range(t[i].r, &lt, &gt), t[i].rc);
+		if (isnan(t[i].lt))
+			assert_true(isnan(lt));
+		else
+			assert_true(lt == t[i].lt);
+		if (isnan(t[i].gt))
+			assert_true(isnan(gt));
+		else
+			assert_true(gt == t[i].gt);
+	}
+}
+
+/* Thresholds, min and max scale to the base unit with the value. */
+static void
+test_bounds_base_units(void **state)
+{
+	struct perf_item it[2];
+	double wl, wg, cl, cg, mn, mx;
+
+	(void)state;
+	assert_int_equal(
+	    perfdata_parse("'/'=2MB;3:;~:4;0;8 t=5ms;@1:2", it, 2), 2);
+	perfdata_bounds(&it[0], &wl, &wg, &cl, &cg, &mn, &mx);
+	assert_true(wl == 3.0 * 1024 * 1024);
+	assert_true(isnan(wg));
+	assert_true(isnan(cl));
+	assert_true(cg == 4.0 * 1024 * 1024);
+	assert_true(mn == 0);
+	assert_true(mx == 8.0 * 1024 * 1024);
+	perfdata_bounds(&it[1], &wl, &wg, &cl, &cg, &mn, &mx);
+	assert_true(isnan(wl) && isnan(wg) && isnan(cl) && isnan(cg));
+	assert_true(isnan(mn) && isnan(mx));
+}
+
 int
 main(void)
 {
@@ -235,6 +294,8 @@ main(void)
 	    cmocka_unit_test(test_null_and_zero_max),
 	    cmocka_unit_test(test_long_label_cut),
 	    cmocka_unit_test(test_base_units),
+	    cmocka_unit_test(test_ranges),
+	    cmocka_unit_test(test_bounds_base_units),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

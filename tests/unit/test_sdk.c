@@ -45,7 +45,7 @@ static void
 test_v1_1_appends_at_the_end(void **state)
 {
 	assert_int_equal(RDD_ABI_MAJOR, 1);
-	assert_int_equal(RDD_ABI_MINOR, 2);
+	assert_int_equal(RDD_ABI_MINOR, 3);
 	/* Nothing after the 1.1 fields: the next minor appends after them. */
 	assert_int_equal(sizeof(struct rdd_plugin),
 	    offsetof(struct rdd_plugin, start_err) +
@@ -53,11 +53,14 @@ test_v1_1_appends_at_the_end(void **state)
 	assert_true(offsetof(struct rdd_plugin, validate) <
 	    offsetof(struct rdd_plugin, start_err));
 	/* 1.2 appended read_only after 1.1's post, nothing else. */
-	assert_int_equal(sizeof(struct rdd_host),
-	    offsetof(struct rdd_host, read_only) +
-		sizeof(((struct rdd_host *)0)->read_only));
 	assert_int_equal(RDD_HOST_SIZE_V1_1,
 	    offsetof(struct rdd_host, read_only));
+	/* 1.3 appended report_bounds after 1.2's read_only, nothing else. */
+	assert_int_equal(
+	    RDD_HOST_SIZE_V1_2, offsetof(struct rdd_host, report_bounds));
+	assert_int_equal(sizeof(struct rdd_host),
+	    offsetof(struct rdd_host, report_bounds) +
+	        sizeof(((struct rdd_host *)0)->report_bounds));
 	assert_true(RDD_HOST_SIZE_V1_0 <= offsetof(struct rdd_host, post));
 	assert_true(
 	    RDD_HOST_SIZE_V1_0 > offsetof(struct rdd_host, command_done));
@@ -239,7 +242,7 @@ test_mock_is_a_1_1_host(void **state)
 	struct mock_host mh;
 
 	mock_host_init(&mh, "tp");
-	assert_int_equal(mh.host.abi_minor, 2);
+	assert_int_equal(mh.host.abi_minor, 3);
 	assert_int_equal(mh.host.size, sizeof(struct rdd_host));
 	assert_true(RDD_HOST_HAS(&mh.host, post));
 	assert_true(RDD_HOST_HAS(&mh.host, read_only));
@@ -256,6 +259,10 @@ test_mock_is_a_1_1_host(void **state)
 	assert_false(RDD_HOST_HAS(&mh.host, read_only));
 	mock_host_set_minor(&mh, 2);
 	assert_true(RDD_HOST_HAS(&mh.host, read_only));
+	assert_false(RDD_HOST_HAS(&mh.host, report_bounds));
+	mock_host_set_minor(&mh, 3);
+	assert_true(RDD_HOST_HAS(&mh.host, report_bounds));
+	assert_non_null(mh.host.report_bounds);
 	mock_host_free(&mh);
 }
 
