@@ -618,6 +618,47 @@ ctl_print_header(json_object *o)
 	return now;
 }
 
+/*
+ * Plugin workers that failed since the start: a stall or a crash is over
+ * by the time one looks (the worker is restarted, its monitor OK again),
+ * and it should still be seen, as systemctl status shows a unit's.
+ */
+static void
+ctl_print_workers(json_object *o)
+{
+	json_object *wks, *w, *v;
+	size_t i, n, shown = 0;
+
+	if (!json_object_object_get_ex(o, "workers", &wks) ||
+	    !json_object_is_type(wks, json_type_array))
+		return;
+	n = json_object_array_length(wks);
+	for (i = 0; i < n; i++) {
+		const char *name = NULL, *state = NULL, *last = NULL;
+		int64_t restarts = 0, crashes = 0;
+
+		w = json_object_array_get_idx(wks, i);
+		if (json_object_object_get_ex(w, "name", &v))
+			name = json_object_get_string(v);
+		if (json_object_object_get_ex(w, "state", &v))
+			state = json_object_get_string(v);
+		if (json_object_object_get_ex(w, "last_failure", &v) &&
+		    json_object_is_type(v, json_type_string))
+			last = json_object_get_string(v);
+		if (json_object_object_get_ex(w, "restarts", &v))
+			restarts = json_object_get_int64(v);
+		if (json_object_object_get_ex(w, "crashes", &v))
+			crashes = json_object_get_int64(v);
+		if (last == NULL && restarts == 0 && crashes == 0)
+			continue;
+		if (shown++ == 0)
+			printf("\nworkers that failed:\n");
+		printf("  %s (%s): %lld restart%s; last failure: %s\n",
+		    name ? name : "?", state ? state : "?", (long long)restarts,
+		    restarts == 1 ? "" : "s", last ? last : "-");
+	}
+}
+
 static void
 ctl_print_status(json_object *o)
 {
@@ -642,6 +683,7 @@ ctl_print_status(json_object *o)
 		for (j = 0; j < json_object_array_length(ts); j++)
 			ctl_row("  ", json_object_array_get_idx(ts, j), now, 0);
 	}
+	ctl_print_workers(o);
 }
 
 /* ---- commands ---- */
