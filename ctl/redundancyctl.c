@@ -519,7 +519,9 @@ ctl_paused(json_object *o)
 	          ? (long)json_object_get_int64(v)
 	          : -1;
 	fputs(" [PAUSED by ", stdout);
-	if (uid >= 0 && (pw = getpwuid((uid_t)uid)) != NULL) {
+	if (uid < 0)
+		fputs("Alertmanager", stdout); /* a silence: the comment says */
+	else if ((pw = getpwuid((uid_t)uid)) != NULL) {
 		ctl_put_clean(stdout, pw->pw_name);
 		printf(" (uid %ld)", uid);
 	} else

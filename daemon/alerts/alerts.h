@@ -39,6 +39,7 @@ struct alert_receiver {
 	struct rdd_strlist fields;  /* SMS extra form fields "K=V" */
 	struct rdd_strlist urls;    /* RCV_ALERTMANAGER: every member */
 	int honor_silences;	    /* RCV_ALERTMANAGER: pauses from silences */
+	int64_t refresh_ms;	    /* RCV_ALERTMANAGER: silences read every */
 	int64_t timeout_ms;	 /* one attempt, default 10 s */
 	int64_t retry_min_ms;    /* first retry delay, default 5 s */
 	int64_t retry_max_ms;    /* retry delay cap, default 5 min */
@@ -106,6 +107,13 @@ void outbox_set_receivers(struct outbox *ob, const struct alert_receiver *r,
 int outbox_put(struct outbox *ob, const char *receiver, const char *key,
     const char *payload, enum rdd_state severity);
 size_t outbox_depth(const struct outbox *ob);
+/*
+ * honor_silences: watch (a json_object *, consumed; NULL stops it) is
+ * what the alerts worker polls: {"t":"amwatch","urls":[...],"host":...,
+ * "monitors":[...],...}; fn gets each {"t":"ampause",...} it answers.
+ */
+void outbox_watch_silences(struct outbox *ob, void *watch,
+    void (*fn)(void *arg, void *o), void *arg);
 /* Per receiver, for /metrics and status: v[0..max), the count returned. */
 struct outbox_rcv_stats {
 	const char *receiver; /* valid until the next outbox call */

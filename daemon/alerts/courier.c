@@ -44,6 +44,8 @@ struct courier {
 	int64_t started; /* monotonic ms of the last spawn */
 	int64_t backoff;
 	char *why; /* why the worker was killed, for the log */
+	void (*ampause)(void *arg, json_object *o);
+	void *ampause_arg;
 };
 
 static void
@@ -88,7 +90,8 @@ cr_on_msg(void *arg, json_object *o)
 	} else if (strcmp(t, "secret") == 0) {
 		if (wire_str(o, "s") != NULL)
 			redact_add(wire_str(o, "s"));
-	}
+	} else if (strcmp(t, "ampause") == 0 && c->ampause != NULL)
+		c->ampause(c->ampause_arg, o);
 }
 
 static void
@@ -280,6 +283,32 @@ courier_send(
 	c->jobs[c->njobs].deadline = util_now_ms() + deadline_ms;
 	c->njobs++;
 	return 0;
+}
+
+int
+courier_post(struct courier *c, json_object *msg)
+{
+	struct timeval tv;
+
+	if (c->restart_pending || (c->pid <= 0 && cr_spawn(c) != 0)) {
+		json_object_put(msg);
+		if (!c->restart_pending) {
+			tv.tv_sec = CR_BACKOFF_MIN_MS / 1000;
+			tv.tv_usec = 0;
+			if (evtimer_add(c->restart_ev, &tv) == 0)
+				c->restart_pending = 1;
+		}
+		return -1;
+	}
+	return wire_send(c->w, msg);
+}
+
+void
+courier_on_ampause(
+    struct courier *c, void (*fn)(void *arg, json_object *o), void *arg)
+{
+	c->ampause = fn;
+	c->ampause_arg = arg;
 }
 
 void

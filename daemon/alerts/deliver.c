@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "alerts.h"
 #include "delivery.h"
+#include "amsil.h"
 
 #define DL_MSG_MAX 400     /* an outcome's text */
 #define DL_OUTPUT_CAP 4096 /* a command's output kept */
@@ -32,6 +33,14 @@ struct dl {
 	struct svc_http *http;
 	struct svc_child *child;
 	char host[256];
+
+	/* honor_silences: the master's watch, polled on a timer. */
+	json_object *watch;
+	struct alert_receiver wr; /* its receiver; strings borrowed */
+	struct event *watch_ev;
+	int watch_busy;
+	size_t watch_url; /* the member asked now */
+	char watch_err[DL_MSG_MAX];
 };
 
 /* One notification being delivered: parts may run in parallel (SMS). */
@@ -566,6 +575,213 @@ dl_on_send(struct dl *dl, json_object *o)
 	dl_part_done(j);
 }
 
+/* ---- honor_silences: GET /api/v2/silences, pauses to the master ---- */
+
+static void dl_watch_poll(struct dl *dl);
+
+static void
+dl_watch_arm(struct dl *dl, int64_t ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	int64_t every;
+
+	if (dl->watch_ev == NULL)
+		return;
+	if (ms < 0) {
+		every = wire_int(dl->watch, "every", &every) == 0 ? every
+		                                                   : 60000;
+		tv.tv_sec = every / 1000;
+		tv.tv_usec = (every % 1000) * 1000;
+	}
+	evtimer_add(dl->watch_ev, &tv);
+}
+
+static void
+dl_watch_report(struct dl *dl, json_object *pauses, const char *err)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "t", json_object_new_string("ampause"));
+	json_object_object_add(o, "ok", json_object_new_boolean(err == NULL));
+	if (err != NULL) {
+		char *r = redact_str(err);
+
+		json_object_object_add(
+		    o, "msg", json_object_new_string(r ? r : err));
+		free(r);
+	} else
+		json_object_object_add(o, "p", pauses);
+	dl_send(dl, o);
+}
+
+static void
+dl_watch_cb(void *arg, const struct rdd_http_response *res)
+{
+	struct dl *dl = arg;
+	struct amsil_who who;
+	struct amsil_pause *p = NULL;
+	json_object *mons, *arr;
+	const char **names = NULL;
+	size_t i, n = 0, nm = 0;
+	char err[DL_MSG_MAX];
+
+	dl->watch_busy = 0;
+	if (dl->watch == NULL)
+		return;
+	if (res->error != 0 || res->status < 200 || res->status > 299) {
+		char why[200];
+		size_t o = strlen(dl->watch_err);
+
+		if (res->error != 0)
+			snprintf(why, sizeof(why), "%s",
+			    res->errmsg ? res->errmsg : "failed");
+		else
+			snprintf(why, sizeof(why), "HTTP %ld", res->status);
+		snprintf(dl->watch_err + o, sizeof(dl->watch_err) - o,
+		    "%s%s/api/v2/silences: %s", o > 0 ? "; " : "",
+		    dl->wr.urls.v[dl->watch_url], why);
+		/* Another member may answer: the cluster shares silences. */
+		if (++dl->watch_url < dl->wr.urls.n) {
+			dl_watch_poll(dl);
+			return;
+		}
+		dl_watch_report(dl, NULL, dl->watch_err);
+		dl_watch_arm(dl, -1);
+		return;
+	}
+	if (json_object_object_get_ex(dl->watch, "monitors", &mons) &&
+	    json_object_is_type(mons, json_type_array)) {
+		nm = json_object_array_length(mons);
+		if ((names = calloc(nm + 1, sizeof(*names))) == NULL)
+			nm = 0;
+		for (i = 0; i < nm; i++)
+			names[i] = json_object_get_string(
+			    json_object_array_get_idx(mons, i));
+	}
+	memset(&who, 0, sizeof(who));
+	who.host = wire_str(dl->watch, "host") ? wire_str(dl->watch, "host")
+	                                       : dl->host;
+	who.environment = wire_str(dl->watch, "environment");
+	who.monitors = names;
+	who.nmonitors = nm;
+	if (amsil_pauses(res->body, res->body_len, &who, util_wall_ms(), &p,
+	        &n, err, sizeof(err)) != 0)
+		dl_watch_report(dl, NULL, err);
+	else {
+		arr = json_object_new_array();
+		for (i = 0; i < n; i++) {
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "m",
+			    p[i].monitor ? json_object_new_string(p[i].monitor)
+			                 : NULL);
+			json_object_object_add(
+			    e, "id", json_object_new_string(p[i].id));
+			json_object_object_add(
+			    e, "by", json_object_new_string(p[i].by));
+			json_object_object_add(
+			    e, "c", json_object_new_string(p[i].comment));
+			json_object_object_add(
+			    e, "until", json_object_new_int64(p[i].until_wall));
+			json_object_array_add(arr, e);
+		}
+		dl_watch_report(dl, arr, NULL);
+		amsil_free(p, n);
+	}
+	free(names);
+	dl_watch_arm(dl, -1);
+}
+
+static void
+dl_watch_poll(struct dl *dl)
+{
+	struct rdd_http_request req;
+	const char *hdr[2] = {NULL, NULL};
+	char *u, *tok, *auth;
+	size_t n;
+	int bad;
+	struct dl_job tj;
+
+	if (dl->watch == NULL || dl->wr.urls.n == 0 || dl->watch_busy)
+		return;
+	if (dl->watch_url == 0)
+		dl->watch_err[0] = '\0';
+	memset(&tj, 0, sizeof(tj));
+	tj.r = dl->wr;
+	tok = dl_token(&tj, &bad);
+	if (bad) {
+		dl_watch_report(dl, NULL, tj.err);
+		dl_watch_arm(dl, -1);
+		return;
+	}
+	auth = dl_auth(dl->wr.user, tok);
+	hdr[0] = auth;
+	n = strlen(dl->wr.urls.v[dl->watch_url]);
+	while (n > 0 && dl->wr.urls.v[dl->watch_url][n - 1] == '/')
+		n--;
+	if (asprintf(&u, "%.*s/api/v2/silences", (int)n,
+	        dl->wr.urls.v[dl->watch_url]) < 0) {
+		dl_wipe(auth);
+		dl_wipe(tok);
+		dl_watch_arm(dl, -1);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.url = u;
+	req.headers = auth ? hdr : NULL;
+	req.timeout_ms = dl->wr.timeout_ms;
+	req.max_response = 4 * 1024 * 1024;
+	dl->watch_busy = 1;
+	if (svc_http_request_ca(
+	        dl->http, dl, &req, dl->wr.ca_file, dl_watch_cb, dl) == 0) {
+		dl->watch_busy = 0;
+		dl_watch_report(dl, NULL, "could not start a request");
+		dl_watch_arm(dl, -1);
+	}
+	free(u);
+	dl_wipe(auth);
+	dl_wipe(tok);
+}
+
+static void
+dl_watch_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct dl *dl = arg;
+
+	(void)fd;
+	(void)what;
+	dl->watch_url = 0;
+	dl_watch_poll(dl);
+}
+
+/* A new watch replaces the old; one without urls ends it. */
+static void
+dl_on_watch(struct dl *dl, json_object *o)
+{
+	json_object *rcv;
+
+	if (dl->watch != NULL) {
+		chan_rcv_release(&dl->wr);
+		json_object_put(dl->watch);
+		dl->watch = NULL;
+	}
+	memset(&dl->wr, 0, sizeof(dl->wr));
+	if (dl->watch_ev != NULL)
+		evtimer_del(dl->watch_ev);
+	if (!json_object_object_get_ex(o, "rcv", &rcv) ||
+	    chan_rcv_from_json(rcv, &dl->wr) != 0 || dl->wr.urls.n == 0) {
+		memset(&dl->wr, 0, sizeof(dl->wr));
+		return;
+	}
+	dl->watch = json_object_get(o);
+	if (dl->watch_ev == NULL)
+		dl->watch_ev = evtimer_new(dl->base, dl_watch_timer, dl);
+	/* The first read now; a poll in flight answers for the old watch. */
+	if (!dl->watch_busy)
+		dl_watch_arm(dl, 0);
+}
+
 static void
 dl_on_msg(void *arg, json_object *o)
 {
@@ -574,6 +790,8 @@ dl_on_msg(void *arg, json_object *o)
 
 	if (strcmp(t, "send") == 0)
 		dl_on_send(dl, o);
+	else if (strcmp(t, "amwatch") == 0)
+		dl_on_watch(dl, o);
 	else if (strcmp(t, "stop") == 0)
 		event_base_loopexit(dl->base, NULL);
 }

@@ -71,6 +71,15 @@ struct courier *courier_new(struct rdd_daemon *d, courier_done_fn done,
  */
 int courier_send(
     struct courier *c, uint64_t id, json_object *job, int64_t deadline_ms);
+/*
+ * A message to the worker that is not a notification (the silence watch);
+ * consumed. Starts the worker when none runs; -1 when it cannot now (the
+ * ready callback comes later: send it again then).
+ */
+int courier_post(struct courier *c, json_object *msg);
+/* The worker's "ampause" messages: the pauses its silence watch found. */
+void courier_on_ampause(
+    struct courier *c, void (*fn)(void *arg, json_object *o), void *arg);
 void courier_free(struct courier *c);
 
 /* ---- deliver.c: the alerts worker process; never returns ---- */

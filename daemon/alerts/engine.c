@@ -19,6 +19,8 @@
 #include "aconf.h"
 #include "engine.h"
 #include "holds.h"
+#include "delivery.h"
+#include "wire.h"
 
 #define ENGINE_ROUTES_MAX 63 /* a route is a bit of a 64-bit mask */
 #define ENGINE_SAMPLES_MAX 256
@@ -94,6 +96,8 @@ struct alerts {
 
 	struct am_resolved *amr;
 	size_t namr;
+	struct holds amh; /* pauses from Alertmanager silences, in memory */
+	struct log_limit am_lim;
 	int has_am;	/* an alertmanager receiver is configured */
 	int am_dirty;	/* something fired or ended: push now */
 	int64_t am_next; /* the next resend, 0: nothing to resend */
@@ -285,6 +289,9 @@ engine_held(const struct alerts *a, const struct alert *al, int64_t now)
 	    (*al->monitor ||
 	        holds_find(&a->holds, HOLD_PAUSE, NULL, NULL, now)))
 		return "paused";
+	if (holds_find(&a->amh, HOLD_PAUSE, al->monitor, NULL, now) &&
+	    (*al->monitor || holds_find(&a->amh, HOLD_PAUSE, NULL, NULL, now)))
+		return "paused";
 	if (*al->monitor && holds_find(&a->holds, HOLD_SILENCE, al->monitor,
 	                        *al->target ? al->target : NULL, now))
 		return "silenced";
@@ -355,6 +362,7 @@ engine_group(struct alerts *a, int route, const char *monitor,
 
 static void engine_arm(struct alerts *a);
 static void engine_flush(struct alerts *a, struct agroup *g, int64_t now);
+static void engine_am_watch(struct alerts *a);
 static void engine_am_resolved(
     struct alerts *a, const struct alert *al, int64_t now);
 
@@ -1460,10 +1468,139 @@ alerts_new(struct rdd_daemon *d)
 	    asprintf(&path, "%s/alerts.json", d->conf->state_dir) < 0)
 		path = NULL;
 	holds_init(&a->holds, path);
+	holds_init(&a->amh, NULL);
 	free(path);
 	if (d != NULL && d->base != NULL)
 		a->ev = evtimer_new(d->base, engine_timer_cb, a);
 	return a;
+}
+
+/* ---- Alertmanager silences as pauses (honor_silences) ---- */
+
+/*
+ * The alerts worker's answer: the pauses its last read of the silences
+ * found. A failed read keeps the pauses as they were (each still ends at
+ * its own endsAt): an Alertmanager down must not end a maintenance.
+ */
+static void
+engine_on_ampause(void *arg, void *msg)
+{
+	struct alerts *a = arg;
+	json_object *o = msg, *p, *e, *v;
+	struct holds nh;
+	int64_t now = engine_now(a), until;
+	size_t i, k, n;
+	json_object *ok;
+	char text[700];
+
+	if (!json_object_object_get_ex(o, "ok", &ok) ||
+	    !json_object_get_boolean(ok)) {
+		log_limit_fail(&a->am_lim, RDD_LOG_WARN,
+		    "alerts: Alertmanager silences not read: %s: the pauses "
+		    "they made stay until each one's end",
+		    wire_str(o, "msg") ? wire_str(o, "msg") : "failed");
+		return;
+	}
+	log_limit_ok(&a->am_lim, "alerts: Alertmanager silences read again");
+	holds_init(&nh, NULL);
+	if (json_object_object_get_ex(o, "p", &p) &&
+	    json_object_is_type(p, json_type_array)) {
+		n = json_object_array_length(p);
+		for (i = 0; i < n && i < 10000; i++) {
+			const char *mon, *id, *by, *cm;
+
+			e = json_object_array_get_idx(p, i);
+			mon = wire_str(e, "m");
+			id = wire_str(e, "id");
+			by = wire_str(e, "by");
+			cm = wire_str(e, "c");
+			until = json_object_object_get_ex(e, "until", &v)
+			            ? json_object_get_int64(v)
+			            : 0;
+			if (until <= now || (mon != NULL && *mon == '\0'))
+				continue;
+			snprintf(text, sizeof(text),
+			    "Alertmanager silence %s by %s%s%s",
+			    id ? id : "?", by && *by ? by : "?",
+			    cm && *cm ? ": " : "", cm ? cm : "");
+			(void)holds_add(&nh, HOLD_PAUSE, mon, NULL, until, -1,
+			    text);
+		}
+	}
+	/* Journal what began and what ended, by monitor and silence. */
+	for (i = 0; i < nh.n; i++) {
+		for (k = 0; k < a->amh.n; k++)
+			if (engine_streq(nh.v[i].monitor, a->amh.v[k].monitor) &&
+			    strcmp(nh.v[i].comment, a->amh.v[k].comment) == 0)
+				break;
+		if (k == a->amh.n) {
+			log_write(nh.v[i].monitor, RDD_LOG_INFO,
+			    "paused by %s: checks go on, actions and alerts "
+			    "wait",
+			    nh.v[i].comment);
+			journal_write("pause", nh.v[i].monitor, NULL,
+			    nh.v[i].comment, -1);
+		}
+	}
+	for (k = 0; k < a->amh.n; k++) {
+		for (i = 0; i < nh.n; i++)
+			if (engine_streq(nh.v[i].monitor, a->amh.v[k].monitor) &&
+			    strcmp(nh.v[i].comment, a->amh.v[k].comment) == 0)
+				break;
+		if (i == nh.n) {
+			log_write(a->amh.v[k].monitor, RDD_LOG_INFO,
+			    "resumed: %s is over", a->amh.v[k].comment);
+			journal_write("resume", a->amh.v[k].monitor, NULL,
+			    a->amh.v[k].comment, -1);
+		}
+	}
+	holds_free(&a->amh);
+	a->amh = nh;
+	/* Alerts held by a pause that ended may now be told. */
+	engine_touch_all(a);
+}
+
+/* What the alerts worker is to watch, from the first honor_silences. */
+static void
+engine_am_watch(struct alerts *a)
+{
+	const struct alert_receiver *r = NULL;
+	json_object *w, *urls, *mons;
+	size_t i, n = 0;
+
+	if (a->d == NULL || a->d->outbox == NULL)
+		return;
+	if (a->ac != NULL)
+		r = alerts_conf_receivers(a->ac, &n);
+	for (i = 0; i < n; i++)
+		if (r[i].type == RCV_ALERTMANAGER && r[i].honor_silences)
+			break;
+	if (i == n) {
+		outbox_watch_silences(a->d->outbox, NULL, NULL, NULL);
+		if (a->amh.n > 0) {
+			holds_free(&a->amh);
+			holds_init(&a->amh, NULL);
+			engine_touch_all(a);
+		}
+		return;
+	}
+	r = &r[i];
+	w = json_object_new_object();
+	json_object_object_add(w, "t", json_object_new_string("amwatch"));
+	json_object_object_add(w, "rcv", chan_rcv_json(r));
+	urls = json_object_new_array();
+	for (i = 0; i < r->urls.n; i++)
+		json_object_array_add(urls, json_object_new_string(r->urls.v[i]));
+	json_object_object_add(w, "urls", urls);
+	json_object_object_add(w, "host", json_object_new_string(engine_host()));
+	mons = json_object_new_array();
+	for (i = 0; a->d->conf != NULL && i < a->d->conf->nmon; i++)
+		json_object_array_add(
+		    mons, json_object_new_string(a->d->conf->mon[i].name));
+	json_object_object_add(w, "monitors", mons);
+	json_object_object_add(
+	    w, "every", json_object_new_int64(r->refresh_ms));
+	outbox_watch_silences(a->d->outbox, w, engine_on_ampause, a);
 }
 
 void
@@ -1484,6 +1621,7 @@ alerts_apply(struct alerts *a, const struct alerts_conf *ac)
 			a->has_am |= r[k].type == RCV_ALERTMANAGER;
 	}
 	a->am_dirty = a->has_am;
+	engine_am_watch(a);
 	/* Routes may have changed: route the live alerts again. */
 	for (i = 0; i < a->nal; i++) {
 		struct alert *al = a->al[i];
@@ -1559,6 +1697,7 @@ alerts_free(struct alerts *a)
 		json_object_put(a->amr[i].alert);
 	}
 	free(a->amr);
+	holds_free(&a->amh);
 	for (i = 0; i < a->blocked.n; i++)
 		free(a->blocked.v[i]);
 	free(a->blocked.v);
@@ -1668,6 +1807,8 @@ alerts_paused(struct alerts *a, const char *monitor, long *by,
 	if (a == NULL)
 		return 0;
 	h = holds_find(&a->holds, HOLD_PAUSE, monitor, NULL, engine_now(a));
+	if (h == NULL)
+		h = holds_find(&a->amh, HOLD_PAUSE, monitor, NULL, engine_now(a));
 	if (h == NULL)
 		return 0;
 	if (by)

@@ -63,6 +63,9 @@ struct outbox {
 	struct courier *cr;
 	uint64_t recent[OB_RECENT]; /* hashes of receiver and key */
 	size_t nrecent;
+	json_object *amwatch; /* the silence watch, sent to every worker */
+	void (*ampause)(void *arg, void *o);
+	void *ampause_arg;
 };
 
 static void ob_kick(struct ob_rcv *r);
@@ -463,21 +466,71 @@ ob_done(void *arg, uint64_t id, int ok, const char *msg)
 		r->waiting = 1;
 }
 
+/* A new worker knows nothing: tell it the watch again. */
+static void
+ob_send_watch(struct outbox *ob)
+{
+	if (ob->amwatch != NULL && ob->cr != NULL)
+		(void)courier_post(ob->cr, json_object_get(ob->amwatch));
+}
+
 static void
 ob_ready(void *arg)
 {
 	struct outbox *ob = arg;
 	struct ob_rcv *r;
 
+	ob_send_watch(ob);
 	for (r = ob->rcvs; r != NULL; r = r->next)
 		ob_kick(r);
+}
+
+static void
+ob_ampause(void *arg, json_object *o)
+{
+	struct outbox *ob = arg;
+
+	if (ob->ampause != NULL)
+		ob->ampause(ob->ampause_arg, o);
 }
 
 /* Made on the first notification: --once and -t never fork one. */
 static struct courier *
 ob_courier(struct outbox *ob)
 {
-	return courier_new(ob->d, ob_done, ob_ready, ob);
+	struct courier *c = courier_new(ob->d, ob_done, ob_ready, ob);
+
+	if (c != NULL)
+		courier_on_ampause(c, ob_ampause, ob);
+	return c;
+}
+
+void
+outbox_watch_silences(struct outbox *ob, void *watch,
+    void (*fn)(void *arg, void *o), void *arg)
+{
+	if (ob == NULL) {
+		json_object_put(watch);
+		return;
+	}
+	json_object_put(ob->amwatch);
+	ob->amwatch = watch;
+	ob->ampause = fn;
+	ob->ampause_arg = arg;
+	if (watch == NULL) {
+		/* Stop a watch a worker may run: an empty one. */
+		if (ob->cr != NULL) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(
+			    o, "t", json_object_new_string("amwatch"));
+			(void)courier_post(ob->cr, o);
+		}
+		return;
+	}
+	if (ob->cr == NULL && (ob->cr = ob_courier(ob)) == NULL)
+		return;
+	ob_send_watch(ob);
 }
 
 /* ---- receivers ---- */
@@ -730,6 +783,7 @@ outbox_free(struct outbox *ob)
 	if (ob == NULL)
 		return;
 	courier_free(ob->cr);
+	json_object_put(ob->amwatch);
 	while ((r = ob->rcvs) != NULL) {
 		ob->rcvs = r->next;
 		while ((e = r->head) != NULL) {

@@ -22,8 +22,8 @@
 #define RCV_RETRY_MAX_MS (5 * 60 * 1000)
 #define RCV_KNOWN                                                              \
 	"name, type, url, url_env, url_file, token_env, token_file, user, "    \
-	"from, to, ca_file, command, fields, urls, honor_silences, timeout, "  \
-	"retry_min, retry_max"
+	"from, to, ca_file, command, fields, urls, honor_silences, refresh, "  \
+	"timeout, retry_min, retry_max"
 
 static const char *const rcv_types[] = {
     [RCV_WEBHOOK] = "webhook",
@@ -253,6 +253,8 @@ rcv_member(struct rcv_ctx *c, struct alert_receiver *r,
 	}
 	if (strcmp(k, "timeout") == 0)
 		return rcv_duration(c, m, RCV_TIMEOUT_MAX_MS, &r->timeout_ms);
+	if (strcmp(k, "refresh") == 0)
+		return rcv_duration(c, m, 3600 * 1000, &r->refresh_ms);
 	if (strcmp(k, "retry_min") == 0)
 		return rcv_duration(c, m, 3600 * 1000, &r->retry_min_ms);
 	if (strcmp(k, "retry_max") == 0)
@@ -406,6 +408,10 @@ rcv_check(struct rcv_ctx *c, struct alert_receiver *r)
 	if (r->type != RCV_ALERTMANAGER && r->urls.n > 0)
 		rcv_err(c, NULL,
 		    "urls: only for alertmanager receivers: use url");
+	if (r->type == RCV_ALERTMANAGER && r->refresh_ms < 200)
+		rcv_err(c, NULL,
+		    "refresh: at least 200ms (Alertmanager's silences are "
+		    "read that often)");
 	if (r->type != RCV_ALERTMANAGER && r->honor_silences)
 		rcv_err(c, NULL,
 		    "honor_silences: only for alertmanager receivers: "
@@ -469,6 +475,7 @@ rcv_parse_one(struct rcv_ctx *c, const config_setting_t *s, size_t idx,
 	int i, n, typed = 0;
 
 	r->timeout_ms = RCV_TIMEOUT_MS;
+	r->refresh_ms = 60 * 1000;
 	r->retry_min_ms = RCV_RETRY_MIN_MS;
 	r->retry_max_ms = RCV_RETRY_MAX_MS;
 	r->line = (int)config_setting_source_line(s);

@@ -425,6 +425,7 @@ recover_consider(struct target *t)
 	const struct conf_recovery *rc = &m->cm->rec;
 	int64_t now = util_now_ms(), delay;
 	char why[256];
+	long by = 0;
 
 	if (d->once || d->stopping || recover_nactions(m->pd) == 0)
 		return;
@@ -448,11 +449,14 @@ recover_consider(struct target *t)
 		return;
 	}
 	/* Paused for maintenance: checks go on, actions wait for resume. */
-	if (alerts_paused(d->alerts, m->cm->name, NULL, NULL, NULL)) {
+	if (alerts_paused(d->alerts, m->cm->name, &by, NULL, NULL)) {
 		if (!t->pause_noted) {
 			t->pause_noted = 1;
 			journal_write("paused", m->cm->name, t->name,
-			    "paused: no recovery until redundancyctl resume",
+			    by < 0 ? "paused by an Alertmanager silence: no "
+			             "recovery until it ends"
+			           : "paused: no recovery until redundancyctl "
+			             "resume",
 			    -1);
 		}
 		return;
