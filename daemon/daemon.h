@@ -301,6 +301,12 @@ void health_check_finished(struct monitor *m);
 void health_rollup(struct rdd_daemon *d);
 void health_target_free(struct target *t);
 int monitor_blocked(struct monitor *m);
+/*
+ * An upstream (depends_on, transitively) whose state is UNKNOWN (not
+ * checked yet, or its plugin cannot tell): its name, or NULL. Recovery of
+ * m waits: whether the upstream is the cause is not known.
+ */
+const char *monitor_upstream_unknown(struct monitor *m);
 char *engine_status_text(struct rdd_daemon *d, const char *monitor);
 
 /* stats.c: what /metrics counts, kept across reloads */

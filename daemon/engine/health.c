@@ -301,6 +301,26 @@ monitor_blocked(struct monitor *m)
 	return 0;
 }
 
+const char *
+monitor_upstream_unknown(struct monitor *m)
+{
+	const char *u;
+	size_t i;
+
+	for (i = 0; i < m->cm->depends_on.n; i++) {
+		struct monitor *up = monitor_find(m->d,
+		    m->cm->depends_on.v[i]);
+
+		if (up == NULL)
+			continue;
+		if (up->state == RDD_UNKNOWN)
+			return up->cm->name;
+		if ((u = monitor_upstream_unknown(up)) != NULL)
+			return u;
+	}
+	return NULL;
+}
+
 static void
 health_monitor_rollup(struct monitor *m)
 {

@@ -425,6 +425,7 @@ recover_consider(struct target *t)
 	const struct conf_recovery *rc = &m->cm->rec;
 	int64_t now = util_now_ms(), delay;
 	char why[256];
+	const char *up;
 	long by = 0;
 
 	if (d->once || d->stopping || recover_nactions(m->pd) == 0)
@@ -439,6 +440,13 @@ recover_consider(struct target *t)
 	if (inflight_blocks(t)) {
 		recover_why_not(t, "an action of the previous run is still "
 		    "being stopped");
+		return;
+	}
+	if (!t->blocked &&
+	    (up = monitor_upstream_unknown(m)) != NULL) {
+		snprintf(why, sizeof(why),
+		    "upstream monitor %s has no known state yet", up);
+		recover_why_not(t, why);
 		return;
 	}
 	/* An action succeeded: wait for the re-check to say if it worked. */

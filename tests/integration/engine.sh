@@ -64,7 +64,7 @@ check "no recovery in flight" wait_for 10 sh -c "! '$CTL' -s '$WS/control.sock' 
 rm -f "$WS/fixed.a"
 # a may still be OK (or already CRITICAL): --force either way.
 out=$(ctl recover --force --wait a a 2>&1)
-check "recover --wait MONITOR TARGET answers when the action is done" sh -c "echo '$out' | grep -q 'succeeded'"
+check "recover --wait MONITOR TARGET answers when the action is done ($(echo "$out" | head -n 2 | tr '\n' ' '))" sh -c "echo '$out' | grep -q 'succeeded'"
 check "the operator's recovery is journaled with the uid" grep -q '"kind":"control","monitor":"a","target":"a","msg":"recover a a --force","uid":' "$WS/log/journal.jsonl"
 ctl recover nosuch >"$WS/r.out" 2>&1
 check "recover of an unknown monitor fails with a message" sh -c "test $? -ne 0 && grep -q \"no monitor named 'nosuch'\" '$WS/r.out'"
