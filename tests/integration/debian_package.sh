@@ -33,7 +33,8 @@ git -C "$S" ls-files -z --cached --others --exclude-standard |
     (cd "$SRC" && tar -xf -)
 (cd "$SRC" && DEB_BUILD_OPTIONS="nocheck parallel=2" \
     dpkg-buildpackage -b -us -uc) >"$WS/build.log" 2>&1
-check "dpkg-buildpackage -b -us -uc builds ($(tail -n 1 "$WS/build.log"))" test $? -eq 0
+rc=$?
+check "dpkg-buildpackage -b -us -uc builds ($(tail -n 1 "$WS/build.log"))" test $rc -eq 0
 DEB="$WS/redundancyd_0.1.0_$(dpkg --print-architecture).deb"
 DEV="$WS/redundancyd-dev_0.1.0_$(dpkg --print-architecture).deb"
 check "both packages are there" test -s "$DEB" -a -s "$DEV"
@@ -59,7 +60,8 @@ done
 # Installed on this machine, then purged, whatever happens in between.
 EXTRA_CLEANUP='dpkg --purge redundancyd-dev redundancyd >/dev/null 2>&1'
 dpkg -i "$DEB" "$DEV" >"$WS/install.log" 2>&1
-check "dpkg -i installs both ($(tail -n 1 "$WS/install.log"))" test $? -eq 0
+rc=$?
+check "dpkg -i installs both ($(tail -n 1 "$WS/install.log"))" test $rc -eq 0
 check "the installed config passes -t" /usr/sbin/redundancyd -t
 check "the installed plugins load" sh -c "/usr/sbin/redundancyd --plugins | grep -c 'ABI' | grep -qx 4"
 check "the account of the workers exists" getent passwd redundancyd

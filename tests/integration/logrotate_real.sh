@@ -43,7 +43,8 @@ check "the daemon starts" start_daemon
 touch "$WS/down"
 check "an incident before the rotation" wait_for 10 grep -q '"kind":"recovered","monitor":"svc"' "$journal"
 "$LR" -f -s "$WS/lr.state" "$WS/lr.conf" >"$WS/lr.out" 2>&1
-check "logrotate runs the shipped snippet ($(head -c 200 "$WS/lr.out"))" test $? -eq 0
+rc=$?
+check "logrotate runs the shipped snippet ($(head -c 200 "$WS/lr.out"))" test $rc -eq 0
 check "journal.jsonl.1 is the old journal (delaycompress)" grep -q '"kind":"recovered","monitor":"svc"' "$journal.1"
 check "the daemon was told through the pidfile: it reopened" wait_for 5 grep -q "SIGUSR1: log files reopened" "$WS/log/system.log"
 touch "$WS/down"

@@ -15,7 +15,8 @@ for p in redundancyd.8 redundancyctl.8 redundancyd.conf.5 redundancyd-plugin.3; 
 	check "$p is built" test -s "$f"
 	LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$f" \
 	    >"$WS/$p.txt" 2>"$WS/$p.err"
-	check "$p renders ($(head -n 2 "$WS/$p.err" | tr '\n' ' '))" test $? -eq 0 -a ! -s "$WS/$p.err"
+	rc=$?
+	check "$p renders ($(head -n 2 "$WS/$p.err" | tr '\n' ' '))" test $rc -eq 0 -a ! -s "$WS/$p.err"
 	check "$p has its NAME and SEE ALSO" sh -c "grep -q '^NAME' '$WS/$p.txt' && grep -q '^SEE ALSO' '$WS/$p.txt'"
 	check "$p has no @substitution@ left" sh -c "! grep -q '@[A-Za-z_]*@' '$f'"
 done

@@ -18,7 +18,8 @@ mkdir -p "$WS/man/man8" "$WS/man/man5"
 cp "$B/man/redundancyd.8" "$B/man/redundancyctl.8" "$WS/man/man8/"
 cp "$B/man/redundancyd.conf.5" "$WS/man/man5/"
 (cd "$WS" && MANPATH="$WS/man" systemd-analyze verify ./redundancyd.service) >"$WS/verify.out" 2>&1
-check "systemd-analyze verify passes ($(head -n 3 "$WS/verify.out" | tr '\n' ' '))" test $? -eq 0
+rc=$?
+check "systemd-analyze verify passes ($(head -n 3 "$WS/verify.out" | tr '\n' ' '))" test $rc -eq 0
 check "and says nothing" test ! -s "$WS/verify.out"
 has() { grep -qx "$1" "$U"; }
 for l in Type=notify WatchdogSec=30s 'ExecReload=/bin/kill -HUP $MAINPID' \
