@@ -236,6 +236,7 @@ struct rdd_daemon {
 
 	int once;		/* --once: check, print, exit */
 	const char *once_monitor;
+	const char *env_override; /* redundancyd -e, kept for reloads */
 	int pending_once;
 	int stopping;
 	int64_t stop_began_ms;	/* monotonic; checks in flight get a deadline */

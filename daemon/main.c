@@ -39,6 +39,7 @@ struct opts {
 	const char *pidfile;
 	const char *plugin_help;
 	const char *once_monitor;
+	const char *environment; /* -e: overrides daemon.environment */
 	int foreground, test, debug, once, json, plugins, man;
 };
 
@@ -46,10 +47,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: redundancyd [-c FILE] [-f] [-t] [-d] [-p PIDFILE] [-V]\n"
+	    "usage: redundancyd [-c FILE] [-e ENV] [-f] [-t] [-d] [-p PIDFILE] "
+	    "[-V]\n"
 	    "                   [--once [MONITOR]] [--plugins] "
 	    "[--plugin-help PLUGIN]\n"
 	    "  -c FILE      configuration (default %s)\n"
+	    "  -e ENV       environment: also read conf.d/ENV/*.conf "
+	    "(overrides\n"
+	    "               daemon.environment of the main file)\n"
 	    "  -f           stay in the foreground, log to stderr too\n"
 	    "  -t           test the configuration and exit\n"
 	    "  -d           debug logging (also DEBUG_REDUNDANCY=true)\n"
@@ -83,10 +88,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->conf = DEFAULT_CONF;
-	while ((ch = getopt_long(argc, argv, "c:ftdp:Vh", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:e:ftdp:Vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf = optarg;
+			break;
+		case 'e':
+			o->environment = optarg;
 			break;
 		case 'f':
 			o->foreground = 1;
@@ -162,7 +170,8 @@ static struct conf *
 load_all(struct rdd_daemon *d, const char *path, struct errlist *errs,
     struct errlist *warns)
 {
-	struct conf *c = conf_load2(path, errs, warns);
+	struct conf *c =
+	    conf_load_with(path, d->env_override, NULL, 0, errs, warns);
 
 	if (c == NULL)
 		return NULL;
@@ -610,6 +619,7 @@ run(struct opts *o)
 		d->conf_path = strdup(o->conf);
 	d->once = o->once;
 	d->once_monitor = o->once_monitor;
+	d->env_override = o->environment;
 	d->on_reload = daemon_reload;
 	d->on_stop = daemon_shutdown;
 	d->on_state_changed = daemon_state_changed;
@@ -620,7 +630,8 @@ run(struct opts *o)
 
 	if (o->plugins || o->plugin_help) {
 		/* Each file is inspected in a child: a broken one is named. */
-		struct conf *pc = conf_load2(d->conf_path, &errs, NULL);
+		struct conf *pc = conf_load_with(
+		    d->conf_path, o->environment, NULL, 0, &errs, NULL);
 		const char *dir = pc ? pc->plugin_dir : PLUGINDIR;
 
 		if (pc == NULL)
@@ -653,6 +664,14 @@ run(struct opts *o)
 		printf("configuration OK: %s: %zu monitor%s, %zu file%s\n",
 		    d->conf_path, d->conf->nmon, d->conf->nmon == 1 ? "" : "s",
 		    d->conf->ncfgs, d->conf->ncfgs == 1 ? "" : "s");
+		printf("environment: %s%s\n",
+		    *d->conf->environment ? d->conf->environment : "(none)",
+		    o->environment ? " (from -e)" : "");
+		printf("host: %s\n", d->conf->host);
+		/* The order matters: a later file's settings win. */
+		printf("files, in the order read:\n");
+		for (i = 0; i < d->conf->ncfgs; i++)
+			printf("  %zu %s\n", i + 1, d->conf->files[i]);
 		goto out;
 	}
 

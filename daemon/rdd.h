@@ -217,6 +217,15 @@ struct conf {
 	struct rdd_plugin **pinfo;
 	size_t npinfo;
 	struct alerts_conf *alerts; /* the `alerts` group, or NULL */
+	char *environment;          /* daemon.environment or -e; "" if none */
+	char *host;                 /* daemon.host; default gethostname() */
+	int config_history; /* entries kept in config-history/, 0: off */
+	/*
+	 * The bytes of files[i] as read for this configuration (what the
+	 * configuration history keeps), text_len[i] long.
+	 */
+	char **text;
+	size_t *text_len;
 };
 /* An info descriptor for plugin name, or NULL. */
 const struct rdd_plugin *conf_pinfo(const struct conf *c, const char *name);
@@ -253,6 +262,26 @@ int conf_topo_order(const struct conf *c, size_t *order, struct errlist *errs);
  */
 struct conf *conf_load2(const char *path, struct errlist *errs,
     struct errlist *warns);
+/* One file given in memory instead of read from the disk. */
+struct conf_src {
+	const char *path;
+	const char *text;
+	size_t len;
+};
+/*
+ * conf_load2 with an environment that overrides the main file's
+ * daemon.environment (redundancyd -e; NULL: none) and, with nsrc > 0,
+ * the files themselves from memory: src[0] the main file, then the
+ * drop-ins in reading order (a rollback is checked before a byte is
+ * written). Files from memory skip the ownership checks of the disk.
+ */
+struct conf *conf_load_with(const char *path, const char *environment,
+    const struct conf_src *src, size_t nsrc, struct errlist *errs,
+    struct errlist *warns);
+/* Whether s is a usable environment name: [A-Za-z0-9_.-]+, no leading '.'. */
+int conf_env_name_ok(const char *s);
+#define CONF_ENV_MAX 64
+#define CONF_TEXT_MAX (1024 * 1024) /* the largest config file read */
 /* -- end of conf.c additions -- */
 
 /* ---- loader.c: dlopen of plugins with ABI checks ---- */
