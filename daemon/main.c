@@ -481,8 +481,20 @@ daemon_alerts_apply(struct rdd_daemon *d)
 		alerts_apply(d->alerts, d->conf->alerts);
 }
 
+/* Each applied configuration goes to the history; a failure only warns. */
+static void
+daemon_confhist(struct rdd_daemon *d, long uid, const char *why)
+{
+	char err[RDD_ERRLEN];
+
+	if (d->confhist_dir != NULL && confhist_record(d->confhist_dir, d->conf,
+	                                   uid, why, err, sizeof(err)) < 0)
+		log_warn("config history: %s", err);
+}
+
 static int
-daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
+daemon_reload(
+    struct rdd_daemon *d, long uid, const char *why, char *err, size_t errlen)
 {
 	struct errlist errs = { 0 }, warns = { 0 };
 	struct conf *nc;
@@ -523,6 +535,7 @@ daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
 	snprintf(err, errlen, "configuration reloaded: %zu monitors", d->nmon);
 	log_info("%s", err);
 	journal_write("reload", NULL, NULL, err, uid);
+	daemon_confhist(d, uid, why);
 	alerts_event(d->alerts, AEV_LIFECYCLE, NULL, NULL, err);
 	return 0;
 }
@@ -540,7 +553,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", d->conf_path);
-		(void)daemon_reload(d, (long)getuid(), err, sizeof(err));
+		/* Who sent the signal is not known: the trigger says so. */
+		(void)daemon_reload(
+		    d, (long)getuid(), "signal", err, sizeof(err));
 		break;
 	case SIGUSR1:
 		/* logrotate moved the files: new ones at the same paths. */
@@ -690,6 +705,9 @@ run(struct opts *o)
 		if (util_mkdirs(d->conf->state_dir, 0750) != 0)
 			log_warn(
 			    "%s: %m: set daemon.state_dir", d->conf->state_dir);
+		if (asprintf(&d->confhist_dir, "%s/config-history",
+		        d->conf->state_dir) < 0)
+			d->confhist_dir = NULL;
 		if ((lockfd = state_lock(
 		         d->conf->state_dir, err, sizeof(err))) == -1) {
 			rc = errno == EWOULDBLOCK ? EX_RUNNING : EX_START;
@@ -815,6 +833,7 @@ run(struct opts *o)
 		    "/metrics)", (int)strcspn(d->conf->http_listen, ":"),
 		    d->conf->http_listen, httpd_port(d->httpd));
 	journal_write("start", NULL, NULL, "redundancyd started", started_by);
+	daemon_confhist(d, started_by, "start");
 	alerts_event(d->alerts, AEV_LIFECYCLE, NULL, NULL,
 	    "redundancyd started");
 	/* Before any attempt: what a killed run's actions left running. */
@@ -865,6 +884,7 @@ out:
 	errlist_free(&errs);
 	errlist_free(&warns);
 	free(d->conf_path);
+	free(d->confhist_dir);
 	redact_clear();
 	log_close();
 	return rc;

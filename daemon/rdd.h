@@ -278,11 +278,33 @@ struct conf_src {
 struct conf *conf_load_with(const char *path, const char *environment,
     const struct conf_src *src, size_t nsrc, struct errlist *errs,
     struct errlist *warns);
+/*
+ * The files conf_load_with would read now for environment env (NULL or
+ * ""; none): path, then the drop-ins, n of them in all; NULL on an error.
+ */
+char **conf_list_files(const char *path, const char *env, size_t *n);
 /* Whether s is a usable environment name: [A-Za-z0-9_.-]+, no leading '.'. */
 int conf_env_name_ok(const char *s);
 #define CONF_ENV_MAX 64
 #define CONF_TEXT_MAX (1024 * 1024) /* the largest config file read */
 /* -- end of conf.c additions -- */
+
+/* ---- udiff.c: unified diffs in memory, bounded ---- */
+struct udiff_out {
+	char *s; /* NUL-terminated, malloc'd */
+	size_t len, cap;
+	size_t max; /* 0: no bound; past it nothing more is added */
+	int truncated;
+};
+/*
+ * Append the unified diff (3 lines of context) of text a against text b
+ * to o. Returns 0 when they are the same (nothing added), 1 when a diff
+ * was added, -1 out of memory.
+ */
+int udiff(struct udiff_out *o, const char *alabel, const char *a, size_t alen,
+    const char *blabel, const char *b, size_t blen);
+void udiff_puts(struct udiff_out *o, const char *s, size_t len);
+void udiff_printf(struct udiff_out *o, const char *fmt, ...) RDD_PRINTF(2, 3);
 
 /* ---- loader.c: dlopen of plugins with ABI checks ---- */
 struct loader_entry {

@@ -1528,6 +1528,39 @@ conf_file_list(struct conf_ld *L, const char *dir, const char *env)
 	return rc;
 }
 
+char **
+conf_list_files(const char *path, const char *env, size_t *n)
+{
+	struct conf_names names = {0};
+	struct errlist errs = {0};
+	struct conf_ld L;
+	char *dir, *sl;
+
+	memset(&L, 0, sizeof(L));
+	L.errs = &errs;
+	L.names = &names;
+	*n = 0;
+	if ((dir = strdup(path)) == NULL)
+		return NULL;
+	if ((sl = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (sl == dir)
+		dir[1] = '\0';
+	else
+		*sl = '\0';
+	if (conf_names_push(&names, strdup(path)) == -1 ||
+	    conf_file_list(&L, dir, env) == -1 || L.nerr > 0) {
+		while (names.n > 0)
+			free(names.v[--names.n]);
+		free(names.v);
+		names.v = NULL;
+	} else
+		*n = names.n;
+	errlist_free(&errs);
+	free(dir);
+	return names.v;
+}
+
 static int
 conf_defaults(struct conf *c, const char *path)
 {
