@@ -118,6 +118,16 @@ udiff_line_out(struct udiff_out *o, char kind, const struct udiff_line *l)
 		udiff_puts(o, nonl, sizeof(nonl) - 1);
 }
 
+/* "start,len", or "start" alone for one line, as diff -u writes it. */
+static void
+udiff_range(struct udiff_out *o, const char *pre, size_t start, size_t len)
+{
+	if (len == 1)
+		udiff_printf(o, "%s%zu", pre, start);
+	else
+		udiff_printf(o, "%s%zu,%zu", pre, start, len);
+}
+
 /* The edit script of the middle a[0..n) against b[0..m) onto ops. */
 static int
 udiff_middle(const struct udiff_line *a, size_t n, const struct udiff_line *b,
@@ -216,9 +226,9 @@ udiff(struct udiff_out *o, const char *alabel, const char *a, size_t alen,
 			an += ops[i].kind != '+';
 			bn += ops[i].kind != '-';
 		}
-		udiff_printf(o, "@@ -%zu,%zu +%zu,%zu @@\n",
-		    an ? ops[s].ai + 1 : ops[s].ai, an,
-		    bn ? ops[s].bi + 1 : ops[s].bi, bn);
+		udiff_range(o, "@@ -", an ? ops[s].ai + 1 : ops[s].ai, an);
+		udiff_range(o, " +", bn ? ops[s].bi + 1 : ops[s].bi, bn);
+		udiff_puts(o, " @@\n", 4);
 		for (i = s; i < h; i++)
 			udiff_line_out(o, ops[i].kind,
 			    ops[i].kind == '+' ? &lb[ops[i].bi]
