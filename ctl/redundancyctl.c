@@ -91,6 +91,12 @@ ctl_usage(FILE *fp)
 	    "  resume [MONITOR]                end a pause\n"
 	    "  alerts test RECEIVER [N]        queue a test notification "
 	    "(N of them)\n"
+	    "  config history                  configurations applied, kept "
+	    "by the daemon\n"
+	    "  config diff N                   configuration N against the "
+	    "files now\n"
+	    "  config rollback N               write N's files back and "
+	    "reload\n"
 	    "  stop                            stop the daemon\n"
 	    "  ping                            is the daemon answering\n"
 	    "status and health exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
@@ -1166,6 +1172,116 @@ ctl_cmd_alerts(struct ctl *c, json_object *req)
 	return EX_OK;
 }
 
+/* ---- config: history, diff N, rollback N ---- */
+
+/* N of `config diff N`: a positive entry number, or 0 when it is not. */
+static int64_t
+ctl_config_n(const char *s)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	return errno != 0 || *end != '\0' || end == s || n <= 0 ? 0 : n;
+}
+
+static int
+ctl_config_args(const struct ctl_args *a)
+{
+	const char *sub = a->npos > 0 ? a->pos[0] : "";
+
+	if (strcmp(sub, "history") == 0)
+		return a->npos == 1 ? 0
+		                    : ctl_usage_error("config history: "
+		                                      "expected no arguments");
+	if (strcmp(sub, "diff") != 0 && strcmp(sub, "rollback") != 0)
+		return ctl_usage_error("config: expected history, diff N or "
+		                       "rollback N");
+	if (a->npos != 2 || ctl_config_n(a->pos[1]) == 0)
+		return ctl_usage_error("config %s: expected N, a number from "
+		                       "redundancyctl config history",
+		    sub);
+	return 0;
+}
+
+static int
+ctl_cmd_config(struct ctl *c, const struct ctl_args *a)
+{
+	json_object *req, *o, *es, *e, *f;
+	char *raw = NULL, when[64];
+	const char *d, *uid;
+	size_t i, k;
+	int ok;
+
+	req = ctl_request(strcmp(a->pos[0], "history") == 0 ? "config-history"
+	                  : strcmp(a->pos[0], "diff") == 0  ? "config-diff"
+	                                                   : "config-rollback");
+	if (a->npos > 1)
+		json_object_object_add(
+		    req, "n", json_object_new_int64(ctl_config_n(a->pos[1])));
+	/* refused (2) when a rollback wrote nothing, as for recover. */
+	if (strcmp(a->pos[0], "rollback") == 0)
+		return ctl_cmd_recover(c, req);
+	if ((o = ctl_call(c, req, &raw)) == NULL)
+		return EX_UNREACHABLE;
+	if (c->json || !ctl_ok(o)) {
+		ok = ctl_ok(o);
+		if (c->json)
+			puts(raw);
+		else
+			ctl_print_error(c, o);
+		free(raw);
+		json_object_put(o);
+		return ok ? EX_OK : EX_FAILED;
+	}
+	free(raw);
+	if (strcmp(a->pos[0], "diff") == 0) {
+		d = ctl_str(o, "diff");
+		/* Config text: lines and tabs stay, other control bytes go. */
+		for (; d != NULL && *d != '\0'; d++)
+			putchar(
+			    (unsigned char)*d < 0x20 && *d != '\n' && *d != '\t'
+			        ? ' '
+			        : *d);
+		if (ctl_bool(o, "truncated"))
+			printf("... (cut at the daemon's bound: compare the "
+			       "files by hand)\n");
+		json_object_put(o);
+		return EX_OK;
+	}
+	printf("%-5s %-19s %-6s %-9s %s\n", "N", "TIME", "UID", "TRIGGER",
+	    "FILES");
+	if (json_object_object_get_ex(o, "entries", &es))
+		for (i = 0; i < json_object_array_length(es); i++) {
+			e = json_object_array_get_idx(es, i);
+			json_object_object_get_ex(e, "time_ms", &f);
+			ctl_fmt_time(f, when, sizeof(when));
+			/* -1: a start or signal whose sender is not known. */
+			uid = ctl_str(e, "uid");
+			if (uid == NULL || strcmp(uid, "-1") == 0)
+				uid = "-";
+			printf("%-5s %-19s %-6s %-9s ", ctl_str(e, "n"), when,
+			    uid, ctl_str(e, "trigger"));
+			json_object_object_get_ex(e, "files", &f);
+			for (k = 0;
+			     f != NULL && k < json_object_array_length(f);
+			     k++) {
+				fputs(k > 0 ? " " : "", stdout);
+				ctl_put_clean(stdout,
+				    json_object_get_string(
+				        json_object_array_get_idx(f, k)));
+			}
+			putchar('\n');
+		}
+	if (ctl_str(o, "limit") != NULL)
+		printf(
+		    "(the daemon keeps the last %s: daemon.config_history)\n",
+		    ctl_str(o, "limit"));
+	json_object_put(o);
+	return EX_OK;
+}
+
 /* Options after the command; -s and --json are accepted anywhere. */
 static int
 ctl_parse_rest(struct ctl *c, const char *cmd, int argc, char **argv,
@@ -1361,6 +1477,8 @@ main(int argc, char **argv)
 		        : ctl_nargs(cmd, &a, 1, 1, "MONITOR[/TARGET] --for 2h");
 	else if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
 		rc = ctl_nargs(cmd, &a, 0, 1, "at most one MONITOR");
+	else if (strcmp(cmd, "config") == 0)
+		rc = ctl_config_args(&a);
 	else
 		rc = ctl_usage_error("unknown command '%s'", cmd);
 	if (rc != 0)
@@ -1401,6 +1519,8 @@ main(int argc, char **argv)
 		    a.follow);
 	else if (strcmp(cmd, "ping") == 0)
 		rc = ctl_cmd_ping(&c);
+	else if (strcmp(cmd, "config") == 0)
+		rc = ctl_cmd_config(&c, &a);
 	else if (strcmp(cmd, "history") == 0)
 		rc = ctl_cmd_history(&c, since_ms);
 	else if (strcmp(cmd, "recover") == 0)

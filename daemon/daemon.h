@@ -262,6 +262,8 @@ struct rdd_daemon {
 
 	int once;		/* --once: check, print, exit */
 	const char *once_monitor;
+	const char *env_override; /* redundancyd -e, kept for reloads */
+	char *confhist_dir;       /* state_dir/config-history of the start */
 	int pending_once;
 	int stopping;
 	int64_t stop_began_ms;	/* monotonic; checks in flight get a deadline */
@@ -276,8 +278,9 @@ struct rdd_daemon {
 	 * What the process (main.c) does for the engine and the surfaces:
 	 * they call these, never up into main.c. NULL: not available.
 	 */
-	int (*on_reload)(struct rdd_daemon *d, long uid, char *err,
-	    size_t errlen);
+	/* why: "reload", "signal" or "rollback", kept in the history. */
+	int (*on_reload)(struct rdd_daemon *d, long uid, const char *why,
+	    char *err, size_t errlen);
 	void (*on_stop)(struct rdd_daemon *d);
 	void (*on_state_changed)(struct rdd_daemon *d);
 };
@@ -413,6 +416,47 @@ void hostapi_set_event_env(const char *const *env);
 int hostapi_post_init(struct rdd_daemon *d);
 void hostapi_release_owner(struct rdd_daemon *d, struct monitor *m);
 void hostapi_free(struct rdd_daemon *d);
+
+/*
+ * confhist.c: the configuration history in confhist_dir, one directory
+ * per entry: manifest.json (n, time_ms, uid, trigger, environment, files)
+ * and the files' bytes as 0, 1, ... (0600).
+ */
+struct confhist_entry {
+	unsigned long n;
+	int64_t time_ms;
+	long uid;      /* -1: not known */
+	char *trigger; /* start, reload, signal, rollback, backup */
+	char *environment;
+	char **files; /* absolute paths, main file first */
+	size_t nfiles;
+};
+/*
+ * Keep the files of c, as read, unless the newest entry holds the same;
+ * prune to c->config_history entries. Returns the entry's number, 0 when
+ * nothing was kept, -1 with err.
+ */
+long confhist_record(const char *dir, const struct conf *c, long uid,
+    const char *trigger, char *err, size_t errlen);
+/* The entries, oldest first, as a JSON array; NULL with err. */
+json_object *confhist_list(const char *dir, char *err, size_t errlen);
+/*
+ * Unified diff of entry n against the files of conf_path (environment
+ * env) on disk now, at most max bytes (*truncated then). NULL with err.
+ */
+char *confhist_diff(const char *dir, unsigned long n, const char *conf_path,
+    const char *env, size_t max, int *truncated, char *err, size_t errlen);
+/*
+ * Write entry n's files back (the files now kept first as an entry) and
+ * reload. A configuration that does not validate now is refused before
+ * anything is written. 0 with msg, -1 with msg.
+ */
+int confhist_rollback(
+    struct rdd_daemon *d, unsigned long n, long uid, char *msg, size_t len);
+/* A manifest.json's text (fuzzed); -1 with err. */
+int confhist_parse_manifest(
+    const char *text, struct confhist_entry *e, char *err, size_t errlen);
+void confhist_entry_free(struct confhist_entry *e);
 
 /* ctlcmd.c */
 void *ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid);

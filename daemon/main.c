@@ -39,6 +39,7 @@ struct opts {
 	const char *pidfile;
 	const char *plugin_help;
 	const char *once_monitor;
+	const char *environment; /* -e: overrides daemon.environment */
 	int foreground, test, debug, once, json, plugins, man;
 };
 
@@ -46,10 +47,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: redundancyd [-c FILE] [-f] [-t] [-d] [-p PIDFILE] [-V]\n"
+	    "usage: redundancyd [-c FILE] [-e ENV] [-f] [-t] [-d] [-p PIDFILE] "
+	    "[-V]\n"
 	    "                   [--once [MONITOR]] [--plugins] "
 	    "[--plugin-help PLUGIN]\n"
 	    "  -c FILE      configuration (default %s)\n"
+	    "  -e ENV       environment: also read conf.d/ENV/*.conf "
+	    "(overrides\n"
+	    "               daemon.environment of the main file)\n"
 	    "  -f           stay in the foreground, log to stderr too\n"
 	    "  -t           test the configuration and exit\n"
 	    "  -d           debug logging (also DEBUG_REDUNDANCY=true)\n"
@@ -83,10 +88,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->conf = DEFAULT_CONF;
-	while ((ch = getopt_long(argc, argv, "c:ftdp:Vh", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:e:ftdp:Vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf = optarg;
+			break;
+		case 'e':
+			o->environment = optarg;
 			break;
 		case 'f':
 			o->foreground = 1;
@@ -162,7 +170,8 @@ static struct conf *
 load_all(struct rdd_daemon *d, const char *path, struct errlist *errs,
     struct errlist *warns)
 {
-	struct conf *c = conf_load2(path, errs, warns);
+	struct conf *c =
+	    conf_load_with(path, d->env_override, NULL, 0, errs, warns);
 
 	if (c == NULL)
 		return NULL;
@@ -472,8 +481,20 @@ daemon_alerts_apply(struct rdd_daemon *d)
 		alerts_apply(d->alerts, d->conf->alerts);
 }
 
+/* Each applied configuration goes to the history; a failure only warns. */
+static void
+daemon_confhist(struct rdd_daemon *d, long uid, const char *why)
+{
+	char err[RDD_ERRLEN];
+
+	if (d->confhist_dir != NULL && confhist_record(d->confhist_dir, d->conf,
+	                                   uid, why, err, sizeof(err)) < 0)
+		log_warn("config history: %s", err);
+}
+
 static int
-daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
+daemon_reload(
+    struct rdd_daemon *d, long uid, const char *why, char *err, size_t errlen)
 {
 	struct errlist errs = { 0 }, warns = { 0 };
 	struct conf *nc;
@@ -514,6 +535,7 @@ daemon_reload(struct rdd_daemon *d, long uid, char *err, size_t errlen)
 	snprintf(err, errlen, "configuration reloaded: %zu monitors", d->nmon);
 	log_info("%s", err);
 	journal_write("reload", NULL, NULL, err, uid);
+	daemon_confhist(d, uid, why);
 	alerts_event(d->alerts, AEV_LIFECYCLE, NULL, NULL, err);
 	return 0;
 }
@@ -531,7 +553,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", d->conf_path);
-		(void)daemon_reload(d, (long)getuid(), err, sizeof(err));
+		/* Who sent the signal is not known: the trigger says so. */
+		(void)daemon_reload(
+		    d, (long)getuid(), "signal", err, sizeof(err));
 		break;
 	case SIGUSR1:
 		/* logrotate moved the files: new ones at the same paths. */
@@ -610,6 +634,7 @@ run(struct opts *o)
 		d->conf_path = strdup(o->conf);
 	d->once = o->once;
 	d->once_monitor = o->once_monitor;
+	d->env_override = o->environment;
 	d->on_reload = daemon_reload;
 	d->on_stop = daemon_shutdown;
 	d->on_state_changed = daemon_state_changed;
@@ -620,7 +645,8 @@ run(struct opts *o)
 
 	if (o->plugins || o->plugin_help) {
 		/* Each file is inspected in a child: a broken one is named. */
-		struct conf *pc = conf_load2(d->conf_path, &errs, NULL);
+		struct conf *pc = conf_load_with(
+		    d->conf_path, o->environment, NULL, 0, &errs, NULL);
 		const char *dir = pc ? pc->plugin_dir : PLUGINDIR;
 
 		if (pc == NULL)
@@ -653,6 +679,14 @@ run(struct opts *o)
 		printf("configuration OK: %s: %zu monitor%s, %zu file%s\n",
 		    d->conf_path, d->conf->nmon, d->conf->nmon == 1 ? "" : "s",
 		    d->conf->ncfgs, d->conf->ncfgs == 1 ? "" : "s");
+		printf("environment: %s%s\n",
+		    *d->conf->environment ? d->conf->environment : "(none)",
+		    o->environment ? " (from -e)" : "");
+		printf("host: %s\n", d->conf->host);
+		/* The order matters: a later file's settings win. */
+		printf("files, in the order read:\n");
+		for (i = 0; i < d->conf->ncfgs; i++)
+			printf("  %zu %s\n", i + 1, d->conf->files[i]);
 		goto out;
 	}
 
@@ -671,6 +705,9 @@ run(struct opts *o)
 		if (util_mkdirs(d->conf->state_dir, 0750) != 0)
 			log_warn(
 			    "%s: %m: set daemon.state_dir", d->conf->state_dir);
+		if (asprintf(&d->confhist_dir, "%s/config-history",
+		        d->conf->state_dir) < 0)
+			d->confhist_dir = NULL;
 		if ((lockfd = state_lock(
 		         d->conf->state_dir, err, sizeof(err))) == -1) {
 			rc = errno == EWOULDBLOCK ? EX_RUNNING : EX_START;
@@ -796,6 +833,7 @@ run(struct opts *o)
 		    "/metrics)", (int)strcspn(d->conf->http_listen, ":"),
 		    d->conf->http_listen, httpd_port(d->httpd));
 	journal_write("start", NULL, NULL, "redundancyd started", started_by);
+	daemon_confhist(d, started_by, "start");
 	alerts_event(d->alerts, AEV_LIFECYCLE, NULL, NULL,
 	    "redundancyd started");
 	/* Before any attempt: what a killed run's actions left running. */
@@ -847,6 +885,7 @@ out:
 	errlist_free(&errs);
 	errlist_free(&warns);
 	free(d->conf_path);
+	free(d->confhist_dir);
 	redact_clear();
 	log_close();
 	return rc;

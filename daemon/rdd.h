@@ -220,6 +220,15 @@ struct conf {
 	struct rdd_plugin **pinfo;
 	size_t npinfo;
 	struct alerts_conf *alerts; /* the `alerts` group, or NULL */
+	char *environment;          /* daemon.environment or -e; "" if none */
+	char *host;                 /* daemon.host; default gethostname() */
+	int config_history; /* entries kept in config-history/, 0: off */
+	/*
+	 * The bytes of files[i] as read for this configuration (what the
+	 * configuration history keeps), text_len[i] long.
+	 */
+	char **text;
+	size_t *text_len;
 };
 /* An info descriptor for plugin name, or NULL. */
 const struct rdd_plugin *conf_pinfo(const struct conf *c, const char *name);
@@ -256,7 +265,49 @@ int conf_topo_order(const struct conf *c, size_t *order, struct errlist *errs);
  */
 struct conf *conf_load2(const char *path, struct errlist *errs,
     struct errlist *warns);
+/* One file given in memory instead of read from the disk. */
+struct conf_src {
+	const char *path;
+	const char *text;
+	size_t len;
+};
+/*
+ * conf_load2 with an environment that overrides the main file's
+ * daemon.environment (redundancyd -e; NULL: none) and, with nsrc > 0,
+ * the files themselves from memory: src[0] the main file, then the
+ * drop-ins in reading order (a rollback is checked before a byte is
+ * written). Files from memory skip the ownership checks of the disk.
+ */
+struct conf *conf_load_with(const char *path, const char *environment,
+    const struct conf_src *src, size_t nsrc, struct errlist *errs,
+    struct errlist *warns);
+/*
+ * The files conf_load_with would read now for environment env (NULL or
+ * ""; none): path, then the drop-ins, n of them in all; NULL on an error.
+ */
+char **conf_list_files(const char *path, const char *env, size_t *n);
+/* Whether s is a usable environment name: [A-Za-z0-9_.-]+, no leading '.'. */
+int conf_env_name_ok(const char *s);
+#define CONF_ENV_MAX 64
+#define CONF_TEXT_MAX (1024 * 1024) /* the largest config file read */
 /* -- end of conf.c additions -- */
+
+/* ---- udiff.c: unified diffs in memory, bounded ---- */
+struct udiff_out {
+	char *s; /* NUL-terminated, malloc'd */
+	size_t len, cap;
+	size_t max; /* 0: no bound; past it nothing more is added */
+	int truncated;
+};
+/*
+ * Append the unified diff (3 lines of context) of text a against text b
+ * to o. Returns 0 when they are the same (nothing added), 1 when a diff
+ * was added, -1 out of memory.
+ */
+int udiff(struct udiff_out *o, const char *alabel, const char *a, size_t alen,
+    const char *blabel, const char *b, size_t blen);
+void udiff_puts(struct udiff_out *o, const char *s, size_t len);
+void udiff_printf(struct udiff_out *o, const char *fmt, ...) RDD_PRINTF(2, 3);
 
 /* ---- loader.c: dlopen of plugins with ABI checks ---- */
 struct loader_entry {

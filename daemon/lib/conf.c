@@ -54,6 +54,7 @@ union conf_val {
 #define CK_SOCKET 0x8     /* must fit a sockaddr_un */
 #define CK_HOSTPORT 0x10  /* "host:port" */
 #define CK_MODE 0x20      /* recovery.mode: "act" or "dry-run", to an int */
+#define CK_ENV 0x40       /* daemon.environment: "" or an environment name */
 
 struct conf_key {
 	const char *name;
@@ -95,6 +96,11 @@ static const struct conf_key conf_daemon_keys[] = {
     {"group", RDD_OPT_STRING, CK_EMPTY_NULL, 0, 0,
         offsetof(struct conf, group)},
     {"master_root", RDD_OPT_BOOL, 0, 0, 0, offsetof(struct conf, master_root)},
+    {"environment", RDD_OPT_STRING, CK_ENV, 0, 0,
+        offsetof(struct conf, environment)},
+    {"host", RDD_OPT_STRING, 0, 0, 0, offsetof(struct conf, host)},
+    {"config_history", RDD_OPT_INT, CK_INT32, 0, 1000,
+        offsetof(struct conf, config_history)},
     {NULL, RDD_OPT_END, 0, 0, 0, 0},
 };
 
@@ -137,12 +143,16 @@ static const char *const conf_common_keys[] = {"name", "plugin", "enabled",
     "group", "memory_max", NULL};
 
 /* State of one conf_load call. */
+struct conf_names;
+
 struct conf_ld {
 	struct conf *c;
 	struct errlist *errs, *warns;
 	size_t nerr;
 	char *confdir;             /* absolute directory of the main file */
 	char recwhere[CONF_WHERE]; /* last top-level recovery group */
+	const char *env_override;  /* redundancyd -e, or NULL */
+	struct conf_names *names;  /* the files to read, main file first */
 };
 
 static void conf_err(struct conf_ld *L, const char *fmt, ...) RDD_PRINTF(2, 3);
@@ -747,9 +757,22 @@ conf_key_store(struct conf_ld *L, const struct conf_key *k, void *base,
 			*(int *)(void *)p = strcmp(v->s, "dry-run") == 0;
 			break;
 		}
+		if ((k->flags & CK_ENV) && v->s[0] != '\0' &&
+		    !conf_env_name_ok(v->s)) {
+			conf_err(L,
+			    "%s%s: \"%.*s\" is not an environment name: use "
+			    "letters, digits, '_', '.' and '-', not starting "
+			    "with '.', at most %d characters (it names the "
+			    "directory conf.d/ENVIRONMENT/)",
+			    where, what, CONF_ENV_MAX + 1, v->s, CONF_ENV_MAX);
+			return -1;
+		}
 		if ((k->flags & CK_EMPTY_NULL) && v->s[0] == '\0')
 			str = NULL;
-		else if (v->s[0] == '\0') {
+		else if ((k->flags & CK_ENV) && v->s[0] == '\0') {
+			if ((str = strdup("")) == NULL)
+				goto oom;
+		} else if (v->s[0] == '\0') {
 			conf_err(L,
 			    "%s%s: must not be empty: set a path or "
 			    "remove the line for the default",
@@ -909,6 +932,19 @@ conf_check_flap(struct conf_ld *L, const struct conf_recovery *r,
 	conf_err(L, "%s%s: flap_low (%g) must be below flap_high (%g)", where,
 	    pre, r->flap_low, r->flap_high);
 	return -1;
+}
+
+int
+conf_env_name_ok(const char *s)
+{
+	size_t n;
+
+	/* Not ".", "..", nor hidden: it is a directory under conf.d/. */
+	if (s == NULL || s[0] == '\0' || s[0] == '.')
+		return 0;
+	n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	              "0123456789_.-");
+	return s[n] == '\0' && n <= CONF_ENV_MAX;
 }
 
 static int
@@ -1287,10 +1323,49 @@ conf_trust_dirs(struct conf_ld *L, const char *path)
 	return rc;
 }
 
-/* Read one file into a new libconfig object; NULL with an error. */
+/* A file given in memory (a rollback's check): parsed from the bytes. */
 static config_t *
-conf_read_one(
-    struct conf_ld *L, const char *path, const char *incdir, int main_file)
+conf_read_mem(struct conf_ld *L, const struct conf_src *src, const char *incdir,
+    char **text, size_t *tlen)
+{
+	config_t *cfg;
+
+	if (memchr(src->text, '\0', src->len) != NULL) {
+		conf_err(L, "%s: holds a NUL byte: not a configuration file",
+		    src->path);
+		return NULL;
+	}
+	if ((*text = malloc(src->len + 1)) == NULL ||
+	    (cfg = malloc(sizeof(*cfg))) == NULL) {
+		free(*text);
+		*text = NULL;
+		conf_err(L, "%s: out of memory", src->path);
+		return NULL;
+	}
+	memcpy(*text, src->text, src->len);
+	(*text)[src->len] = '\0';
+	*tlen = src->len;
+	config_init(cfg);
+	config_set_include_dir(cfg, incdir);
+	if (config_read_string(cfg, *text) == CONFIG_TRUE)
+		return cfg;
+	conf_err(L, "%s:%d: %s", src->path, config_error_line(cfg),
+	    config_error_text(cfg) != NULL ? config_error_text(cfg)
+	                                   : "cannot parse");
+	config_destroy(cfg);
+	free(cfg);
+	free(*text);
+	*text = NULL;
+	return NULL;
+}
+
+/*
+ * Read one file into a new libconfig object; NULL with an error. *text
+ * gets the file's bytes for the configuration history.
+ */
+static config_t *
+conf_read_one(struct conf_ld *L, const char *path, const char *incdir,
+    int main_file, const struct conf_src *src, char **text, size_t *tlen)
 {
 	struct stat st;
 	config_t *cfg;
@@ -1298,6 +1373,10 @@ conf_read_one(
 	const char *fix = main_file ? "create it or fix -c"
 	                            : "fix its permissions or remove it";
 
+	*text = NULL;
+	*tlen = 0;
+	if (src != NULL)
+		return conf_read_mem(L, src, incdir, text, tlen);
 	/* libconfig only says "file I/O error"; find the real reason first. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		conf_err(L, "%s: %s: %s", path, strerror(errno), fix);
@@ -1311,8 +1390,22 @@ conf_read_one(
 	close(fd);
 	if (conf_trust_file(L, path, &st) != 0 || conf_trust_dirs(L, path) != 0)
 		return NULL;
+	/*
+	 * The bytes the history keeps, read just before libconfig reads the
+	 * file by name (so that its errors name the file): an edit in that
+	 * instant is recorded by the next apply.
+	 */
+	if ((*text = util_read_file(path, CONF_TEXT_MAX, tlen)) == NULL) {
+		conf_err(L, "%s: %s: %s", path, strerror(errno),
+		    errno == EFBIG ? "a configuration file has at most 1 MiB: "
+		                     "split it into conf.d/ files"
+		                   : fix);
+		return NULL;
+	}
 	if ((cfg = malloc(sizeof(*cfg))) == NULL) {
 		conf_err(L, "%s: out of memory", path);
+		free(*text);
+		*text = NULL;
 		return NULL;
 	}
 	config_init(cfg);
@@ -1331,6 +1424,8 @@ conf_read_one(
 		    fix);
 	config_destroy(cfg);
 	free(cfg);
+	free(*text);
+	*text = NULL;
 	return NULL;
 }
 
@@ -1344,15 +1439,74 @@ conf_dropin_filter(const struct dirent *d)
 	return n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
 }
 
-/* Main file first, then conf.d/ *.conf in name order. */
-static char **
-conf_file_list(struct conf_ld *L, const char *path, const char *dir, size_t *np)
+/* A growing list of file names. */
+struct conf_names {
+	char **v;
+	size_t n, cap;
+};
+
+static int
+conf_names_push(struct conf_names *l, char *s)
+{
+	char **nv;
+
+	if (s == NULL)
+		return -1;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		if ((nv = realloc(l->v, l->cap * sizeof(*nv))) == NULL) {
+			free(s);
+			return -1;
+		}
+		l->v = nv;
+	}
+	l->v[l->n++] = s;
+	return 0;
+}
+
+/*
+ * dd/ *.conf in name order onto l. A missing conf.d/ is normal; a missing
+ * conf.d/ENVIRONMENT/ is said (a typo in the name would silently keep the
+ * environment's settings out).
+ */
+static int
+conf_list_dir(struct conf_ld *L, const char *dd, const char *env)
 {
 	struct dirent **ents = NULL;
-	char **v, *dd;
-	int i, n;
+	int i, n, rc = 0;
+	char *p;
 
-	*np = 0;
+	n = scandir(dd, &ents, conf_dropin_filter, alphasort);
+	if (n < 0) {
+		if (errno != ENOENT)
+			conf_err(L, "%s: %s: fix its permissions or remove it",
+			    dd, strerror(errno));
+		else if (env != NULL && L->warns != NULL)
+			errlist_add(L->warns,
+			    "%s: no such directory: environment '%s' adds no "
+			    "files (create it, or fix daemon.environment or "
+			    "-e)",
+			    dd, env);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (rc == 0 &&
+		    (asprintf(&p, "%s/%s", dd, ents[i]->d_name) < 0 ||
+		        conf_names_push(L->names, p) == -1))
+			rc = -1;
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+/* conf.d/ *.conf, then conf.d/ENVIRONMENT/ *.conf, each in name order. */
+static int
+conf_file_list(struct conf_ld *L, const char *dir, const char *env)
+{
+	char *dd, *ed;
+	int rc;
+
 	if (strcmp(dir, ".") == 0)
 		dd = strdup("conf.d");
 	else if (strcmp(dir, "/") == 0)
@@ -1360,31 +1514,58 @@ conf_file_list(struct conf_ld *L, const char *path, const char *dir, size_t *np)
 	else if (asprintf(&dd, "%s/conf.d", dir) < 0)
 		dd = NULL;
 	if (dd == NULL)
-		return NULL;
-	n = scandir(dd, &ents, conf_dropin_filter, alphasort);
-	if (n < 0) {
-		if (errno != ENOENT)
-			conf_err(L, "%s: %s: fix its permissions or remove it",
-			    dd, strerror(errno));
-		n = 0;
+		return -1;
+	rc = conf_list_dir(L, dd, NULL);
+	if (rc == 0 && env != NULL && *env != '\0') {
+		if (asprintf(&ed, "%s/%s", dd, env) < 0)
+			rc = -1;
+		else {
+			rc = conf_list_dir(L, ed, env);
+			free(ed);
+		}
 	}
-	v = calloc((size_t)n + 1, sizeof(*v));
-	if (v != NULL)
-		v[(*np)++] = strdup(path);
-	for (i = 0; i < n; i++) {
-		if (v != NULL &&
-		    asprintf(&v[*np], "%s/%s", dd, ents[i]->d_name) >= 0)
-			(*np)++;
-		free(ents[i]);
-	}
-	free(ents);
 	free(dd);
-	return v;
+	return rc;
+}
+
+char **
+conf_list_files(const char *path, const char *env, size_t *n)
+{
+	struct conf_names names = {0};
+	struct errlist errs = {0};
+	struct conf_ld L;
+	char *dir, *sl;
+
+	memset(&L, 0, sizeof(L));
+	L.errs = &errs;
+	L.names = &names;
+	*n = 0;
+	if ((dir = strdup(path)) == NULL)
+		return NULL;
+	if ((sl = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (sl == dir)
+		dir[1] = '\0';
+	else
+		*sl = '\0';
+	if (conf_names_push(&names, strdup(path)) == -1 ||
+	    conf_file_list(&L, dir, env) == -1 || L.nerr > 0) {
+		while (names.n > 0)
+			free(names.v[--names.n]);
+		free(names.v);
+		names.v = NULL;
+	} else
+		*n = names.n;
+	errlist_free(&errs);
+	free(dir);
+	return names.v;
 }
 
 static int
 conf_defaults(struct conf *c, const char *path)
 {
+	char host[256];
+
 	c->path = strdup(path);
 	c->plugin_dir = strdup(PLUGINDIR);
 	c->state_dir = strdup("/var/lib/redundancyd");
@@ -1410,9 +1591,16 @@ conf_defaults(struct conf *c, const char *path)
 	c->rec.hard_after = 1;
 	c->rec.flap_low = 20.0;
 	c->rec.flap_high = 50.0;
+	c->config_history = 20;
+	c->environment = strdup("");
+	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	c->host = strdup(host);
 	if (c->path == NULL || c->plugin_dir == NULL || c->state_dir == NULL ||
 	    c->log_dir == NULL || c->control_socket == NULL ||
-	    c->http_listen == NULL || c->pidfile == NULL)
+	    c->http_listen == NULL || c->pidfile == NULL ||
+	    c->environment == NULL || c->host == NULL)
 		return -1;
 	return 0;
 }
@@ -1438,7 +1626,7 @@ conf_absdir(const char *dir)
 }
 
 static void
-conf_top(struct conf_ld *L, config_t *cfg)
+conf_top(struct conf_ld *L, config_t *cfg, int main_file)
 {
 	config_setting_t *root = config_root_setting(cfg), *s;
 	char where[CONF_WHERE];
@@ -1459,7 +1647,20 @@ conf_top(struct conf_ld *L, config_t *cfg)
 				    where, name, conf_type_name(s));
 				continue;
 			}
-			if (name[0] == 'd')
+			/* The drop-ins read depend on it: one place only. */
+			if (name[0] == 'd' && !main_file &&
+			    config_setting_get_member(s, "environment") !=
+			        NULL) {
+				conf_where(
+				    config_setting_get_member(s, "environment"),
+				    NULL, where, sizeof(where));
+				conf_err(L,
+				    "%sdaemon.environment: only the main file "
+				    "(%s) may set it, as it chooses the "
+				    "drop-ins read: move it there, or start "
+				    "redundancyd with -e ENVIRONMENT",
+				    where, L->c->path);
+			} else if (name[0] == 'd')
 				conf_apply(
 				    L, conf_daemon_keys, L->c, s, "daemon");
 			else {
@@ -1500,19 +1701,25 @@ conf_top(struct conf_ld *L, config_t *cfg)
 }
 
 struct conf *
-conf_load2(const char *path, struct errlist *errs, struct errlist *warns)
+conf_load_with(const char *path, const char *environment,
+    const struct conf_src *src, size_t nsrc, struct errlist *errs,
+    struct errlist *warns)
 {
 	struct conf_ld L;
+	struct conf_names names = {0};
 	struct conf *c;
-	config_t **cfgs, *cfg;
+	config_t **cfgs, *cfg, *maincfg = NULL;
 	config_setting_t *ms;
-	char *dir, **files;
-	size_t i, nfiles, *order;
+	char *dir, *text, *maintext = NULL;
+	const char *env = NULL;
+	size_t i, nfiles, tlen, mainlen = 0, *order;
 	int j, n;
 
 	memset(&L, 0, sizeof(L));
 	L.errs = errs;
 	L.warns = warns;
+	L.env_override = environment;
+	L.names = &names;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		errlist_add(errs, "%s: out of memory", path);
 		return NULL;
@@ -1531,34 +1738,77 @@ conf_load2(const char *path, struct errlist *errs, struct errlist *warns)
 	else
 		*strrchr(dir, '/') = '\0';
 	L.confdir = conf_absdir(dir);
-	files = conf_file_list(&L, path, dir, &nfiles);
-	if (L.confdir == NULL || files == NULL) {
+	if (L.confdir == NULL) {
 		conf_err(&L, "%s: cannot list the config files: %s", path,
 		    strerror(errno));
 		goto out;
 	}
-	cfgs = calloc(nfiles, sizeof(*cfgs));
-	c->files = calloc(nfiles, sizeof(*c->files));
-	if (cfgs == NULL || c->files == NULL) {
-		free(cfgs);
-		conf_err(&L, "%s: out of memory", path);
+	if (environment != NULL && !conf_env_name_ok(environment)) {
+		conf_err(&L,
+		    "-e \"%.*s\": not an environment name: use letters, "
+		    "digits, '_', '.' and '-', not starting with '.', at most "
+		    "%d characters (it names the directory "
+		    "conf.d/ENVIRONMENT/)",
+		    CONF_ENV_MAX + 1, environment, CONF_ENV_MAX);
 		goto out;
 	}
+	/*
+	 * The main file first: its daemon.environment (unless -e) chooses
+	 * the drop-ins of conf.d/ENVIRONMENT/, read after those of conf.d/.
+	 */
+	maincfg = conf_read_one(
+	    &L, path, dir, 1, nsrc > 0 ? &src[0] : NULL, &maintext, &mainlen);
+	if (maincfg == NULL)
+		goto out;
+	env = environment;
+	if (env == NULL && (config_lookup_string(maincfg, "daemon.environment",
+	                        &env) != CONFIG_TRUE ||
+	                       !conf_env_name_ok(env)))
+		env = NULL; /* an invalid one is reported by conf_top */
+	if (conf_names_push(&names, strdup(path)) == -1)
+		goto oom;
+	if (nsrc > 0) {
+		for (i = 1; i < nsrc; i++)
+			if (conf_names_push(&names, strdup(src[i].path)) == -1)
+				goto oom;
+	} else if (conf_file_list(&L, dir, env) == -1)
+		goto oom;
+	nfiles = names.n;
+	cfgs = calloc(nfiles, sizeof(*cfgs));
+	c->files = calloc(nfiles, sizeof(*c->files));
+	c->text = calloc(nfiles, sizeof(*c->text));
+	c->text_len = calloc(nfiles, sizeof(*c->text_len));
 	c->cfgs = cfgs;
+	if (cfgs == NULL || c->files == NULL || c->text == NULL ||
+	    c->text_len == NULL)
+		goto oom;
 	for (i = 0; i < nfiles; i++) {
-		if (files[i] == NULL)
-			continue;
-		if ((cfg = conf_read_one(&L, files[i], dir, i == 0)) == NULL)
+		if (i == 0) {
+			cfg = maincfg;
+			maincfg = NULL;
+			text = maintext;
+			maintext = NULL;
+			tlen = mainlen;
+		} else if ((cfg = conf_read_one(&L, names.v[i], dir, 0,
+		                nsrc > 0 ? &src[i] : NULL, &text, &tlen)) ==
+		           NULL)
 			continue;
 		cfgs[c->ncfgs] = cfg;
-		c->files[c->ncfgs++] = files[i];
-		files[i] = NULL;
+		c->text[c->ncfgs] = text;
+		c->text_len[c->ncfgs] = tlen;
+		c->files[c->ncfgs++] = names.v[i];
+		names.v[i] = NULL;
 	}
 	if (L.nerr > 0)
 		goto out;
 	/* Globals first: a monitor's recovery overrides the merged result. */
 	for (i = 0; i < c->ncfgs; i++)
-		conf_top(&L, cfgs[i]);
+		conf_top(&L, cfgs[i], i == 0);
+	if (environment != NULL) {
+		free(c->environment);
+		if ((c->environment = strdup(environment)) == NULL)
+			goto oom;
+	}
 	if (L.recwhere[0] == '\0')
 		conf_where(NULL, c->path, L.recwhere, sizeof(L.recwhere));
 	conf_check_flap(&L, &c->rec, L.recwhere, "recovery");
@@ -1584,10 +1834,18 @@ conf_load2(const char *path, struct errlist *errs, struct errlist *warns)
 			L.nerr++;
 		free(order);
 	}
+	goto out;
+oom:
+	conf_err(&L, "%s: out of memory", path);
 out:
-	for (i = 0; i < nfiles && files != NULL; i++)
-		free(files[i]);
-	free(files);
+	if (maincfg != NULL) {
+		config_destroy(maincfg);
+		free(maincfg);
+	}
+	free(maintext);
+	for (i = 0; i < names.n; i++)
+		free(names.v[i]);
+	free(names.v);
 	free(L.confdir);
 	free(dir);
 	if (L.nerr > 0) {
@@ -1595,6 +1853,12 @@ out:
 		return NULL;
 	}
 	return c;
+}
+
+struct conf *
+conf_load2(const char *path, struct errlist *errs, struct errlist *warns)
+{
+	return conf_load_with(path, NULL, NULL, 0, errs, warns);
 }
 
 struct conf *
@@ -1876,9 +2140,14 @@ conf_free(struct conf *c)
 		config_destroy(cfgs[i]);
 		free(cfgs[i]);
 		free(c->files[i]);
+		free(c->text[i]);
 	}
 	free(cfgs);
 	free(c->files);
+	free(c->text);
+	free(c->text_len);
+	free(c->environment);
+	free(c->host);
 	free(c->path);
 	free(c->plugin_dir);
 	free(c->state_dir);

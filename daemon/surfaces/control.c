@@ -84,7 +84,8 @@ struct control {
 
 static const char *const control_cmds[] = {"status", "health", "logs",
     "recover", "reload", "history", "stop", "run", "ping", "unquarantine",
-    "alerts", "ack", "silence", "pause", "resume", "alert-test", NULL};
+    "alerts", "ack", "silence", "pause", "resume", "alert-test",
+    "config-history", "config-diff", "config-rollback", NULL};
 
 static void control_conn_process(struct control_conn *);
 
@@ -181,7 +182,8 @@ control_check_fields(json_object *o, const char *cmd, char *err,
 	    control_check_bool(o, "wait", err, errlen) == -1 ||
 	    control_check_string(o, "comment", err, errlen) == -1 ||
 	    control_check_string(o, "for", err, errlen) == -1 ||
-	    control_check_int(o, "remove", err, errlen) == -1)
+	    control_check_int(o, "remove", err, errlen) == -1 ||
+	    control_check_int(o, "n", err, errlen) == -1)
 		return -1;
 	if (json_object_object_get_ex(o, "args", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_array)) {
@@ -314,7 +316,9 @@ control_parse(const char *line, size_t len, char *err, size_t errlen)
 		control_seterr(err, errlen,
 		    "request: unknown cmd '%.64s': expected one of status, "
 		    "health, logs, recover, reload, history, stop, run, ping, "
-		    "unquarantine, alerts, ack, silence, pause, resume, alert-test",
+		    "unquarantine, alerts, ack, silence, pause, resume, "
+		    "alert-test, "
+		    "config-history, config-diff, config-rollback",
 		    cmd);
 		json_object_put(o);
 		return NULL;

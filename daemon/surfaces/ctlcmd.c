@@ -578,6 +578,55 @@ ctl_alert_test(struct rdd_daemon *d, json_object *req)
 	return ctl_ok(msg);
 }
 
+#define CTL_DIFF_MAX (256 * 1024) /* bytes of a `config diff` reply */
+
+/* config-history, config-diff N, config-rollback N (confhist.c). */
+static json_object *
+ctl_config(struct rdd_daemon *d, const char *cmd, json_object *req, long uid)
+{
+	int64_t n = ctl_int(req, "n", 0);
+	char msg[RDD_ERRLEN * 2], *text, *clean;
+	json_object *o, *a;
+	int trunc;
+
+	if (d->confhist_dir == NULL)
+		return ctl_error(
+		    "%s: no configuration history in this run", cmd);
+	if (strcmp(cmd, "config-history") == 0) {
+		if ((a = confhist_list(d->confhist_dir, msg, sizeof(msg))) ==
+		    NULL)
+			return ctl_error("config history: %s", msg);
+		o = ctl_ok(NULL);
+		json_object_object_add(
+		    o, "limit", json_object_new_int(d->conf->config_history));
+		json_object_object_add(o, "entries", a);
+		return o;
+	}
+	if (n <= 0)
+		return ctl_error("%s: say which configuration: a number "
+		                 "from redundancyctl config history",
+		    cmd);
+	if (strcmp(cmd, "config-rollback") == 0) {
+		if (confhist_rollback(
+		        d, (unsigned long)n, uid, msg, sizeof(msg)) != 0)
+			return ctl_refused("%s", msg);
+		return ctl_ok(msg);
+	}
+	if ((text = confhist_diff(d->confhist_dir, (unsigned long)n,
+	         d->conf_path, d->conf->environment, CTL_DIFF_MAX, &trunc, msg,
+	         sizeof(msg))) == NULL)
+		return ctl_error("config diff: %s", msg);
+	/* A file may hold a secret a plugin registered: masked here too. */
+	clean = redact_str(text);
+	free(text);
+	o = ctl_ok(NULL);
+	json_object_object_add(
+	    o, "diff", json_object_new_string(clean != NULL ? clean : ""));
+	json_object_object_add(o, "truncated", json_object_new_boolean(trunc));
+	free(clean);
+	return o;
+}
+
 void *
 ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 {
@@ -591,7 +640,9 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 	mon = ctl_str(req, "monitor");
 	if (strcmp(cmd, "ping") != 0 && strcmp(cmd, "status") != 0 &&
 	    strcmp(cmd, "health") != 0 && strcmp(cmd, "logs") != 0 &&
-	    strcmp(cmd, "history") != 0 && strcmp(cmd, "alerts") != 0) {
+	    strcmp(cmd, "history") != 0 && strcmp(cmd, "alerts") != 0 &&
+	    strcmp(cmd, "config-history") != 0 &&
+	    strcmp(cmd, "config-diff") != 0) {
 		if (mon == NULL)
 			mon = ctl_str(req, "worker");
 		if (mon == NULL)
@@ -641,7 +692,7 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 			snprintf(err, sizeof(err), "reload: not available");
 			return ctl_error("%s", err);
 		}
-		if (d->on_reload(d, uid, err, sizeof(err)) != 0)
+		if (d->on_reload(d, uid, "reload", err, sizeof(err)) != 0)
 			return ctl_error("%s", err);
 		return ctl_ok(err);
 	}
@@ -658,6 +709,10 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 	}
 	if (strcmp(cmd, "alert-test") == 0)
 		return ctl_alert_test(d, req);
+	if (strcmp(cmd, "config-history") == 0 ||
+	    strcmp(cmd, "config-diff") == 0 ||
+	    strcmp(cmd, "config-rollback") == 0)
+		return ctl_config(d, cmd, req, uid);
 	if (strcmp(cmd, "stop") == 0) {
 		struct timeval zero = { 0, 0 };
 

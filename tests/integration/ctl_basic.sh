@@ -47,6 +47,8 @@ expect 3 "$unreach" -s "$sock" history --since 1h
 expect 3 "$unreach" -s "$sock" logs pm2 -n 10
 expect 3 "$unreach" -s "$sock" run-workflow gh deploy.yml build
 expect 3 "$unreach" -s "$sock" stop
+expect 3 "$unreach" -s "$sock" config history
+expect 3 "$unreach" -s "$sock" config rollback 2
 expect 3 "$unreach" status -s "$sock"
 # the environment names the socket when -s does not
 REDUNDANCYD_SOCKET=$sock expect 3 "$unreach" status
@@ -70,6 +72,10 @@ expect 64 "logs: -n 'many'" -s "$sock" logs -n many
 expect 64 "logs: -n needs" -s "$sock" logs -n
 expect 64 "-s needs a socket path" -s
 expect 64 "-c needs a config file" -c
+expect 64 "config: expected history, diff N or rollback N" -s "$sock" config
+expect 64 "config diff: expected N, a number from redundancyctl config history" -s "$sock" config diff
+expect 64 "config rollback: expected N" -s "$sock" config rollback 0
+expect 64 "config history: expected no arguments" -s "$sock" config history 3
 
 # version and help: 0
 expect 0 "redundancyctl " -V

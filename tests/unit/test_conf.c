@@ -1099,6 +1099,146 @@ test_errlist(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 
+/* ---- environments and files given in memory ---- */
+
+static void
+test_environment(void **state)
+{
+	struct fx *f = *state;
+	struct conf *c;
+	char want[PATH_MAX];
+
+	put(f, "redundancyd.conf",
+	    "daemon: { environment = \"production\"; host = \"web-1\"; };\n");
+	put(f, "conf.d/20-b.conf", "recovery: { max_attempts = 2; };\n");
+	put(f, "conf.d/10-a.conf", "recovery: { max_attempts = 1; };\n");
+	put(f, "conf.d/production/05-p.conf",
+	    "recovery: { max_attempts = 7; };\n");
+	put(f, "conf.d/staging/05-s.conf",
+	    "recovery: { max_attempts = 9; };\n");
+	c = conf_load2(f->main, &f->errs, &f->warns);
+	assert_non_null(c);
+	assert_string_equal(c->environment, "production");
+	assert_string_equal(c->host, "web-1");
+	assert_int_equal(c->config_history, 20);
+	assert_int_equal(c->ncfgs, 4);
+	snprintf(want, sizeof(want), "%s/conf.d/10-a.conf", f->dir);
+	assert_string_equal(c->files[1], want);
+	snprintf(want, sizeof(want), "%s/conf.d/production/05-p.conf", f->dir);
+	assert_string_equal(c->files[3], want);
+	/* The environment's drop-in is read last: its setting wins. */
+	assert_int_equal(c->rec.max_attempts, 7);
+	/* The bytes kept for the history are the file's. */
+	assert_int_equal(
+	    c->text_len[3], strlen("recovery: { max_attempts = 7; };\n"));
+	assert_memory_equal(
+	    c->text[3], "recovery: { max_attempts = 7; };\n", c->text_len[3]);
+	conf_free(c);
+
+	/* -e wins over the main file. */
+	c = conf_load_with(f->main, "staging", NULL, 0, &f->errs, &f->warns);
+	assert_non_null(c);
+	assert_string_equal(c->environment, "staging");
+	assert_int_equal(c->rec.max_attempts, 9);
+	conf_free(c);
+
+	/* No environment: conf.d/ only, and the host defaults. */
+	put(f, "redundancyd.conf", "daemon: { config_history = 0; };\n");
+	c = conf_load2(f->main, &f->errs, &f->warns);
+	assert_non_null(c);
+	assert_string_equal(c->environment, "");
+	assert_true(c->host[0] != '\0');
+	assert_int_equal(c->config_history, 0);
+	assert_int_equal(c->ncfgs, 3);
+	assert_int_equal(c->rec.max_attempts, 2);
+	conf_free(c);
+	assert_int_equal(f->errs.n, 0);
+}
+
+static void
+test_environment_errors(void **state)
+{
+	struct fx *f = *state;
+	char want[PATH_MAX + 200];
+
+	put(f, "redundancyd.conf", "daemon: { environment = \"..\"; };\n");
+	assert_null(conf_load2(f->main, &f->errs, &f->warns));
+	snprintf(want, sizeof(want),
+	    "%s:1: daemon.environment: \"..\" is not an environment name",
+	    f->main);
+	assert_true(has_prefix(&f->errs, want));
+	errlist_free(&f->errs);
+
+	put(f, "redundancyd.conf", "daemon: { };\n");
+	assert_null(conf_load_with(f->main, "a/b", NULL, 0, &f->errs, NULL));
+	assert_true(
+	    has_prefix(&f->errs, "-e \"a/b\": not an environment name"));
+	errlist_free(&f->errs);
+
+	put(f, "conf.d/10-x.conf", "\ndaemon: { environment = \"x\"; };\n");
+	assert_null(conf_load2(f->main, &f->errs, &f->warns));
+	snprintf(want, sizeof(want),
+	    "%s/conf.d/10-x.conf:2: daemon.environment: only the main file",
+	    f->dir);
+	assert_true(has_prefix(&f->errs, want));
+	errlist_free(&f->errs);
+
+	/* An environment without a directory: a warning only. */
+	put(f, "conf.d/10-x.conf", "\n");
+	errlist_free(&f->warns);
+	conf_free(conf_load_with(f->main, "dev", NULL, 0, &f->errs, &f->warns));
+	assert_int_equal(f->errs.n, 0);
+	snprintf(
+	    want, sizeof(want), "%s/conf.d/dev: no such directory", f->dir);
+	assert_true(has_prefix(&f->warns, want));
+
+	assert_true(conf_env_name_ok("prod-1.eu_west"));
+	assert_false(conf_env_name_ok(""));
+	assert_false(conf_env_name_ok(".x"));
+	assert_false(conf_env_name_ok("x y"));
+}
+
+static void
+test_load_memory(void **state)
+{
+	struct fx *f = *state;
+	struct conf_src src[2];
+	struct conf *c;
+	size_t n, i;
+	char **l;
+
+	/* The disk says one thing, the memory another: memory wins. */
+	put(f, "redundancyd.conf", "recovery: { max_attempts = 1; };\n");
+	src[0] =
+	    (struct conf_src){f->main, "recovery: { max_attempts = 5; };", 32};
+	src[1] = (struct conf_src){
+	    "/nowhere/conf.d/x.conf", "recovery: { delay = \"9s\"; };", 28};
+	c = conf_load_with(f->main, NULL, src, 2, &f->errs, &f->warns);
+	assert_non_null(c);
+	assert_int_equal(c->rec.max_attempts, 5);
+	assert_int_equal(c->rec.delay_ms, 9000);
+	assert_int_equal(c->ncfgs, 2);
+	assert_string_equal(c->files[1], "/nowhere/conf.d/x.conf");
+	conf_free(c);
+	/* An error names the path given. */
+	src[1].text = "recovery: { delay = ; };";
+	src[1].len = strlen(src[1].text);
+	assert_null(conf_load_with(f->main, NULL, src, 2, &f->errs, NULL));
+	assert_true(has_prefix(&f->errs, "/nowhere/conf.d/x.conf:1: "));
+
+	/* conf_list_files: the files a load would read now. */
+	put(f, "conf.d/a.conf", "\n");
+	put(f, "conf.d/e1/b.conf", "\n");
+	l = conf_list_files(f->main, "e1", &n);
+	assert_non_null(l);
+	assert_int_equal(n, 3);
+	assert_string_equal(l[0], f->main);
+	assert_non_null(strstr(l[2], "/conf.d/e1/b.conf"));
+	for (i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
 int
 main(void)
 {
@@ -1124,6 +1264,9 @@ main(void)
 	    T(test_topo_order),
 	    T(test_topo_cycle),
 	    T(test_sample),
+	    T(test_environment),
+	    T(test_environment_errors),
+	    T(test_load_memory),
 	    cmocka_unit_test(test_errlist),
 	};
 
