@@ -619,6 +619,15 @@ ctl_print_header(json_object *o)
 	    v ? (long long)json_object_get_int64(v) : 0, up, sizeof(up));
 	fputs("redundancyd ", stdout);
 	ctl_put_clean(stdout, ctl_str(dm, "version"));
+	if (*ctl_str(dm, "host")) {
+		fputs(" on ", stdout);
+		ctl_put_clean(stdout, ctl_str(dm, "host"));
+	}
+	if (*ctl_str(dm, "environment")) {
+		fputs(" [", stdout);
+		ctl_put_clean(stdout, ctl_str(dm, "environment"));
+		fputs("]", stdout);
+	}
 	v = NULL;
 	if (json_object_object_get_ex(dm, "pid", &v))
 		printf(" (pid %lld)", (long long)json_object_get_int64(v));

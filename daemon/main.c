@@ -474,6 +474,7 @@ daemon_alerts_apply(struct rdd_daemon *d)
 	const struct alert_receiver *r;
 	size_t n;
 
+	journal_set_identity(d->conf->host, d->conf->environment);
 	r = alerts_conf_receivers(d->conf->alerts, &n);
 	if (d->outbox)
 		outbox_set_receivers(d->outbox, r, n);

@@ -145,6 +145,8 @@ void journal_write(const char *kind, const char *monitor, const char *target,
 typedef void (*journal_sink_fn)(void *arg, const char *kind,
     const char *monitor, const char *target, const char *msg);
 void journal_set_sink(journal_sink_fn fn, void *arg);
+/* daemon.host and daemon.environment, in every record from now on. */
+void journal_set_identity(const char *host, const char *environment);
 /*
  * Records newer than since_ms (wall clock), as a JSON array string, from
  * path and, right after a rotation, the end of path.1.

@@ -753,11 +753,40 @@ engine_dependents(const struct alerts *a, const char *up, char *buf, size_t len)
 
 /* ---- notifications ---- */
 
+/* daemon.host (the host name unless configured), and the environment. */
+static const char *
+engine_host(const struct alerts *a)
+{
+	static char host[256];
+
+	if (a->d != NULL && a->d->conf != NULL && a->d->conf->host != NULL &&
+	    *a->d->conf->host != '\0')
+		return a->d->conf->host;
+	if (host[0] == '\0' && gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	return host;
+}
+
+static const char *
+engine_env(const struct alerts *a)
+{
+	return a->d != NULL && a->d->conf != NULL &&
+	               a->d->conf->environment != NULL
+	           ? a->d->conf->environment
+	           : "";
+}
+
 static json_object *
-engine_labels(const struct alert *al)
+engine_labels(const struct alerts *a, const struct alert *al)
 {
 	json_object *l = json_object_new_object();
 
+	/* Who says it: a fleet's alerts meet in one Alertmanager. */
+	json_object_object_add(
+	    l, "host", json_object_new_string(engine_host(a)));
+	if (*engine_env(a))
+		json_object_object_add(
+		    l, "environment", json_object_new_string(engine_env(a)));
 	json_object_object_add(
 	    l, "alertname", json_object_new_string(al->alertname));
 	json_object_object_add(
@@ -813,7 +842,7 @@ engine_alert_json(const struct alerts *a, const struct alert *al, int level)
 
 	json_object_object_add(o, "status",
 	    json_object_new_string(al->ends ? "resolved" : "firing"));
-	json_object_object_add(o, "labels", engine_labels(al));
+	json_object_object_add(o, "labels", engine_labels(a, al));
 	json_object_object_add(
 	    o, "annotations", engine_annotations(a, al, level));
 	engine_rfc3339(al->starts, ts, sizeof(ts));
@@ -940,28 +969,17 @@ engine_routed_to(const struct alerts *a, const struct alert *al,
 	return 0;
 }
 
-static const char *
-engine_host(void)
-{
-	static char host[256];
-
-	if (host[0] == '\0' && gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	return host;
-}
-
 /* One alert as POST /api/v2/alerts takes it. */
 static json_object *
 engine_am_alert(const struct alerts *a, const struct alert *al, int64_t ends)
 {
 	const struct conf_monitor *cm = engine_conf_monitor(a, al->monitor);
 	json_object *o = json_object_new_object();
-	json_object *l = engine_labels(al), *an = json_object_new_object();
+	json_object *l = engine_labels(a, al), *an = json_object_new_object();
 	const char *ext = a->ac && a->ac->external_url ? a->ac->external_url
 	                                               : "";
 	char ts[64], url[512];
 
-	json_object_object_add(l, "host", json_object_new_string(engine_host()));
 	if (cm != NULL && cm->plugin != NULL)
 		json_object_object_add(
 		    l, "plugin", json_object_new_string(cm->plugin));
@@ -1592,7 +1610,10 @@ engine_am_watch(struct alerts *a)
 	for (i = 0; i < r->urls.n; i++)
 		json_object_array_add(urls, json_object_new_string(r->urls.v[i]));
 	json_object_object_add(w, "urls", urls);
-	json_object_object_add(w, "host", json_object_new_string(engine_host()));
+	json_object_object_add(
+	    w, "host", json_object_new_string(engine_host(a)));
+	json_object_object_add(
+	    w, "environment", json_object_new_string(engine_env(a)));
 	mons = json_object_new_array();
 	for (i = 0; a->d->conf != NULL && i < a->d->conf->nmon; i++)
 		json_object_array_add(

@@ -125,6 +125,17 @@ journal_add_str(struct json_object *o, const char *key, const char *val)
 	free(r);
 }
 
+/* Who writes: the fleet reads many hosts' journals side by side. */
+static char journal_host[256], journal_env[128];
+
+void
+journal_set_identity(const char *host, const char *environment)
+{
+	snprintf(journal_host, sizeof(journal_host), "%s", host ? host : "");
+	snprintf(journal_env, sizeof(journal_env), "%s",
+	    environment ? environment : "");
+}
+
 void
 journal_set_sink(journal_sink_fn fn, void *arg)
 {
@@ -167,6 +178,10 @@ journal_write(const char *kind, const char *monitor, const char *target,
 	journal_add_str(o, "msg", msg);
 	if (uid >= 0)
 		json_object_object_add(o, "uid", json_object_new_int64(uid));
+	if (journal_host[0] != '\0')
+		journal_add_str(o, "host", journal_host);
+	if (journal_env[0] != '\0')
+		journal_add_str(o, "environment", journal_env);
 	js = json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(js);

@@ -508,6 +508,10 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 	/* The header of `redundancyctl status`: who answers, since when. */
 	jb_lit(&b, "],\"daemon\":{\"version\":");
 	jb_str(&b, PACKAGE_VERSION);
+	jb_lit(&b, ",\"host\":");
+	jb_str(&b, d->conf && d->conf->host ? d->conf->host : "");
+	jb_lit(&b, ",\"environment\":");
+	jb_str(&b, d->conf && d->conf->environment ? d->conf->environment : "");
 	jb_lit(&b, ",\"pid\":");
 	jb_int(&b, (long long)getpid());
 	jb_lit(&b, ",\"started\":");
@@ -887,6 +891,16 @@ engine_metrics_text(struct rdd_daemon *d)
 	    "Always 1: the daemon's version and plugin ABI as labels.");
 	fprintf(f, "redundancyd_build_info{version=\"%s\",abi=\"%d.%d\"} 1\n",
 	    PACKAGE_VERSION, RDD_ABI_MAJOR, RDD_ABI_MINOR);
+	/* Identity as a join series: group_left(host, environment) on it. */
+	metrics_family(f, "redundancyd_info", "gauge",
+	    "Always 1; who this daemon is: daemon.host and "
+	    "daemon.environment.");
+	fputs("redundancyd_info{host=\"", f);
+	health_label(f, d->conf && d->conf->host ? d->conf->host : "");
+	fputs("\",environment=\"", f);
+	health_label(f, d->conf && d->conf->environment ? d->conf->environment
+	                                                : "");
+	fputs("\"} 1\n", f);
 	metrics_family(f, "redundancyd_start_time_seconds", "gauge",
 	    "When the daemon started, in seconds since the epoch.");
 	fputs("redundancyd_start_time_seconds", f);

@@ -64,7 +64,7 @@ CONF
 
 # e2e.py WHAT: reads the sinks' logs; exit 0 when WHAT holds.
 cat >"$WS/e2e.py" <<'PY'
-import email, email.policy, json, re, sys
+import email, email.policy, json, re, socket, sys
 
 ws, what = sys.argv[1], sys.argv[2]
 NULL_TIME = "0001-01-01T00:00:00Z"
@@ -142,8 +142,9 @@ if what == "firing-hook":
            "alerts"]
     if list(d) != top:
         fail("top-level keys %s" % list(d))
-    labels = {"alertname": "RecoveryGaveUp", "monitor": "api",
-              "target": "api", "severity": "critical", "event": "gave-up"}
+    labels = {"host": socket.gethostname(), "alertname": "RecoveryGaveUp",
+              "monitor": "api", "target": "api", "severity": "critical",
+              "event": "gave-up"}
     want = {"version": "4", "truncatedAlerts": 0, "status": "firing",
             "receiver": "hook",
             "groupKey": '{}/{severity="critical"}:{monitor="api", '

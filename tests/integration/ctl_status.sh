@@ -58,7 +58,7 @@ check "status: up is PAUSED" row "^up .*\[PAUSED by .* until 20[0-9-]* [0-9:]*: 
 
 # Header: version, pid, uptime, overall state.
 pid=$DPID
-check "the header names version, pid and uptime" grep -Eq "^redundancyd [^ ]+ \(pid $pid\), up [0-9]+s since 20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8}: CRITICAL$" "$WS/status.txt"
+check "the header names version, host, pid and uptime" grep -Eq "^redundancyd [^ ]+ on $(hostname) \(pid $pid\), up [0-9]+s since 20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8}: CRITICAL$" "$WS/status.txt"
 check "the columns" grep -Eq '^MONITOR +STATE +SINCE +LAST CHECK +NEXT CHECK +MESSAGE$' "$WS/status.txt"
 # up checks every 30 s: checked a moment ago, next in some 29 s.
 check "up: last check some seconds ago, next in about 30 s" grep -Eq '^up +OK +20[0-9-]+ [0-9:]+ +[0-9]+s ago +in (2[0-9]|30)s +1 target OK' "$WS/status.txt"
