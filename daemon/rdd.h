@@ -145,6 +145,9 @@ void journal_write(const char *kind, const char *monitor, const char *target,
 typedef void (*journal_sink_fn)(void *arg, const char *kind,
     const char *monitor, const char *target, const char *msg);
 void journal_set_sink(journal_sink_fn fn, void *arg);
+/* The latest incident records (detect, recovered, giveup ...), newest
+ * first: a new json-c array, for the dashboard. */
+void *journal_recent_json(void);
 /*
  * Records newer than since_ms (wall clock), as a JSON array string, from
  * path and, right after a rotation, the end of path.1.

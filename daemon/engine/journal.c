@@ -27,6 +27,7 @@
 #define JOURNAL_HARDMAX 100000	/* bounds the reader's memory */
 #define JOURNAL_TAIL ((off_t)8 << 20) /* bytes history reads back */
 #define JOURNAL_LINEMAX (1024 * 1024)
+#define JOURNAL_RECENT 10 /* incidents the dashboard shows */
 
 /* One journal per process, like the log files. */
 static int journal_fd = -1;
@@ -35,6 +36,15 @@ static void *journal_sink_arg;
 static char *journal_path;
 static int journal_partial; /* may end mid-line: next record starts '\n' */
 static struct log_limit journal_lim; /* a full disk is one line, not 3,000 */
+
+/*
+ * The latest incident records, for the dashboard: kept as written, so
+ * /health never reads the journal file (which may be large, rotated or on
+ * a slow disk) while the loop waits. Only the master fills it: a worker's
+ * records reach it through the master's journal_write.
+ */
+static struct json_object *journal_recent_ring[JOURNAL_RECENT];
+static size_t journal_recent_next, journal_recent_n;
 
 /* The journal's descriptor, or -1 with err naming the path and the fix. */
 static int
@@ -104,11 +114,64 @@ journal_reopen(char *err, size_t errlen)
 void
 journal_close(void)
 {
+	size_t i;
+
 	if (journal_fd != -1)
 		close(journal_fd);
 	journal_fd = -1;
 	free(journal_path);
 	journal_path = NULL;
+	for (i = 0; i < JOURNAL_RECENT; i++) {
+		json_object_put(journal_recent_ring[i]);
+		journal_recent_ring[i] = NULL;
+	}
+	journal_recent_next = journal_recent_n = 0;
+}
+
+/* The kinds an operator looks for first: something broke, was mended or
+ * needs a person. Actions and results are in the journal itself. */
+static int
+journal_incident(const char *kind)
+{
+	static const char *const kinds[] = {"detect", "recovered", "giveup",
+	    "needs-operator", "served", "blocked", "worker-quarantine"};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+journal_recent_add(struct json_object *o)
+{
+	json_object_put(journal_recent_ring[journal_recent_next]);
+	journal_recent_ring[journal_recent_next] = json_object_get(o);
+	journal_recent_next = (journal_recent_next + 1) % JOURNAL_RECENT;
+	if (journal_recent_n < JOURNAL_RECENT)
+		journal_recent_n++;
+}
+
+/*
+ * The latest incident records, newest first, as a new json-c array that
+ * shares the records (they are never changed after they are written).
+ */
+void *
+journal_recent_json(void)
+{
+	struct json_object *a;
+	size_t i, k;
+
+	if ((a = json_object_new_array()) == NULL)
+		return NULL;
+	for (i = 0; i < journal_recent_n; i++) {
+		k = (journal_recent_next + JOURNAL_RECENT - 1 - i) %
+		    JOURNAL_RECENT;
+		json_object_array_add(
+		    a, json_object_get(journal_recent_ring[k]));
+	}
+	return a;
 }
 
 static void
@@ -167,6 +230,8 @@ journal_write(const char *kind, const char *monitor, const char *target,
 	journal_add_str(o, "msg", msg);
 	if (uid >= 0)
 		json_object_object_add(o, "uid", json_object_new_int64(uid));
+	if (journal_incident(kind != NULL ? kind : "event"))
+		journal_recent_add(o);
 	js = json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(js);
