@@ -185,6 +185,6 @@ demo_alerts_chaos() {
 }
 
 demo_alerts_cleanup() {
-	[ -f "$WS/alerts/sinks.pid" ] && kill "$(cat "$WS/alerts/sinks.pid")" 2>/dev/null
+	[ -f "$WS/alerts/sinks.pid" ] && demo_end "$(cat "$WS/alerts/sinks.pid")"
 	return 0
 }

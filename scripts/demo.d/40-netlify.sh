@@ -108,5 +108,6 @@ demo_netlify_chaos() {
 }
 
 demo_netlify_cleanup() {
-	kill "$(cat "$WS/netlify/serve.pid" 2>/dev/null)" 2>/dev/null || true
+	[ -f "$WS/netlify/serve.pid" ] && demo_end "$(cat "$WS/netlify/serve.pid")"
+	return 0
 }
