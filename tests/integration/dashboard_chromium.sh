@@ -1,11 +1,12 @@
 #!/bin/sh
 # dashboard_chromium: the dashboard page in a real browser (headless
 # Chromium) against a real daemon whose monitors are in every state: OK,
-# WARNING, CRITICAL given up, UNKNOWN, blocked by a dependency, paused, and
-# a quarantined plugin worker. At 1280 px and at a phone's 390 px: host
-# name, local times (the browser's zone, set here to UTC+05:30) with
-# relative ages, the latest incidents, and no horizontal scroll. The
-# screenshots are kept under tests/artefacts/ in the build directory.
+# WARNING, CRITICAL given up, UNKNOWN, blocked by a dependency, paused,
+# served degraded by a fallback, and a quarantined plugin worker. At 1280
+# px and at a phone's 390 px: host name, local times (the browser's zone,
+# set here to UTC+05:30) with relative ages, the latest incidents, and no
+# horizontal scroll. The screenshots are kept under tests/artefacts/ in
+# the build directory.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
@@ -50,6 +51,9 @@ monitors = (
 	  recover = ( ["/bin/true"] ); },
 	{ name = "batch"; plugin = "exec"; interval = "200ms";
 	  command = ["/bin/sh", "-c", "echo 'BATCH CRITICAL: queue stuck'; exit 2"]; },
+	{ name = "fallback"; plugin = "exec"; interval = "200ms";
+	  command = ["/bin/sh", "-c", "if [ -e '$WS/fb.spare' ]; then echo 'FB WARNING: the spare serves'; exit 1; fi; echo 'FB CRITICAL: down'; exit 2"];
+	  recover = ( ["/bin/false"], ["/usr/bin/touch", "$WS/fb.spare"] ); },
 	{ name = "bad"; plugin = "bad_exit"; interval = "200ms"; }
 );
 CONF
@@ -63,6 +67,7 @@ check "the status page listens" test -n "$PORT"
 J="$WS/log/journal.jsonl"
 check "db is given up on" wait_for 20 grep -q '"kind":"giveup","monitor":"db"' "$J"
 check "api is blocked by db" wait_for 20 grep -q '"kind":"blocked","monitor":"api"' "$J"
+check "fallback is served by its spare" wait_for 20 grep -q '"kind":"served","monitor":"fallback"' "$J"
 check "the bad_exit worker is quarantined" wait_for 20 grep -q '"kind":"worker-quarantine"' "$J"
 
 get() {
@@ -102,6 +107,7 @@ for w in 1280 390; do
 	check "$w px: db gave up" sh -c "grep -o 'data-name=\"db\".*' '$D' | head -c 2000 | grep -q 'data-flag=\"gave-up\"'"
 	check "$w px: api is blocked by a dependency" grep -q 'data-flag="blocked">blocked by a dependency' "$D"
 	check "$w px: batch is paused, by whom, until when" grep -Eq 'data-flag="paused">PAUSED by uid [0-9]+ until [0-9: -]+ \(in (59 min|60 min|1 h 0 min)\): maintenance window' "$D"
+	check "$w px: fallback is served degraded" grep -q 'data-flag="served">served degraded' "$D"
 	check "$w px: the quarantined worker" grep -q 'data-flag="quarantined">worker quarantined' "$D"
 	check "$w px: local times (db since $since is $local_db in UTC+05:30)" sh -c "grep -q 'UTC+05:30' '$D' && grep -qF '>$local_db <' '$D'"
 	check "$w px: relative ages" grep -Eq 'class="ago"[^>]*>\((just now|[0-9]+ s ago|[0-9]+ min ago)\)' "$D"
