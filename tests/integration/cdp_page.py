@@ -5,7 +5,9 @@
 # phone's 390 px is set with the DevTools protocol's device metrics, over
 # --remote-debugging-pipe (no WebSocket library, no port).
 #
-# cdp_page.py CHROMIUM URL WIDTH HEIGHT DOM PNG USER_DATA_DIR
+# cdp_page.py CHROMIUM URL WIDTH HEIGHT DOM PNG USER_DATA_DIR [EXPR]
+# EXPR: a JavaScript expression evaluated in the rendered page; its value
+# (a string) is written to DOM.eval.
 import base64
 import json
 import os
@@ -14,6 +16,7 @@ import sys
 import time
 
 chromium, url, width, height, dom, png, udd = sys.argv[1:8]
+expr = sys.argv[8] if len(sys.argv) > 8 else None
 width, height = int(width), int(height)
 DEADLINE = time.monotonic() + 30
 
@@ -86,6 +89,9 @@ try:
         time.sleep(0.1)
     with open(dom, "w") as f:
         f.write(evaluate("document.documentElement.outerHTML", s))
+    if expr:
+        with open(dom + ".eval", "w") as f:
+            f.write(str(evaluate(expr, s)))
     shot = send("Page.captureScreenshot", {"format": "png"}, s)
     with open(png, "wb") as f:
         f.write(base64.b64decode(shot["data"]))

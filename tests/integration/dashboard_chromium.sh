@@ -90,8 +90,11 @@ check "the page loads nothing from elsewhere" sh -c "! grep -Eq '(src|href)=\"?(
 chromium() {
 	TZ=Asia/Kolkata timeout 60 python3 "$S/tests/integration/cdp_page.py" \
 	    "$CHROMIUM" "http://127.0.0.1:$PORT/" "$1" 844 "$WS/dom-$1.html" \
-	    "$ART/dashboard-$1.png" "$WS/chromium"
+	    "$ART/dashboard-$1.png" "$WS/chromium" "$AGES"
 }
+# The page's own age words for times 3 min, 2 h 5 min and 3 days ago and
+# 20 min ahead, on the daemon's clock.
+AGES="[3*60e3, 125*60e3, 3*864e5, -20*60e3].map(function(d){return rel(Date.now()-skew-d);}).join('|')"
 
 since=$(python3 -c 'import json,sys
 for m in json.load(open(sys.argv[1]))["monitors"]:
@@ -113,6 +116,8 @@ for w in 1280 390; do
 	check "$w px: the quarantined worker" grep -q 'data-flag="quarantined">worker quarantined' "$D"
 	check "$w px: local times (db since $since is $local_db in UTC+05:30)" sh -c "grep -q 'UTC+05:30' '$D' && grep -qF '>$local_db <' '$D'"
 	check "$w px: relative ages" grep -Eq 'class="ago"[^>]*>\((just now|[0-9]+ s ago|[0-9]+ min ago)\)' "$D"
+	check "$w px: age words ($(cat "$D.eval"))" \
+	    test "$(cat "$D.eval")" = "3 min ago|2 h 5 min ago|3 days ago|in 20 min"
 	check "$w px: the latest incidents" sh -c "grep -q 'class=\"incident\" data-kind=\"giveup\"' '$D' && grep -q 'class=\"incident\" data-kind=\"detect\"' '$D'"
 	check "$w px: a screenshot" test -s "$ART/dashboard-$w.png"
 	if [ "$fails" -ne 0 ]; then
