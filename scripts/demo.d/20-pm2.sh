@@ -116,7 +116,7 @@ demo_pm2_gone() {
 # and its apps, by the pids PM2 recorded.
 demo_pm2_cleanup() {
 	h="$WS/pm2"
-	[ -f "$WS/pm2-squatter.pid" ] && demo_end "$(cat "$WS/pm2-squatter.pid")"
+	# (The port squatter, a child of the scenes' shell, ended with it.)
 	god=$(cat "$h/pm2.pid" 2>/dev/null || true)
 	case "$god" in
 	'' | 0 | *[!0-9]*) return 0 ;; # never started

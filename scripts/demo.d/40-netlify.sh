@@ -108,6 +108,7 @@ demo_netlify_chaos() {
 }
 
 demo_netlify_cleanup() {
-	[ -f "$WS/netlify/serve.pid" ] && demo_end "$(cat "$WS/netlify/serve.pid")"
+	pid=$(cat "$WS/netlify/serve.pid" 2>/dev/null || true)
+	[ -n "$pid" ] && demo_ours "$pid" && demo_end "$pid"
 	return 0
 }
