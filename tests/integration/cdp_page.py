@@ -92,7 +92,12 @@ try:
     if expr:
         with open(dom + ".eval", "w") as f:
             f.write(str(evaluate(expr, s)))
-    shot = send("Page.captureScreenshot", {"format": "png"}, s)
+    # The whole page, not just the first screen: cards run long on a phone.
+    size = send("Page.getLayoutMetrics", None, s)["cssContentSize"]
+    shot = send("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"],
+                 "height": min(size["height"], 8000), "scale": 1}}, s)
     with open(png, "wb") as f:
         f.write(base64.b64decode(shot["data"]))
     try:
