@@ -28,6 +28,7 @@
 #define JOURNAL_TAIL ((off_t)8 << 20) /* bytes history reads back */
 #define JOURNAL_LINEMAX (1024 * 1024)
 #define JOURNAL_RECENT 10 /* incidents the dashboard shows */
+#define JOURNAL_SEED_TAIL ((off_t)1 << 20) /* bytes read for them at start */
 
 /* One journal per process, like the log files. */
 static int journal_fd = -1;
@@ -45,6 +46,7 @@ static struct log_limit journal_lim; /* a full disk is one line, not 3,000 */
  */
 static struct json_object *journal_recent_ring[JOURNAL_RECENT];
 static size_t journal_recent_next, journal_recent_n;
+static void journal_recent_seed(const char *path);
 
 /* The journal's descriptor, or -1 with err naming the path and the fix. */
 static int
@@ -88,6 +90,7 @@ journal_open(const char *path, char *err, size_t errlen)
 	/* A crash mid-line left a partial record: the next one ends it. */
 	journal_partial = util_ends_midline(fd);
 	memset(&journal_lim, 0, sizeof(journal_lim));
+	journal_recent_seed(path);
 	return 0;
 }
 
@@ -288,6 +291,7 @@ struct journal_ring {
 	struct json_object **v;
 	size_t max, n, head;
 	int64_t since_ms;
+	int incidents; /* only the kinds journal_incident keeps */
 };
 
 /*
@@ -334,7 +338,10 @@ journal_read_file(struct journal_ring *r, const char *path, off_t budget)
 		if ((o = journal_parse(r->tok, line, (size_t)len)) == NULL)
 			continue;
 		json_object_object_get_ex(o, "ts_ms", &t);
-		if (json_object_get_int64(t) < r->since_ms) {
+		if (json_object_get_int64(t) < r->since_ms ||
+		    (r->incidents &&
+		        (!json_object_object_get_ex(o, "kind", &t) ||
+		            !journal_incident(json_object_get_string(t))))) {
 			json_object_put(o);
 			continue;
 		}
@@ -348,6 +355,30 @@ journal_read_file(struct journal_ring *r, const char *path, off_t budget)
 	err = ferror(fp);
 	fclose(fp);
 	return err ? -1 : sb.st_size;
+}
+
+/*
+ * The dashboard's latest incidents survive a restart: read once, at start,
+ * from the end of the journal (1 MB: incidents are rare next to actions
+ * and results, and a start may take that long, a request may not).
+ */
+static void
+journal_recent_seed(const char *path)
+{
+	struct json_object *v[JOURNAL_RECENT] = {NULL};
+	struct journal_ring r = {.v = v, .max = JOURNAL_RECENT, .incidents = 1};
+	size_t i, k;
+
+	if ((r.tok = json_tokener_new()) == NULL)
+		return;
+	(void)journal_read_file(&r, path, JOURNAL_SEED_TAIL);
+	json_tokener_free(r.tok);
+	for (i = 0; i < r.n; i++) {
+		k = (r.head + JOURNAL_RECENT - r.n + i) % JOURNAL_RECENT;
+		journal_recent_add(v[k]);
+	}
+	for (i = 0; i < JOURNAL_RECENT; i++)
+		json_object_put(v[i]);
 }
 
 /*

@@ -225,7 +225,7 @@ static const char httpd_page[] =
     "get:''));\n"
     "text(tr,'Message',r.msg,'msg');tb.appendChild(tr);});\n"
     "if(!tb.firstChild){var tr=document.createElement('tr');\n"
-    "text(tr,'',\"none since the daemon started\");tb.appendChild(tr);}}\n"
+    "text(tr,'',\"no incident recorded lately\");tb.appendChild(tr);}}\n"
     "function render(j){var n=ms(j.now);skew=n==null?0:Date.now()-n;\n"
     "var tb=document.querySelector('#monitors tbody');clear(tb);\n"
     "$('host').textContent=j.host||'?';document.title='redundancyd: '+(j.host||"

@@ -337,7 +337,7 @@ t_redaction(void **state)
 }
 
 /* The dashboard's latest incidents: 10 at most, newest first, incident
- * kinds only, redacted like the file. */
+ * kinds only, redacted like the file, read back at the next start. */
 static void
 t_recent(void **state)
 {
@@ -386,6 +386,20 @@ t_recent(void **state)
 	journal_close();
 	a = journal_recent_json();
 	assert_int_equal(json_object_array_length(a), 0);
+	json_object_put(a);
+	/* A restart reads them back from the end of the file. */
+	assert_int_equal(journal_open(f->path, err, sizeof(err)), 0);
+	a = journal_recent_json();
+	assert_int_equal(json_object_array_length(a), 10);
+	r = json_object_array_get_idx(a, 0);
+	assert_true(json_object_object_get_ex(r, "msg", &v));
+	assert_string_equal(json_object_get_string(v), "token [REDACTED]");
+	r = json_object_array_get_idx(a, 1);
+	assert_true(json_object_object_get_ex(r, "kind", &v));
+	assert_string_equal(json_object_get_string(v), "recovered");
+	r = json_object_array_get_idx(a, 9);
+	assert_true(json_object_object_get_ex(r, "msg", &v));
+	assert_string_equal(json_object_get_string(v), "detect 4");
 	json_object_put(a);
 }
 
