@@ -147,6 +147,9 @@ typedef void (*journal_sink_fn)(void *arg, const char *kind,
 void journal_set_sink(journal_sink_fn fn, void *arg);
 /* daemon.host and daemon.environment, in every record from now on. */
 void journal_set_identity(const char *host, const char *environment);
+/* The latest incident records (detect, recovered, giveup ...), newest
+ * first: a new json-c array, for the dashboard. */
+void *journal_recent_json(void);
 /*
  * Records newer than since_ms (wall clock), as a JSON array string, from
  * path and, right after a rotation, the end of path.1.

@@ -27,6 +27,8 @@
 #define JOURNAL_HARDMAX 100000	/* bounds the reader's memory */
 #define JOURNAL_TAIL ((off_t)8 << 20) /* bytes history reads back */
 #define JOURNAL_LINEMAX (1024 * 1024)
+#define JOURNAL_RECENT 10 /* incidents the dashboard shows */
+#define JOURNAL_SEED_TAIL ((off_t)1 << 20) /* bytes read for them at start */
 
 /* One journal per process, like the log files. */
 static int journal_fd = -1;
@@ -35,6 +37,16 @@ static void *journal_sink_arg;
 static char *journal_path;
 static int journal_partial; /* may end mid-line: next record starts '\n' */
 static struct log_limit journal_lim; /* a full disk is one line, not 3,000 */
+
+/*
+ * The latest incident records, for the dashboard: kept as written, so
+ * /health never reads the journal file (which may be large, rotated or on
+ * a slow disk) while the loop waits. Only the master fills it: a worker's
+ * records reach it through the master's journal_write.
+ */
+static struct json_object *journal_recent_ring[JOURNAL_RECENT];
+static size_t journal_recent_next, journal_recent_n;
+static void journal_recent_seed(const char *path);
 
 /* The journal's descriptor, or -1 with err naming the path and the fix. */
 static int
@@ -78,6 +90,7 @@ journal_open(const char *path, char *err, size_t errlen)
 	/* A crash mid-line left a partial record: the next one ends it. */
 	journal_partial = util_ends_midline(fd);
 	memset(&journal_lim, 0, sizeof(journal_lim));
+	journal_recent_seed(path);
 	return 0;
 }
 
@@ -104,11 +117,64 @@ journal_reopen(char *err, size_t errlen)
 void
 journal_close(void)
 {
+	size_t i;
+
 	if (journal_fd != -1)
 		close(journal_fd);
 	journal_fd = -1;
 	free(journal_path);
 	journal_path = NULL;
+	for (i = 0; i < JOURNAL_RECENT; i++) {
+		json_object_put(journal_recent_ring[i]);
+		journal_recent_ring[i] = NULL;
+	}
+	journal_recent_next = journal_recent_n = 0;
+}
+
+/* The kinds an operator looks for first: something broke, was mended or
+ * needs a person. Actions and results are in the journal itself. */
+static int
+journal_incident(const char *kind)
+{
+	static const char *const kinds[] = {"detect", "recovered", "giveup",
+	    "needs-operator", "served", "blocked", "worker-quarantine"};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+journal_recent_add(struct json_object *o)
+{
+	json_object_put(journal_recent_ring[journal_recent_next]);
+	journal_recent_ring[journal_recent_next] = json_object_get(o);
+	journal_recent_next = (journal_recent_next + 1) % JOURNAL_RECENT;
+	if (journal_recent_n < JOURNAL_RECENT)
+		journal_recent_n++;
+}
+
+/*
+ * The latest incident records, newest first, as a new json-c array that
+ * shares the records (they are never changed after they are written).
+ */
+void *
+journal_recent_json(void)
+{
+	struct json_object *a;
+	size_t i, k;
+
+	if ((a = json_object_new_array()) == NULL)
+		return NULL;
+	for (i = 0; i < journal_recent_n; i++) {
+		k = (journal_recent_next + JOURNAL_RECENT - 1 - i) %
+		    JOURNAL_RECENT;
+		json_object_array_add(
+		    a, json_object_get(journal_recent_ring[k]));
+	}
+	return a;
 }
 
 static void
@@ -182,6 +248,8 @@ journal_write(const char *kind, const char *monitor, const char *target,
 		journal_add_str(o, "host", journal_host);
 	if (journal_env[0] != '\0')
 		journal_add_str(o, "environment", journal_env);
+	if (journal_incident(kind != NULL ? kind : "event"))
+		journal_recent_add(o);
 	js = json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(js);
@@ -238,6 +306,7 @@ struct journal_ring {
 	struct json_object **v;
 	size_t max, n, head;
 	int64_t since_ms;
+	int incidents; /* only the kinds journal_incident keeps */
 };
 
 /*
@@ -284,7 +353,10 @@ journal_read_file(struct journal_ring *r, const char *path, off_t budget)
 		if ((o = journal_parse(r->tok, line, (size_t)len)) == NULL)
 			continue;
 		json_object_object_get_ex(o, "ts_ms", &t);
-		if (json_object_get_int64(t) < r->since_ms) {
+		if (json_object_get_int64(t) < r->since_ms ||
+		    (r->incidents &&
+		        (!json_object_object_get_ex(o, "kind", &t) ||
+		            !journal_incident(json_object_get_string(t))))) {
 			json_object_put(o);
 			continue;
 		}
@@ -298,6 +370,30 @@ journal_read_file(struct journal_ring *r, const char *path, off_t budget)
 	err = ferror(fp);
 	fclose(fp);
 	return err ? -1 : sb.st_size;
+}
+
+/*
+ * The dashboard's latest incidents survive a restart: read once, at start,
+ * from the end of the journal (1 MB: incidents are rare next to actions
+ * and results, and a start may take that long, a request may not).
+ */
+static void
+journal_recent_seed(const char *path)
+{
+	struct json_object *v[JOURNAL_RECENT] = {NULL};
+	struct journal_ring r = {.v = v, .max = JOURNAL_RECENT, .incidents = 1};
+	size_t i, k;
+
+	if ((r.tok = json_tokener_new()) == NULL)
+		return;
+	(void)journal_read_file(&r, path, JOURNAL_SEED_TAIL);
+	json_tokener_free(r.tok);
+	for (i = 0; i < r.n; i++) {
+		k = (r.head + JOURNAL_RECENT - r.n + i) % JOURNAL_RECENT;
+		journal_recent_add(v[k]);
+	}
+	for (i = 0; i < JOURNAL_RECENT; i++)
+		json_object_put(v[i]);
 }
 
 /*

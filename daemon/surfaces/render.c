@@ -183,6 +183,27 @@ health_monitor_json(struct monitor *m)
 	return o;
 }
 
+/*
+ * What the dashboard needs besides the monitors: which host this is (one
+ * tab per host looks alike otherwise), the daemon's clock (ages are
+ * reckoned from it, so a browser whose clock is off still says "3 min
+ * ago" right) and the latest incidents, from memory.
+ */
+static void
+health_dashboard_json(json_object *o)
+{
+	char host[256];
+	json_object *inc;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	json_object_object_add(o, "host", json_object_new_string(host));
+	json_object_object_add(o, "now", health_time(util_wall_ms()));
+	if ((inc = journal_recent_json()) != NULL)
+		json_object_object_add(o, "incidents", inc);
+}
+
 void *
 engine_status_json(struct rdd_daemon *d, const char *monitor)
 {
@@ -204,9 +225,11 @@ engine_status_json(struct rdd_daemon *d, const char *monitor)
 	    json_object_new_string(util_state_name(st)));
 	json_object_object_add(o, "monitors", ma);
 	json_object_object_add(o, "workers", health_workers_json(d));
-	if (monitor == NULL)
+	if (monitor == NULL) {
 		json_object_object_add(
 		    o, "alerts", alerts_summary_json(d->alerts));
+		health_dashboard_json(o);
+	}
 	return o;
 }
 

@@ -185,6 +185,7 @@ demo_alerts_chaos() {
 }
 
 demo_alerts_cleanup() {
-	[ -f "$WS/alerts/sinks.pid" ] && kill "$(cat "$WS/alerts/sinks.pid")" 2>/dev/null
+	pid=$(cat "$WS/alerts/sinks.pid" 2>/dev/null || true)
+	[ -n "$pid" ] && demo_ours "$pid" && demo_end "$pid"
 	return 0
 }

@@ -46,6 +46,16 @@ demo_exec_chaos() {
 	sleep 6
 }
 
+# The worker runs in a session of its own (setsid): out of reach of
+# Ctrl-C, so ended here, by the pid it wrote (the last start's). The pid
+# may be one the demo killed a moment ago: only a session leader of that
+# pid is the worker, never whoever got the number since.
 demo_exec_cleanup() {
-	kill "$(cat "$WS/exec/app.pid" 2>/dev/null)" 2>/dev/null || true
+	pid=$(cat "$WS/exec/app.pid" 2>/dev/null || true)
+	case "$pid" in
+	'' | *[!0-9]*) return 0 ;;
+	esac
+	[ "$(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$pid" ] &&
+	    demo_end "$pid"
+	return 0
 }

@@ -76,15 +76,68 @@ console.log(p ? p.pm2_env.status + ", pid " + p.pid : "absent")})')"
 
 	demo_pm2_say "scene 3: free the port and restart api; after 5 s healthy the backup goes"
 	kill "$(cat "$WS/pm2-squatter.pid")" 2>/dev/null || true
+	# Gone: the clean-up must not signal whoever gets its pid next.
+	rm -f "$WS/pm2-squatter.pid"
 	"$DEMO_PM2" restart api >/dev/null 2>&1 || true
 	sleep 16
 	demo_pm2_say "api port $DEMO_PM2_PORT: $(demo_pm2_http "$DEMO_PM2_PORT")"
 	demo_pm2_say "backup-api: $("$DEMO_PM2" pid backup-api 2>/dev/null | grep -q . && echo still there || echo removed)"
 }
 
+# demo_pm2_port_free PORT: nothing listens on 127.0.0.1:PORT.
+demo_pm2_port_free() {
+	! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# demo_pm2_gone SECONDS PID...: until none of the pids is alive and the
+# three ports are free.
+demo_pm2_gone() {
+	n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		alive=""
+		for pid in "$@"; do
+			kill -0 "$pid" 2>/dev/null && alive="$alive $pid"
+		done
+		if [ -z "$alive" ] && demo_pm2_port_free "$DEMO_PM2_PORT" &&
+		    demo_pm2_port_free "$DEMO_PM2_BACKUP_PORT" &&
+		    demo_pm2_port_free $((DEMO_PM2_PORT + 2)); then
+			return 0
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# Only the PM2 this demo started: its God daemon under the demo's
+# PM2_HOME, named here rather than taken from the environment (a bare
+# `pm2 kill` ends whichever PM2 PM2_HOME points at, maybe the user's own),
+# and its apps, by the pids PM2 recorded.
 demo_pm2_cleanup() {
-	[ -f "$WS/pm2-squatter.pid" ] && kill "$(cat "$WS/pm2-squatter.pid")" 2>/dev/null
+	h="$WS/pm2"
+	# (The port squatter, a child of the scenes' shell, ended with it.)
+	god=$(cat "$h/pm2.pid" 2>/dev/null || true)
+	case "$god" in
+	'' | 0 | *[!0-9]*) return 0 ;; # never started
+	esac
+	# Any pm2 command starts a God daemon when none runs: ask only a live one.
+	kill -0 "$god" 2>/dev/null || return 0
+	# The apps' pids as God knows them now (pid files may be stale).
+	apps=$(PM2_HOME="$h" "$DEMO_PM2" jlist 2>/dev/null | node -e '
+let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{
+for(const p of JSON.parse(s))if(p.pid>0)console.log(p.pid)}catch(e){}})' | tr '\n' ' ')
 	# delete first: apps without pmx outlive a bare `pm2 kill`.
-	"$DEMO_PM2" delete all >/dev/null 2>&1 || true
-	"$DEMO_PM2" kill >/dev/null 2>&1 || true
+	PM2_HOME="$h" "$DEMO_PM2" delete all >/dev/null 2>&1
+	PM2_HOME="$h" "$DEMO_PM2" kill >/dev/null 2>&1
+	# shellcheck disable=SC2086 # a list of pids
+	if ! demo_pm2_gone 10 "$god" $apps; then
+		demo_pm2_say "PM2 (God pid $god, apps:${apps:- none}) outlived pm2 kill: SIGKILL"
+		# shellcheck disable=SC2086
+		kill -KILL "$god" $apps 2>/dev/null
+		# shellcheck disable=SC2086
+		demo_pm2_gone 5 "$god" $apps ||
+		    demo_pm2_say "ports $DEMO_PM2_PORT-$((DEMO_PM2_PORT + 2)) still held: see ss -ltnp"
+	fi
+	return 0
 }

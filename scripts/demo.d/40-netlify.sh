@@ -108,5 +108,7 @@ demo_netlify_chaos() {
 }
 
 demo_netlify_cleanup() {
-	kill "$(cat "$WS/netlify/serve.pid" 2>/dev/null)" 2>/dev/null || true
+	pid=$(cat "$WS/netlify/serve.pid" 2>/dev/null || true)
+	[ -n "$pid" ] && demo_ours "$pid" && demo_end "$pid"
+	return 0
 }

@@ -93,6 +93,7 @@ struct result {
 	int code;
 	char ctype[128];
 	char allow[64];
+	char csp[256];
 	long clen;		/* Content-Length, -1 if none */
 	char *body;
 };
@@ -115,6 +116,9 @@ result_cb(struct evhttp_request *req, void *arg)
 	snprintf(r->ctype, sizeof(r->ctype), "%s", v ? v : "");
 	v = evhttp_find_header(evhttp_request_get_input_headers(req), "Allow");
 	snprintf(r->allow, sizeof(r->allow), "%s", v ? v : "");
+	v = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Security-Policy");
+	snprintf(r->csp, sizeof(r->csp), "%s", v ? v : "");
 	v = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Content-Length");
 	r->clen = v != NULL ? strtol(v, NULL, 10) : -1;
@@ -266,6 +270,13 @@ test_dashboard(void **state)
 	/* self-contained: nothing loaded from elsewhere */
 	assert_null(strstr(r.body, "src=\"http"));
 	assert_null(strstr(r.body, "href=\"http"));
+	/* ...and the browser holds it to that, framing included */
+	assert_non_null(strstr(r.csp, "default-src 'none'"));
+	assert_non_null(strstr(r.csp, "connect-src 'self'"));
+	assert_non_null(strstr(r.csp, "frame-ancestors 'none'"));
+	/* a phone gets cards, not a table wider than its screen */
+	assert_non_null(strstr(r.body, "@media (max-width:640px)"));
+	assert_non_null(strstr(r.body, "<span id=\"host\">"));
 	free(r.body);
 }
 

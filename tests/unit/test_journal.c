@@ -336,6 +336,73 @@ t_redaction(void **state)
 	json_object_put(a);
 }
 
+/* The dashboard's latest incidents: 10 at most, newest first, incident
+ * kinds only, redacted like the file, read back at the next start. */
+static void
+t_recent(void **state)
+{
+	struct fx *f = *state;
+	struct json_object *a, *r, *v;
+	char err[RDD_ERRLEN], msg[32];
+	int i;
+
+	a = journal_recent_json();
+	assert_int_equal(json_object_array_length(a), 0);
+	json_object_put(a);
+	redact_add("s3cr3t-value");
+	assert_int_equal(journal_open(f->path, err, sizeof(err)), 0);
+	journal_write("giveup", "db", "db", "the oldest: falls out", -1);
+	for (i = 0; i < 12; i++) {
+		snprintf(msg, sizeof(msg), "detect %d", i);
+		journal_write("detect", "api", "api", msg, -1);
+		/* Not incidents: actions, results, control commands. */
+		journal_write("action", "api", "api", "attempt", -1);
+		journal_write("control", NULL, NULL, "status", 0);
+	}
+	journal_write("recovered", "api", "api", "healthy again", -1);
+	journal_write("giveup", "db", "db", "token s3cr3t-value", -1);
+	a = journal_recent_json();
+	assert_int_equal(json_object_array_length(a), 10);
+	assert_null(strstr(json_object_to_json_string(a), "s3cr3t-value"));
+	assert_null(strstr(json_object_to_json_string(a), "falls out"));
+	r = json_object_array_get_idx(a, 0);
+	assert_true(json_object_object_get_ex(r, "kind", &v));
+	assert_string_equal(json_object_get_string(v), "giveup");
+	assert_true(json_object_object_get_ex(r, "msg", &v));
+	assert_string_equal(json_object_get_string(v), "token [REDACTED]");
+	assert_true(json_object_object_get_ex(r, "ts_ms", &v));
+	assert_true(json_object_get_int64(v) > 0);
+	r = json_object_array_get_idx(a, 1);
+	assert_true(json_object_object_get_ex(r, "kind", &v));
+	assert_string_equal(json_object_get_string(v), "recovered");
+	for (i = 2; i < 10; i++) {
+		r = json_object_array_get_idx(a, i);
+		assert_true(json_object_object_get_ex(r, "msg", &v));
+		snprintf(msg, sizeof(msg), "detect %d", 13 - i);
+		assert_string_equal(json_object_get_string(v), msg);
+	}
+	json_object_put(a);
+	/* Closing the journal (at exit) frees them. */
+	journal_close();
+	a = journal_recent_json();
+	assert_int_equal(json_object_array_length(a), 0);
+	json_object_put(a);
+	/* A restart reads them back from the end of the file. */
+	assert_int_equal(journal_open(f->path, err, sizeof(err)), 0);
+	a = journal_recent_json();
+	assert_int_equal(json_object_array_length(a), 10);
+	r = json_object_array_get_idx(a, 0);
+	assert_true(json_object_object_get_ex(r, "msg", &v));
+	assert_string_equal(json_object_get_string(v), "token [REDACTED]");
+	r = json_object_array_get_idx(a, 1);
+	assert_true(json_object_object_get_ex(r, "kind", &v));
+	assert_string_equal(json_object_get_string(v), "recovered");
+	r = json_object_array_get_idx(a, 9);
+	assert_true(json_object_object_get_ex(r, "msg", &v));
+	assert_string_equal(json_object_get_string(v), "detect 4");
+	json_object_put(a);
+}
+
 static void
 t_errors(void **state)
 {
@@ -368,6 +435,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_redaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_recent, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
