@@ -190,15 +190,22 @@ health_monitor_json(struct monitor *m)
  * ago" right) and the latest incidents, from memory.
  */
 static void
-health_dashboard_json(json_object *o)
+health_dashboard_json(struct rdd_daemon *d, json_object *o)
 {
 	char host[256];
 	json_object *inc;
 
-	if (gethostname(host, sizeof(host)) == -1)
+	/* daemon.host, which is the host name unless configured. */
+	if (d->conf != NULL && d->conf->host != NULL && *d->conf->host)
+		snprintf(host, sizeof(host), "%s", d->conf->host);
+	else if (gethostname(host, sizeof(host)) == -1)
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 	json_object_object_add(o, "host", json_object_new_string(host));
+	json_object_object_add(o, "environment",
+	    json_object_new_string(d->conf != NULL && d->conf->environment
+	                               ? d->conf->environment
+	                               : ""));
 	json_object_object_add(o, "now", health_time(util_wall_ms()));
 	if ((inc = journal_recent_json()) != NULL)
 		json_object_object_add(o, "incidents", inc);
@@ -228,7 +235,7 @@ engine_status_json(struct rdd_daemon *d, const char *monitor)
 	if (monitor == NULL) {
 		json_object_object_add(
 		    o, "alerts", alerts_summary_json(d->alerts));
-		health_dashboard_json(o);
+		health_dashboard_json(d, o);
 	}
 	return o;
 }

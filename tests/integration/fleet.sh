@@ -55,6 +55,7 @@ check "both serve /metrics" wait_for 10 sh -c "[ -n \"\$(sed -n 's/.*status page
 P1=$(port web-1) P2=$(port web-2)
 check "status names the host and environment" sh -c "'$CTL' -s '$WS/web-1/control.sock' status | head -n 1 | grep -q '^redundancyd [^ ]* on web-1 \[production\]'"
 check "the journal records carry them" grep -q '"host":"web-1","environment":"production"' "$WS/web-1/log/journal.jsonl"
+check "/health names them" sh -c "curl -s http://127.0.0.1:$P1/health | grep -q '\"host\":\"web-1\",\"environment\":\"production\"'"
 
 # Both fail: both members hold both alerts, each with its host.
 touch "$WS/web-1/down" "$WS/web-2/down"
