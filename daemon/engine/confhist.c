@@ -180,6 +180,8 @@ confhist_parse_manifest(
 	        ? json_object_get_string(v)
 	        : "";
 	e->environment = strdup(s);
+	e->masked = json_object_object_get_ex(o, "masked", &v) &&
+	            json_object_get_boolean(v);
 	if (!json_object_object_get_ex(o, "files", &f) ||
 	    !json_object_is_type(f, json_type_array) ||
 	    (n = json_object_array_length(f)) == 0 || n > CH_FILES_MAX) {
@@ -333,7 +335,7 @@ ch_write_file(const char *path, const char *text, size_t len)
  * keep entries. Returns the new entry's number, 0 if unchanged, -1.
  */
 static long
-ch_record(const char *dir, const struct ch_snap *s, long uid,
+ch_record_raw(const char *dir, const struct ch_snap *s, int masked, long uid,
     const char *trigger, int keep, char *err, size_t errlen)
 {
 	json_object *o, *files;
@@ -374,6 +376,8 @@ ch_record(const char *dir, const struct ch_snap *s, long uid,
 		json_object_array_add(
 		    files, json_object_new_string(s->path[i]));
 	json_object_object_add(o, "files", files);
+	if (masked)
+		json_object_object_add(o, "masked", json_object_new_boolean(1));
 	/* Built aside and renamed into place: an entry is whole or absent. */
 	if (asprintf(&tmp, "%s/.new-XXXXXX", dir) < 0 || mkdtemp(tmp) == NULL)
 		goto fail;
@@ -426,6 +430,43 @@ out:
 	free(tmp);
 	free(p);
 	free(fin);
+	return rc;
+}
+
+/*
+ * A secret never lands in the history: a file that holds a registered
+ * secret or a token's shape is kept masked, and an entry kept masked is
+ * never written back (a rollback refuses it).
+ */
+static long
+ch_record(const char *dir, const struct ch_snap *s, long uid,
+    const char *trigger, int keep, char *err, size_t errlen)
+{
+	struct ch_snap m = {0};
+	size_t i;
+	char *r;
+	int masked = 0;
+	long rc;
+
+	m.environment = s->environment;
+	for (i = 0; i < s->n; i++) {
+		if ((r = redact_str(s->text[i])) == NULL ||
+		    ch_snap_add(&m, s->path[i], r, strlen(r)) != 0) {
+			snprintf(err, errlen, "out of memory");
+			ch_snap_free(&m);
+			return -1;
+		}
+		masked |= strlen(r) != s->len[i] ||
+		          memcmp(r, s->text[i], s->len[i]) != 0;
+	}
+	rc = ch_record_raw(dir, &m, masked, uid, trigger, keep, err, errlen);
+	if (rc > 0 && masked)
+		log_warn("config history: configuration %ld holds what looks "
+		         "like a token: kept masked, so it cannot be rolled "
+		         "back to; name it with a *_file or *_env option "
+		         "instead",
+		    rc);
+	ch_snap_free(&m);
 	return rc;
 }
 
@@ -492,6 +533,8 @@ confhist_list(const char *dir, char *err, size_t errlen)
 			json_object_array_add(
 			    f, json_object_new_string(e.files[k]));
 		json_object_object_add(o, "files", f);
+		json_object_object_add(
+		    o, "masked", json_object_new_boolean(e.masked));
 		json_object_array_add(a, o);
 		confhist_entry_free(&e);
 	}
@@ -546,6 +589,20 @@ confhist_diff(const char *dir, unsigned long n, const char *conf_path,
 		    "files now: %s",
 		    conf_path, strerror(errno));
 		goto out;
+	}
+	/* Compared as kept: a secret on disk is masked on both sides. */
+	for (i = 0; i < now.n; i++) {
+		char *r;
+
+		if (now.text[i] == NULL)
+			continue;
+		if ((r = redact_str(now.text[i])) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		free(now.text[i]);
+		now.text[i] = r;
+		now.len[i] = strlen(r);
 	}
 	o.max = max;
 	udiff_puts(&o, "", 0);
@@ -641,6 +698,15 @@ confhist_rollback(
 	}
 	if (ch_load(dir, n, &e, &want, msg, len) != 0)
 		return -1;
+	if (e.masked) {
+		snprintf(msg, len,
+		    "rollback refused, nothing written: configuration %lu was "
+		    "kept with a secret masked and cannot be written back: "
+		    "edit the files by hand (see redundancyctl config diff "
+		    "%lu)",
+		    n, n);
+		goto out;
+	}
 	if (strcmp(e.files[0], d->conf_path) != 0) {
 		snprintf(msg, len,
 		    "rollback refused, nothing written: "

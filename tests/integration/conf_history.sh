@@ -130,6 +130,25 @@ check "the daemon still runs its configuration" has_mon three
 ctl config rollback 99 >"$WS/rb.out" 2>&1
 check "a rollback to a missing entry is refused (exit 2)" test $? -eq 2
 
+# A token in a file: kept masked, never written back.
+printf 'monitors = ( { name = "tok"; plugin = "exec"; interval = "1h"; command = ["/bin/echo", "ghp_Zq8Xw7Vu6Ts5Rq4Po3Nm2Lk1Jh0GfEdCbAa"]; } );\n' >"$WS/conf.d/30-tok.conf"
+ctl reload >/dev/null
+last=$(entries | awk '{ print $NF }')
+check "a configuration with a token is kept masked" \
+	grep -q '"masked":true' "$H/$(printf %08d "$last")/manifest.json"
+check "... the token is nowhere in the history" sh -c "! grep -rq ghp_Zq8X '$H'"
+first=$(entries | awk '{ print $1 }')
+ctl config diff "$first" >"$WS/diff.out"
+check "config diff shows the new file, its token masked" \
+	grep -q '^+monitors = ( { name = "tok".*\[REDACTED\]' "$WS/diff.out"
+check "config diff does not show the token" sh -c "! grep -q ghp_Zq8X '$WS/diff.out'"
+rm -f "$WS/conf.d/30-tok.conf"
+ctl reload >/dev/null
+ctl config rollback "$last" >"$WS/rb.out" 2>&1
+check "a rollback to a masked configuration is refused (exit 2)" test $? -eq 2
+check "... saying why" grep -q "kept with a secret masked" "$WS/rb.out"
+check "... and the file was not written back" test ! -e "$WS/conf.d/30-tok.conf"
+
 check "the daemon stops cleanly" stop_daemon
 
 # daemon.config_history = 0: nothing kept.
