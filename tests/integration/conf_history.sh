@@ -62,6 +62,7 @@ check "the journal has the kept configuration with the uid" \
 dropin three
 kill -HUP "$DPID"
 check "SIGHUP keeps entry 3" wait_for 10 sh -c "test \"\$('$CTL' -s '$WS/control.sock' config history | awk '\$1 == 3 { print \$5 }')\" = signal"
+check "entry 3: the uid of a signal's sender is not known" test "$(field 3 4)" = -
 cp "$WS/conf.d/10-mon.conf" "$WS/three.conf"
 
 dropin four
