@@ -298,15 +298,14 @@ ch_same_as_last(const char *dir, unsigned long last, const struct ch_snap *s)
 	return same;
 }
 
+/* An entry's directory: flat, files only. */
 static void
-ch_remove(const char *dir, unsigned long n)
+ch_rmdir(const char *p)
 {
 	struct dirent *de;
-	char *p, *f;
+	char *f;
 	DIR *dp;
 
-	if (asprintf(&p, "%s/%08lu", dir, n) < 0)
-		return;
 	if ((dp = opendir(p)) != NULL) {
 		while ((de = readdir(dp)) != NULL) {
 			if (strcmp(de->d_name, ".") == 0 ||
@@ -321,7 +320,43 @@ ch_remove(const char *dir, unsigned long n)
 	}
 	if (rmdir(p) != 0 && errno != ENOENT)
 		log_warn("config history: %s: cannot remove: %m", p);
+}
+
+static void
+ch_remove(const char *dir, unsigned long n)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%08lu", dir, n) < 0)
+		return;
+	ch_rmdir(p);
 	free(p);
+}
+
+static int
+ch_is_partial(const struct dirent *d)
+{
+	return strncmp(d->d_name, ".new-", 5) == 0;
+}
+
+/* What a stop in the middle of keeping an entry left: never renamed. */
+static void
+ch_sweep(const char *dir)
+{
+	struct dirent **ents = NULL;
+	char *p;
+	int i, n;
+
+	if ((n = scandir(dir, &ents, ch_is_partial, NULL)) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (asprintf(&p, "%s/%s", dir, ents[i]->d_name) >= 0) {
+			ch_rmdir(p);
+			free(p);
+		}
+		free(ents[i]);
+	}
+	free(ents);
 }
 
 static int
@@ -344,6 +379,7 @@ ch_record_raw(const char *dir, const struct ch_snap *s, int masked, long uid,
 	char *tmp = NULL, *p = NULL, *fin = NULL;
 	const char *js;
 	long rc = -1;
+	int made = 0;
 
 	if (util_mkdirs(dir, 0700) != 0) {
 		snprintf(err, errlen,
@@ -352,6 +388,7 @@ ch_record_raw(const char *dir, const struct ch_snap *s, int masked, long uid,
 		    dir, strerror(errno));
 		return -1;
 	}
+	ch_sweep(dir);
 	if ((nums = ch_numbers(dir, &cnt)) == NULL) {
 		snprintf(err, errlen, "%s: %s: fix its permissions", dir,
 		    strerror(errno));
@@ -379,8 +416,13 @@ ch_record_raw(const char *dir, const struct ch_snap *s, int masked, long uid,
 	if (masked)
 		json_object_object_add(o, "masked", json_object_new_boolean(1));
 	/* Built aside and renamed into place: an entry is whole or absent. */
-	if (asprintf(&tmp, "%s/.new-XXXXXX", dir) < 0 || mkdtemp(tmp) == NULL)
+	if (asprintf(&tmp, "%s/.new-XXXXXX", dir) < 0) {
+		tmp = NULL;
 		goto fail;
+	}
+	if (mkdtemp(tmp) == NULL)
+		goto fail;
+	made = 1;
 	for (i = 0; i < s->n; i++) {
 		free(p);
 		if (asprintf(&p, "%s/%zu", tmp, i) < 0) {
@@ -409,21 +451,8 @@ fail:
 	    "%s: cannot keep the configuration: %s: free "
 	    "space or fix daemon.state_dir's permissions",
 	    dir, strerror(errno));
-	if (tmp != NULL) {
-		struct dirent *de;
-		DIR *dp = opendir(tmp);
-		char *f;
-
-		while (dp != NULL && (de = readdir(dp)) != NULL)
-			if (de->d_name[0] != '.' &&
-			    asprintf(&f, "%s/%s", tmp, de->d_name) >= 0) {
-				unlink(f);
-				free(f);
-			}
-		if (dp != NULL)
-			closedir(dp);
-		rmdir(tmp);
-	}
+	if (made)
+		ch_rmdir(tmp);
 out:
 	json_object_put(o);
 	free(nums);
