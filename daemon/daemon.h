@@ -430,6 +430,7 @@ struct confhist_entry {
 	char *environment;
 	char **files; /* absolute paths, main file first */
 	size_t nfiles;
+	int masked; /* a secret was masked: never written back */
 };
 /*
  * Keep the files of c, as read, unless the newest entry holds the same;

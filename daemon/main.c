@@ -536,7 +536,8 @@ daemon_reload(
 	snprintf(err, errlen, "configuration reloaded: %zu monitors", d->nmon);
 	log_info("%s", err);
 	journal_write("reload", NULL, NULL, err, uid);
-	daemon_confhist(d, uid, why);
+	/* A signal's sender is not known (libevent gives no siginfo). */
+	daemon_confhist(d, strcmp(why, "signal") == 0 ? -1 : uid, why);
 	alerts_event(d->alerts, AEV_LIFECYCLE, NULL, NULL, err);
 	return 0;
 }

@@ -180,6 +180,8 @@ confhist_parse_manifest(
 	        ? json_object_get_string(v)
 	        : "";
 	e->environment = strdup(s);
+	e->masked = json_object_object_get_ex(o, "masked", &v) &&
+	            json_object_get_boolean(v);
 	if (!json_object_object_get_ex(o, "files", &f) ||
 	    !json_object_is_type(f, json_type_array) ||
 	    (n = json_object_array_length(f)) == 0 || n > CH_FILES_MAX) {
@@ -296,15 +298,14 @@ ch_same_as_last(const char *dir, unsigned long last, const struct ch_snap *s)
 	return same;
 }
 
+/* An entry's directory: flat, files only. */
 static void
-ch_remove(const char *dir, unsigned long n)
+ch_rmdir(const char *p)
 {
 	struct dirent *de;
-	char *p, *f;
+	char *f;
 	DIR *dp;
 
-	if (asprintf(&p, "%s/%08lu", dir, n) < 0)
-		return;
 	if ((dp = opendir(p)) != NULL) {
 		while ((de = readdir(dp)) != NULL) {
 			if (strcmp(de->d_name, ".") == 0 ||
@@ -319,7 +320,43 @@ ch_remove(const char *dir, unsigned long n)
 	}
 	if (rmdir(p) != 0 && errno != ENOENT)
 		log_warn("config history: %s: cannot remove: %m", p);
+}
+
+static void
+ch_remove(const char *dir, unsigned long n)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%08lu", dir, n) < 0)
+		return;
+	ch_rmdir(p);
 	free(p);
+}
+
+static int
+ch_is_partial(const struct dirent *d)
+{
+	return strncmp(d->d_name, ".new-", 5) == 0;
+}
+
+/* What a stop in the middle of keeping an entry left: never renamed. */
+static void
+ch_sweep(const char *dir)
+{
+	struct dirent **ents = NULL;
+	char *p;
+	int i, n;
+
+	if ((n = scandir(dir, &ents, ch_is_partial, NULL)) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (asprintf(&p, "%s/%s", dir, ents[i]->d_name) >= 0) {
+			ch_rmdir(p);
+			free(p);
+		}
+		free(ents[i]);
+	}
+	free(ents);
 }
 
 static int
@@ -333,7 +370,7 @@ ch_write_file(const char *path, const char *text, size_t len)
  * keep entries. Returns the new entry's number, 0 if unchanged, -1.
  */
 static long
-ch_record(const char *dir, const struct ch_snap *s, long uid,
+ch_record_raw(const char *dir, const struct ch_snap *s, int masked, long uid,
     const char *trigger, int keep, char *err, size_t errlen)
 {
 	json_object *o, *files;
@@ -342,6 +379,7 @@ ch_record(const char *dir, const struct ch_snap *s, long uid,
 	char *tmp = NULL, *p = NULL, *fin = NULL;
 	const char *js;
 	long rc = -1;
+	int made = 0;
 
 	if (util_mkdirs(dir, 0700) != 0) {
 		snprintf(err, errlen,
@@ -350,6 +388,7 @@ ch_record(const char *dir, const struct ch_snap *s, long uid,
 		    dir, strerror(errno));
 		return -1;
 	}
+	ch_sweep(dir);
 	if ((nums = ch_numbers(dir, &cnt)) == NULL) {
 		snprintf(err, errlen, "%s: %s: fix its permissions", dir,
 		    strerror(errno));
@@ -374,9 +413,16 @@ ch_record(const char *dir, const struct ch_snap *s, long uid,
 		json_object_array_add(
 		    files, json_object_new_string(s->path[i]));
 	json_object_object_add(o, "files", files);
+	if (masked)
+		json_object_object_add(o, "masked", json_object_new_boolean(1));
 	/* Built aside and renamed into place: an entry is whole or absent. */
-	if (asprintf(&tmp, "%s/.new-XXXXXX", dir) < 0 || mkdtemp(tmp) == NULL)
+	if (asprintf(&tmp, "%s/.new-XXXXXX", dir) < 0) {
+		tmp = NULL;
 		goto fail;
+	}
+	if (mkdtemp(tmp) == NULL)
+		goto fail;
+	made = 1;
 	for (i = 0; i < s->n; i++) {
 		free(p);
 		if (asprintf(&p, "%s/%zu", tmp, i) < 0) {
@@ -405,27 +451,51 @@ fail:
 	    "%s: cannot keep the configuration: %s: free "
 	    "space or fix daemon.state_dir's permissions",
 	    dir, strerror(errno));
-	if (tmp != NULL) {
-		struct dirent *de;
-		DIR *dp = opendir(tmp);
-		char *f;
-
-		while (dp != NULL && (de = readdir(dp)) != NULL)
-			if (de->d_name[0] != '.' &&
-			    asprintf(&f, "%s/%s", tmp, de->d_name) >= 0) {
-				unlink(f);
-				free(f);
-			}
-		if (dp != NULL)
-			closedir(dp);
-		rmdir(tmp);
-	}
+	if (made)
+		ch_rmdir(tmp);
 out:
 	json_object_put(o);
 	free(nums);
 	free(tmp);
 	free(p);
 	free(fin);
+	return rc;
+}
+
+/*
+ * A secret never lands in the history: a file that holds a registered
+ * secret or a token's shape is kept masked, and an entry kept masked is
+ * never written back (a rollback refuses it).
+ */
+static long
+ch_record(const char *dir, const struct ch_snap *s, long uid,
+    const char *trigger, int keep, char *err, size_t errlen)
+{
+	struct ch_snap m = {0};
+	size_t i;
+	char *r;
+	int masked = 0;
+	long rc;
+
+	m.environment = s->environment;
+	for (i = 0; i < s->n; i++) {
+		if ((r = redact_str(s->text[i])) == NULL ||
+		    ch_snap_add(&m, s->path[i], r, strlen(r)) != 0) {
+			snprintf(err, errlen, "out of memory");
+			ch_snap_free(&m);
+			return -1;
+		}
+		masked |= strlen(r) != s->len[i] ||
+		          memcmp(r, s->text[i], s->len[i]) != 0;
+	}
+	rc = ch_record_raw(dir, &m, masked, uid, trigger, keep, err, errlen);
+	if (rc > 0 && masked)
+		log_warn("config history: configuration %ld holds what looks "
+		         "like a token: kept masked, so it cannot be rolled "
+		         "back to; name it with a *_file or *_env option "
+		         "instead",
+		    rc);
+	ch_snap_free(&m);
 	return rc;
 }
 
@@ -492,6 +562,8 @@ confhist_list(const char *dir, char *err, size_t errlen)
 			json_object_array_add(
 			    f, json_object_new_string(e.files[k]));
 		json_object_object_add(o, "files", f);
+		json_object_object_add(
+		    o, "masked", json_object_new_boolean(e.masked));
 		json_object_array_add(a, o);
 		confhist_entry_free(&e);
 	}
@@ -546,6 +618,20 @@ confhist_diff(const char *dir, unsigned long n, const char *conf_path,
 		    "files now: %s",
 		    conf_path, strerror(errno));
 		goto out;
+	}
+	/* Compared as kept: a secret on disk is masked on both sides. */
+	for (i = 0; i < now.n; i++) {
+		char *r;
+
+		if (now.text[i] == NULL)
+			continue;
+		if ((r = redact_str(now.text[i])) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		free(now.text[i]);
+		now.text[i] = r;
+		now.len[i] = strlen(r);
 	}
 	o.max = max;
 	udiff_puts(&o, "", 0);
@@ -641,6 +727,15 @@ confhist_rollback(
 	}
 	if (ch_load(dir, n, &e, &want, msg, len) != 0)
 		return -1;
+	if (e.masked) {
+		snprintf(msg, len,
+		    "rollback refused, nothing written: configuration %lu was "
+		    "kept with a secret masked and cannot be written back: "
+		    "edit the files by hand (see redundancyctl config diff "
+		    "%lu)",
+		    n, n);
+		goto out;
+	}
 	if (strcmp(e.files[0], d->conf_path) != 0) {
 		snprintf(msg, len,
 		    "rollback refused, nothing written: "

@@ -1758,11 +1758,14 @@ conf_load_with(const char *path, const char *environment,
 	 */
 	maincfg = conf_read_one(
 	    &L, path, dir, 1, nsrc > 0 ? &src[0] : NULL, &maintext, &mainlen);
-	if (maincfg == NULL)
-		goto out;
+	/*
+	 * A main file that does not read still has its drop-ins read, for
+	 * their errors too: those of conf.d/, and of -e's environment.
+	 */
 	env = environment;
-	if (env == NULL && (config_lookup_string(maincfg, "daemon.environment",
-	                        &env) != CONFIG_TRUE ||
+	if (env == NULL && (maincfg == NULL ||
+	                       config_lookup_string(maincfg,
+	                           "daemon.environment", &env) != CONFIG_TRUE ||
 	                       !conf_env_name_ok(env)))
 		env = NULL; /* an invalid one is reported by conf_top */
 	if (conf_names_push(&names, strdup(path)) == -1)
@@ -1783,6 +1786,8 @@ conf_load_with(const char *path, const char *environment,
 	    c->text_len == NULL)
 		goto oom;
 	for (i = 0; i < nfiles; i++) {
+		if (i == 0 && maincfg == NULL)
+			continue;
 		if (i == 0) {
 			cfg = maincfg;
 			maincfg = NULL;

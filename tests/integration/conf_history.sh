@@ -62,6 +62,7 @@ check "the journal has the kept configuration with the uid" \
 dropin three
 kill -HUP "$DPID"
 check "SIGHUP keeps entry 3" wait_for 10 sh -c "test \"\$('$CTL' -s '$WS/control.sock' config history | awk '\$1 == 3 { print \$5 }')\" = signal"
+check "entry 3: the uid of a signal's sender is not known" test "$(field 3 4)" = -
 cp "$WS/conf.d/10-mon.conf" "$WS/three.conf"
 
 dropin four
@@ -129,6 +130,25 @@ check "... and the journal says so" grep -q '"kind":"config-rollback-failed"' "$
 check "the daemon still runs its configuration" has_mon three
 ctl config rollback 99 >"$WS/rb.out" 2>&1
 check "a rollback to a missing entry is refused (exit 2)" test $? -eq 2
+
+# A token in a file: kept masked, never written back.
+printf 'monitors = ( { name = "tok"; plugin = "exec"; interval = "1h"; command = ["/bin/echo", "ghp_Zq8Xw7Vu6Ts5Rq4Po3Nm2Lk1Jh0GfEdCbAa"]; } );\n' >"$WS/conf.d/30-tok.conf"
+ctl reload >/dev/null
+last=$(entries | awk '{ print $NF }')
+check "a configuration with a token is kept masked" \
+	grep -q '"masked":true' "$H/$(printf %08d "$last")/manifest.json"
+check "... the token is nowhere in the history" sh -c "! grep -rq ghp_Zq8X '$H'"
+first=$(entries | awk '{ print $1 }')
+ctl config diff "$first" >"$WS/diff.out"
+check "config diff shows the new file, its token masked" \
+	grep -q '^+monitors = ( { name = "tok".*\[REDACTED\]' "$WS/diff.out"
+check "config diff does not show the token" sh -c "! grep -q ghp_Zq8X '$WS/diff.out'"
+rm -f "$WS/conf.d/30-tok.conf"
+ctl reload >/dev/null
+ctl config rollback "$last" >"$WS/rb.out" 2>&1
+check "a rollback to a masked configuration is refused (exit 2)" test $? -eq 2
+check "... saying why" grep -q "kept with a secret masked" "$WS/rb.out"
+check "... and the file was not written back" test ! -e "$WS/conf.d/30-tok.conf"
 
 check "the daemon stops cleanly" stop_daemon
 

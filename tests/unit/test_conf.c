@@ -1192,6 +1192,15 @@ test_environment_errors(void **state)
 	    want, sizeof(want), "%s/conf.d/dev: no such directory", f->dir);
 	assert_true(has_prefix(&f->warns, want));
 
+	/* A broken main file: the drop-ins' errors are still said. */
+	errlist_free(&f->errs);
+	put(f, "redundancyd.conf", "daemon: {\n");
+	put(f, "conf.d/10-x.conf", "recovery: { nope = ; };\n");
+	assert_null(conf_load2(f->main, &f->errs, NULL));
+	assert_true(has_prefix(&f->errs, f->main));
+	snprintf(want, sizeof(want), "%s/conf.d/10-x.conf:1: ", f->dir);
+	assert_true(has_prefix(&f->errs, want));
+
 	assert_true(conf_env_name_ok("prod-1.eu_west"));
 	assert_false(conf_env_name_ok(""));
 	assert_false(conf_env_name_ok(".x"));

@@ -206,6 +206,18 @@ test_record(void **state)
 	assert_null(
 	    confhist_diff(hist, 2, main, "", 0, &trunc, err, sizeof(err)));
 	assert_non_null(strstr(err, "no configuration 2 in the history"));
+	/* A stop in the middle of keeping an entry: swept next time. */
+	snprintf(p, sizeof(p), "%s/.new-abcdef", hist);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/.new-abcdef/0", hist);
+	assert_int_equal(util_write_atomic(p, "x", 1, 0600), 0);
+	assert_int_equal(util_write_atomic(main, "# 5\n", 4, 0644), 0);
+	c = load(main);
+	assert_int_equal(
+	    confhist_record(hist, c, 7, "reload", err, sizeof(err)), 5);
+	conf_free(c);
+	snprintf(p, sizeof(p), "%s/.new-abcdef", hist);
+	assert_int_not_equal(stat(p, &st), 0);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
