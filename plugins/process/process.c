@@ -195,8 +195,7 @@ struct proc_probe {
 	int busy, done, ok;
 	int64_t t0;
 	double ms;
-	char msg[160];
-	void (*done_cb)(struct proc *);
+	char msg[160]; /* the last result, kept after a cancel */
 };
 
 struct proc {
@@ -249,6 +248,16 @@ static void proc_op_done(struct proc *p, int ok, const char *fmt, ...)
 static void proc_ready_tick(void *arg);
 static int proc_start_owned(struct proc *p, char *msg, size_t len);
 static void proc_begin_start(struct proc *p);
+static void proc_ready_check(struct proc *p);
+static void proc_check_report(struct proc *p);
+
+/* A probe ended: a start waiting for readiness and a check may use it. */
+static void
+proc_probe_done(struct proc *p)
+{
+	proc_ready_check(p);
+	proc_check_report(p);
+}
 
 static int64_t
 proc_now_ms(void)
@@ -572,8 +581,7 @@ proc_probe_end(struct proc_probe *pr, int ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(pr->msg, sizeof(pr->msg), fmt, ap);
 	va_end(ap);
-	if (pr->done_cb != NULL)
-		pr->done_cb(p);
+	proc_probe_done(p);
 }
 
 static void
@@ -882,10 +890,11 @@ proc_op_clear(struct proc *p)
 	p->op_timer = p->op_child = 0;
 	proc_probe_cancel(&p->tcp);
 	proc_probe_cancel(&p->web);
-	p->tcp.done_cb = p->web.done_cb = NULL;
 	p->phase = PH_NONE;
 	p->killed = 0;
 	p->stop_then_start = 0;
+	/* A check that waited on the cancelled probes gets its answer. */
+	proc_check_report(p);
 }
 
 static void
@@ -906,7 +915,8 @@ proc_op_done(struct proc *p, int ok, const char *fmt, ...)
 		p->h->recovery_done(
 		    r, ok ? RDD_RECOVERY_OK : RDD_RECOVERY_FAILED, msg);
 	if (c != NULL) {
-		/* The operator's act is the news: no check needed to show it. */
+		/* The operator's act is the news: no check needed to show it.
+		 */
 		if (ok && p->why == PW_STOP)
 			p->h->push(p->m, p->target, RDD_OK,
 			    "stopped by an operator: redundancyctl run MONITOR "
@@ -1033,12 +1043,6 @@ proc_ready_check(struct proc *p)
 }
 
 static void
-proc_ready_probe_done(struct proc *p)
-{
-	proc_ready_check(p);
-}
-
-static void
 proc_ready_tick(void *arg)
 {
 	struct proc *p = arg;
@@ -1051,10 +1055,10 @@ proc_ready_tick(void *arg)
 			    "running");
 		else if (p->cfg->port != 0 && !(p->tcp.done && p->tcp.ok))
 			snprintf(what, sizeof(what), "%s",
-			    p->tcp.done ? p->tcp.msg : "port never answered");
+			    p->tcp.msg[0] ? p->tcp.msg : "port never answered");
 		else
 			snprintf(what, sizeof(what), "%s",
-			    p->web.done ? p->web.msg : "url never answered");
+			    p->web.msg[0] ? p->web.msg : "url never answered");
 		/* op_timer repeats: proc_op_done deletes it. */
 		proc_op_done(p, 0, "not ready within start_timeout=%lld ms: %s",
 		    (long long)p->cfg->start_timeout, what);
@@ -1074,7 +1078,7 @@ proc_begin_ready(struct proc *p)
 	p->phase = PH_READY;
 	p->deadline = proc_now_ms() + p->cfg->start_timeout;
 	p->tcp.done = p->web.done = 0;
-	p->tcp.done_cb = p->web.done_cb = proc_ready_probe_done;
+	p->tcp.msg[0] = p->web.msg[0] = '\0';
 	p->op_timer =
 	    p->h->timer_add(p->m, PROC_READY_POLL_MS, 1, proc_ready_tick, p);
 	proc_ready_check(p);
@@ -1513,7 +1517,8 @@ proc_check_report(struct proc *p)
 	int fds;
 	struct rdd_check *c = p->check;
 
-	if (c == NULL || p->tcp.busy || p->web.busy)
+	/* During a start the probes are its own: report their last word. */
+	if (c == NULL || (p->phase == PH_NONE && (p->tcp.busy || p->web.busy)))
 		return;
 	p->check = NULL;
 	if (p->pid <= 0 || proc_stat(p->pid, &st) != 0) {
@@ -1584,12 +1589,6 @@ proc_check_report(struct proc *p)
 }
 
 static void
-proc_check_probe_done(struct proc *p)
-{
-	proc_check_report(p);
-}
-
-static void
 proc_check(void *ctx, struct rdd_check *c)
 {
 	struct proc *p = ctx;
@@ -1624,10 +1623,13 @@ proc_check(void *ctx, struct rdd_check *c)
 	p->check = c;
 	/* Probes that a start is running are left to it: they are shared. */
 	if (p->phase == PH_NONE) {
-		p->tcp.done_cb = p->web.done_cb = proc_check_probe_done;
+		/* Both marked first, so one ending at once waits for the other.
+		 */
+		p->tcp.busy = p->cfg->port != 0;
+		p->web.busy = p->cfg->url != NULL;
 		if (p->cfg->port != 0)
 			proc_tcp_begin(p);
-		if (p->cfg->url != NULL && p->check != NULL)
+		if (p->cfg->url != NULL)
 			proc_http_begin(p);
 	}
 	proc_check_report(p);
@@ -2019,6 +2021,7 @@ proc_stop(void *ctx)
 
 	p->rec = NULL;
 	p->cmd = NULL;
+	p->check = NULL;
 	proc_op_clear(p);
 	if (p->log_timer != 0)
 		p->h->timer_del(p->m, p->log_timer);
