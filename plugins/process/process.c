@@ -1689,6 +1689,7 @@ proc_validate(
 	const struct proc_config *cfg = config;
 	regex_t re;
 	size_t i;
+	const char *pair = NULL;
 	int modes, r;
 	char *e;
 
@@ -1772,15 +1773,22 @@ proc_validate(
 		    cfg->stop_signal);
 		return -1;
 	}
-	if ((cfg->mem_warn && cfg->mem_crit && cfg->mem_warn > cfg->mem_crit) ||
-	    (cfg->cpu_warn > 0 && cfg->cpu_crit > 0 &&
-	        cfg->cpu_warn > cfg->cpu_crit) ||
-	    (cfg->fds_warn && cfg->fds_crit && cfg->fds_warn > cfg->fds_crit) ||
-	    (cfg->threads_warn && cfg->threads_crit &&
-	        cfg->threads_warn > cfg->threads_crit)) {
+	if (cfg->mem_warn && cfg->mem_crit && cfg->mem_warn > cfg->mem_crit)
+		pair = "mem";
+	else if (cfg->cpu_warn > 0 && cfg->cpu_crit > 0 &&
+	         cfg->cpu_warn > cfg->cpu_crit)
+		pair = "cpu";
+	else if (cfg->fds_warn && cfg->fds_crit &&
+	         cfg->fds_warn > cfg->fds_crit)
+		pair = "fds";
+	else if (cfg->threads_warn && cfg->threads_crit &&
+	         cfg->threads_warn > cfg->threads_crit)
+		pair = "threads";
+	if (pair != NULL) {
 		snprintf(err, errlen,
-		    "a *_warn threshold is above its *_crit: "
-		    "WARNING must come first (swap them)");
+		    "%s_warn is above %s_crit: WARNING must "
+		    "come first (swap them)",
+		    pair, pair);
 		return -1;
 	}
 	if (cfg->uptime_warn && cfg->uptime_crit &&
