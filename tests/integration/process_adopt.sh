@@ -9,7 +9,7 @@ plugins "$WS/plugins" process
 cp /bin/sleep "$WS/keepsleep"
 cp /bin/sleep "$WS/gonesleep"
 cp /bin/sleep "$WS/decoy"
-EXTRA_CLEANUP='pkill -KILL -f "^$WS/" 2>/dev/null'
+EXTRA_CLEANUP='for p in $(pgrep -f "^$WS/"); do kill -KILL $p; done 2>/dev/null'
 {
 	conf_head
 	cat <<CONF

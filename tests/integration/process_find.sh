@@ -20,7 +20,7 @@ cat >"$WS/start_db.sh" <<'STA'
 setsid "$1/dbsleep" 2000 </dev/null >/dev/null 2>&1 &
 STA
 chmod +x "$WS"/*.sh
-EXTRA_CLEANUP='pkill -KILL -f "^$WS/" 2>/dev/null'
+EXTRA_CLEANUP='for p in $(pgrep -f "^$WS/"); do kill -KILL $p; done 2>/dev/null'
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$WS/start_pf.sh" "$WS"
 "$WS/start_db.sh" "$WS"

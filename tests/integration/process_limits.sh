@@ -9,7 +9,7 @@ cp /bin/sleep "$WS/fdsleep"
 cat >"$WS/memtree.sh" <<'APP'
 #!/bin/sh
 # a parent whose child holds the memory: only a tree sum sees 40 MiB
-python3 -c 'x = bytearray(40 * 1024 * 1024); import time; time.sleep(1000)' &
+python3 -c 'x = bytearray(40 * 1024 * 1024); import time; time.sleep(1000)' "$0" &
 wait
 APP
 cat >"$WS/spin.sh" <<'APP'
@@ -17,7 +17,7 @@ cat >"$WS/spin.sh" <<'APP'
 while :; do :; done
 APP
 chmod +x "$WS"/*.sh
-EXTRA_CLEANUP='pkill -KILL -f "^$WS/" 2>/dev/null; pkill -KILL -f "bytearray\(40 \* 1024" 2>/dev/null'
+EXTRA_CLEANUP='for p in $(pgrep -f "$WS/"); do kill -KILL $p; done 2>/dev/null'
 {
 	conf_head
 	cat <<CONF

@@ -18,7 +18,7 @@ while :; do
 done
 APP
 chmod +x "$WS/chatty.sh"
-EXTRA_CLEANUP='pkill -KILL -f "^$WS/" 2>/dev/null'
+EXTRA_CLEANUP='for p in $(pgrep -f "^$WS/"); do kill -KILL $p; done 2>/dev/null'
 {
 	conf_head
 	cat <<CONF
