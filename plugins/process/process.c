@@ -418,8 +418,11 @@ proc_forget(struct proc *p)
 	p->pstart = 0;
 	p->child = 0;
 	p->ncpu = 0;
-	if (p->mode == PM_OWNED && !p->h->read_only(p->m))
-		p->h->state_set(p->m, "pid", NULL);
+	/*
+	 * The record of the pid stays: a state write is an fsync in the
+	 * master, which would delay the exit's push behind it, and a dead
+	 * or recycled pid is never adopted (its start time differs).
+	 */
 }
 
 static void proc_exit_cb(int fd, int events, void *arg);
@@ -947,7 +950,9 @@ proc_stop_deadline(void *arg)
 	    "%s: pid %d still runs %lld ms after "
 	    "the stop: SIGKILL",
 	    p->target, (int)p->pid, (long long)p->cfg->stop_timeout);
-	(void)kill(p->mode == PM_OWNED ? -p->pid : p->pid, SIGKILL);
+	if (p->mode == PM_OWNED)
+		(void)kill(-p->pid, SIGKILL);
+	(void)kill(p->pid, SIGKILL);
 	p->op_timer =
 	    p->h->timer_add(p->m, PROC_KILL_GRACE_MS, 0, proc_stop_deadline, p);
 }
@@ -1005,9 +1010,12 @@ proc_begin_stop(struct proc *p)
 			    "command (see system.log)");
 		return;
 	}
-	/* An owned process leads its session: its helpers go with it. */
-	if (kill(p->mode == PM_OWNED ? -p->pid : p->pid, sig) == -1 &&
-	    errno != ESRCH) {
+	/*
+	 * An owned process leads its session: its helpers go with it. One
+	 * that left its group (setsid of its own) is signalled by pid.
+	 */
+	if ((p->mode != PM_OWNED || kill(-p->pid, sig) == -1) &&
+	    kill(p->pid, sig) == -1 && errno != ESRCH) {
 		proc_op_done(p, 0,
 		    "kill(%d, %s): %s: the worker's user cannot "
 		    "signal it; set stop = [...]",
