@@ -85,6 +85,21 @@ def rss_kb(pids):
     return t
 
 
+def pss_kb(pids):
+    """Proportional set size: pages shared between the master and its
+    forked workers (or with other processes) counted once in total."""
+    t = 0
+    for p in pids:
+        try:
+            with open("/proc/%d/smaps_rollup" % p) as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        t += int(line.split()[1])
+        except OSError:
+            pass
+    return t
+
+
 def cpu_ticks(pids):
     t = 0
     for p in pids:
@@ -324,6 +339,7 @@ def run_peer(cls, n, args):
         time.sleep(2)  # settle: first checks, imports (not synchronisation)
         pids = tree(peer.proc.pid)
         r["rss"] = rss_kb(pids)
+        r["pss"] = pss_kb(pids)
         lat = []
         for _ in range(10):
             a = now_ms()
@@ -369,9 +385,9 @@ def main():
     print("peers bench on %d cores, %s; idle CPU over %d x %.0f s; "
           "kill -9: median of %d" % (os.cpu_count(), os.uname().release,
                                      args.idle_runs, args.idle, args.kills))
-    hdr = "%-20s %5s %10s %12s %10s %14s %10s" % (
-        "supervisor", "N", "RSS", "all running", "status", "kill->running",
-        "idle CPU")
+    hdr = "%-20s %5s %9s %9s %12s %10s %14s %10s" % (
+        "supervisor", "N", "RSS", "PSS", "all running", "status",
+        "kill->running", "idle CPU")
     print(hdr)
     print("-" * len(hdr))
     for n in [int(x) for x in args.n.split(",")]:
@@ -384,8 +400,9 @@ def main():
             if r is None:
                 print("%-20s %5d not installed (scripts/bootstrap)" % (cls.name, n))
                 continue
-            print("%-20s %5d %10s %12s %10s %14s %10s" % (
+            print("%-20s %5d %9s %9s %12s %10s %14s %10s" % (
                 cls.name, n, fmt(r["rss"] / 1024.0, "MB"),
+                fmt(r["pss"] / 1024.0, "MB"),
                 fmt(r["start"], "ms", 0), fmt(r["status"], "ms"),
                 fmt(r["kill"], "ms"), fmt(r["idle"], "%", 2)) +
                   ("  (%d kills not restarted within 10 s)" % r["misses"]
