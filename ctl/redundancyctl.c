@@ -79,6 +79,8 @@ ctl_usage(FILE *fp)
 	    "(default its first);\n"
 	    "              in a temporary git worktree of HEAD unless "
 	    "--in-place\n"
+	    "  run MONITOR COMMAND [ARG...]    a plugin's own command, e.g.\n"
+	    "                                  run web stop (process plugin)\n"
 	    "  unquarantine WORKER             restart a quarantined plugin "
 	    "worker\n"
 	    "  alerts                          firing, silenced, acknowledged "
@@ -1467,6 +1469,8 @@ main(int argc, char **argv)
 		rc = ctl_nargs(cmd, &a, 1, 2, "MONITOR [TARGET]");
 	else if (strcmp(cmd, "run-workflow") == 0)
 		rc = ctl_nargs(cmd, &a, 2, 3, "MONITOR WORKFLOW [JOB]");
+	else if (strcmp(cmd, "run") == 0)
+		rc = ctl_nargs(cmd, &a, 2, 8, "MONITOR COMMAND [ARG...]");
 	else if (strcmp(cmd, "unquarantine") == 0)
 		rc = ctl_nargs(cmd, &a, 1, 1, "WORKER (see status)");
 	else if (strcmp(cmd, "alerts") == 0 && a.npos > 0 &&
@@ -1555,7 +1559,8 @@ main(int argc, char **argv)
 			    json_object_new_int64(atoll(a.remove)));
 		rc = ctl_cmd_simple(&c, req);
 	} else {
-		if (strcmp(cmd, "run-workflow") == 0) {
+		if (strcmp(cmd, "run-workflow") == 0 ||
+		    strcmp(cmd, "run") == 0) {
 			req = ctl_request("run");
 			args = json_object_new_array();
 			for (i = 1; i < a.npos; i++)

@@ -1,0 +1,71 @@
+#!/bin/sh
+# bench/exec_cost.sh: the daemon's own CPU per exec check (master and
+# workers, not the checks' children): N exec monitors run /bin/true every
+# second for a window. Prints; never fails.
+#   usage: bench/exec_cost.sh [BUILD_DIR] [N=100] [WINDOW_S=10] [RUNS=3]
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+B=$(cd "${1:-$TOP/_build}" && pwd)
+N=${2:-100}
+W=${3:-10}
+RUNS=${4:-3}
+RDD="$B/redundancyd"
+CTL="$B/redundancyctl"
+WS=$(mktemp -d "${TMPDIR:-/tmp}/rdd-bench.XXXXXX")
+chmod 755 "$WS"
+pid=""
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$WS"' EXIT
+mkdir -p "$WS/plugins"
+chmod 755 "$WS/plugins"
+install -m 0755 "$B/plugins/exec/.libs/exec.so" "$WS/plugins/"
+{
+	cat <<CONF
+daemon: { plugin_dir = "$WS/plugins"; state_dir = "$WS/state"; log_dir = "$WS/log";
+  control_socket = "$WS/ctl.sock"; pidfile = "$WS/pid"; http = { listen = ""; };
+  startup_delay = "0"; max_children = 32; };
+monitors = (
+CONF
+	i=1
+	while [ "$i" -le "$N" ]; do
+		[ "$i" -gt 1 ] && echo ","
+		printf '{ name = "m%d"; plugin = "exec"; interval = "1s"; command = ["/bin/true"]; }' "$i"
+		i=$((i + 1))
+	done
+	echo ");"
+} >"$WS/redundancyd.conf"
+
+# utime+stime of the daemon's processes (master + workers), in ticks:
+# children's time (cutime) is theirs, not the daemon's.
+ticks() {
+	t=0
+	for p in $pid $(pgrep -P "$pid"); do
+		s=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		set -- $s
+		t=$((t + ${12} + ${13}))
+	done
+	echo $t
+}
+checks() {
+	"$CTL" -s "$WS/ctl.sock" --json status 2>/dev/null |
+	    python3 -c 'import json,sys; print(sum(m["checks"] for m in json.load(sys.stdin)["monitors"]))'
+}
+hz=$(getconf CLK_TCK)
+: >"$WS/per"
+r=1
+while [ "$r" -le "$RUNS" ]; do
+	rm -rf "$WS/log" "$WS/state"
+	"$RDD" -f -c "$WS/redundancyd.conf" >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	until [ "$(checks 2>/dev/null || echo 0)" -ge "$((N * 2))" ] || [ $i -ge 200 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	c0=$(checks); t0=$(ticks)
+	sleep "$W" # the measurement window, not synchronisation
+	c1=$(checks); t1=$(ticks)
+	kill -TERM "$pid"; wait "$pid" 2>/dev/null; pid=""
+	awk -v dt=$((t1 - t0)) -v dc=$((c1 - c0)) -v hz="$hz" \
+	    'BEGIN { if (dc > 0) printf "%.3f\n", dt * 1000.0 / hz / dc }' >>"$WS/per"
+	r=$((r + 1))
+done
+echo "exec: $N checks/s over ${W} s, $RUNS runs: daemon CPU per check (median): $(sort -n "$WS/per" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') ms (runs: $(tr '\n' ' ' <"$WS/per"))"

@@ -1,0 +1,2081 @@
+/*
+ * process.c: the process plugin: one process per monitor, found by pidfile,
+ * by a regex on its command line, or started and owned by redundancyd;
+ * its exit is seen at once through a pidfd, its resources are checked.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pwd.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <redundancyd/rdd_plugin.h>
+
+#include "procfs.h"
+
+#define PROC_MSG_MAX 512
+#define PROC_READY_POLL_MS 50   /* readiness during a start: bounded polling */
+#define PROC_LOG_POLL_MS 5000   /* size of the owned process's logs */
+#define PROC_KILL_GRACE_MS 2000 /* after SIGKILL, before giving up */
+#define PROC_CPU_SAMPLES 16
+#define PROC_METRICS_MAX 12
+
+extern char **environ;
+
+struct proc_config {
+	struct rdd_strlist command;
+	char *pidfile;
+	char *match;
+	struct rdd_strlist start;
+	struct rdd_strlist stop;
+	struct rdd_strlist restart;
+	char *target;
+	char *cwd;
+	struct rdd_strlist env;
+	char *user;
+	char *group;
+	char *umask;
+	char *stdout_log;
+	char *stderr_log;
+	int64_t log_max;
+	int64_t log_keep;
+	int detach;
+	int64_t start_timeout;
+	int64_t stop_timeout;
+	int64_t command_timeout;
+	char *stop_signal;
+	char *host;
+	int64_t port;
+	char *url;
+	int64_t probe_timeout;
+	int64_t mem_warn, mem_crit;
+	double cpu_warn, cpu_crit;
+	int64_t cpu_window;
+	int64_t fds_warn, fds_crit;
+	int64_t threads_warn, threads_crit;
+	int64_t uptime_warn, uptime_crit;
+};
+
+#define PROC_OPT(name, type, def, min, max, field, flags, desc)                \
+	{                                                                      \
+		name, type, def, min, max,                                     \
+		    offsetof(struct proc_config, field), flags, desc           \
+	}
+
+static const struct rdd_option proc_options[] = {
+    PROC_OPT("command", RDD_OPT_STRLIST, NULL, 0, 0, command, 0,
+        "argv of a process redundancyd starts and owns, e.g. "
+        "[\"/usr/bin/node\", \"server.js\"] (no shell)"),
+    PROC_OPT("pidfile", RDD_OPT_STRING, NULL, 0, 0, pidfile, 0,
+        "find the process by the pid in this file (e.g. /run/nginx.pid)"),
+    PROC_OPT("match", RDD_OPT_STRING, NULL, 0, 0, match, 0,
+        "find the process by an extended regex on its command line (Monit's "
+        "`matching`); the oldest match is watched"),
+    PROC_OPT("start", RDD_OPT_STRLIST, NULL, 0, 0, start, 0,
+        "argv that starts a pidfile or match process"),
+    PROC_OPT("stop", RDD_OPT_STRLIST, NULL, 0, 0, stop, 0,
+        "argv that stops it (default: stop_signal to the process)"),
+    PROC_OPT("restart", RDD_OPT_STRLIST, NULL, 0, 0, restart, 0,
+        "argv that restarts it (default: stop, then start)"),
+    PROC_OPT("target", RDD_OPT_STRING, NULL, 0, 0, target, 0,
+        "name of the target (default: the monitor's name)"),
+    PROC_OPT("cwd", RDD_OPT_STRING, NULL, 0, 0, cwd, 0,
+        "absolute working directory of the owned process and commands"),
+    PROC_OPT("env", RDD_OPT_STRLIST, NULL, 0, 0, env, 0,
+        "\"K=V\" strings added to the environment of the owned process "
+        "and commands"),
+    PROC_OPT("user", RDD_OPT_STRING, NULL, 0, 0, user, 0,
+        "run the owned process as this user (the worker must be root)"),
+    PROC_OPT("group", RDD_OPT_STRING, NULL, 0, 0, group, 0,
+        "and this group (default: the user's)"),
+    PROC_OPT("umask", RDD_OPT_STRING, NULL, 0, 0, umask, 0,
+        "octal umask of the owned process, e.g. \"027\""),
+    PROC_OPT("stdout_log", RDD_OPT_STRING, NULL, 0, 0, stdout_log, 0,
+        "file the owned process's stdout is appended to (default: "
+        "stdout.log in the monitor's state directory)"),
+    PROC_OPT("stderr_log", RDD_OPT_STRING, NULL, 0, 0, stderr_log, 0,
+        "file its stderr is appended to (default: stderr.log there)"),
+    PROC_OPT("log_max", RDD_OPT_SIZE, "10M", 0, 4294967296.0, log_max, 0,
+        "rotate a log above this size (0: never)"),
+    PROC_OPT("log_keep", RDD_OPT_INT, "3", 0, 99, log_keep, 0,
+        "rotated logs kept (FILE.1 .. FILE.N)"),
+    PROC_OPT("detach", RDD_OPT_BOOL, "false", 0, 0, detach, 0,
+        "leave the owned process running when redundancyd stops; it is "
+        "adopted back at the next start"),
+    PROC_OPT("start_timeout", RDD_OPT_DURATION, "10s", 10, 3600000.0,
+        start_timeout, 0,
+        "a restart succeeds when within this the process runs (and port "
+        "and url answer, when set)"),
+    PROC_OPT("stop_timeout", RDD_OPT_DURATION, "10s", 10, 3600000.0,
+        stop_timeout, 0, "after stop_signal or stop, wait this, then SIGKILL"),
+    PROC_OPT("command_timeout", RDD_OPT_DURATION, "60s", 100, 3600000.0,
+        command_timeout, 0, "limit of a start, stop or restart command"),
+    PROC_OPT("stop_signal", RDD_OPT_STRING, "TERM", 0, 0, stop_signal, 0,
+        "signal that stops the process: TERM, INT, QUIT, HUP, KILL, USR1, "
+        "USR2"),
+    PROC_OPT("host", RDD_OPT_STRING, "127.0.0.1", 0, 0, host, 0,
+        "numeric address that port is probed on"),
+    PROC_OPT("port", RDD_OPT_INT, "0", 0, 65535, port, 0,
+        "TCP port the process must accept connections on (0: none)"),
+    PROC_OPT("url", RDD_OPT_STRING, NULL, 0, 0, url, 0,
+        "HTTP URL that must answer with a status below 400"),
+    PROC_OPT("probe_timeout", RDD_OPT_DURATION, "5s", 10, 600000.0,
+        probe_timeout, 0, "limit of one port or url probe"),
+    PROC_OPT("mem_warn", RDD_OPT_SIZE, "0", 0, 1e15, mem_warn, 0,
+        "WARNING when the RSS of the process and its children reaches this"),
+    PROC_OPT("mem_crit", RDD_OPT_SIZE, "0", 0, 1e15, mem_crit, 0,
+        "CRITICAL (a restart) at this RSS of the process and its children"),
+    PROC_OPT("cpu_warn", RDD_OPT_DOUBLE, "0", 0, 100000, cpu_warn, 0,
+        "WARNING at this CPU percent (100 = one core) over cpu_window"),
+    PROC_OPT("cpu_crit", RDD_OPT_DOUBLE, "0", 0, 100000, cpu_crit, 0,
+        "CRITICAL at this CPU percent over cpu_window"),
+    PROC_OPT("cpu_window", RDD_OPT_DURATION, "60s", 0, 86400000.0, cpu_window,
+        0, "CPU is averaged over the checks of this window"),
+    PROC_OPT("fds_warn", RDD_OPT_INT, "0", 0, 1e9, fds_warn, 0,
+        "WARNING at this many open file descriptors"),
+    PROC_OPT("fds_crit", RDD_OPT_INT, "0", 0, 1e9, fds_crit, 0,
+        "CRITICAL at this many open file descriptors"),
+    PROC_OPT("threads_warn", RDD_OPT_INT, "0", 0, 1e9, threads_warn, 0,
+        "WARNING at this many threads"),
+    PROC_OPT("threads_crit", RDD_OPT_INT, "0", 0, 1e9, threads_crit, 0,
+        "CRITICAL at this many threads"),
+    PROC_OPT("uptime_warn", RDD_OPT_DURATION, "0", 0, 1e12, uptime_warn, 0,
+        "WARNING while the process has run for less than this"),
+    PROC_OPT("uptime_crit", RDD_OPT_DURATION, "0", 0, 1e12, uptime_crit, 0,
+        "CRITICAL while the process has run for less than this"),
+    RDD_OPTIONS_END,
+};
+
+static const char *const proc_actions[] = {"restart", NULL};
+
+enum proc_mode { PM_OWNED, PM_PIDFILE, PM_MATCH };
+
+/* What an operation in flight is waiting for. */
+enum proc_phase {
+	PH_NONE,
+	PH_STOPPING, /* the process to exit (pidfd), a stop command to end */
+	PH_STARTING, /* a start or restart command to end */
+	PH_READY,    /* running, port and url answering, before a deadline */
+};
+
+/* Who asked: the engine (a recovery) or an operator (a command). */
+enum proc_why { PW_RECOVER, PW_STOP, PW_START, PW_RESTART };
+
+struct proc_cpu {
+	int64_t ms;
+	unsigned long long ticks;
+	pid_t pid;
+};
+
+struct proc;
+
+/* A TCP connect or an HTTP GET, for a check or for readiness. */
+struct proc_probe {
+	struct proc *p;
+	int fd;
+	uint64_t watch, timer, http;
+	int busy, done, ok;
+	int64_t t0;
+	double ms;
+	char msg[160]; /* the last result, kept after a cancel */
+};
+
+struct proc {
+	const struct rdd_host *h;
+	struct rdd_monitor *m;
+	const struct proc_config *cfg;
+	enum proc_mode mode;
+	char *target;
+	regex_t re;
+	int have_re;
+	int stop_sig;
+	int setid;
+	uid_t uid;
+	gid_t gid;
+	mode_t umask;
+	int has_umask;
+	char *out_path, *err_path;
+
+	/* the watched process */
+	pid_t pid;
+	unsigned long long pstart;
+	int pidfd;
+	uint64_t pidfd_w;
+	int child; /* 1: our child, so waitpid gives its status */
+	int opstop;
+	char last_exit[256];
+	int spawn_errno;
+
+	/* one operation (a recovery or a command) at a time */
+	enum proc_phase phase;
+	enum proc_why why;
+	struct rdd_recovery *rec;
+	struct rdd_command *cmd;
+	uint64_t op_timer;
+	uint64_t op_child;
+	int64_t deadline;
+	int killed;
+	int stop_then_start;
+
+	struct rdd_check *check;
+	struct proc_probe tcp, web;
+	struct proc_cpu cpu[PROC_CPU_SAMPLES];
+	size_t ncpu;
+	uint64_t log_timer;
+	unsigned restarts;
+};
+
+static void proc_op_done(struct proc *p, int ok, const char *fmt, ...)
+    RDD_PRINTF(3, 4);
+static void proc_ready_tick(void *arg);
+static int proc_start_owned(struct proc *p, char *msg, size_t len);
+static void proc_begin_start(struct proc *p);
+static void proc_ready_check(struct proc *p);
+static void proc_check_report(struct proc *p);
+
+/* A probe ended: a start waiting for readiness and a check may use it. */
+static void
+proc_probe_done(struct proc *p)
+{
+	proc_ready_check(p);
+	proc_check_report(p);
+}
+
+static int64_t
+proc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- reading /proc ---- */
+
+/* Up to len-1 bytes of a small file, NUL-terminated; -1 if unreadable. */
+static ssize_t
+proc_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while ((size_t)got < len - 1) {
+		n = read(fd, buf + got, len - 1 - (size_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+static int
+proc_stat(pid_t pid, struct procfs_stat *st)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((n = proc_read_file(path, buf, sizeof(buf))) <= 0)
+		return -1;
+	return procfs_stat_parse(buf, (size_t)n, st);
+}
+
+/* Alive and not a zombie: a zombie's pid is not a running service. */
+static int
+proc_alive(pid_t pid, struct procfs_stat *st)
+{
+	struct procfs_stat tmp;
+
+	if (st == NULL)
+		st = &tmp;
+	return pid > 0 && proc_stat(pid, st) == 0 && st->state != 'Z' &&
+	       st->state != 'X';
+}
+
+static int
+proc_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* The pid in the pidfile, alive, or 0 with why. */
+static pid_t
+proc_find_pidfile(struct proc *p, char *why, size_t len)
+{
+	char buf[256];
+	ssize_t n;
+	pid_t pid;
+
+	if ((n = proc_read_file(p->cfg->pidfile, buf, sizeof(buf))) == -1) {
+		snprintf(why, len, "not running: pidfile %s: %s",
+		    p->cfg->pidfile, strerror(errno));
+		return 0;
+	}
+	if (procfs_pidfile_parse(buf, (size_t)n, &pid) != 0) {
+		snprintf(why, len,
+		    "not running: pidfile %s holds no pid (expected a "
+		    "number on its first line)",
+		    p->cfg->pidfile);
+		return 0;
+	}
+	if (!proc_alive(pid, NULL)) {
+		snprintf(why, len, "not running: pid %d from %s is gone",
+		    (int)pid, p->cfg->pidfile);
+		return 0;
+	}
+	return pid;
+}
+
+/* The oldest process whose command line matches, never ourselves. */
+static pid_t
+proc_find_match(struct proc *p, char *why, size_t len)
+{
+	struct procfs_stat st;
+	unsigned long long best_start = 0;
+	char path[64], buf[4096];
+	struct dirent *e;
+	pid_t pid, best = 0, self = getpid(), parent = getppid();
+	ssize_t n;
+	DIR *d;
+
+	if ((d = opendir("/proc")) == NULL) {
+		snprintf(why, len, "cannot read /proc: %s", strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		pid = (pid_t)strtol(e->d_name, NULL, 10);
+		if (pid == self || pid == parent)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		if ((n = proc_read_file(path, buf, sizeof(buf))) <= 0)
+			continue; /* kernel threads have no command line */
+		procfs_cmdline_join(buf, (size_t)n);
+		if (regexec(&p->re, buf, 0, NULL, 0) != 0)
+			continue;
+		if (!proc_alive(pid, &st))
+			continue;
+		if (best == 0 || st.starttime < best_start) {
+			best = pid;
+			best_start = st.starttime;
+		}
+	}
+	closedir(d);
+	if (best == 0)
+		snprintf(why, len, "not running: no process matches \"%s\"",
+		    p->cfg->match);
+	return best;
+}
+
+/* ---- the pidfd watch: an exit is seen when it happens ---- */
+
+static void
+proc_unwatch(struct proc *p)
+{
+	if (p->pidfd_w != 0)
+		p->h->fd_unwatch(p->m, p->pidfd_w);
+	if (p->pidfd != -1)
+		close(p->pidfd);
+	p->pidfd_w = 0;
+	p->pidfd = -1;
+}
+
+static void
+proc_forget(struct proc *p)
+{
+	proc_unwatch(p);
+	p->pid = 0;
+	p->pstart = 0;
+	p->child = 0;
+	p->ncpu = 0;
+	/*
+	 * The record of the pid stays: a state write is an fsync in the
+	 * master, which would delay the exit's push behind it, and a dead
+	 * or recycled pid is never adopted (its start time differs).
+	 */
+}
+
+static void proc_exit_cb(int fd, int events, void *arg);
+
+/* Watch pid (starttime st); -1 when it is gone already. */
+static int
+proc_watch(struct proc *p, pid_t pid, unsigned long long st, int child)
+{
+	char buf[64];
+
+	if (p->pid == pid && p->pidfd != -1)
+		return 0;
+	proc_unwatch(p);
+	if ((p->pidfd = proc_pidfd_open(pid)) == -1) {
+		if (errno == ESRCH)
+			return -1;
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "pidfd_open(%d): %s: exits are seen at the next check "
+		    "only (Linux 5.3 or later sees them at once)",
+		    (int)pid, strerror(errno));
+	} else if ((p->pidfd_w = p->h->fd_watch(
+	                p->m, p->pidfd, RDD_FD_READ, proc_exit_cb, p)) == 0) {
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	p->pid = pid;
+	p->pstart = st;
+	p->child = child;
+	p->ncpu = 0;
+	if (p->mode == PM_OWNED && !p->h->read_only(p->m)) {
+		snprintf(buf, sizeof(buf), "%d %llu", (int)pid, st);
+		p->h->state_set(p->m, "pid", buf);
+	}
+	return 0;
+}
+
+static void
+proc_describe_status(char *buf, size_t len, int st)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st),
+		    strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "ended");
+}
+
+static void
+proc_exit_cb(int fd, int events, void *arg)
+{
+	struct proc *p = arg;
+	char msg[PROC_MSG_MAX];
+	pid_t pid = p->pid, r;
+	int st;
+
+	(void)fd;
+	(void)events;
+	p->last_exit[0] = '\0';
+	if (p->child) {
+		while ((r = waitpid(pid, &st, WNOHANG)) == -1 && errno == EINTR)
+			;
+		if (r == pid)
+			proc_describe_status(
+			    p->last_exit, sizeof(p->last_exit), st);
+	}
+	if (p->last_exit[0] == '\0')
+		snprintf(p->last_exit, sizeof(p->last_exit), "exited");
+	proc_forget(p);
+
+	switch (p->phase) {
+	case PH_STOPPING:
+		if (p->op_child != 0)
+			return; /* the stop command's end decides */
+		if (p->op_timer != 0)
+			p->h->timer_del(p->m, p->op_timer);
+		p->op_timer = 0;
+		if (p->stop_then_start) {
+			proc_begin_start(p);
+			return;
+		}
+		proc_op_done(
+		    p, 1, "pid %d stopped (%s)", (int)pid, p->last_exit);
+		return;
+	case PH_READY:
+		proc_op_done(p, 0, "pid %d %s before it was ready: see %s",
+		    (int)pid, p->last_exit,
+		    p->err_path ? p->err_path : "its log");
+		return;
+	default:
+		break;
+	}
+	if (p->opstop)
+		return;
+	snprintf(msg, sizeof(msg), "pid %d %s", (int)pid, p->last_exit);
+	p->h->push(p->m, p->target, RDD_CRITICAL, msg);
+}
+
+/*
+ * Find the process as the mode says and watch it. Returns the pid, 0 when
+ * not running (why set), -1 when it cannot be known (why set).
+ */
+static pid_t
+proc_locate(struct proc *p, char *why, size_t len)
+{
+	struct procfs_stat st;
+	pid_t pid;
+
+	why[0] = '\0';
+	if (p->pid > 0) {
+		if (proc_alive(p->pid, &st) && st.starttime == p->pstart)
+			return p->pid;
+		/* Missed by the pidfd (no pidfd support): gone. */
+		snprintf(p->last_exit, sizeof(p->last_exit), "exited");
+		proc_forget(p);
+	}
+	if (p->mode == PM_OWNED) {
+		snprintf(why, len, "not running%s%s",
+		    p->last_exit[0] ? ": " : "", p->last_exit);
+		return 0;
+	}
+	pid = p->mode == PM_PIDFILE ? proc_find_pidfile(p, why, len)
+	                            : proc_find_match(p, why, len);
+	if (pid <= 0)
+		return pid;
+	if (!proc_alive(pid, &st) || proc_watch(p, pid, st.starttime, 0) != 0) {
+		snprintf(why, len, "not running: pid %d ended while found",
+		    (int)pid);
+		return 0;
+	}
+	return pid;
+}
+
+/* ---- probes: a TCP port, an HTTP URL ---- */
+
+static void proc_probe_end(struct proc_probe *pr, int ok, const char *fmt, ...)
+    RDD_PRINTF(3, 4);
+
+static void
+proc_probe_end(struct proc_probe *pr, int ok, const char *fmt, ...)
+{
+	struct proc *p = pr->p;
+	va_list ap;
+
+	if (pr->watch != 0)
+		p->h->fd_unwatch(p->m, pr->watch);
+	if (pr->timer != 0)
+		p->h->timer_del(p->m, pr->timer);
+	if (pr->http != 0)
+		p->h->http_cancel(p->m, pr->http);
+	if (pr->fd != -1)
+		close(pr->fd);
+	pr->watch = pr->timer = pr->http = 0;
+	pr->fd = -1;
+	pr->busy = 0;
+	pr->done = 1;
+	pr->ok = ok;
+	pr->ms = (double)(proc_now_ms() - pr->t0);
+	va_start(ap, fmt);
+	vsnprintf(pr->msg, sizeof(pr->msg), fmt, ap);
+	va_end(ap);
+	proc_probe_done(p);
+}
+
+static void
+proc_tcp_cb(int fd, int events, void *arg)
+{
+	struct proc_probe *pr = arg;
+	struct proc *p = pr->p;
+	socklen_t sl = sizeof(int);
+	int e = 0;
+
+	(void)events;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) == -1)
+		e = errno;
+	if (e != 0)
+		proc_probe_end(pr, 0, "port %s:%d: %s", p->cfg->host,
+		    (int)p->cfg->port, strerror(e));
+	else
+		proc_probe_end(pr, 1, "port %d answers", (int)p->cfg->port);
+}
+
+static void
+proc_probe_timeout(void *arg)
+{
+	struct proc_probe *pr = arg;
+	struct proc *p = pr->p;
+
+	pr->timer = 0;
+	if (pr == &p->tcp)
+		proc_probe_end(pr, 0, "port %s:%d: no answer within %lld ms",
+		    p->cfg->host, (int)p->cfg->port,
+		    (long long)p->cfg->probe_timeout);
+	else
+		proc_probe_end(pr, 0, "%s: no answer within %lld ms",
+		    p->cfg->url, (long long)p->cfg->probe_timeout);
+}
+
+static void
+proc_tcp_begin(struct proc *p)
+{
+	struct proc_probe *pr = &p->tcp;
+	struct addrinfo hints, *ai = NULL;
+	char port[8];
+	int r;
+
+	pr->busy = 1;
+	pr->done = 0;
+	pr->t0 = proc_now_ms();
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV; /* never DNS */
+	snprintf(port, sizeof(port), "%d", (int)p->cfg->port);
+	if ((r = getaddrinfo(p->cfg->host, port, &hints, &ai)) != 0) {
+		proc_probe_end(pr, 0, "host \"%s\": %s: give a numeric address",
+		    p->cfg->host, gai_strerror(r));
+		return;
+	}
+	pr->fd = socket(
+	    ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (pr->fd == -1) {
+		freeaddrinfo(ai);
+		proc_probe_end(pr, 0, "socket: %s", strerror(errno));
+		return;
+	}
+	r = connect(pr->fd, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (r == 0) {
+		proc_probe_end(pr, 1, "port %d answers", (int)p->cfg->port);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		proc_probe_end(pr, 0, "port %s:%d: %s", p->cfg->host,
+		    (int)p->cfg->port, strerror(errno));
+		return;
+	}
+	pr->watch = p->h->fd_watch(p->m, pr->fd, RDD_FD_WRITE, proc_tcp_cb, pr);
+	pr->timer = p->h->timer_add(
+	    p->m, p->cfg->probe_timeout, 0, proc_probe_timeout, pr);
+	if (pr->watch == 0 || pr->timer == 0)
+		proc_probe_end(pr, 0, "port probe: out of resources");
+}
+
+static void
+proc_http_cb(void *arg, const struct rdd_http_response *res)
+{
+	struct proc_probe *pr = arg;
+	struct proc *p = pr->p;
+
+	pr->http = 0;
+	if (res->error != 0)
+		proc_probe_end(pr, 0, "%s: %s", p->cfg->url,
+		    res->errmsg ? res->errmsg : "transfer failed");
+	else if (res->status >= 400)
+		proc_probe_end(pr, 0, "%s: HTTP %ld", p->cfg->url, res->status);
+	else
+		proc_probe_end(pr, 1, "%s: HTTP %ld", p->cfg->url, res->status);
+}
+
+static void
+proc_http_begin(struct proc *p)
+{
+	struct proc_probe *pr = &p->web;
+	struct rdd_http_request req;
+
+	pr->busy = 1;
+	pr->done = 0;
+	pr->t0 = proc_now_ms();
+	memset(&req, 0, sizeof(req));
+	req.url = p->cfg->url;
+	req.timeout_ms = p->cfg->probe_timeout;
+	req.max_response = 65536;
+	if ((pr->http = p->h->http(p->m, &req, proc_http_cb, pr)) == 0 &&
+	    pr->busy)
+		proc_probe_end(pr, 0,
+		    "%s: the daemon could not start the "
+		    "request",
+		    p->cfg->url);
+}
+
+static void
+proc_probe_cancel(struct proc_probe *pr)
+{
+	struct proc *p = pr->p;
+
+	if (pr->watch != 0)
+		p->h->fd_unwatch(p->m, pr->watch);
+	if (pr->timer != 0)
+		p->h->timer_del(p->m, pr->timer);
+	if (pr->http != 0)
+		p->h->http_cancel(p->m, pr->http);
+	if (pr->fd != -1)
+		close(pr->fd);
+	pr->watch = pr->timer = pr->http = 0;
+	pr->fd = -1;
+	pr->busy = 0;
+	pr->done = 0;
+}
+
+/* ---- starting an owned process ---- */
+
+/* The daemon's environment with the configured "K=V" replacing keys. */
+static char **
+proc_envp(const struct rdd_strlist *add)
+{
+	size_t ne, n = 0, i, k, klen;
+	const char *eq;
+	char **r;
+	int dup;
+
+	for (ne = 0; environ != NULL && environ[ne] != NULL; ne++)
+		;
+	if ((r = calloc(ne + add->n + 1, sizeof(*r))) == NULL)
+		return NULL;
+	for (i = 0; i < ne; i++) {
+		eq = strchr(environ[i], '=');
+		klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+		dup = 0;
+		for (k = 0; k < add->n && !dup; k++)
+			dup = strncmp(add->v[k], environ[i], klen) == 0 &&
+			      add->v[k][klen] == '=';
+		if (!dup)
+			r[n++] = environ[i];
+	}
+	for (k = 0; k < add->n; k++)
+		r[n++] = add->v[k];
+	r[n] = NULL;
+	return r;
+}
+
+/*
+ * Between fork and exec: async-signal-safe calls only. A session of its
+ * own, so that neither our signals nor our exit reach it (detach) and its
+ * group can be signalled as one.
+ */
+static void
+proc_child(struct proc *p, int out, int err, int ep, char **envp)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig, e, in;
+
+	(void)setsid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if ((in = open("/dev/null", O_RDONLY)) == -1)
+		goto fail;
+	/* Lift above 3 first so the dup2s cannot collide. */
+	if ((in = fcntl(in, F_DUPFD, 10)) == -1 ||
+	    (out = fcntl(out, F_DUPFD, 10)) == -1 ||
+	    (err = fcntl(err, F_DUPFD, 10)) == -1 ||
+	    (ep = fcntl(ep, F_DUPFD_CLOEXEC, 10)) == -1)
+		goto fail;
+	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1 ||
+	    dup2(ep, 3) == -1 || fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
+		goto fail;
+	ep = 3;
+	closefrom(4);
+	if (p->has_umask)
+		umask(p->umask);
+	if (p->setid && (setgroups(1, &p->gid) == -1 || setgid(p->gid) == -1 ||
+	                    setuid(p->uid) == -1))
+		goto fail;
+	if (p->cfg->cwd != NULL && chdir(p->cfg->cwd) == -1)
+		goto fail;
+	execvpe(p->cfg->command.v[0], p->cfg->command.v, envp);
+fail:
+	e = errno;
+	(void)!write(ep, &e, sizeof(e));
+	_exit(127);
+}
+
+static int
+proc_open_log(const char *path, char *msg, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	if (fd == -1)
+		snprintf(msg, len,
+		    "cannot open log %s: %s: fix stdout_log/stderr_log or the "
+		    "directory's permissions",
+		    path, strerror(errno));
+	return fd;
+}
+
+/* fork and exec the owned command; 0, or -1 with msg set. */
+static int
+proc_start_owned(struct proc *p, char *msg, size_t len)
+{
+	struct procfs_stat st;
+	int out = -1, err = -1, ep[2] = {-1, -1}, cerr = 0;
+	char **envp = NULL;
+	ssize_t n;
+	pid_t pid;
+
+	p->last_exit[0] = '\0';
+	p->spawn_errno = 0;
+	if ((out = proc_open_log(p->out_path, msg, len)) == -1 ||
+	    (err = proc_open_log(p->err_path, msg, len)) == -1)
+		goto fail;
+	if ((envp = proc_envp(&p->cfg->env)) == NULL) {
+		snprintf(msg, len, "out of memory");
+		goto fail;
+	}
+	if (pipe2(ep, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		snprintf(msg, len, "cannot start %s: %s", p->cfg->command.v[0],
+		    strerror(errno));
+		goto fail;
+	}
+	if (pid == 0)
+		proc_child(p, out, err, ep[1], envp);
+	close(ep[1]);
+	ep[1] = -1;
+	/* Closes at exec or carries errno: blocks only until exec. */
+	while ((n = read(ep[0], &cerr, sizeof(cerr))) == -1 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(cerr)) {
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		p->spawn_errno = cerr;
+		snprintf(msg, len,
+		    "cannot run %s: %s: fix command=", p->cfg->command.v[0],
+		    strerror(cerr));
+		snprintf(p->last_exit, sizeof(p->last_exit), "%.200s", msg);
+		goto fail;
+	}
+	st.starttime = 0;
+	(void)proc_stat(pid, &st);
+	if (proc_watch(p, pid, st.starttime, 1) != 0) {
+		snprintf(msg, len, "pid %d ended at once", (int)pid);
+		goto fail;
+	}
+	p->restarts++;
+	snprintf(msg, len, "started pid %d", (int)pid);
+	p->h->journal(p->m, "process-start", p->target, msg);
+	free(envp);
+	close(out);
+	close(err);
+	close(ep[0]);
+	return 0;
+fail:
+	free(envp);
+	if (out != -1)
+		close(out);
+	if (err != -1)
+		close(err);
+	if (ep[0] != -1)
+		close(ep[0]);
+	if (ep[1] != -1)
+		close(ep[1]);
+	return -1;
+}
+
+/* ---- operations: restart (the engine's), stop/start (an operator's) ---- */
+
+static void
+proc_op_clear(struct proc *p)
+{
+	if (p->op_timer != 0)
+		p->h->timer_del(p->m, p->op_timer);
+	if (p->op_child != 0)
+		p->h->child_cancel(p->m, p->op_child);
+	p->op_timer = p->op_child = 0;
+	proc_probe_cancel(&p->tcp);
+	proc_probe_cancel(&p->web);
+	p->phase = PH_NONE;
+	p->killed = 0;
+	p->stop_then_start = 0;
+	/* A check that waited on the cancelled probes gets its answer. */
+	proc_check_report(p);
+}
+
+static void
+proc_op_done(struct proc *p, int ok, const char *fmt, ...)
+{
+	struct rdd_recovery *r = p->rec;
+	struct rdd_command *c = p->cmd;
+	char msg[PROC_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	proc_op_clear(p);
+	p->rec = NULL;
+	p->cmd = NULL;
+	if (r != NULL)
+		p->h->recovery_done(
+		    r, ok ? RDD_RECOVERY_OK : RDD_RECOVERY_FAILED, msg);
+	if (c != NULL) {
+		/* The operator's act is the news: no check needed to show it.
+		 */
+		if (ok && p->why == PW_STOP)
+			p->h->push(p->m, p->target, RDD_OK,
+			    "stopped by an operator: redundancyctl run MONITOR "
+			    "start brings it back");
+		else if (ok && p->pid > 0)
+			p->h->push(p->m, p->target, RDD_OK, msg);
+		p->h->command_done(c, ok, msg);
+	}
+}
+
+static void
+proc_stop_deadline(void *arg)
+{
+	struct proc *p = arg;
+
+	p->op_timer = 0;
+	if (p->pid <= 0)
+		return;
+	if (p->killed) {
+		proc_op_done(p, 0,
+		    "pid %d survived SIGKILL for %d ms "
+		    "(uninterruptible sleep?): look at it with ps",
+		    (int)p->pid, PROC_KILL_GRACE_MS);
+		return;
+	}
+	p->killed = 1;
+	p->h->log(p->m, RDD_LOG_WARN,
+	    "%s: pid %d still runs %lld ms after "
+	    "the stop: SIGKILL",
+	    p->target, (int)p->pid, (long long)p->cfg->stop_timeout);
+	if (p->mode == PM_OWNED)
+		(void)kill(-p->pid, SIGKILL);
+	(void)kill(p->pid, SIGKILL);
+	p->op_timer =
+	    p->h->timer_add(p->m, PROC_KILL_GRACE_MS, 0, proc_stop_deadline, p);
+}
+
+static void
+proc_stopcmd_cb(void *arg, const struct rdd_child_result *res)
+{
+	struct proc *p = arg;
+
+	p->op_child = 0;
+	if (res->spawn_errno != 0 || !res->exited || res->status != 0) {
+		proc_op_done(p, 0, "stop command %s: %s", p->cfg->stop.v[0],
+		    res->spawn_errno ? strerror(res->spawn_errno)
+		    : res->timed_out ? "timed out"
+		    : res->exited    ? "exited non-zero"
+		                     : "killed by a signal");
+		return;
+	}
+	if (p->pid <= 0) { /* the pidfd saw it go during the command */
+		if (p->stop_then_start)
+			proc_begin_start(p);
+		else
+			proc_op_done(p, 1, "stopped by the stop command");
+		return;
+	}
+	p->op_timer = p->h->timer_add(
+	    p->m, p->cfg->stop_timeout, 0, proc_stop_deadline, p);
+}
+
+/* Stop what runs; then start when stop_then_start, else finish. */
+static void
+proc_begin_stop(struct proc *p)
+{
+	struct rdd_child_spec spec;
+	int sig = p->stop_sig;
+
+	p->phase = PH_STOPPING;
+	if (p->pid <= 0) {
+		if (p->stop_then_start)
+			proc_begin_start(p);
+		else
+			proc_op_done(p, 1, "not running");
+		return;
+	}
+	if (p->mode != PM_OWNED && p->cfg->stop.n > 0) {
+		memset(&spec, 0, sizeof(spec));
+		spec.argv = (const char *const *)p->cfg->stop.v;
+		spec.env = (const char *const *)p->cfg->env.v;
+		spec.cwd = p->cfg->cwd;
+		spec.timeout_ms = p->cfg->command_timeout;
+		p->op_child = p->h->child_run(p->m, &spec, proc_stopcmd_cb, p);
+		if (p->op_child == 0 && p->phase == PH_STOPPING && p->pid > 0)
+			proc_op_done(p, 0,
+			    "the daemon could not run the stop "
+			    "command (see system.log)");
+		return;
+	}
+	/*
+	 * An owned process leads its session: its helpers go with it. One
+	 * that left its group (setsid of its own) is signalled by pid.
+	 */
+	if ((p->mode != PM_OWNED || kill(-p->pid, sig) == -1) &&
+	    kill(p->pid, sig) == -1 && errno != ESRCH) {
+		proc_op_done(p, 0,
+		    "kill(%d, %s): %s: the worker's user cannot "
+		    "signal it; set stop = [...]",
+		    (int)p->pid, strsignal(sig), strerror(errno));
+		return;
+	}
+	p->op_timer = p->h->timer_add(
+	    p->m, p->cfg->stop_timeout, 0, proc_stop_deadline, p);
+}
+
+static void
+proc_ready_check(struct proc *p)
+{
+	char why[PROC_MSG_MAX];
+	int port_ok, url_ok;
+
+	if (p->phase != PH_READY)
+		return;
+	if (proc_locate(p, why, sizeof(why)) <= 0)
+		return; /* not yet: the next tick looks again */
+	port_ok = p->cfg->port == 0 || (p->tcp.done && p->tcp.ok);
+	url_ok = p->cfg->url == NULL || (p->web.done && p->web.ok);
+	if (port_ok && url_ok) {
+		proc_op_done(p, 1, "pid %d running%s%s", (int)p->pid,
+		    p->cfg->port ? ", port answers" : "",
+		    p->cfg->url ? ", url answers" : "");
+		return;
+	}
+	if (!port_ok && !p->tcp.busy)
+		proc_tcp_begin(p);
+	if (p->phase == PH_READY && !url_ok && !p->web.busy)
+		proc_http_begin(p);
+}
+
+static void
+proc_ready_tick(void *arg)
+{
+	struct proc *p = arg;
+	char what[200];
+
+	if (proc_now_ms() >= p->deadline) {
+		if (p->pid <= 0)
+			snprintf(what, sizeof(what),
+			    "the process is not "
+			    "running");
+		else if (p->cfg->port != 0 && !(p->tcp.done && p->tcp.ok))
+			snprintf(what, sizeof(what), "%s",
+			    p->tcp.msg[0] ? p->tcp.msg : "port never answered");
+		else
+			snprintf(what, sizeof(what), "%s",
+			    p->web.msg[0] ? p->web.msg : "url never answered");
+		/* op_timer repeats: proc_op_done deletes it. */
+		proc_op_done(p, 0, "not ready within start_timeout=%lld ms: %s",
+		    (long long)p->cfg->start_timeout, what);
+		return;
+	}
+	/* A probe that failed is tried again on the next tick. */
+	if (p->tcp.done && !p->tcp.ok)
+		p->tcp.done = 0;
+	if (p->web.done && !p->web.ok)
+		p->web.done = 0;
+	proc_ready_check(p);
+}
+
+static void
+proc_begin_ready(struct proc *p)
+{
+	p->phase = PH_READY;
+	p->deadline = proc_now_ms() + p->cfg->start_timeout;
+	p->tcp.done = p->web.done = 0;
+	p->tcp.msg[0] = p->web.msg[0] = '\0';
+	p->op_timer =
+	    p->h->timer_add(p->m, PROC_READY_POLL_MS, 1, proc_ready_tick, p);
+	proc_ready_check(p);
+}
+
+static void
+proc_startcmd_cb(void *arg, const struct rdd_child_result *res)
+{
+	struct proc *p = arg;
+	char line[200];
+	const char *nl;
+	size_t n;
+
+	p->op_child = 0;
+	if (res->spawn_errno != 0 || !res->exited || res->status != 0) {
+		line[0] = '\0';
+		if (res->err_len > 0) {
+			nl = memchr(res->err, '\n', res->err_len);
+			n = nl ? (size_t)(nl - res->err) : res->err_len;
+			if (n >= sizeof(line))
+				n = sizeof(line) - 1;
+			memcpy(line, res->err, n);
+			line[n] = '\0';
+		}
+		proc_op_done(p, 0, "start command %s: %s%s%s",
+		    p->cfg->start.v[0],
+		    res->spawn_errno ? strerror(res->spawn_errno)
+		    : res->timed_out ? "timed out"
+		    : res->exited    ? "exited non-zero"
+		                     : "killed by a signal",
+		    line[0] ? ": " : "", line);
+		return;
+	}
+	proc_begin_ready(p);
+}
+
+static void
+proc_begin_start(struct proc *p)
+{
+	const struct rdd_strlist *cmd;
+	struct rdd_child_spec spec;
+	char msg[PROC_MSG_MAX];
+
+	if (p->op_timer != 0)
+		p->h->timer_del(p->m, p->op_timer);
+	p->op_timer = 0;
+	p->phase = PH_STARTING;
+	if (p->mode == PM_OWNED) {
+		if (proc_start_owned(p, msg, sizeof(msg)) != 0) {
+			proc_op_done(p, 0, "%s", msg);
+			return;
+		}
+		proc_begin_ready(p);
+		return;
+	}
+	cmd = &p->cfg->start;
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = (const char *const *)cmd->v;
+	spec.env = (const char *const *)p->cfg->env.v;
+	spec.cwd = p->cfg->cwd;
+	spec.timeout_ms = p->cfg->command_timeout;
+	p->op_child = p->h->child_run(p->m, &spec, proc_startcmd_cb, p);
+	if (p->op_child == 0 && p->phase == PH_STARTING)
+		proc_op_done(p, 0,
+		    "the daemon could not run the start "
+		    "command (see system.log)");
+}
+
+/* A restart command of its own: run it, then wait for readiness. */
+static void
+proc_begin_restart_cmd(struct proc *p)
+{
+	struct rdd_child_spec spec;
+
+	p->phase = PH_STARTING;
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = (const char *const *)p->cfg->restart.v;
+	spec.env = (const char *const *)p->cfg->env.v;
+	spec.cwd = p->cfg->cwd;
+	spec.timeout_ms = p->cfg->command_timeout;
+	proc_unwatch(p); /* the restart may replace the pid: find it again */
+	p->pid = 0;
+	p->op_child = p->h->child_run(p->m, &spec, proc_startcmd_cb, p);
+	if (p->op_child == 0 && p->phase == PH_STARTING)
+		proc_op_done(p, 0,
+		    "the daemon could not run the restart "
+		    "command (see system.log)");
+}
+
+/* Restart: what runs is stopped first, so there is never a second copy. */
+static void
+proc_restart(struct proc *p)
+{
+	char why[PROC_MSG_MAX];
+
+	(void)proc_locate(p, why, sizeof(why));
+	if (p->mode != PM_OWNED && p->pid > 0 && p->cfg->restart.n > 0) {
+		proc_begin_restart_cmd(p);
+		return;
+	}
+	p->stop_then_start = 1;
+	proc_begin_stop(p);
+}
+
+static void
+proc_recover(void *ctx, struct rdd_recovery *r, const char *target,
+    const char *action, unsigned attempt)
+{
+	struct proc *p = ctx;
+
+	(void)attempt;
+	(void)target;
+	if (action == NULL || strcmp(action, "restart") != 0) {
+		p->h->recovery_done(r, RDD_RECOVERY_FAILED,
+		    "unknown action: the process plugin's action is restart");
+		return;
+	}
+	if (p->mode != PM_OWNED && p->cfg->start.n == 0 &&
+	    p->cfg->restart.n == 0) {
+		p->h->recovery_done(r, RDD_RECOVERY_NOT_APPLICABLE,
+		    "no start command: this monitor only watches (set start = "
+		    "[...])");
+		return;
+	}
+	if (p->opstop) {
+		p->h->recovery_done(r, RDD_RECOVERY_NOT_APPLICABLE,
+		    "stopped by an operator: redundancyctl run MONITOR start "
+		    "brings it back");
+		return;
+	}
+	if (p->phase != PH_NONE) {
+		p->h->recovery_done(r, RDD_RECOVERY_FAILED,
+		    "another operation on the process is in flight");
+		return;
+	}
+	p->rec = r;
+	p->why = PW_RECOVER;
+	proc_restart(p);
+}
+
+static void
+proc_set_opstop(struct proc *p, int on)
+{
+	p->opstop = on;
+	if (!p->h->read_only(p->m))
+		p->h->state_set(p->m, "operator_stopped", on ? "1" : NULL);
+}
+
+/* redundancyctl run MONITOR stop|start|restart|status */
+static void
+proc_command(
+    void *ctx, struct rdd_command *c, int argc, const char *const *argv)
+{
+	struct proc *p = ctx;
+	char why[PROC_MSG_MAX];
+	const char *verb = argc > 0 ? argv[0] : "";
+
+	if (strcmp(verb, "status") == 0) {
+		pid_t pid = proc_locate(p, why, sizeof(why));
+
+		if (pid > 0)
+			snprintf(why, sizeof(why), "pid %d%s", (int)pid,
+			    p->opstop ? " (operator stop pending)" : "");
+		p->h->command_done(c, 1, why);
+		return;
+	}
+	if (strcmp(verb, "stop") != 0 && strcmp(verb, "start") != 0 &&
+	    strcmp(verb, "restart") != 0) {
+		p->h->command_done(c, 0,
+		    "expected stop, start, restart or "
+		    "status");
+		return;
+	}
+	if (p->phase != PH_NONE) {
+		p->h->command_done(c, 0,
+		    "an operation is in flight: try again "
+		    "when it ends");
+		return;
+	}
+	if (p->mode != PM_OWNED && strcmp(verb, "stop") != 0 &&
+	    p->cfg->start.n == 0 && p->cfg->restart.n == 0) {
+		p->h->command_done(c, 0,
+		    "no start command configured: set "
+		    "start = [...]");
+		return;
+	}
+	p->cmd = c;
+	(void)proc_locate(p, why, sizeof(why));
+	if (strcmp(verb, "stop") == 0) {
+		/* Remembered first: the exit it causes is intended. */
+		proc_set_opstop(p, 1);
+		p->why = PW_STOP;
+		p->h->journal(p->m, "operator-stop", p->target,
+		    "stopped by an operator: not restarted until started");
+		proc_begin_stop(p);
+		return;
+	}
+	proc_set_opstop(p, 0);
+	if (strcmp(verb, "start") == 0) {
+		p->why = PW_START;
+		if (p->pid > 0) {
+			proc_op_done(
+			    p, 1, "already running as pid %d", (int)p->pid);
+			return;
+		}
+		proc_begin_start(p);
+		return;
+	}
+	p->why = PW_RESTART;
+	proc_restart(p);
+}
+
+/* ---- log rotation of an owned process: copy, then truncate ---- */
+
+static void
+proc_rotate_one(struct proc *p, const char *path)
+{
+	char from[4096], to[4096];
+	struct stat sb;
+	int64_t k;
+	int in, out;
+	ssize_t n;
+	loff_t off;
+
+	if (stat(path, &sb) == -1 || sb.st_size <= p->cfg->log_max)
+		return;
+	for (k = p->cfg->log_keep; k > 1; k--) {
+		snprintf(from, sizeof(from), "%s.%lld", path, (long long)k - 1);
+		snprintf(to, sizeof(to), "%s.%lld", path, (long long)k);
+		(void)rename(from, to);
+	}
+	if (p->cfg->log_keep > 0) {
+		/*
+		 * The process keeps its descriptor (O_APPEND), so the file
+		 * cannot be renamed under it: copy, then truncate in place;
+		 * lines written between the two are lost, as with
+		 * logrotate's copytruncate.
+		 */
+		snprintf(to, sizeof(to), "%s.1", path);
+		if ((in = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return;
+		out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+		if (out == -1) {
+			close(in);
+			return;
+		}
+		off = 0;
+		while ((n = copy_file_range(
+		            in, &off, out, NULL, (size_t)sb.st_size, 0)) > 0)
+			;
+		close(in);
+		close(out);
+	}
+	if (truncate(path, 0) == -1)
+		p->h->log(p->m, RDD_LOG_WARN, "cannot truncate %s: %s", path,
+		    strerror(errno));
+	else
+		p->h->log(p->m, RDD_LOG_INFO, "rotated %s at %lld bytes", path,
+		    (long long)sb.st_size);
+}
+
+static void
+proc_rotate(void *arg)
+{
+	struct proc *p = arg;
+
+	if (p->h->read_only(p->m) || p->cfg->log_max == 0)
+		return;
+	proc_rotate_one(p, p->out_path);
+	if (strcmp(p->out_path, p->err_path) != 0)
+		proc_rotate_one(p, p->err_path);
+}
+
+/* ---- checks ---- */
+
+/* The process and its descendants: RSS in pages, CPU ticks. */
+static void
+proc_tree(pid_t root, long long *rss, unsigned long long *ticks)
+{
+	struct procfs_stat st;
+	struct dirent *e;
+	pid_t *pids = NULL, *pp = NULL, *np;
+	size_t n = 0, cap = 0, i, k;
+	long long *rs = NULL;
+	unsigned long long *tk = NULL;
+	char *in = NULL;
+	int grew;
+	DIR *d;
+
+	*rss = 0;
+	*ticks = 0;
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		if (proc_stat((pid_t)strtol(e->d_name, NULL, 10), &st) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((np = realloc(pids, cap * sizeof(*np))) == NULL)
+				break;
+			pids = np;
+			if ((np = realloc(pp, cap * sizeof(*np))) == NULL)
+				break;
+			pp = np;
+			rs = realloc(rs, cap * sizeof(*rs));
+			tk = realloc(tk, cap * sizeof(*tk));
+			if (rs == NULL || tk == NULL)
+				break;
+		}
+		pids[n] = st.pid;
+		pp[n] = st.ppid;
+		rs[n] = st.rss > 0 ? st.rss : 0;
+		tk[n] = st.utime + st.stime;
+		n++;
+	}
+	closedir(d);
+	if (pids == NULL || pp == NULL || rs == NULL || tk == NULL ||
+	    (in = calloc(n ? n : 1, 1)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (pids[i] == root)
+			in[i] = 1;
+	/* Mark children of marked processes until nothing changes. */
+	do {
+		grew = 0;
+		for (i = 0; i < n; i++) {
+			if (in[i])
+				continue;
+			for (k = 0; k < n; k++)
+				if (in[k] && pids[k] == pp[i]) {
+					in[i] = 1;
+					grew = 1;
+					break;
+				}
+		}
+	} while (grew);
+	for (i = 0; i < n; i++)
+		if (in[i]) {
+			*rss += rs[i];
+			*ticks += tk[i];
+		}
+out:
+	free(in);
+	free(pids);
+	free(pp);
+	free(rs);
+	free(tk);
+}
+
+static int
+proc_count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Worst of st and a level reached; the message grows with what crossed. */
+static void
+proc_threshold(enum rdd_state *st, char *msg, size_t len, double v, double warn,
+    double crit, int below, const char *what, const char *unit, const char *opt)
+{
+	enum rdd_state s = RDD_OK;
+	size_t used = strlen(msg);
+
+	if (crit > 0 && (below ? v < crit : v >= crit))
+		s = RDD_CRITICAL;
+	else if (warn > 0 && (below ? v < warn : v >= warn))
+		s = RDD_WARNING;
+	if (s == RDD_OK)
+		return;
+	if (s > *st || *st == RDD_UNKNOWN)
+		*st = s;
+	snprintf(msg + used, len - used, "; %s %.0f%s %s %s %.0f%s (%s_%s)",
+	    what, v, unit,
+	    below ? "below" : ">=", s == RDD_CRITICAL ? "critical" : "warning",
+	    s == RDD_CRITICAL ? crit : warn, unit, opt,
+	    s == RDD_CRITICAL ? "crit" : "warn");
+}
+
+/* CPU percent over cpu_window from the samples of earlier checks. */
+static double
+proc_cpu_pct(struct proc *p, unsigned long long ticks, int64_t now)
+{
+	static long hz;
+	struct proc_cpu *old = NULL;
+	size_t i;
+
+	if (hz == 0)
+		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	if (p->ncpu == PROC_CPU_SAMPLES) {
+		memmove(p->cpu, p->cpu + 1, sizeof(p->cpu[0]) * (p->ncpu - 1));
+		p->ncpu--;
+	}
+	p->cpu[p->ncpu].ms = now;
+	p->cpu[p->ncpu].ticks = ticks;
+	p->cpu[p->ncpu].pid = p->pid;
+	p->ncpu++;
+	/* The newest sample at least a window old, else the oldest. */
+	for (i = 0; i + 1 < p->ncpu; i++) {
+		if (p->cpu[i].pid != p->pid)
+			continue;
+		if (old == NULL || now - p->cpu[i].ms >= p->cfg->cpu_window)
+			old = &p->cpu[i];
+	}
+	if (old == NULL || now <= old->ms || ticks < old->ticks)
+		return -1;
+	return (double)(ticks - old->ticks) * 100000.0 / (double)hz /
+	       (double)(now - old->ms);
+}
+
+static void
+proc_check_report(struct proc *p)
+{
+	struct rdd_metric mv[PROC_METRICS_MAX];
+	struct procfs_stat st;
+	enum rdd_state state = RDD_OK;
+	char msg[PROC_MSG_MAX], why[PROC_MSG_MAX], up[256];
+	unsigned long long ticks;
+	double cpu, uptime = 0;
+	long long rss_tree;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t nm = 0;
+	int fds;
+	struct rdd_check *c = p->check;
+
+	/* During a start the probes are its own: report their last word. */
+	if (c == NULL || (p->phase == PH_NONE && (p->tcp.busy || p->web.busy)))
+		return;
+	p->check = NULL;
+	if (p->pid <= 0 || proc_stat(p->pid, &st) != 0) {
+		(void)proc_locate(p, why, sizeof(why));
+		p->h->report(c, p->target, RDD_CRITICAL,
+		    why[0] ? why : "not running", NULL, 0);
+		p->h->check_done(c);
+		return;
+	}
+	proc_tree(p->pid, &rss_tree, &ticks);
+	cpu = proc_cpu_pct(p, ticks, proc_now_ms());
+	fds = proc_count_fds(p->pid);
+	if (proc_read_file("/proc/uptime", up, sizeof(up)) > 0 &&
+	    procfs_uptime_parse(up, strlen(up), &uptime) == 0) {
+		long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+
+		uptime -= (double)st.starttime / (double)hz;
+		if (uptime < 0)
+			uptime = 0;
+	}
+	snprintf(msg, sizeof(msg), "pid %d running", (int)p->pid);
+	mv[nm++] = (struct rdd_metric){"pid", (double)p->pid, ""};
+	mv[nm++] = (struct rdd_metric){"rss", (double)st.rss * page, "B"};
+	mv[nm++] =
+	    (struct rdd_metric){"rss_total", (double)rss_tree * page, "B"};
+	mv[nm++] = (struct rdd_metric){"threads", (double)st.num_threads, ""};
+	mv[nm++] = (struct rdd_metric){"uptime", uptime, "s"};
+	mv[nm++] = (struct rdd_metric){"starts", (double)p->restarts, "c"};
+	if (cpu >= 0)
+		mv[nm++] = (struct rdd_metric){"cpu", cpu, "%"};
+	if (fds >= 0)
+		mv[nm++] = (struct rdd_metric){"fds", (double)fds, ""};
+	proc_threshold(&state, msg, sizeof(msg),
+	    (double)rss_tree * page / 1048576.0,
+	    (double)p->cfg->mem_warn / 1048576.0,
+	    (double)p->cfg->mem_crit / 1048576.0, 0, "memory", " MiB", "mem");
+	if (cpu >= 0)
+		proc_threshold(&state, msg, sizeof(msg), cpu, p->cfg->cpu_warn,
+		    p->cfg->cpu_crit, 0, "cpu", "%", "cpu");
+	if (fds >= 0)
+		proc_threshold(&state, msg, sizeof(msg), fds,
+		    (double)p->cfg->fds_warn, (double)p->cfg->fds_crit, 0,
+		    "open fds", "", "fds");
+	proc_threshold(&state, msg, sizeof(msg), (double)st.num_threads,
+	    (double)p->cfg->threads_warn, (double)p->cfg->threads_crit, 0,
+	    "threads", "", "threads");
+	proc_threshold(&state, msg, sizeof(msg), uptime,
+	    (double)p->cfg->uptime_warn / 1000.0,
+	    (double)p->cfg->uptime_crit / 1000.0, 1, "uptime", " s", "uptime");
+	if (p->cfg->port != 0) {
+		mv[nm++] = (struct rdd_metric){"port_ms", p->tcp.ms, "ms"};
+		if (!p->tcp.ok) {
+			state = RDD_CRITICAL;
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			    "; %s", p->tcp.msg);
+		}
+	}
+	if (p->cfg->url != NULL) {
+		mv[nm++] = (struct rdd_metric){"url_ms", p->web.ms, "ms"};
+		if (!p->web.ok) {
+			state = RDD_CRITICAL;
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			    "; %s", p->web.msg);
+		}
+	}
+	p->h->report(c, p->target, state, msg, mv, nm);
+	p->h->check_done(c);
+}
+
+static void
+proc_check(void *ctx, struct rdd_check *c)
+{
+	struct proc *p = ctx;
+	char why[PROC_MSG_MAX];
+	pid_t pid;
+
+	if (p->check != NULL) {
+		p->h->report(c, p->target, RDD_UNKNOWN,
+		    "previous check still running", NULL, 0);
+		p->h->check_done(c);
+		return;
+	}
+	if (p->mode == PM_OWNED)
+		proc_rotate(p);
+	pid = proc_locate(p, why, sizeof(why));
+	if (pid < 0) {
+		p->h->report(c, p->target, RDD_UNKNOWN, why, NULL, 0);
+		p->h->check_done(c);
+		return;
+	}
+	if (pid == 0) {
+		if (p->opstop)
+			p->h->report(c, p->target, RDD_OK,
+			    "stopped by an operator: redundancyctl run "
+			    "MONITOR start brings it back",
+			    NULL, 0);
+		else
+			p->h->report(c, p->target, RDD_CRITICAL, why, NULL, 0);
+		p->h->check_done(c);
+		return;
+	}
+	p->check = c;
+	/* Probes that a start is running are left to it: they are shared. */
+	if (p->phase == PH_NONE) {
+		/* Both marked first, so one ending at once waits for the other.
+		 */
+		p->tcp.busy = p->cfg->port != 0;
+		p->web.busy = p->cfg->url != NULL;
+		if (p->cfg->port != 0)
+			proc_tcp_begin(p);
+		if (p->cfg->url != NULL)
+			proc_http_begin(p);
+	}
+	proc_check_report(p);
+}
+
+/* ---- life cycle ---- */
+
+static int
+proc_signal_parse(const char *s)
+{
+	static const struct {
+		const char *n;
+		int sig;
+	} t[] = {{"TERM", SIGTERM}, {"INT", SIGINT}, {"QUIT", SIGQUIT},
+	    {"HUP", SIGHUP}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+	    {"USR2", SIGUSR2}};
+	size_t i;
+
+	if (s == NULL)
+		return SIGTERM;
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(s, t[i].n) == 0)
+			return t[i].sig;
+	return -1;
+}
+
+static int
+proc_argv_ok(
+    const struct rdd_strlist *l, const char *opt, char *err, size_t errlen)
+{
+	if (l->n == 0)
+		return 1;
+	if (l->v[0] == NULL || l->v[0][0] == '\0') {
+		snprintf(err, errlen,
+		    "%s: the program is empty: give an argv "
+		    "array like [\"/usr/sbin/nginx\"]",
+		    opt);
+		return 0;
+	}
+	if (strpbrk(l->v[0], " \t") != NULL && access(l->v[0], F_OK) != 0) {
+		snprintf(err, errlen,
+		    "%s: \"%s\" is one string with blanks "
+		    "and no shell splits it: write it as an argv array like "
+		    "[\"systemctl\", \"start\", \"app\"]",
+		    opt, l->v[0]);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+proc_validate(
+    const struct rdd_host *host, const void *config, char *err, size_t errlen)
+{
+	const struct proc_config *cfg = config;
+	regex_t re;
+	size_t i;
+	const char *pair = NULL;
+	int modes, r;
+	char *e;
+
+	(void)host;
+	modes = (cfg->command.n > 0) + (cfg->pidfile != NULL) +
+	        (cfg->match != NULL);
+	if (modes != 1) {
+		snprintf(err, errlen,
+		    "%s: set exactly one of command = [...] "
+		    "(owned), pidfile = \"...\" or match = \"REGEX\"",
+		    modes ? "command, pidfile and match exclude each other"
+		          : "no process named");
+		return -1;
+	}
+	if (!proc_argv_ok(&cfg->command, "command", err, errlen) ||
+	    !proc_argv_ok(&cfg->start, "start", err, errlen) ||
+	    !proc_argv_ok(&cfg->stop, "stop", err, errlen) ||
+	    !proc_argv_ok(&cfg->restart, "restart", err, errlen))
+		return -1;
+	if (cfg->command.n > 0 &&
+	    (cfg->start.n || cfg->stop.n || cfg->restart.n)) {
+		snprintf(err, errlen,
+		    "start, stop and restart are for pidfile "
+		    "and match processes: redundancyd starts and stops an "
+		    "owned command itself (drop them, or stop_signal)");
+		return -1;
+	}
+	if (cfg->command.n == 0 &&
+	    (cfg->user || cfg->group || cfg->umask || cfg->stdout_log ||
+	        cfg->stderr_log || cfg->detach)) {
+		snprintf(err, errlen,
+		    "user, group, umask, stdout_log, "
+		    "stderr_log and detach apply to an owned process "
+		    "(command = [...]): drop them, or put them in the start "
+		    "command's own setup");
+		return -1;
+	}
+	if (cfg->match != NULL) {
+		if ((r = regcomp(&re, cfg->match, REG_EXTENDED | REG_NOSUB)) !=
+		    0) {
+			char rerr[128];
+
+			regerror(r, &re, rerr, sizeof(rerr));
+			snprintf(err, errlen,
+			    "match: \"%s\": %s: give a POSIX "
+			    "extended regex like \"^/usr/sbin/nginx\"",
+			    cfg->match, rerr);
+			return -1;
+		}
+		regfree(&re);
+	}
+	if (cfg->cwd != NULL && cfg->cwd[0] != '/') {
+		snprintf(err, errlen, "cwd: \"%s\" is not an absolute path",
+		    cfg->cwd);
+		return -1;
+	}
+	for (i = 0; i < cfg->env.n; i++)
+		if (strchr(cfg->env.v[i], '=') == NULL ||
+		    cfg->env.v[i][0] == '=') {
+			snprintf(err, errlen,
+			    "env: entry %zu \"%s\" is not "
+			    "K=V: write it like \"LANG=C\"",
+			    i + 1, cfg->env.v[i]);
+			return -1;
+		}
+	if (cfg->umask != NULL) {
+		long v = strtol(cfg->umask, &e, 8);
+
+		if (*cfg->umask == '\0' || *e != '\0' || v < 0 || v > 0777) {
+			snprintf(err, errlen,
+			    "umask: \"%s\" is not an octal "
+			    "mode: write it like \"027\"",
+			    cfg->umask);
+			return -1;
+		}
+	}
+	if (proc_signal_parse(cfg->stop_signal) == -1) {
+		snprintf(err, errlen,
+		    "stop_signal: \"%s\": use TERM, INT, "
+		    "QUIT, HUP, KILL, USR1 or USR2",
+		    cfg->stop_signal);
+		return -1;
+	}
+	if (cfg->mem_warn && cfg->mem_crit && cfg->mem_warn > cfg->mem_crit)
+		pair = "mem";
+	else if (cfg->cpu_warn > 0 && cfg->cpu_crit > 0 &&
+	         cfg->cpu_warn > cfg->cpu_crit)
+		pair = "cpu";
+	else if (cfg->fds_warn && cfg->fds_crit &&
+	         cfg->fds_warn > cfg->fds_crit)
+		pair = "fds";
+	else if (cfg->threads_warn && cfg->threads_crit &&
+	         cfg->threads_warn > cfg->threads_crit)
+		pair = "threads";
+	if (pair != NULL) {
+		snprintf(err, errlen,
+		    "%s_warn is above %s_crit: WARNING must "
+		    "come first (swap them)",
+		    pair, pair);
+		return -1;
+	}
+	if (cfg->uptime_warn && cfg->uptime_crit &&
+	    cfg->uptime_warn < cfg->uptime_crit) {
+		snprintf(err, errlen,
+		    "uptime_warn is below uptime_crit: a "
+		    "short uptime is CRITICAL first, so uptime_warn must be "
+		    "the longer one");
+		return -1;
+	}
+	if (cfg->url != NULL && strncmp(cfg->url, "http://", 7) != 0 &&
+	    strncmp(cfg->url, "https://", 8) != 0) {
+		snprintf(err, errlen,
+		    "url: \"%s\" is not an http:// or "
+		    "https:// URL",
+		    cfg->url);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+proc_free(struct proc *p)
+{
+	if (p->have_re)
+		regfree(&p->re);
+	free(p->target);
+	free(p->out_path);
+	free(p->err_path);
+	free(p);
+}
+
+static char *
+proc_path(const char *dir, const char *name)
+{
+	size_t len = strlen(dir) + strlen(name) + 2;
+	char *s = malloc(len);
+
+	if (s != NULL)
+		snprintf(s, len, "%s/%s", dir, name);
+	return s;
+}
+
+static int
+proc_create(const struct rdd_host *host, struct rdd_monitor *m,
+    const void *config, void **ctx, char *err, size_t errlen)
+{
+	const struct proc_config *cfg = config;
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	const char *name, *sd;
+	struct proc *p;
+
+	*ctx = NULL;
+	if (proc_validate(host, config, err, errlen) != 0)
+		return -1;
+	if (!RDD_HOST_HAS(host, read_only)) {
+		snprintf(err, errlen,
+		    "the process plugin needs redundancyd "
+		    "with plugin ABI 1.2 or later: upgrade the daemon");
+		return -1;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		goto nomem;
+	p->h = host;
+	p->m = m;
+	p->cfg = cfg;
+	p->pidfd = -1;
+	p->tcp.fd = p->web.fd = -1;
+	p->tcp.p = p->web.p = p;
+	p->mode = cfg->command.n ? PM_OWNED
+	          : cfg->pidfile ? PM_PIDFILE
+	                         : PM_MATCH;
+	p->stop_sig = proc_signal_parse(cfg->stop_signal);
+	name = cfg->target ? cfg->target : host->monitor_name(m);
+	if ((p->target = strdup(name ? name : "process")) == NULL)
+		goto nomem_free;
+	if (cfg->match != NULL) {
+		if (regcomp(&p->re, cfg->match, REG_EXTENDED | REG_NOSUB) != 0)
+			goto nomem_free;
+		p->have_re = 1;
+	}
+	if (cfg->umask != NULL) {
+		p->umask = (mode_t)strtol(cfg->umask, NULL, 8);
+		p->has_umask = 1;
+	}
+	if (cfg->user != NULL || cfg->group != NULL) {
+		/* At create, not between fork and exec (NSS is not safe). */
+		if (cfg->user && (pw = getpwnam(cfg->user)) == NULL) {
+			snprintf(err, errlen,
+			    "user: no user \"%s\" on this "
+			    "system",
+			    cfg->user);
+			proc_free(p);
+			return -1;
+		}
+		if (cfg->group && (gr = getgrnam(cfg->group)) == NULL) {
+			snprintf(err, errlen,
+			    "group: no group \"%s\" on this "
+			    "system",
+			    cfg->group);
+			proc_free(p);
+			return -1;
+		}
+		p->uid = pw ? pw->pw_uid : getuid();
+		p->gid = gr ? gr->gr_gid : pw ? pw->pw_gid : getgid();
+		if (p->uid != geteuid() || p->gid != getegid()) {
+			if (geteuid() != 0) {
+				snprintf(err, errlen,
+				    "user/group: the worker "
+				    "runs as uid %d and cannot switch: run "
+				    "redundancyd as root, or set the "
+				    "monitor's own user = instead",
+				    (int)geteuid());
+				proc_free(p);
+				return -1;
+			}
+			p->setid = 1;
+		}
+	}
+	if (p->mode == PM_OWNED) {
+		sd = host->state_dir(m);
+		p->out_path = cfg->stdout_log ? strdup(cfg->stdout_log)
+		                              : proc_path(sd, "stdout.log");
+		p->err_path = cfg->stderr_log ? strdup(cfg->stderr_log)
+		                              : proc_path(sd, "stderr.log");
+		if (p->out_path == NULL || p->err_path == NULL)
+			goto nomem_free;
+	}
+	*ctx = p;
+	return 0;
+nomem_free:
+	proc_free(p);
+nomem:
+	snprintf(err, errlen, "process: out of memory");
+	return -1;
+}
+
+/*
+ * An owned process recorded in the state and still alive with the same
+ * start time is ours from a previous daemon (detach) or worker: adopt it
+ * instead of starting a second copy. A recycled pid has another start time.
+ */
+static int
+proc_adopt(struct proc *p)
+{
+	struct procfs_stat st;
+	const char *s = p->h->state_get(p->m, "pid");
+	unsigned long long start;
+	int pid;
+
+	if (s == NULL || sscanf(s, "%d %llu", &pid, &start) != 2 || pid <= 1)
+		return 0;
+	if (!proc_alive((pid_t)pid, &st) || st.starttime != start) {
+		p->h->log(p->m, RDD_LOG_INFO,
+		    "%s: recorded pid %d is gone or "
+		    "is another process now: starting a new one",
+		    p->target, pid);
+		p->h->state_set(p->m, "pid", NULL);
+		return 0;
+	}
+	if (proc_watch(p, (pid_t)pid, start, 0) != 0)
+		return 0;
+	p->h->log(
+	    p->m, RDD_LOG_INFO, "%s: adopted running pid %d", p->target, pid);
+	p->h->journal(p->m, "process-adopt", p->target,
+	    "adopted the running process instead of starting another");
+	return 1;
+}
+
+static int
+proc_start_err(void *ctx, char *err, size_t errlen)
+{
+	struct proc *p = ctx;
+	const char *s;
+	char msg[PROC_MSG_MAX], why[PROC_MSG_MAX];
+
+	s = p->h->state_get(p->m, "operator_stopped");
+	p->opstop = s != NULL && strcmp(s, "1") == 0;
+	if (p->mode != PM_OWNED) {
+		(void)proc_locate(p, why, sizeof(why));
+		return 0;
+	}
+	if (p->cfg->log_max > 0 && !p->h->read_only(p->m))
+		p->log_timer =
+		    p->h->timer_add(p->m, PROC_LOG_POLL_MS, 1, proc_rotate, p);
+	if (proc_adopt(p) || p->opstop || p->h->read_only(p->m))
+		return 0;
+	if (proc_start_owned(p, msg, sizeof(msg)) != 0) {
+		/* Not fatal: the check reports it and the engine retries. */
+		p->h->log(p->m, RDD_LOG_ERR, "%s: %s", p->target, msg);
+		snprintf(p->last_exit, sizeof(p->last_exit), "%.200s", msg);
+	}
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static int
+proc_start(void *ctx)
+{
+	char err[256];
+
+	return proc_start_err(ctx, err, sizeof(err));
+}
+
+/*
+ * Shutdown: an owned process goes with the daemon unless detach = true.
+ * Waiting for it here blocks the loop, but only on the way out, and for
+ * at most stop_timeout plus the SIGKILL grace.
+ */
+static void
+proc_stop_owned(struct proc *p)
+{
+	struct pollfd pfd;
+	pid_t pid = p->pid;
+
+	if (kill(-pid, p->stop_sig) == -1 && errno == ESRCH)
+		(void)kill(pid, p->stop_sig);
+	if (p->pidfd != -1) {
+		pfd.fd = p->pidfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)p->cfg->stop_timeout) == 0) {
+			(void)kill(-pid, SIGKILL);
+			(void)kill(pid, SIGKILL);
+			(void)poll(&pfd, 1, PROC_KILL_GRACE_MS);
+		}
+	}
+	if (p->child)
+		(void)waitpid(pid, NULL, WNOHANG);
+	p->h->state_set(p->m, "pid", NULL);
+}
+
+static void
+proc_stop(void *ctx)
+{
+	struct proc *p = ctx;
+
+	p->rec = NULL;
+	p->cmd = NULL;
+	p->check = NULL;
+	proc_op_clear(p);
+	if (p->log_timer != 0)
+		p->h->timer_del(p->m, p->log_timer);
+	p->log_timer = 0;
+	p->check = NULL;
+	if (p->mode == PM_OWNED && p->pid > 0 && !p->cfg->detach &&
+	    !p->h->read_only(p->m))
+		proc_stop_owned(p);
+	proc_unwatch(p);
+}
+
+static void
+proc_destroy(void *ctx)
+{
+	struct proc *p = ctx;
+
+	if (p == NULL)
+		return;
+	proc_unwatch(p);
+	proc_free(p);
+}
+
+RDD_EXPORT const struct rdd_plugin rdd_plugin = {
+    RDD_PLUGIN_HEADER,
+    .name = "process",
+    .version = "1.0.0",
+    .description = "a process found by pidfile or command line, or started "
+                   "and owned; exits seen at once through pidfds",
+    .options = proc_options,
+    .config_size = sizeof(struct proc_config),
+    .actions = proc_actions,
+    .create = proc_create,
+    .start = proc_start,
+    .check = proc_check,
+    .recover = proc_recover,
+    .command = proc_command,
+    .stop = proc_stop,
+    .destroy = proc_destroy,
+    .validate = proc_validate,
+    .start_err = proc_start_err,
+};
