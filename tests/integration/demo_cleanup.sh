@@ -45,11 +45,15 @@ while ! { port_free $P && port_free $((P + 1)) && port_free $((P + 2)); }; do
 done
 
 OUT="$WS/demo.out"
+# As a shell starts a foreground job: SIGINT at its default. (A job this
+# script starts with & would ignore SIGINT, and a shell cannot trap what it
+# was started ignoring: the demo would never see the Ctrl-C.)
 DEMO_BUILD="$B" DEMO_SCENES="alerts exec pm2 netlify" DEMO_PM2_PORT=$P \
-    TMPDIR="$WS" setsid "$S/scripts/demo" >"$OUT" 2>&1 &
+    TMPDIR="$WS" setsid env --default-signal=INT "$S/scripts/demo" >"$OUT" 2>&1 &
 DEMO=$!
-# If a check below fails half-way: end what the demo started, by its pids.
-EXTRA_CLEANUP='kill -INT -- -$DEMO 2>/dev/null; wait $DEMO 2>/dev/null; for p in ${RECORDED:-}; do kill -KILL $p 2>/dev/null; done'
+# If a check below fails half-way: the demo's own SIGTERM clean-up ends
+# what it started. ($DEMO is cleared once reaped: its pid is free then.)
+EXTRA_CLEANUP='[ -z "$DEMO" ] || { kill -TERM "$DEMO"; wait "$DEMO"; } 2>/dev/null'
 check "the demo leads a process group of its own" \
     test "$(ps -o pgid= -p "$DEMO" | tr -d ' ')" = "$DEMO"
 
@@ -77,7 +81,11 @@ check "PM2's apps run (${APPS})" test -n "$APPS"
 WORKER=$(cat "$DWS/exec/app.pid")
 check "the exec worker runs ($WORKER)" alive "$WORKER"
 SESSION=$(ps -eo pid=,sid= | awk -v s="$DEMO" '$2 == s { print $1 }' | tr '\n' ' ')
-RECORDED="$SESSION $GOD $APPS $WORKER"
+# The daemon runs in a session of its own, its workers with it.
+RDDPID=$(cat "$DWS/redundancyd.pid")
+check "the daemon runs ($RDDPID)" alive "$RDDPID"
+DAEMON=$(ps -eo pid=,sid= | awk -v s="$RDDPID" '$2 == s { print $1 }' | tr '\n' ' ')
+RECORDED="$SESSION $DAEMON $GOD $APPS $WORKER"
 PORTS="$P $((P + 2)) $(cat "$DWS/netlify/port") $(cat "$DWS/alerts/hook.port")"
 [ -s "$DWS/alerts/smtp.port" ] && PORTS="$PORTS $(cat "$DWS/alerts/smtp.port")"
 HTTP=$(sed -n 's/.*status page on http:\/\/127.0.0.1:\([0-9]*\)\/.*/\1/p' "$DWS/log/system.log" | head -n 1)
@@ -89,11 +97,14 @@ kill -INT -- -"$DEMO"
 check "the demo ends after Ctrl-C" wait_for 60 sh -c "! ps -o stat= -p $DEMO | grep -qv Z"
 wait "$DEMO"
 rc=$?
+DEMO=""
 check "...with status 0 (got $rc)" test "$rc" -eq 0
 check "it printed the incident journal of the run" \
     grep -q '^demo: the incident journal of this run' "$OUT"
 check "...with the detections and repairs in it" sh -c \
     "sed -n '/the incident journal of this run/,\$p' '$OUT' | grep -q ' recovered  *pm2/worker: healthy again'"
+check "...and no worker crashed of the Ctrl-C" sh -c \
+    "! sed -n '/the incident journal of this run/,\$p' '$OUT' | grep -q 'crashed'"
 left=""
 for p in $RECORDED; do
 	alive "$p" && left="$left $p($(ps -o args= -p "$p" | cut -c1-60))"
@@ -114,7 +125,7 @@ check "its workspace is removed" test ! -e "$DWS"
 
 # Once more, Ctrl-C after the last scene, with the exec scene alone.
 OUT="$WS/demo2.out"
-DEMO_BUILD="$B" DEMO_SCENES="exec" TMPDIR="$WS" setsid "$S/scripts/demo" \
+DEMO_BUILD="$B" DEMO_SCENES="exec" TMPDIR="$WS" setsid env --default-signal=INT "$S/scripts/demo" \
     >"$OUT" 2>&1 &
 DEMO=$!
 RECORDED=""
@@ -129,6 +140,7 @@ kill -INT -- -"$DEMO"
 check "the demo ends after Ctrl-C" wait_for 60 sh -c "! ps -o stat= -p $DEMO | grep -qv Z"
 wait "$DEMO"
 rc=$?
+DEMO=""
 check "...with status 0 (got $rc)" test "$rc" -eq 0
 check "it printed the incident journal of the run" sh -c \
     "sed -n '/the incident journal of this run/,\$p' '$OUT' | grep -q ' recovered  *worker/worker: healthy again'"
@@ -143,7 +155,7 @@ check "its workspace is removed" test ! -e "$DWS"
 # SIGTERM to the demo alone (as a service manager or `kill PID` sends it):
 # the same clean end, the daemon stopped by the demo.
 OUT="$WS/demo3.out"
-DEMO_BUILD="$B" DEMO_SCENES="exec" TMPDIR="$WS" setsid "$S/scripts/demo" \
+DEMO_BUILD="$B" DEMO_SCENES="exec" TMPDIR="$WS" setsid env --default-signal=INT "$S/scripts/demo" \
     >"$OUT" 2>&1 &
 DEMO=$!
 RECORDED=""
@@ -156,6 +168,7 @@ kill -TERM "$DEMO"
 check "the demo ends after SIGTERM" wait_for 60 sh -c "! ps -o stat= -p $DEMO | grep -qv Z"
 wait "$DEMO"
 rc=$?
+DEMO=""
 check "...with status 0 (got $rc)" test "$rc" -eq 0
 check "it printed the incident journal of the run" sh -c \
     "sed -n '/the incident journal of this run/,\$p' '$OUT' | grep -q ' start  *-: redundancyd started'"
