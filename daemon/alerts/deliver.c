@@ -816,6 +816,8 @@ deliver_main(struct rdd_daemon *md, int fd)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Ctrl-C is the master's to act on (see worker_main). */
+	signal(SIGINT, SIG_IGN);
 	mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD);
 	sigemptyset(&all);

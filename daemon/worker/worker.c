@@ -692,6 +692,12 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A terminal's Ctrl-C goes to the whole foreground group: the master
+	 * stops its workers itself, in order; a worker that died of the
+	 * SIGINT first would be journaled as a crash.
+	 */
+	signal(SIGINT, SIG_IGN);
 	/* A worker's private memory is its budget (issue 8: 1 MB idle). */
 	mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD);
