@@ -250,21 +250,34 @@ courier_new(struct rdd_daemon *d, courier_done_fn done, courier_ready_fn ready,
 	return c;
 }
 
+/*
+ * A worker to talk to: the one running, or a new one. -1 when none can be
+ * had now; the ready callback comes once one can (a restart is armed).
+ */
+static int
+cr_live(struct courier *c)
+{
+	struct timeval tv;
+
+	if (!c->restart_pending && (c->pid > 0 || cr_spawn(c) == 0))
+		return 0;
+	if (!c->restart_pending) {
+		tv.tv_sec = CR_BACKOFF_MIN_MS / 1000;
+		tv.tv_usec = 0;
+		if (evtimer_add(c->restart_ev, &tv) == 0)
+			c->restart_pending = 1;
+	}
+	return -1;
+}
+
 int
 courier_send(
     struct courier *c, uint64_t id, json_object *job, int64_t deadline_ms)
 {
 	struct cr_job *nv;
-	struct timeval tv;
 
-	if (c->restart_pending || (c->pid <= 0 && cr_spawn(c) != 0)) {
+	if (cr_live(c) != 0) {
 		json_object_put(job);
-		if (!c->restart_pending) {
-			tv.tv_sec = CR_BACKOFF_MIN_MS / 1000;
-			tv.tv_usec = 0;
-			if (evtimer_add(c->restart_ev, &tv) == 0)
-				c->restart_pending = 1;
-		}
 		return -1;
 	}
 	if (c->njobs == c->ajobs) {
@@ -288,16 +301,8 @@ courier_send(
 int
 courier_post(struct courier *c, json_object *msg)
 {
-	struct timeval tv;
-
-	if (c->restart_pending || (c->pid <= 0 && cr_spawn(c) != 0)) {
+	if (cr_live(c) != 0) {
 		json_object_put(msg);
-		if (!c->restart_pending) {
-			tv.tv_sec = CR_BACKOFF_MIN_MS / 1000;
-			tv.tv_usec = 0;
-			if (evtimer_add(c->restart_ev, &tv) == 0)
-				c->restart_pending = 1;
-		}
 		return -1;
 	}
 	return wire_send(c->w, msg);

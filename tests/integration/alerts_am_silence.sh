@@ -8,15 +8,7 @@
 . "$S/tests/integration/alerts_lib.sh"
 . "$S/tests/integration/am_lib.sh"
 
-need_am
-http_sink hook || exit 1
-HP=$(cat "$WS/hook.port")
-set -- $(free_ports 4)
-W1=$1 C1=$2 W2=$3 C2=$4
-am_config "http://127.0.0.1:$HP/hook"
-check "member 1 starts" am_start 1 "$W1" "$C1" "$C2"
-check "member 2 starts" am_start 2 "$W2" "$C2" "$C1"
-AM="--alertmanager.url=http://127.0.0.1:$W1"
+am_cluster
 HOST=$(hostname)
 
 plugins "$WS/plugins" exec || exit 99

@@ -58,3 +58,17 @@ am_alerts() {
 	shift
 	"$AMTOOL" --alertmanager.url="http://127.0.0.1:$p" -o json alert query "$@" 2>/dev/null
 }
+
+# am_cluster: a webhook sink (hook) and two members peered; sets HP (the
+# sink's port), W1 C1 W2 C2 (web and cluster ports), AM (amtool's flag).
+am_cluster() {
+	need_am
+	http_sink hook || exit 1
+	HP=$(cat "$WS/hook.port")
+	set -- $(free_ports 4)
+	W1=$1 C1=$2 W2=$3 C2=$4
+	AM="--alertmanager.url=http://127.0.0.1:$W1"
+	am_config "http://127.0.0.1:$HP/hook"
+	check "member 1 starts" am_start 1 "$W1" "$C1" "$C2"
+	check "member 2 starts" am_start 2 "$W2" "$C2" "$C1"
+}

@@ -8,19 +8,13 @@
 . "$S/tests/integration/alerts_lib.sh"
 . "$S/tests/integration/am_lib.sh"
 
-need_am
 command -v prometheus >/dev/null 2>&1 || {
 	echo "prometheus missing: scripts/bootstrap installs it"
 	[ "${CI:-}" = "true" ] && exit 1
 	exit 77
 }
-http_sink hook || exit 1
-HP=$(cat "$WS/hook.port")
-set -- $(free_ports 5)
-W1=$1 C1=$2 W2=$3 C2=$4 PP=$5
-am_config "http://127.0.0.1:$HP/hook"
-check "member 1 starts" am_start 1 "$W1" "$C1" "$C2"
-check "member 2 starts" am_start 2 "$W2" "$C2" "$C1"
+am_cluster
+PP=$(free_ports 1)
 plugins "$WS/plugins" exec || exit 99
 
 # daemon N HOST: its own directories, socket and status page.
