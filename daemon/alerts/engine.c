@@ -969,35 +969,26 @@ engine_routed_to(const struct alerts *a, const struct alert *al,
 	return 0;
 }
 
-/* One alert as POST /api/v2/alerts takes it. */
+/*
+ * One alert as POST /api/v2/alerts takes it: the webhook's form without
+ * status and fingerprint (Alertmanager makes its own), the plugin among
+ * the labels, and endsAt ahead while it fires.
+ */
 static json_object *
 engine_am_alert(const struct alerts *a, const struct alert *al, int64_t ends)
 {
 	const struct conf_monitor *cm = engine_conf_monitor(a, al->monitor);
-	json_object *o = json_object_new_object();
-	json_object *l = engine_labels(a, al), *an = json_object_new_object();
-	const char *ext = a->ac && a->ac->external_url ? a->ac->external_url
-	                                               : "";
-	char ts[64], url[512];
+	json_object *o = engine_alert_json(a, al, 1), *l;
+	char ts[64];
 
-	if (cm != NULL && cm->plugin != NULL)
+	json_object_object_del(o, "status");
+	json_object_object_del(o, "fingerprint");
+	if (cm != NULL && cm->plugin != NULL &&
+	    json_object_object_get_ex(o, "labels", &l))
 		json_object_object_add(
 		    l, "plugin", json_object_new_string(cm->plugin));
-	json_object_object_add(o, "labels", l);
-	json_object_object_add(
-	    an, "summary", json_object_new_string(al->summary));
-	json_object_object_add(
-	    an, "description", json_object_new_string(al->description));
-	json_object_object_add(
-	    an, "next_step", json_object_new_string(al->next_step));
-	json_object_object_add(o, "annotations", an);
-	engine_rfc3339(al->starts, ts, sizeof(ts));
-	json_object_object_add(o, "startsAt", json_object_new_string(ts));
 	engine_rfc3339(ends, ts, sizeof(ts));
 	json_object_object_add(o, "endsAt", json_object_new_string(ts));
-	snprintf(url, sizeof(url), "%s%s%s", ext,
-	    *ext && *al->monitor ? "/#" : "", *ext ? al->monitor : "");
-	json_object_object_add(o, "generatorURL", json_object_new_string(url));
 	return o;
 }
 
