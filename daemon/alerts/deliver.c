@@ -628,6 +628,12 @@ dl_watch_cb(void *arg, const struct rdd_http_response *res)
 	dl->watch_busy = 0;
 	if (dl->watch == NULL)
 		return;
+	/* A new watch came while this read ran: read for that one. */
+	if (dl->watch_url >= dl->wr.urls.n) {
+		dl->watch_url = 0;
+		dl_watch_arm(dl, 0);
+		return;
+	}
 	if (res->error != 0 || res->status < 200 || res->status > 299) {
 		char why[200];
 		size_t o = strlen(dl->watch_err);
@@ -777,7 +783,8 @@ dl_on_watch(struct dl *dl, json_object *o)
 	dl->watch = json_object_get(o);
 	if (dl->watch_ev == NULL)
 		dl->watch_ev = evtimer_new(dl->base, dl_watch_timer, dl);
-	/* The first read now; a poll in flight answers for the old watch. */
+	/* The first read now; one in flight re-arms when it ends. */
+	dl->watch_url = dl->watch_busy ? dl->wr.urls.n : 0;
 	if (!dl->watch_busy)
 		dl_watch_arm(dl, 0);
 }
