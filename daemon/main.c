@@ -150,6 +150,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 		                "--once\n");
 		return -1;
 	}
+	if (o->man && o->plugin_help == NULL) {
+		fprintf(stderr, "redundancyd: --man goes with --plugin-help: "
+		                "add --plugin-help PLUGIN\n");
+		return -1;
+	}
 	return 0;
 }
 

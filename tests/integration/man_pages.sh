@@ -42,7 +42,10 @@ for so in "$WS"/plugins/*.so; do
 	    test -z "$missing" -a -s "$WS/$p.opts"
 	n=$((n + 1))
 done
-check "the plugins were found ($n)" test "$n" -ge 4
+check "the plugins were found ($n)" test "$n" -ge 5
+"$RDD" --man >"$WS/man.out" 2>&1
+rc=$?
+check "--man alone is a usage error (64) that says what it goes with" sh -c "[ $rc -eq 64 ] && grep -q 'add --plugin-help PLUGIN' '$WS/man.out'"
 abi=$(sed -n 's/^#define RDD_ABI_MAJOR \([0-9]*\).*/\1/p' "$S/sdk/redundancyd/rdd_plugin.h").$(sed -n 's/^#define RDD_ABI_MINOR \([0-9]*\).*/\1/p' "$S/sdk/redundancyd/rdd_plugin.h")
 check "redundancyd-plugin(3) names the header's ABI ($abi)" grep -q "ABI version $abi" "$B/man/redundancyd-plugin.3"
 check "the .pc names it too" grep -qx "abi_minor=${abi#*.}" "$B/sdk/redundancyd-plugin.pc"
