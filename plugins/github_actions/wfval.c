@@ -2334,6 +2334,29 @@ wfval_check_if(struct wfval_ctx *c, const struct wfval_node *n)
 }
 
 /*
+ * Push n on a walk's stack, doubling it when full. On a failed allocation
+ * the stack is freed and c->oom set: -1, and the walk ends there.
+ */
+static int
+wfval_push(struct wfval_ctx *c, struct wfval_node ***st, size_t *sp,
+    size_t *cap, struct wfval_node *n)
+{
+	struct wfval_node **ns;
+
+	if (*sp == *cap) {
+		if ((ns = realloc(*st, 2 * *cap * sizeof(**st))) == NULL) {
+			c->oom = 1;
+			free(*st);
+			return -1;
+		}
+		*st = ns;
+		*cap *= 2;
+	}
+	(*st)[(*sp)++] = n;
+	return 0;
+}
+
+/*
  * Mark n and what it holds as text GitHub shows without evaluating (the
  * workflow's name, event filters, dispatch input texts). Iterative, and a
  * marked node is not entered again: linear even with aliases, and no
@@ -2342,7 +2365,7 @@ wfval_check_if(struct wfval_ctx *c, const struct wfval_node *n)
 static void
 wfval_mark_literal(struct wfval_ctx *c, struct wfval_node *n)
 {
-	struct wfval_node **st, **ns;
+	struct wfval_node **st;
 	size_t sp = 0, cap = 64, i;
 
 	if (n == NULL || n->literal)
@@ -2360,17 +2383,8 @@ wfval_mark_literal(struct wfval_ctx *c, struct wfval_node *n)
 		for (i = 0; i < n->nkids; i++) {
 			if (n->kids[i]->literal)
 				continue;
-			if (sp == cap) {
-				ns = realloc(st, 2 * cap * sizeof(*st));
-				if (ns == NULL) {
-					c->oom = 1;
-					free(st);
-					return;
-				}
-				st = ns;
-				cap *= 2;
-			}
-			st[sp++] = n->kids[i];
+			if (wfval_push(c, &st, &sp, &cap, n->kids[i]) != 0)
+				return;
 		}
 	}
 	free(st);
@@ -2404,7 +2418,7 @@ static void
 wfval_mark_ctx(struct wfval_ctx *c, struct wfval_node *n, const char *key)
 {
 	unsigned allowed = gh_ctx_allowed(key);
-	struct wfval_node **st, **ns;
+	struct wfval_node **st;
 	size_t sp = 0, cap = 32, i;
 
 	if (n == NULL || allowed == 0)
@@ -2425,19 +2439,9 @@ wfval_mark_ctx(struct wfval_ctx *c, struct wfval_node *n, const char *key)
 			n->ctx_key = key;
 		} else
 			n->ctx_allowed |= allowed;
-		for (i = 0; i < n->nkids; i++) {
-			if (sp == cap) {
-				ns = realloc(st, 2 * cap * sizeof(*st));
-				if (ns == NULL) {
-					c->oom = 1;
-					free(st);
-					return;
-				}
-				st = ns;
-				cap *= 2;
-			}
-			st[sp++] = n->kids[i];
-		}
+		for (i = 0; i < n->nkids; i++)
+			if (wfval_push(c, &st, &sp, &cap, n->kids[i]) != 0)
+				return;
 	}
 	free(st);
 }
