@@ -4,7 +4,7 @@
  * and on request (a check's children) the group killed when the child exits.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* execvpe, pipe2, closefrom */
+#define _GNU_SOURCE /* pipe2 */
 #endif
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +26,7 @@
 #include <event2/event.h>
 
 #include "rdd.h"
+#include "spawn.h"
 
 #define CHILD_DEFAULT_MAX 32
 #define CHILD_DEFAULT_TIMEOUT_MS 60000
@@ -36,16 +36,6 @@
 #define CHILD_POLL_MS 50		/* waitpid polling without pidfd */
 #define CHILD_READS_PER_EVENT 16	/* let other events run too */
 
-/*
- * posix_spawn (clone with CLONE_VM | CLONE_VFORK in glibc) costs a fraction
- * of a fork: no page tables copied, no copy-on-write faults after. It can
- * do everything child_exec does given closefrom and chdir file actions
- * (glibc 2.34 and 2.29); without them the fork path remains.
- */
-#if defined(HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP) &&                  \
-    defined(HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCHDIR_NP)
-#define CHILD_USE_SPAWN 1
-#endif
 
 extern char **environ;
 
@@ -106,6 +96,7 @@ struct svc_child {
 	uint64_t tag;			/* given to jobs made from now on */
 	svc_child_spawn_fn spawn_fn;	/* told each tagged child's group */
 	void *spawn_arg;
+	int devnull;			/* every child's stdin without input */
 };
 
 static void child_dispatch(struct svc_child *s);
@@ -209,53 +200,6 @@ child_envp(char **add)
 		r[n++] = add[k];
 	r[n] = NULL;
 	return r;
-}
-
-/* Only async-signal-safe calls from here to exec: we forked a daemon. */
-static void
-child_exec(struct child_job *j, int in, int out, int err, int ep,
-    char **envp)
-{
-	struct sigaction sa;
-	sigset_t none;
-	int sig, fds[4], i, e;
-
-	(void)setpgid(0, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-
-	/* Lift every fd above 3 first so the dup2s below cannot collide. */
-	fds[0] = in;
-	fds[1] = out;
-	fds[2] = err;
-	fds[3] = ep;
-	for (i = 0; i < 4; i++) {
-		if ((fds[i] = fcntl(fds[i], F_DUPFD, 10)) == -1)
-			goto fail;
-	}
-	for (i = 0; i < 4; i++) {
-		if (dup2(fds[i], i) == -1)
-			goto fail;
-	}
-	if (fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
-		goto fail;
-	ep = 3;
-	closefrom(4);
-	if (j->cwd != NULL && chdir(j->cwd) == -1)
-		goto fail;
-	if (envp != NULL)
-		execvpe(j->argv[0], j->argv, envp);
-	else
-		execvp(j->argv[0], j->argv);
-fail:
-	e = errno;
-	(void)!write(ep, &e, sizeof(e));
-	_exit(127);
 }
 
 static void
@@ -489,21 +433,9 @@ child_pidfd_open(pid_t pid)
 }
 
 static int
-child_nonblock(int fd)
-{
-	int fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-static int
 child_stream_watch(struct child_job *j, struct child_stream *st)
 {
 	st->j = j;
-	if (child_nonblock(st->fd) == -1)
-		return -1;
 	st->ev = event_new(j->s->base, st->fd, EV_READ | EV_PERSIST,
 	    child_read_cb, st);
 	if (st->ev == NULL || event_add(st->ev, NULL) == -1)
@@ -511,130 +443,58 @@ child_stream_watch(struct child_job *j, struct child_stream *st)
 	return 0;
 }
 
-#ifdef CHILD_USE_SPAWN
 /*
- * What child_exec does, as spawn attributes: a process group of its own,
- * every signal at its default and none blocked, the three streams, no other
- * descriptor, the working directory. Returns 0 or an errno value, exec's
- * own included (glibc reports it from the vforked child).
+ * Starts the job's child: stdin from its input or /dev/null (opened once),
+ * stdout and stderr to pipes. Fills j->pid and j->pidfd, or returns -1
+ * with errno (exec's own included).
  */
-static int
-child_posix_spawn(
-    struct child_job *j, int in, int out, int err, char **envp, pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t all, none;
-	int r;
-
-	if ((r = posix_spawnattr_init(&at)) != 0)
-		return r;
-	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
-		posix_spawnattr_destroy(&at);
-		return r;
-	}
-	sigfillset(&all);
-	sigemptyset(&none);
-	if ((r = posix_spawnattr_setflags(
-	         &at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-	                  POSIX_SPAWN_SETSIGMASK)) != 0 ||
-	    (r = posix_spawnattr_setpgroup(&at, 0)) != 0 ||
-	    (r = posix_spawnattr_setsigdefault(&at, &all)) != 0 ||
-	    (r = posix_spawnattr_setsigmask(&at, &none)) != 0 ||
-	    (r = posix_spawn_file_actions_adddup2(&fa, in, 0)) != 0 ||
-	    (r = posix_spawn_file_actions_adddup2(&fa, out, 1)) != 0 ||
-	    (r = posix_spawn_file_actions_adddup2(&fa, err, 2)) != 0 ||
-	    (r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0 ||
-	    (j->cwd != NULL &&
-	        (r = posix_spawn_file_actions_addchdir_np(&fa, j->cwd)) != 0))
-		goto out;
-	r = posix_spawnp(
-	    pid, j->argv[0], &fa, &at, j->argv, envp != NULL ? envp : environ);
-out:
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return r;
-}
-#endif
-
-/* fork and exec; fills j->pid or returns -1 with errno (spawn_errno). */
 static int
 child_spawn(struct child_job *j)
 {
+	struct spawn_req rq;
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int ep[2] = { -1, -1 }, e = 0, cerr;
+	int e, in;
 	char **envp = NULL;
-	ssize_t n;
-	pid_t pid;
 
 	if (j->env != NULL && (envp = child_envp(j->env)) == NULL)
 		goto fail;
 	if (j->input != NULL) {
-		if (pipe2(inp, O_CLOEXEC) == -1)
+		if (pipe2(inp, O_CLOEXEC | O_NONBLOCK) == -1)
 			goto fail;
-	} else if ((inp[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		goto fail;
-	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1)
-		goto fail;
-#ifdef CHILD_USE_SPAWN
-	if ((cerr = child_posix_spawn(
-	         j, inp[0], outp[1], errp[1], envp, &pid)) != 0) {
-		errno = cerr;
-		goto fail;
+		in = inp[0];
+	} else {
+		if (j->s->devnull == -1 &&
+		    (j->s->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) ==
+		        -1)
+			goto fail;
+		in = j->s->devnull;
 	}
-	j->pid = pid;
-	free(envp);
-	envp = NULL;
-	close(inp[0]);
-	close(outp[1]);
-	close(errp[1]);
-	j->in_fd = inp[1];
-	j->out.fd = outp[0];
-	j->err.fd = errp[0];
-	if (j->tag != 0 && j->s->spawn_fn != NULL)
-		j->s->spawn_fn(j->s->spawn_arg, j->tag, pid);
-	return 0;
-#endif
-	if (pipe2(ep, O_CLOEXEC) == -1)
+	if (pipe2(outp, O_CLOEXEC | O_NONBLOCK) == -1 ||
+	    pipe2(errp, O_CLOEXEC | O_NONBLOCK) == -1)
 		goto fail;
-	if ((pid = fork()) == -1)
-		goto fail;
-	if (pid == 0)
-		child_exec(j, inp[0], outp[1], errp[1], ep[1], envp);
-
-	/* Also from here, so a kill of the group cannot race the child. */
-	(void)setpgid(pid, pid);
-	j->pid = pid;
-	free(envp);
-	envp = NULL;
-	close(inp[0]);
-	close(outp[1]);
-	close(errp[1]);
-	close(ep[1]);
-	inp[0] = outp[1] = errp[1] = ep[1] = -1;
-	j->in_fd = inp[1];
-	j->out.fd = outp[0];
-	j->err.fd = errp[0];
-
-	/*
-	 * The CLOEXEC pipe closes at exec, or carries errno on failure: a
-	 * blocking read, but only for the moment between fork and exec.
-	 */
-	do {
-		n = read(ep[0], &cerr, sizeof(cerr));
-	} while (n == -1 && errno == EINTR);
-	close(ep[0]);
-	if (n == (ssize_t)sizeof(cerr)) {
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
-		/* Reaped: the pid may be reused, so it must not be killed. */
+	memset(&rq, 0, sizeof(rq));
+	rq.unblock = 1;
+	rq.argv = j->argv;
+	rq.envp = envp;
+	rq.cwd = j->cwd;
+	rq.fd[0] = in;
+	rq.fd[1] = outp[1];
+	rq.fd[2] = errp[1];
+	if ((e = spawn_run(&rq, &j->pid, &j->pidfd)) != 0) {
 		j->pid = 0;
-		j->reaped = 1;
-		errno = cerr;
-		return -1;
+		errno = e;
+		goto fail;
 	}
+	free(envp);
+	if (inp[0] != -1)
+		close(inp[0]);
+	close(outp[1]);
+	close(errp[1]);
+	j->in_fd = inp[1];
+	j->out.fd = outp[0];
+	j->err.fd = errp[0];
 	if (j->tag != 0 && j->s->spawn_fn != NULL)
-		j->s->spawn_fn(j->s->spawn_arg, j->tag, pid);
+		j->s->spawn_fn(j->s->spawn_arg, j->tag, j->pid);
 	return 0;
 
 fail:
@@ -652,10 +512,6 @@ fail:
 		close(errp[0]);
 	if (errp[1] != -1)
 		close(errp[1]);
-	if (ep[0] != -1)
-		close(ep[0]);
-	if (ep[1] != -1)
-		close(ep[1]);
 	errno = e;
 	return -1;
 }
@@ -699,7 +555,7 @@ child_start(struct child_job *j)
 	    child_stream_watch(j, &j->err) == -1)
 		goto fail;
 	if (j->in_fd != -1) {
-		if (j->input_len == 0 || child_nonblock(j->in_fd) == -1) {
+		if (j->input_len == 0) {
 			child_stdin_close(j);
 		} else {
 			j->ev_in = event_new(base, j->in_fd,
@@ -709,7 +565,7 @@ child_start(struct child_job *j)
 		}
 	}
 	/* pidfd: no global SIGCHLD handler to share with the rest. */
-	if ((j->pidfd = child_pidfd_open(j->pid)) != -1) {
+	if (j->pidfd != -1 || (j->pidfd = child_pidfd_open(j->pid)) != -1) {
 		j->ev_exit = event_new(base, j->pidfd, EV_READ | EV_PERSIST,
 		    child_exit_cb, j);
 		ev = 0;
@@ -834,6 +690,7 @@ svc_child_new(struct event_base *base, int max_children)
 	s->base = base;
 	s->max = max_children > 0 ? (size_t)max_children : CHILD_DEFAULT_MAX;
 	s->next_h = 1;
+	s->devnull = -1;
 	fairq_init(&s->q);
 	return s;
 }
@@ -980,6 +837,8 @@ svc_child_queued(struct svc_child *s)
 static void
 child_destroy(struct svc_child *s)
 {
+	if (s->devnull != -1)
+		close(s->devnull);
 	fairq_free(&s->q);
 	free(s);
 }
