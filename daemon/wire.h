@@ -22,6 +22,9 @@ struct wire *wire_new(struct event_base *base, int fd, wire_msg_cb on_msg,
     wire_eof_cb on_eof, void *arg);
 /* Consumes o; -1 when the peer is gone or the message is refused. */
 int wire_send(struct wire *w, json_object *o);
+/* Nested: sends wait for the outermost uncork, then go in one syscall. */
+void wire_cork(struct wire *w);
+int wire_uncork(struct wire *w);
 /* Blocking, bounded: only for a worker's last messages before _exit. */
 void wire_flush(struct wire *w, int timeout_ms);
 uint64_t wire_dropped(const struct wire *w);

@@ -2,6 +2,9 @@
  * wire.c: the master-worker channel: one JSON object per SOCK_SEQPACKET
  * datagram, sent at once when the socket takes it and queued when it is full.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sendmmsg */
+#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,8 @@
 #define WIRE_BATCH 64
 /* A peer that stops reading: past this much queued, messages are dropped. */
 #define WIRE_QUEUE_MAX (8 * 1024 * 1024)
+/* Datagrams handed to the kernel in one sendmmsg. */
+#define WIRE_MMSG 16
 
 struct wire_buf {
 	struct wire_buf *next;
@@ -36,17 +41,19 @@ struct wire {
 	size_t queued;
 	uint64_t dropped;
 	char *rbuf;
+	struct json_tokener *tok;	/* reset per datagram, not reallocated */
 	int eof;
+	int cork;			/* > 0: queue, send at the last uncork */
 };
 
-json_object *
-wire_decode(const char *buf, size_t len)
+static json_object *
+wire_parse(struct json_tokener *tok, const char *buf, size_t len)
 {
-	struct json_tokener *tok;
 	json_object *o;
 
-	if (len == 0 || len > WIRE_MAX || (tok = json_tokener_new()) == NULL)
+	if (len == 0 || len > WIRE_MAX)
 		return NULL;
+	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	/* One complete object and nothing after it. */
 	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
@@ -56,6 +63,18 @@ wire_decode(const char *buf, size_t len)
 		json_object_put(o);
 		o = NULL;
 	}
+	return o;
+}
+
+json_object *
+wire_decode(const char *buf, size_t len)
+{
+	struct json_tokener *tok;
+	json_object *o;
+
+	if ((tok = json_tokener_new()) == NULL)
+		return NULL;
+	o = wire_parse(tok, buf, len);
 	json_tokener_free(tok);
 	return o;
 }
@@ -108,7 +127,7 @@ wire_read_cb(evutil_socket_t fd, short what, void *arg)
 			w->dropped++;
 			continue;
 		}
-		if ((o = wire_decode(w->rbuf, (size_t)n)) == NULL) {
+		if ((o = wire_parse(w->tok, w->rbuf, (size_t)n)) == NULL) {
 			w->dropped++;
 			continue;
 		}
@@ -117,33 +136,55 @@ wire_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void
+wire_drop_queue(struct wire *w)
+{
+	struct wire_buf *b;
+
+	while ((b = w->head) != NULL) {
+		w->head = b->next;
+		free(b);
+	}
+	w->tail = NULL;
+	w->queued = 0;
+}
+
+/* What the socket takes of the queue, several datagrams a call. */
 static int
 wire_try(struct wire *w)
 {
+	struct mmsghdr mm[WIRE_MMSG];
+	struct iovec iov[WIRE_MMSG];
 	struct wire_buf *b;
-	ssize_t n;
+	int n, i;
 
-	while ((b = w->head) != NULL) {
-		n = send(w->fd, b->data, b->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (w->head != NULL) {
+		memset(mm, 0, sizeof(mm));
+		for (n = 0, b = w->head; b != NULL && n < WIRE_MMSG;
+		     b = b->next, n++) {
+			iov[n].iov_base = b->data;
+			iov[n].iov_len = b->len;
+			mm[n].msg_hdr.msg_iov = &iov[n];
+			mm[n].msg_hdr.msg_iovlen = 1;
+		}
+		n = sendmmsg(w->fd, mm, (unsigned)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == ENOBUFS))
 			return 0;
 		if (n == -1) {
 			/* Gone: the read side reports it; drop the queue. */
-			while ((b = w->head) != NULL) {
-				w->head = b->next;
-				free(b);
-			}
-			w->tail = NULL;
-			w->queued = 0;
+			wire_drop_queue(w);
 			return -1;
 		}
-		w->head = b->next;
+		for (i = 0; i < n; i++) {
+			b = w->head;
+			w->head = b->next;
+			w->queued -= b->len;
+			free(b);
+		}
 		if (w->head == NULL)
 			w->tail = NULL;
-		w->queued -= b->len;
-		free(b);
 	}
 	return 0;
 }
@@ -174,9 +215,10 @@ wire_new(struct event_base *base, int fd, wire_msg_cb on_msg,
 	w->on_eof = on_eof;
 	w->arg = arg;
 	w->rbuf = malloc(WIRE_MAX + 1);
+	w->tok = json_tokener_new();
 	w->rev = event_new(base, fd, EV_READ | EV_PERSIST, wire_read_cb, w);
 	w->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, wire_write_cb, w);
-	if (w->rbuf == NULL || w->rev == NULL || w->wev == NULL ||
+	if (w->rbuf == NULL || w->tok == NULL || w->rev == NULL || w->wev == NULL ||
 	    event_add(w->rev, NULL) != 0) {
 		wire_free(w);
 		return NULL;
@@ -215,7 +257,32 @@ wire_send(struct wire *w, json_object *o)
 		w->head = b;
 	w->tail = b;
 	w->queued += len;
+	if (w->cork > 0)
+		return 0;
 	/* Send now: a PM2 exit must reach the engine without a loop turn. */
+	if (wire_try(w) == -1)
+		return -1;
+	if (w->head != NULL)
+		event_add(w->wev, NULL);
+	return 0;
+}
+
+void
+wire_cork(struct wire *w)
+{
+	if (w != NULL)
+		w->cork++;
+}
+
+/*
+ * The last uncork sends what the corked stretch queued in one call: a
+ * check's reports and its done reach the peer together, one wake-up.
+ */
+int
+wire_uncork(struct wire *w)
+{
+	if (w == NULL || w->cork == 0 || --w->cork > 0 || w->head == NULL)
+		return 0;
 	if (wire_try(w) == -1)
 		return -1;
 	if (w->head != NULL)
@@ -262,6 +329,8 @@ wire_free(struct wire *w)
 	}
 	if (w->fd >= 0)
 		close(w->fd);
+	if (w->tok)
+		json_tokener_free(w->tok);
 	free(w->rbuf);
 	free(w);
 }

@@ -61,6 +61,8 @@ wk_enter(struct wkctx *x, int cb, int mon, struct wk_save *sv)
 	x->wk->shm->mon = mon;
 	x->wk->shm->since = util_now_ms();
 	x->wk->shm->cb = cb;
+	/* What one callback says (reports, done, logs) leaves in one send. */
+	wire_cork(x->w);
 }
 
 static void
@@ -82,6 +84,7 @@ wk_leave(struct wkctx *x, const struct wk_save *sv)
 		json_object_object_add(o, "ms", json_object_new_int64(ms));
 		(void)wire_send(x->w, o);
 	}
+	(void)wire_uncork(x->w);
 }
 
 /*
