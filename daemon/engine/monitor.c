@@ -23,14 +23,19 @@ static void monitor_timer_cb(evutil_socket_t fd, short what, void *arg);
 static int64_t
 monitor_jitter(int64_t span)
 {
-	uint32_t r;
+	/* Spread, not secrecy: a getrandom(2) per check was measurable. */
+	static uint64_t x;
 
 	if (span > 5000)
 		span = 5000;
 	if (span <= 0)
 		return 0;
-	evutil_secure_rng_get_bytes(&r, sizeof(r));
-	return (int64_t)(r % (uint32_t)span);
+	while (x == 0)
+		evutil_secure_rng_get_bytes(&x, sizeof(x));
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (int64_t)(x % (uint64_t)span);
 }
 
 /* Arm the next check unless one is armed already (a crash, a restart). */

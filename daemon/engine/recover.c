@@ -518,8 +518,13 @@ recover_consider(struct target *t)
 	}
 	delay = 0;
 	if (t->attempts > 0) {
-		double dd = (double)rc->delay_ms *
-		    pow(rc->backoff, (double)(t->attempts - 1));
+		double dd = (double)rc->delay_ms;
+		int k;
+
+		/* Stops at the cap: the master links no libm for one pow. */
+		for (k = 1; k < t->attempts && dd <= (double)rc->max_delay_ms;
+		     k++)
+			dd *= rc->backoff;
 
 		delay = dd > (double)rc->max_delay_ms ? rc->max_delay_ms
 						      : (int64_t)dd;
