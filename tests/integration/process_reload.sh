@@ -2,8 +2,9 @@
 # process_reload: a reload never restarts an owned process. An unrelated
 # edit keeps the same pid and one copy; an edit of the process's own
 # definition keeps it too, says that the old definition runs and how to
-# apply the new one, which run NAME restart does; a daemon stop still
-# stops the processes, all of them signalled before any is killed.
+# apply the new one, which run NAME restart does; a monitor the reload
+# drops has its process stopped; a daemon stop still stops the processes,
+# all of them signalled before any is killed.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 plugins "$WS/plugins" process
@@ -13,16 +14,21 @@ cp /bin/sleep "$WS/othersleep"
 EXTRA_CLEANUP='for p in $(pgrep -f "$WS/"); do kill -KILL $p; done 2>/dev/null'
 
 # conf WEB_ARG OTHER_INTERVAL MEM_WARN: web's argument is its definition;
-# the other monitor's interval and web's mem_warn are not.
+# the other monitor's interval and web's mem_warn are not. OTHER_INTERVAL
+# "none" drops the other monitor.
 conf() {
 	{
 		conf_head
-		cat <<CONF
-monitors = (
-	{ name = "web"; plugin = "process"; interval = "1h";
-	  command = ["$WS/websleep", "$1"]; mem_warn = "$3"; },
+		echo "monitors = ("
+		if [ "$2" != none ]; then
+			cat <<CONF
 	{ name = "other"; plugin = "process"; interval = "$2";
-	  command = ["$WS/othersleep", "1000"]; }
+	  command = ["$WS/othersleep", "1000"]; },
+CONF
+		fi
+		cat <<CONF
+	{ name = "web"; plugin = "process"; interval = "1h";
+	  command = ["$WS/websleep", "$1"]; mem_warn = "$3"; }
 );
 CONF
 	} >"$WS/redundancyd.conf"
@@ -77,11 +83,15 @@ ctl health web >/dev/null
 rc=$?
 check "health is WARNING (exit 1), not OK: rc=$rc" test "$rc" -eq 1
 
-# Another reload with the same pending change: journaled once, not again.
+# Another reload with the same pending change: journaled once, not again;
+# it drops the other monitor, whose process has nobody to adopt it.
+o1=$(pgrep -f "^$WS/othersleep")
+check "one other process before it is dropped" test -n "$o1"
 w3=$(worker)
-conf 2000 3h 1G
+conf 2000 none 1G
 ctl reload >/dev/null
 check "a third worker" wait_for 10 new_worker "$w3"
+check "the dropped monitor's process was stopped" wait_for 10 sh -c "! kill -0 $o1 2>/dev/null || grep -q '^State:.*Z' /proc/$o1/status"
 check "the note is still in the check" wait_for 10 old_def
 check "the same pending change is journaled once only" test "$(noted)" -eq 1
 check "same pid through three configurations" test "$(webpid)" = "$first"
