@@ -203,6 +203,7 @@ struct monitor {
 	char *down;		/* why its worker cannot run it, or NULL */
 	int start_failed;	/* down because the plugin refused to start */
 	int64_t cb_since;	/* worker: when the running callback began */
+	int stop_for_good;	/* worker: no instance follows this stop */
 };
 
 struct handle;
@@ -288,7 +289,11 @@ struct rdd_daemon {
 /* monitor.c: life of monitors and the scheduler */
 int monitors_create(struct rdd_daemon *d, struct errlist *errs);
 void monitors_start(struct rdd_daemon *d, int64_t delay_ms);
-void monitors_destroy(struct rdd_daemon *d);
+/*
+ * next: the configuration that follows a reload, NULL when the daemon
+ * stops; a monitor that is in it again keeps what its plugin runs.
+ */
+void monitors_destroy(struct rdd_daemon *d, const struct conf *next);
 struct monitor *monitor_find(struct rdd_daemon *d, const char *name);
 void monitor_run_check(struct monitor *m);
 void monitor_rearm(struct monitor *m, int64_t ms);
@@ -355,7 +360,8 @@ void workers_cancel_check(struct monitor *m, struct rdd_check *c);
 int workers_recover(struct monitor *m, struct rdd_recovery *r);
 int workers_command(struct monitor *m, struct rdd_command *c, int argc,
     const char *const *argv);
-void workers_stop_all(struct rdd_daemon *d, int retire);
+void workers_stop_all(
+    struct rdd_daemon *d, int retire, const struct conf *next);
 int workers_alive(struct rdd_daemon *d);
 void workers_free(struct rdd_daemon *d);
 int workers_unquarantine(struct rdd_daemon *d, const char *name, char *msg,

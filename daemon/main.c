@@ -409,7 +409,7 @@ daemon_finish(struct rdd_daemon *d)
 		event_free(d->stop_ev);
 		d->stop_ev = NULL;
 	}
-	monitors_destroy(d);
+	monitors_destroy(d, NULL);
 	if (d->state && state_flush(d->state) != 0)
 		log_err("state: final flush failed: %m: recovery counters of "
 		    "this run may be lost");
@@ -445,7 +445,7 @@ daemon_stop_poll(evutil_socket_t fd, short what, void *arg)
 		 * children of checks and recoveries in flight outlived us.
 		 */
 		left = d->conf->shutdown_deadline_ms;
-		workers_stop_all(d, 0);
+		workers_stop_all(d, 0, NULL);
 	}
 	if (workers_alive(d) > 0 && left > 0) {
 		evtimer_add(d->stop_ev, &tick);
@@ -528,7 +528,8 @@ daemon_reload(
 		d->conf->http_listen ? d->conf->http_listen : "") != 0)
 		log_warn("reload: changes to daemon sockets and directories "
 		    "take effect at the next restart");
-	monitors_destroy(d);
+	/* A monitor that stays keeps what its plugin runs (its processes). */
+	monitors_destroy(d, nc);
 	conf_free(d->conf);
 	d->conf = nc;
 	daemon_alerts_apply(d);
@@ -827,7 +828,7 @@ run(struct opts *o)
 			event_base_dispatch(d->base);
 		health_rollup(d);
 		rc = run_once_print(d, o->json);
-		monitors_destroy(d);
+		monitors_destroy(d, NULL);
 		goto out;
 	}
 	for (i = 0; i < warns.n; i++)
@@ -857,7 +858,7 @@ out:
 	if (notify_fd >= 0)
 		notify_ready(&notify_fd, rc == 0 ? 0 : rc);
 	if (d->nmon)
-		monitors_destroy(d);
+		monitors_destroy(d, NULL);
 	workers_free(d);
 	if (watchdog)
 		event_free(watchdog);

@@ -297,7 +297,7 @@ monitors_busy(struct rdd_daemon *d)
 }
 
 void
-monitors_destroy(struct rdd_daemon *d)
+monitors_destroy(struct rdd_daemon *d, const struct conf *next)
 {
 	size_t i, j;
 
@@ -306,7 +306,7 @@ monitors_destroy(struct rdd_daemon *d)
 		if (d->mon[i]->timer)
 			event_del(d->mon[i]->timer);
 	/* The plugins stop in their workers; these records go now. */
-	workers_stop_all(d, 1);
+	workers_stop_all(d, 1, next);
 	for (i = 0; i < d->nmon; i++) {
 		struct monitor *m = d->mon[i];
 

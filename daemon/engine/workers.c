@@ -1096,8 +1096,47 @@ workers_free_one(struct worker *wk)
 	free(wk);
 }
 
+/*
+ * Whether monitor m comes back in next (a reload's configuration): the
+ * same name, plugin and enabled. Its new instance then adopts what the
+ * old one leaves running; anything else stops for good.
+ */
+static int
+wk_has_successor(const struct monitor *m, const struct conf *next)
+{
+	size_t i;
+
+	if (next == NULL || m->d->stopping)
+		return 0;
+	for (i = 0; i < next->nmon; i++)
+		if (strcmp(next->mon[i].name, m->cm->name) == 0)
+			return next->mon[i].enabled &&
+			       strcmp(next->mon[i].plugin, m->cm->plugin) == 0;
+	return 0;
+}
+
+/*
+ * "stop", with "keep": the indices of the worker's monitors that have a
+ * successor (host->stopping_for_good answers 0 for them).
+ */
+static json_object *
+wk_stop_msg(struct worker *wk, const struct conf *next)
+{
+	json_object *o = wk_msg("stop", NULL), *keep;
+	size_t i;
+
+	if ((keep = json_object_new_array()) == NULL)
+		return o;
+	for (i = 0; i < wk->nmon; i++)
+		if (wk_has_successor(wk->mon[i], next))
+			json_object_array_add(
+			    keep, json_object_new_int(wk->mon[i]->widx));
+	json_object_object_add(o, "keep", keep);
+	return o;
+}
+
 void
-workers_stop_all(struct rdd_daemon *d, int retire)
+workers_stop_all(struct rdd_daemon *d, int retire, const struct conf *next)
 {
 	struct timeval tv;
 	size_t i;
@@ -1108,7 +1147,7 @@ workers_stop_all(struct rdd_daemon *d, int retire)
 		if (wk->restart_ev)
 			evtimer_del(wk->restart_ev);
 		if (wk->pid > 0 && wk->w != NULL) {
-			(void)wire_send(wk->w, wk_msg("stop", NULL));
+			(void)wire_send(wk->w, wk_stop_msg(wk, next));
 			wk->state = WK_STOPPING;
 			if (wk->kill_ev == NULL)
 				wk->kill_ev = evtimer_new(d->base,

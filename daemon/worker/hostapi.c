@@ -152,6 +152,13 @@ h_read_only(struct rdd_monitor *rm)
 	return ((struct monitor *)rm)->d->once;
 }
 
+/* Set by the master's "stop" (worker.c); 0 until then. */
+static int
+h_stopping_for_good(struct rdd_monitor *rm)
+{
+	return ((struct monitor *)rm)->stop_for_good;
+}
+
 static char *
 h_secret(struct rdd_monitor *rm, const char *env, const char *file,
     char *err, size_t errlen)
@@ -794,6 +801,7 @@ hostapi_init(struct rdd_daemon *d)
 	h->post = h_post;
 	h->read_only = h_read_only;
 	h->report_bounds = h_report_bounds;
+	h->stopping_for_good = h_stopping_for_good;
 }
 
 void

@@ -507,6 +507,31 @@ wk_exit(struct wkctx *x, int code)
 	_exit(code);
 }
 
+/*
+ * Each monitor stops for good unless the master listed it in "keep": a
+ * reload that keeps it starts its successor, which adopts what it leaves
+ * running (host->stopping_for_good).
+ */
+static void
+wk_stop_reason(struct wkctx *x, json_object *o)
+{
+	json_object *keep = NULL, *e;
+	size_t i;
+
+	for (i = 0; i < x->d.nmon; i++)
+		x->d.mon[i]->stop_for_good = 1;
+	if (!json_object_object_get_ex(o, "keep", &keep) ||
+	    !json_object_is_type(keep, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(keep); i++) {
+		e = json_object_array_get_idx(keep, i);
+		if (json_object_is_type(e, json_type_int) &&
+		    json_object_get_int64(e) >= 0 &&
+		    (size_t)json_object_get_int64(e) < x->d.nmon)
+			x->d.mon[json_object_get_int64(e)]->stop_for_good = 0;
+	}
+}
+
 static void
 wk_on_eof(void *arg)
 {
@@ -544,6 +569,7 @@ wk_on_msg(void *arg, json_object *o)
 			    json_object_new_int64(id));
 		(void)wire_send(x->w, r);
 	} else if (strcmp(t, "stop") == 0) {
+		wk_stop_reason(x, o);
 		wk_exit(x, 0);
 	} else if (strcmp(t, "check") == 0) {
 		if (m == NULL || m->ctx == NULL || wire_int(o, "c", &id) != 0)

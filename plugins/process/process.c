@@ -221,6 +221,10 @@ struct proc {
 	uint64_t pidfd_w;
 	int child; /* 1: our child, so waitpid gives its status */
 	int opstop;
+	/* the definition fields that changed since it started, or "" */
+	char stale[96];
+	/* shutdown: signalled in stop, waited for in destroy until then */
+	int64_t stop_deadline;
 	char last_exit[256];
 	int spawn_errno;
 
@@ -813,6 +817,90 @@ proc_open_log(const char *path, char *msg, size_t len)
 	return fd;
 }
 
+/* ---- the definition an owned process was started with ---- */
+
+/*
+ * What changes how an owned process is started, field by field, so that
+ * an adopted process started from another definition can be named with
+ * what changed. stop_signal, timeouts, probes and thresholds are left
+ * out: they apply to a running process at once.
+ */
+enum { PD_COMMAND, PD_CWD, PD_ENV, PD_USER, PD_GROUP, PD_UMASK, PD_LOGS, PD_N };
+static const char *const proc_def_names[PD_N] = {
+    "command", "cwd", "env", "user", "group", "umask", "logs"};
+
+/* FNV-1a over a string and its terminating NUL, so "ab","c" != "a","bc" */
+static uint64_t
+proc_fnv(uint64_t h, const char *s)
+{
+	if (s == NULL)
+		return h ^ 0xff; /* unset differs from "" */
+	do {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	} while (*s++ != '\0');
+	return h;
+}
+
+static uint64_t
+proc_fnv_list(const struct rdd_strlist *l)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		h = proc_fnv(h, l->v[i]);
+	return h;
+}
+
+/* "command=HEX cwd=HEX ...": the state's record of the definition. */
+static void
+proc_def_print(const struct proc *p, char *buf, size_t len)
+{
+	const uint64_t b = 0xcbf29ce484222325ULL;
+	uint64_t v[PD_N];
+	size_t i, used = 0;
+
+	v[PD_COMMAND] = proc_fnv_list(&p->cfg->command);
+	v[PD_CWD] = proc_fnv(b, p->cfg->cwd);
+	v[PD_ENV] = proc_fnv_list(&p->cfg->env);
+	v[PD_USER] = proc_fnv(b, p->cfg->user);
+	v[PD_GROUP] = proc_fnv(b, p->cfg->group);
+	v[PD_UMASK] = proc_fnv(b, p->cfg->umask);
+	v[PD_LOGS] = proc_fnv(proc_fnv(b, p->out_path), p->err_path);
+	buf[0] = '\0';
+	for (i = 0; i < PD_N && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s=%016llx",
+		    i ? " " : "", proc_def_names[i], (unsigned long long)v[i]);
+}
+
+/*
+ * The fields of rec (an older record) that differ from now, as "command,
+ * env"; "" when none. A field rec lacks (a record from an older plugin)
+ * is not taken for a change.
+ */
+static void
+proc_def_diff(const char *rec, const char *now, char *out, size_t len)
+{
+	char key[32];
+	const char *r, *n;
+	size_t i, used = 0, kl;
+
+	out[0] = '\0';
+	for (i = 0; i < PD_N; i++) {
+		kl = (size_t)snprintf(
+		    key, sizeof(key), "%s=", proc_def_names[i]);
+		if ((r = strstr(rec, key)) == NULL ||
+		    (n = strstr(now, key)) == NULL)
+			continue;
+		if (strncmp(r + kl, n + kl, 16) == 0)
+			continue;
+		used +=
+		    (size_t)snprintf(out + used, len > used ? len - used : 0,
+		        "%s%s", used ? ", " : "", proc_def_names[i]);
+	}
+}
+
 /* fork and exec the owned command; 0, or -1 with msg set. */
 static int
 proc_start_owned(struct proc *p, char *msg, size_t len)
@@ -861,6 +949,16 @@ proc_start_owned(struct proc *p, char *msg, size_t len)
 		goto fail;
 	}
 	p->restarts++;
+	if (!p->h->read_only(p->m)) {
+		char def[256];
+
+		/* What the next instance compares with after a reload. */
+		proc_def_print(p, def, sizeof(def));
+		p->h->state_set(p->m, "definition", def);
+		if (p->stale[0] != '\0')
+			p->h->state_set(p->m, "definition_noted", NULL);
+	}
+	p->stale[0] = '\0';
 	snprintf(msg, len, "started pid %d", (int)pid);
 	p->h->journal(p->m, "process-start", p->target, msg);
 	free(envp);
@@ -1247,7 +1345,14 @@ proc_command(
 	if (strcmp(verb, "status") == 0) {
 		pid_t pid = proc_locate(p, why, sizeof(why));
 
-		if (pid > 0)
+		if (pid > 0 && p->stale[0] != '\0')
+			snprintf(why, sizeof(why),
+			    "pid %d%s (the definition from before the reload: "
+			    "%s changed; restart applies it)",
+			    (int)pid,
+			    p->opstop ? " (operator stop pending)" : "",
+			    p->stale);
+		else if (pid > 0)
 			snprintf(why, sizeof(why), "pid %d%s", (int)pid,
 			    p->opstop ? " (operator stop pending)" : "");
 		p->h->command_done(c, 1, why);
@@ -1547,7 +1652,13 @@ proc_check_report(struct proc *p)
 		if (uptime < 0)
 			uptime = 0;
 	}
-	snprintf(msg, sizeof(msg), "pid %d running", (int)p->pid);
+	if (p->stale[0] != '\0')
+		snprintf(msg, sizeof(msg),
+		    "pid %d running the definition from before the reload "
+		    "(%s changed): redundancyctl run %s restart to apply it",
+		    (int)p->pid, p->stale, p->h->monitor_name(p->m));
+	else
+		snprintf(msg, sizeof(msg), "pid %d running", (int)p->pid);
 	mv[nm++] = (struct rdd_metric){"pid", (double)p->pid, ""};
 	mv[nm++] = (struct rdd_metric){"rss", (double)st.rss * page, "B"};
 	mv[nm++] =
@@ -1592,6 +1703,9 @@ proc_check_report(struct proc *p)
 			    "; %s", p->web.msg);
 		}
 	}
+	/* Not what the configuration says: the operator's call, not ours. */
+	if (p->stale[0] != '\0' && state == RDD_OK)
+		state = RDD_WARNING;
 	p->h->report(c, p->target, state, msg, mv, nm);
 	p->h->check_done(c);
 }
@@ -1936,9 +2050,46 @@ nomem:
 }
 
 /*
+ * An adopted process started from another definition keeps running: a
+ * reload never restarts it. The check says so (WARNING) until an operator
+ * restarts it; the journal says it once per new definition.
+ */
+static void
+proc_adopt_definition(struct proc *p)
+{
+	char now[256], rec[256], msg[PROC_MSG_MAX];
+	const char *s = p->h->state_get(p->m, "definition");
+
+	proc_def_print(p, now, sizeof(now));
+	if (s == NULL) {
+		/* Started by a plugin before definitions were kept: assumed. */
+		if (!p->h->read_only(p->m))
+			p->h->state_set(p->m, "definition", now);
+		return;
+	}
+	snprintf(rec, sizeof(rec), "%s", s); /* state_set may free s */
+	proc_def_diff(rec, now, p->stale, sizeof(p->stale));
+	if (p->stale[0] == '\0')
+		return;
+	snprintf(msg, sizeof(msg),
+	    "running the definition from before the reload (%s changed): "
+	    "redundancyctl run %s restart to apply it",
+	    p->stale, p->h->monitor_name(p->m));
+	p->h->log(p->m, RDD_LOG_WARN, "%s: %s", p->target, msg);
+	if (p->h->read_only(p->m) ||
+	    ((s = p->h->state_get(p->m, "definition_noted")) != NULL &&
+	        strcmp(s, now) == 0))
+		return;
+	p->h->journal(p->m, "process-old-definition", p->target, msg);
+	p->h->state_set(p->m, "definition_noted", now);
+}
+
+/*
  * An owned process recorded in the state and still alive with the same
- * start time is ours from a previous daemon (detach) or worker: adopt it
- * instead of starting a second copy. A recycled pid has another start time.
+ * start time is ours from a previous daemon (detach), worker or instance
+ * (a reload): adopt it instead of starting a second copy. A recycled pid
+ * has another start time. A record that ends in " stopped" was left by a
+ * shutdown that signalled the process: gone is what is expected of it.
  */
 static int
 proc_adopt(struct proc *p)
@@ -1946,24 +2097,35 @@ proc_adopt(struct proc *p)
 	struct procfs_stat st;
 	const char *s = p->h->state_get(p->m, "pid");
 	unsigned long long start;
-	int pid;
+	int pid, stopped;
 
 	if (s == NULL || sscanf(s, "%d %llu", &pid, &start) != 2 || pid <= 1)
 		return 0;
+	stopped = strstr(s, " stopped") != NULL;
 	if (!proc_alive((pid_t)pid, &st) || st.starttime != start) {
-		p->h->log(p->m, RDD_LOG_INFO,
-		    "%s: recorded pid %d is gone or "
-		    "is another process now: starting a new one",
-		    p->target, pid);
-		p->h->state_set(p->m, "pid", NULL);
+		if (!stopped)
+			p->h->log(p->m, RDD_LOG_INFO,
+			    "%s: recorded pid %d is gone or is another "
+			    "process now: starting a new one",
+			    p->target, pid);
+		if (!p->h->read_only(p->m))
+			p->h->state_set(p->m, "pid", NULL);
 		return 0;
 	}
 	if (proc_watch(p, (pid_t)pid, start, 0) != 0)
 		return 0;
-	p->h->log(
-	    p->m, RDD_LOG_INFO, "%s: adopted running pid %d", p->target, pid);
+	if (stopped)
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "%s: pid %d outlived the last shutdown's stop (the worker "
+		    "ended before SIGKILL: keep stop_timeout below "
+		    "daemon.shutdown_deadline): adopted",
+		    p->target, pid);
+	else
+		p->h->log(p->m, RDD_LOG_INFO, "%s: adopted running pid %d",
+		    p->target, pid);
 	p->h->journal(p->m, "process-adopt", p->target,
 	    "adopted the running process instead of starting another");
+	proc_adopt_definition(p);
 	return 1;
 }
 
@@ -2004,36 +2166,73 @@ proc_start(void *ctx)
 }
 
 /*
- * Shutdown: an owned process goes with the daemon unless detach = true.
- * Waiting for it here blocks the loop, but only on the way out, and for
- * at most stop_timeout plus the SIGKILL grace.
+ * Shutdown, first half: signal the owned process. The worker calls every
+ * instance's stop before any destroy, so with the wait in destroy all of
+ * a worker's processes get stop_signal at once and the shutdown takes one
+ * stop_timeout, not one per process. The record stays, marked, until the
+ * next start: should the worker end before destroy's SIGKILL (a
+ * daemon.shutdown_deadline shorter than stop_timeout), a survivor is
+ * adopted rather than joined by a second copy.
  */
 static void
 proc_stop_owned(struct proc *p)
 {
-	struct pollfd pfd;
+	char buf[64];
 	pid_t pid = p->pid;
 
 	if (kill(-pid, p->stop_sig) == -1 && errno == ESRCH)
 		(void)kill(pid, p->stop_sig);
-	if (p->pidfd != -1) {
-		pfd.fd = p->pidfd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)p->cfg->stop_timeout) == 0) {
-			(void)kill(-pid, SIGKILL);
-			(void)kill(pid, SIGKILL);
-			(void)poll(&pfd, 1, PROC_KILL_GRACE_MS);
-		}
+	p->stop_deadline = proc_now_ms() + p->cfg->stop_timeout;
+	snprintf(buf, sizeof(buf), "%d %llu stopped", (int)pid, p->pstart);
+	p->h->state_set(p->m, "pid", buf);
+}
+
+/* 1 once the watched process is gone, 0 if it still runs at until. */
+static int
+proc_wait_gone(struct proc *p, int64_t until)
+{
+	struct timespec ts = {0, PROC_READY_POLL_MS * 1000000L};
+	struct pollfd pfd = {p->pidfd, POLLIN, 0};
+	struct procfs_stat st;
+	int64_t left;
+
+	for (;;) {
+		if (!proc_alive(p->pid, &st) || st.starttime != p->pstart)
+			return 1;
+		if ((left = until - proc_now_ms()) <= 0)
+			return 0;
+		/* Without a pidfd (Linux before 5.3), /proc is polled. */
+		if (p->pidfd != -1)
+			(void)poll(&pfd, 1, (int)left);
+		else
+			(void)nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Shutdown, second half (destroy: no host calls): wait for the exit until
+ * the deadline stop set, then SIGKILL the group. Blocks the loop, but only
+ * on the way out.
+ */
+static void
+proc_stop_wait(struct proc *p)
+{
+	pid_t pid = p->pid;
+
+	if (!proc_wait_gone(p, p->stop_deadline)) {
+		(void)kill(-pid, SIGKILL);
+		(void)kill(pid, SIGKILL);
+		(void)proc_wait_gone(p, proc_now_ms() + PROC_KILL_GRACE_MS);
 	}
 	if (p->child)
 		(void)waitpid(pid, NULL, WNOHANG);
-	p->h->state_set(p->m, "pid", NULL);
 }
 
 static void
 proc_stop(void *ctx)
 {
 	struct proc *p = ctx;
+	int for_good;
 
 	p->rec = NULL;
 	p->cmd = NULL;
@@ -2043,9 +2242,27 @@ proc_stop(void *ctx)
 		p->h->timer_del(p->m, p->log_timer);
 	p->log_timer = 0;
 	p->check = NULL;
+	/*
+	 * A reload that keeps the monitor must not restart its process (an
+	 * edit elsewhere would bounce the service): it stays, recorded, and
+	 * the new instance adopts it. An older host cannot say: final.
+	 */
+	for_good = !RDD_HOST_HAS(p->h, stopping_for_good) ||
+	           p->h->stopping_for_good(p->m);
 	if (p->mode == PM_OWNED && p->pid > 0 && !p->cfg->detach &&
-	    !p->h->read_only(p->m))
+	    !p->h->read_only(p->m) && for_good) {
 		proc_stop_owned(p);
+		/* The pidfd stays open for destroy; its watch goes now. */
+		if (p->pidfd_w != 0)
+			p->h->fd_unwatch(p->m, p->pidfd_w);
+		p->pidfd_w = 0;
+		return;
+	}
+	if (p->mode == PM_OWNED && p->pid > 0 && !for_good)
+		p->h->log(p->m, RDD_LOG_INFO,
+		    "%s: pid %d keeps running for the reloaded "
+		    "configuration",
+		    p->target, (int)p->pid);
 	proc_unwatch(p);
 }
 
@@ -2056,7 +2273,9 @@ proc_destroy(void *ctx)
 
 	if (p == NULL)
 		return;
-	proc_unwatch(p);
+	if (p->stop_deadline != 0 && p->pid > 0)
+		proc_stop_wait(p);
+	proc_unwatch(p); /* after stop, the watch is gone: closes the pidfd */
 	proc_free(p);
 }
 

@@ -1,5 +1,5 @@
 /*
- * rdd_plugin.h: the public plugin SDK of redundancyd, ABI 1.2.
+ * rdd_plugin.h: the public plugin SDK of redundancyd, ABI 1.4.
  * The one header a plugin includes; depends on the C standard library only.
  *
  * Where a plugin runs: each plugin's monitors run in a worker process of
@@ -32,6 +32,7 @@ extern "C" {
 /*
  * ABI version. Record every change in docs/ABI.md, newest first:
  *
+ *   1.4  2026-12-03  host->stopping_for_good (a reload keeps what runs).
  *   1.3  2026-12-03  host->report_bounds (Nagios thresholds, min, max).
  *   1.2  2026-12-03  host->read_only (--once writes nothing).
  *   1.1  2026-12-03  host->post, plugin validate and start_err; newer
@@ -61,7 +62,7 @@ extern "C" {
  */
 #define RDD_PLUGIN_MAGIC 0x52444450u /* "RDDP" */
 #define RDD_ABI_MAJOR 1
-#define RDD_ABI_MINOR 3
+#define RDD_ABI_MINOR 4
 
 #if defined(__GNUC__)
 #define RDD_EXPORT __attribute__((visibility("default")))
@@ -444,6 +445,24 @@ struct rdd_host {
 	void (*report_bounds)(struct rdd_check *c, const char *target,
 	    enum rdd_state st, const char *msg, const struct rdd_metric *m,
 	    const struct rdd_metric_bounds *b, size_t nmetrics);
+
+	/* 1.4 */
+	/*
+	 * Asked in stop(): 1 when no instance of this monitor follows (the
+	 * daemon stops, or a reload dropped the monitor, disabled it or gave
+	 * it another plugin), 0 when one does (a reload that keeps it: its
+	 * new instance starts at once, in a new worker, with the same
+	 * state). A plugin that runs something meant to outlive a reload (a
+	 * service process) stops it only on 1 and on 0 leaves it, recorded
+	 * in its state, for the successor to adopt; what belongs to the
+	 * instance (timers, sockets, threads) is released either way. 0
+	 * before stop(). A worker that crashed or was killed gets no stop()
+	 * at all, which leaves things running too. A host before 1.4 has no
+	 * stopping_for_good: test RDD_HOST_HAS(host, stopping_for_good) and,
+	 * without it, assume 1 (every stop is final: those hosts restart a
+	 * monitor's instance at every reload).
+	 */
+	int (*stopping_for_good)(struct rdd_monitor *m);
 };
 
 /* True if the host is new enough to have `field`. */
@@ -462,6 +481,10 @@ struct rdd_host {
 #define RDD_HOST_SIZE_V1_2                                                     \
 	(offsetof(struct rdd_host, read_only) +                                \
 	    sizeof(((struct rdd_host *)0)->read_only))
+/* Size of the ABI 1.3 host table. */
+#define RDD_HOST_SIZE_V1_3                                                     \
+	(offsetof(struct rdd_host, report_bounds) +                            \
+	    sizeof(((struct rdd_host *)0)->report_bounds))
 
 /*
  * The plugin descriptor: the one symbol a plugin exports, as data, so the

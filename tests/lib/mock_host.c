@@ -963,6 +963,14 @@ mock_read_only(struct rdd_monitor *m)
 	return mh->read_only;
 }
 
+static int
+mock_stopping_for_good(struct rdd_monitor *m)
+{
+	struct mock_host *mh = mock_mon(m, "stopping_for_good");
+
+	return mh->stopping_for_good;
+}
+
 void
 mock_host_set_minor(struct mock_host *mh, int minor)
 {
@@ -972,24 +980,35 @@ mock_host_set_minor(struct mock_host *mh, int minor)
 		mh->host.post = NULL;
 		mh->host.read_only = NULL;
 		mh->host.report_bounds = NULL;
+		mh->host.stopping_for_good = NULL;
 	} else if (minor == 1) {
 		mh->host.size = RDD_HOST_SIZE_V1_1;
 		mh->host.abi_minor = 1;
 		mh->host.post = mock_post_fn;
 		mh->host.read_only = NULL;
 		mh->host.report_bounds = NULL;
+		mh->host.stopping_for_good = NULL;
 	} else if (minor == 2) {
 		mh->host.size = RDD_HOST_SIZE_V1_2;
 		mh->host.abi_minor = 2;
 		mh->host.post = mock_post_fn;
 		mh->host.read_only = mock_read_only;
 		mh->host.report_bounds = NULL;
+		mh->host.stopping_for_good = NULL;
+	} else if (minor == 3) {
+		mh->host.size = RDD_HOST_SIZE_V1_3;
+		mh->host.abi_minor = 3;
+		mh->host.post = mock_post_fn;
+		mh->host.read_only = mock_read_only;
+		mh->host.report_bounds = mock_report_bounds_fn;
+		mh->host.stopping_for_good = NULL;
 	} else {
 		mh->host.size = sizeof(struct rdd_host);
 		mh->host.abi_minor = RDD_ABI_MINOR;
 		mh->host.post = mock_post_fn;
 		mh->host.read_only = mock_read_only;
 		mh->host.report_bounds = mock_report_bounds_fn;
+		mh->host.stopping_for_good = mock_stopping_for_good;
 	}
 }
 
@@ -1013,6 +1032,7 @@ mock_host_init(struct mock_host *mh, const char *name)
 	mh->host.group_int = mock_group_int;
 	mh->host.report = mock_report_fn;
 	mh->host.report_bounds = mock_report_bounds_fn;
+	mh->host.stopping_for_good = mock_stopping_for_good;
 	mh->host.check_done = mock_check_done;
 	mh->host.recovery_done = mock_recovery_done;
 	mh->host.push = mock_push;

@@ -212,6 +212,7 @@ struct mock_host {
 	size_t nwatches;
 	int secret_calls;
 	int read_only;	/* what host->read_only answers (1.2) */
+	int stopping_for_good; /* what host->stopping_for_good answers (1.4) */
 	int violations;
 	char violation[256];
 
@@ -340,10 +341,11 @@ void mock_plugin_stop(
     struct mock_host *mh, const struct rdd_plugin *pd, void *ctx);
 
 /*
- * Pretend to be a host of ABI 1.minor: minor 0 sets host.size to
- * RDD_HOST_SIZE_V1_0 and post to NULL, so a plugin that calls post without
- * RDD_HOST_HAS crashes in its test rather than on an old daemon; any other
- * value restores the full 1.1 table.
+ * Pretend to be a host of ABI 1.minor: host.size becomes that minor's
+ * RDD_HOST_SIZE_V1_N and the later functions NULL (minor 0: no post; 3: no
+ * stopping_for_good), so a plugin that calls one without RDD_HOST_HAS
+ * crashes in its test rather than on an old daemon; 4 or more restores
+ * the full table.
  */
 void mock_host_set_minor(struct mock_host *mh, int minor);
 

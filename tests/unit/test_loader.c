@@ -511,7 +511,7 @@ test_print(void **state)
 	assert_non_null(strstr(out, "abi_badmagic.so  REFUSED: bad magic "
 	                            "0x12345678, expected 0x52444450"));
 	assert_non_null(strstr(out, "\nabi_good.so      abi_good 1.2.3  "
-	                            "ABI 1.3  Good test plugin for the "
+	                            "ABI 1.4  Good test plugin for the "
 	                            "loader\n"));
 	assert_non_null(strstr(out, "\nx.so             REFUSED: cannot "
 	                            "load: "));
@@ -933,7 +933,7 @@ test_inspect_dir(void **state)
 	if (strncmp(out, want, strlen(want)) != 0)
 		fail_msg("expected first line\n%s\ngot\n%s", want, out);
 	assert_string_equal(out + strlen(want),
-	    "abi_good.so        abi_good 1.2.3  ABI 1.3  Good test plugin "
+	    "abi_good.so        abi_good 1.2.3  ABI 1.4  Good test plugin "
 	    "for the loader\n");
 	free(out);
 }

@@ -45,7 +45,7 @@ static void
 test_v1_1_appends_at_the_end(void **state)
 {
 	assert_int_equal(RDD_ABI_MAJOR, 1);
-	assert_int_equal(RDD_ABI_MINOR, 3);
+	assert_int_equal(RDD_ABI_MINOR, 4);
 	/* Nothing after the 1.1 fields: the next minor appends after them. */
 	assert_int_equal(sizeof(struct rdd_plugin),
 	    offsetof(struct rdd_plugin, start_err) +
@@ -58,9 +58,12 @@ test_v1_1_appends_at_the_end(void **state)
 	/* 1.3 appended report_bounds after 1.2's read_only, nothing else. */
 	assert_int_equal(
 	    RDD_HOST_SIZE_V1_2, offsetof(struct rdd_host, report_bounds));
+	/* 1.4 appended stopping_for_good after 1.3's report_bounds. */
+	assert_int_equal(
+	    RDD_HOST_SIZE_V1_3, offsetof(struct rdd_host, stopping_for_good));
 	assert_int_equal(sizeof(struct rdd_host),
-	    offsetof(struct rdd_host, report_bounds) +
-	        sizeof(((struct rdd_host *)0)->report_bounds));
+	    offsetof(struct rdd_host, stopping_for_good) +
+	        sizeof(((struct rdd_host *)0)->stopping_for_good));
 	assert_true(RDD_HOST_SIZE_V1_0 <= offsetof(struct rdd_host, post));
 	assert_true(
 	    RDD_HOST_SIZE_V1_0 > offsetof(struct rdd_host, command_done));
@@ -242,7 +245,7 @@ test_mock_is_a_1_1_host(void **state)
 	struct mock_host mh;
 
 	mock_host_init(&mh, "tp");
-	assert_int_equal(mh.host.abi_minor, 3);
+	assert_int_equal(mh.host.abi_minor, 4);
 	assert_int_equal(mh.host.size, sizeof(struct rdd_host));
 	assert_true(RDD_HOST_HAS(&mh.host, post));
 	assert_true(RDD_HOST_HAS(&mh.host, read_only));
@@ -263,6 +266,12 @@ test_mock_is_a_1_1_host(void **state)
 	mock_host_set_minor(&mh, 3);
 	assert_true(RDD_HOST_HAS(&mh.host, report_bounds));
 	assert_non_null(mh.host.report_bounds);
+	assert_false(RDD_HOST_HAS(&mh.host, stopping_for_good));
+	mock_host_set_minor(&mh, 4);
+	assert_true(RDD_HOST_HAS(&mh.host, stopping_for_good));
+	assert_int_equal(mh.host.stopping_for_good(mock_monitor(&mh)), 0);
+	mh.stopping_for_good = 1;
+	assert_int_equal(mh.host.stopping_for_good(mock_monitor(&mh)), 1);
 	mock_host_free(&mh);
 }
 
