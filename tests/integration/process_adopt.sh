@@ -41,11 +41,12 @@ check "no second copy" test "$(n keepsleep)" -eq 1
 check "the adoption is journaled" grep -q '"kind":"process-adopt".*"monitor":"keep"' "$WS/log/journal.jsonl"
 check "gone was started again, once" wait_for 5 test "$(n gonesleep)" -eq 1
 
-# The worker dies; its successor must adopt, not start copies.
-wk=$(pgrep -x 'rdd:process')
+# The worker dies; its successor must adopt, not start copies. Ours only
+# (pgrep -P): other tests run their own workers beside this one.
+wk=$(pgrep -P "$DPID" -x 'rdd:process')
 check "the plugin worker is found" test -n "$wk"
 kill -9 $wk
-check "a new worker runs" wait_for 10 sh -c "p=\$(pgrep -x 'rdd:process'); [ -n \"\$p\" ] && [ \"\$p\" != '$wk' ]"
+check "a new worker runs" wait_for 10 sh -c "p=\$(pgrep -P $DPID -x 'rdd:process'); [ -n \"\$p\" ] && [ \"\$p\" != '$wk' ]"
 check "keep OK under the new worker" wait_for 10 sh -c "[ \"\$('$CTL' -s '$WS/control.sock' run keep status | cut -d' ' -f2)\" = '$k1' ]"
 check "no second keep after the worker crash" test "$(n keepsleep)" -eq 1
 check "no second gone after the worker crash" wait_for 5 test "$(n gonesleep)" -eq 1
