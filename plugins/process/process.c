@@ -30,6 +30,7 @@
 #include <redundancyd/rdd_plugin.h>
 
 #include "procfs.h"
+#include "spawn.h"
 
 #define PROC_MSG_MAX 512
 #define PROC_READY_POLL_MS 50   /* readiness during a start: bounded polling */
@@ -433,14 +434,19 @@ static void proc_exit_cb(int fd, int events, void *arg);
 
 /* Watch pid (starttime st); -1 when it is gone already. */
 static int
-proc_watch(struct proc *p, pid_t pid, unsigned long long st, int child)
+proc_watch(struct proc *p, pid_t pid, unsigned long long st, int child,
+    int pidfd)
 {
 	char buf[64];
 
-	if (p->pid == pid && p->pidfd != -1)
+	if (p->pid == pid && p->pidfd != -1) {
+		if (pidfd != -1)
+			close(pidfd);
 		return 0;
+	}
 	proc_unwatch(p);
-	if ((p->pidfd = proc_pidfd_open(pid)) == -1) {
+	/* A pidfd from the spawn itself, or one opened now. */
+	if ((p->pidfd = pidfd != -1 ? pidfd : proc_pidfd_open(pid)) == -1) {
 		if (errno == ESRCH)
 			return -1;
 		p->h->log(p->m, RDD_LOG_WARN,
@@ -552,7 +558,7 @@ proc_locate(struct proc *p, char *why, size_t len)
 	                            : proc_find_match(p, why, len);
 	if (pid <= 0)
 		return pid;
-	if (!proc_alive(pid, &st) || proc_watch(p, pid, st.starttime, 0) != 0) {
+	if (!proc_alive(pid, &st) || proc_watch(p, pid, st.starttime, 0, -1) != 0) {
 		snprintf(why, len, "not running: pid %d ended while found",
 		    (int)pid);
 		return 0;
@@ -757,53 +763,6 @@ proc_envp(const struct rdd_strlist *add)
 	return r;
 }
 
-/*
- * Between fork and exec: async-signal-safe calls only. A session of its
- * own, so that neither our signals nor our exit reach it (detach) and its
- * group can be signalled as one.
- */
-static void
-proc_child(struct proc *p, int out, int err, int ep, char **envp)
-{
-	struct sigaction sa;
-	sigset_t none;
-	int sig, e, in;
-
-	(void)setsid();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if ((in = open("/dev/null", O_RDONLY)) == -1)
-		goto fail;
-	/* Lift above 3 first so the dup2s cannot collide. */
-	if ((in = fcntl(in, F_DUPFD, 10)) == -1 ||
-	    (out = fcntl(out, F_DUPFD, 10)) == -1 ||
-	    (err = fcntl(err, F_DUPFD, 10)) == -1 ||
-	    (ep = fcntl(ep, F_DUPFD_CLOEXEC, 10)) == -1)
-		goto fail;
-	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1 ||
-	    dup2(ep, 3) == -1 || fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
-		goto fail;
-	ep = 3;
-	closefrom(4);
-	if (p->has_umask)
-		umask(p->umask);
-	if (p->setid && (setgroups(1, &p->gid) == -1 || setgid(p->gid) == -1 ||
-	                    setuid(p->uid) == -1))
-		goto fail;
-	if (p->cfg->cwd != NULL && chdir(p->cfg->cwd) == -1)
-		goto fail;
-	execvpe(p->cfg->command.v[0], p->cfg->command.v, envp);
-fail:
-	e = errno;
-	(void)!write(ep, &e, sizeof(e));
-	_exit(127);
-}
-
 static int
 proc_open_log(const char *path, char *msg, size_t len)
 {
@@ -901,14 +860,19 @@ proc_def_diff(const char *rec, const char *now, char *out, size_t len)
 	}
 }
 
-/* fork and exec the owned command; 0, or -1 with msg set. */
+/*
+ * Start the owned command (spawn.c: vfork semantics, exec's errno back, the
+ * pidfd from the same call): a session of its own, so that neither our
+ * signals nor our exit reach it (detach) and its group can be signalled as
+ * one. 0, or -1 with msg set.
+ */
 static int
 proc_start_owned(struct proc *p, char *msg, size_t len)
 {
+	struct spawn_req rq;
 	struct procfs_stat st;
-	int out = -1, err = -1, ep[2] = {-1, -1}, cerr = 0;
+	int in = -1, out = -1, err = -1, pidfd = -1, cerr;
 	char **envp = NULL;
-	ssize_t n;
 	pid_t pid;
 
 	p->last_exit[0] = '\0';
@@ -916,25 +880,28 @@ proc_start_owned(struct proc *p, char *msg, size_t len)
 	if ((out = proc_open_log(p->out_path, msg, len)) == -1 ||
 	    (err = proc_open_log(p->err_path, msg, len)) == -1)
 		goto fail;
+	if ((in = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(msg, len, "cannot open /dev/null: %s", strerror(errno));
+		goto fail;
+	}
 	if ((envp = proc_envp(&p->cfg->env)) == NULL) {
 		snprintf(msg, len, "out of memory");
 		goto fail;
 	}
-	if (pipe2(ep, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
-		snprintf(msg, len, "cannot start %s: %s", p->cfg->command.v[0],
-		    strerror(errno));
-		goto fail;
-	}
-	if (pid == 0)
-		proc_child(p, out, err, ep[1], envp);
-	close(ep[1]);
-	ep[1] = -1;
-	/* Closes at exec or carries errno: blocks only until exec. */
-	while ((n = read(ep[0], &cerr, sizeof(cerr))) == -1 && errno == EINTR)
-		;
-	if (n == (ssize_t)sizeof(cerr)) {
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
+	memset(&rq, 0, sizeof(rq));
+	rq.argv = p->cfg->command.v;
+	rq.envp = envp;
+	rq.cwd = p->cfg->cwd;
+	rq.fd[0] = in;
+	rq.fd[1] = out;
+	rq.fd[2] = err;
+	rq.session = 1;
+	rq.has_umask = p->has_umask;
+	rq.umask = p->umask;
+	rq.setid = p->setid;
+	rq.uid = p->uid;
+	rq.gid = p->gid;
+	if ((cerr = spawn_run(&rq, &pid, &pidfd)) != 0) {
 		p->spawn_errno = cerr;
 		snprintf(msg, len,
 		    "cannot run %s: %s: fix command=", p->cfg->command.v[0],
@@ -944,7 +911,7 @@ proc_start_owned(struct proc *p, char *msg, size_t len)
 	}
 	st.starttime = 0;
 	(void)proc_stat(pid, &st);
-	if (proc_watch(p, pid, st.starttime, 1) != 0) {
+	if (proc_watch(p, pid, st.starttime, 1, pidfd) != 0) {
 		snprintf(msg, len, "pid %d ended at once", (int)pid);
 		goto fail;
 	}
@@ -962,20 +929,18 @@ proc_start_owned(struct proc *p, char *msg, size_t len)
 	snprintf(msg, len, "started pid %d", (int)pid);
 	p->h->journal(p->m, "process-start", p->target, msg);
 	free(envp);
+	close(in);
 	close(out);
 	close(err);
-	close(ep[0]);
 	return 0;
 fail:
 	free(envp);
+	if (in != -1)
+		close(in);
 	if (out != -1)
 		close(out);
 	if (err != -1)
 		close(err);
-	if (ep[0] != -1)
-		close(ep[0]);
-	if (ep[1] != -1)
-		close(ep[1]);
 	return -1;
 }
 
@@ -2112,7 +2077,7 @@ proc_adopt(struct proc *p)
 			p->h->state_set(p->m, "pid", NULL);
 		return 0;
 	}
-	if (proc_watch(p, (pid_t)pid, start, 0) != 0)
+	if (proc_watch(p, (pid_t)pid, start, 0, -1) != 0)
 		return 0;
 	if (stopped)
 		p->h->log(p->m, RDD_LOG_WARN,
