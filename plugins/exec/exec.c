@@ -17,6 +17,11 @@
 #define EXEC_METRICS_MAX 64 /* perfdata items kept per check */
 #define EXEC_MSG_MAX 1024   /* bytes of a message handed to the host */
 
+/* exec_stream's buffer, shared by the instances of this worker. */
+static char *exec_buf;
+static size_t exec_buf_len;
+static size_t exec_live; /* instances: the last one frees exec_buf */
+
 struct exec_config {
 	struct rdd_strlist command;
 	char *target;
@@ -315,6 +320,7 @@ exec_create(const struct rdd_host *host, struct rdd_monitor *m,
 		exec_free(x);
 		return -1;
 	}
+	exec_live++;
 	*ctx = x;
 	return 0;
 nomem:
@@ -403,17 +409,25 @@ exec_line_copy(char *dst, size_t dstlen, const char *p, const char *end)
 }
 
 /*
- * A private copy of a child's stream: NUL bytes inside the output would
- * hide what follows them from the string functions, so they become spaces.
+ * A copy of a child's stream to parse in place: NUL bytes inside the output
+ * would hide what follows them from the string functions, so they become
+ * spaces. One buffer for every instance, grown to the largest output and
+ * reused: callbacks all run on the worker's loop thread, one at a time.
  */
+
 static char *
 exec_stream(const char *s, size_t len)
 {
 	char *b;
 	size_t i;
 
-	if ((b = malloc(len + 1)) == NULL)
-		return NULL;
+	if (exec_buf_len < len + 1) {
+		if ((b = realloc(exec_buf, len + 1)) == NULL)
+			return NULL;
+		exec_buf = b;
+		exec_buf_len = len + 1;
+	}
+	b = exec_buf;
 	if (len > 0)
 		memcpy(b, s, len);
 	b[len] = '\0';
@@ -440,9 +454,12 @@ exec_first_line(char *dst, size_t dstlen, const char *s, size_t len)
 /*
  * Nagios output: "TEXT | PERF" on line 1, then long text; a '|' on a later
  * line starts more perfdata running to the end. Fills msg and perf (room
- * for EXEC_METRICS_MAX items, allocated per check: an instance at rest
- * should cost bytes, not kilobytes, when a daemon runs a thousand).
+ * for EXEC_METRICS_MAX items, shared by all instances like exec_buf: an
+ * instance at rest should cost bytes, not kilobytes, when a daemon runs a
+ * thousand, and a check should not allocate and zero them each time).
  */
+static struct perf_item exec_perf[EXEC_METRICS_MAX];
+
 static int
 exec_parse_output(struct perf_item *perf, char *out, char *msg, size_t msglen)
 {
@@ -471,7 +488,7 @@ exec_check_cb(void *arg, const struct rdd_child_result *res)
 	struct rdd_check *c = x->check;
 	struct rdd_metric metrics[EXEC_METRICS_MAX];
 	struct rdd_metric_bounds bounds[EXEC_METRICS_MAX];
-	struct perf_item *perf = NULL;
+	struct perf_item *perf = exec_perf;
 	enum rdd_state st = RDD_UNKNOWN;
 	char msg[EXEC_MSG_MAX], line[EXEC_MSG_MAX - 32], d[32];
 	char *out;
@@ -494,14 +511,11 @@ exec_check_cb(void *arg, const struct rdd_child_result *res)
 	} else {
 		if (res->status >= 0 && res->status <= 3)
 			st = (enum rdd_state)res->status;
-		if ((out = exec_stream(res->out, res->out_len)) == NULL ||
-		    (perf = calloc(EXEC_METRICS_MAX, sizeof(*perf))) == NULL) {
-			free(out);
+		if ((out = exec_stream(res->out, res->out_len)) == NULL) {
 			snprintf(
 			    msg, sizeof(msg), "out of memory reading output");
 		} else {
 			n = exec_parse_output(perf, out, line, sizeof(line));
-			free(out);
 			if (line[0] == '\0')
 				exec_first_line(
 				    line, sizeof(line), res->err, res->err_len);
@@ -534,7 +548,6 @@ exec_check_cb(void *arg, const struct rdd_child_result *res)
 		    c, x->target, st, msg, metrics, bounds, (size_t)n);
 	else
 		h->report(c, x->target, st, msg, metrics, (size_t)n);
-	free(perf);
 	h->check_done(c);
 }
 
@@ -728,6 +741,11 @@ exec_destroy(void *ctx)
 		return;
 	exec_stop(x);
 	exec_free(x);
+	if (exec_live > 0 && --exec_live == 0) {
+		free(exec_buf);
+		exec_buf = NULL;
+		exec_buf_len = 0;
+	}
 }
 
 RDD_EXPORT const struct rdd_plugin rdd_plugin = {
