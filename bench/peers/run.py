@@ -21,7 +21,6 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HZ = os.sysconf("SC_CLK_TCK")
 
 
 def now_ms():
@@ -100,15 +99,21 @@ def pss_kb(pids):
     return t
 
 
-def cpu_ticks(pids):
+def cpu_ns(pids):
+    """On-CPU ns of every thread of pids (schedstat): exact where utime and
+    stime count 10 ms ticks. Not the children's: those are theirs."""
     t = 0
     for p in pids:
         try:
-            with open("/proc/%d/stat" % p) as f:
-                v = f.read().rsplit(")", 1)[1].split()
-            t += int(v[11]) + int(v[12])  # utime, stime: not the children's
+            tasks = os.listdir("/proc/%d/task" % p)
         except OSError:
-            pass
+            continue
+        for k in tasks:
+            try:
+                with open("/proc/%d/task/%s/schedstat" % (p, k)) as f:
+                    t += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
     return t
 
 
@@ -349,10 +354,10 @@ def run_peer(cls, n, args):
         idle = []
         for _ in range(args.idle_runs):
             pids = tree(peer.proc.pid)
-            c0, a = cpu_ticks(pids), time.monotonic()
+            c0, a = cpu_ns(pids), time.monotonic()
             time.sleep(args.idle)  # the measurement window
-            c1, b = cpu_ticks(pids), time.monotonic()
-            idle.append((c1 - c0) / HZ / (b - a) * 100.0)
+            c1, b = cpu_ns(pids), time.monotonic()
+            idle.append((c1 - c0) / 1e9 / (b - a) * 100.0)
         r["idle"] = statistics.median(idle)
         k, r["misses"] = kill_restart(ws, args.kills)
         r["kill"] = statistics.median(k) if k else None
@@ -390,6 +395,7 @@ def main():
         "kill->running", "idle CPU")
     print(hdr)
     print("-" * len(hdr))
+    results = {}
     for n in [int(x) for x in args.n.split(",")]:
         for cls in peers:
             try:
@@ -400,6 +406,7 @@ def main():
             if r is None:
                 print("%-20s %5d not installed (scripts/bootstrap)" % (cls.name, n))
                 continue
+            results[(cls.name, n)] = r
             print("%-20s %5d %9s %9s %12s %10s %14s %10s" % (
                 cls.name, n, fmt(r["rss"] / 1024.0, "MB"),
                 fmt(r["pss"] / 1024.0, "MB"),
@@ -408,7 +415,48 @@ def main():
                   ("  (%d kills not restarted within 10 s)" % r["misses"]
                    if r["misses"] else ""))
             sys.stdout.flush()
+    ratios(results)
     return 0
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b <= 0 else a / b
+
+
+def ratios(res):
+    """The issue's goals as ratios from this one run."""
+    goals = [
+        # (what, ours, peer, metric, N, bound, "<=")
+        ("kill -9 -> running (ms, absolute)", "redundancyd process", None,
+         "kill", 1, 10.0),
+        ("RSS vs Monit", "redundancyd process", "monit", "rss", 1, 0.5),
+        ("RSS vs Monit", "redundancyd process", "monit", "rss", 100, 0.5),
+        ("PSS vs Monit", "redundancyd process", "monit", "pss", 1, 0.5),
+        ("idle CPU vs supervisord", "redundancyd process", "supervisord",
+         "idle", 1, 1.0),
+        ("idle CPU vs supervisord", "redundancyd process", "supervisord",
+         "idle", 100, 1.0),
+        ("status vs Monit", "redundancyd process", "monit", "status", 100,
+         0.25),
+        ("CPU, 100 polled checks/s vs Monit", "redundancyd exec", "monit",
+         "idle", 100, 1.0),
+    ]
+    print("\ngoals (ratio = ours / peer's; met when <= bound)")
+    print("%-36s %5s %9s %9s %9s %6s %4s" % ("goal", "N", "ours", "peer",
+                                           "ratio", "bound", "met"))
+    for what, ours, peer, key, n, bound in goals:
+        o = res.get((ours, n), {}).get(key)
+        if peer is None:
+            v = o
+            p = None
+        else:
+            p = res.get((peer, n), {}).get(key)
+            v = ratio(o, p)
+        met = "n/a" if v is None else ("yes" if v <= bound else "no")
+        print("%-36s %5d %9s %9s %9s %6s %4s" % (
+            what, n, "n/a" if o is None else "%.4g" % o,
+            "-" if peer is None else ("n/a" if p is None else "%.4g" % p),
+            "n/a" if v is None else "%.3g" % v, "%g" % bound, met))
 
 
 if __name__ == "__main__":
