@@ -3,6 +3,7 @@
  * by a regex on its command line, or started and owned by redundancyd;
  * its exit is seen at once through a pidfd, its resources are checked.
  */
+#include <linux/falloc.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1369,17 +1370,89 @@ proc_command(
 	proc_restart(p);
 }
 
-/* ---- log rotation of an owned process: copy, then truncate ---- */
+/* ---- log rotation of an owned process: copy, then cut the head ---- */
+
+/*
+ * Copy [0, len) of fd to the file at `to` (created 0640, flushed to disk
+ * before the caller drops those bytes from the log). 0, or -1.
+ */
+static int
+proc_copy_head(int fd, const char *to, loff_t len)
+{
+	loff_t off = 0;
+	ssize_t n;
+	int out, r = -1;
+
+	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) ==
+	    -1)
+		return -1;
+	while (off < len && (n = copy_file_range(fd, &off, out, NULL,
+	                         (size_t)(len - off), 0)) > 0)
+		;
+	if (off == len && fdatasync(out) == 0)
+		r = 0;
+	close(out);
+	return r;
+}
+
+/*
+ * The process keeps its descriptor (O_APPEND), so the file cannot be
+ * renamed under it. Where the filesystem can (ext4, xfs), the head is
+ * copied to FILE.1 and then cut out of the file with COLLAPSE_RANGE, in
+ * whole blocks: what the process writes meanwhile lands after the cut and
+ * stays, so no line is lost (one may be split between FILE.1 and FILE).
+ * Elsewhere: copy, then truncate, and lines written between the two are
+ * lost, as with logrotate's copytruncate. Returns the bytes moved out.
+ */
+static int64_t
+proc_rotate_cut(struct proc *p, const char *path, const char *to)
+{
+	struct stat sb;
+	loff_t k;
+	int fd, e;
+
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1 || sb.st_blksize <= 0)
+		goto copytruncate;
+	/* Whole blocks, and short of the end: COLLAPSE_RANGE's two rules. */
+	k = sb.st_size - sb.st_size % sb.st_blksize;
+	if (k == sb.st_size)
+		k -= sb.st_blksize;
+	if (k <= 0)
+		goto copytruncate;
+	if (to != NULL && proc_copy_head(fd, to, k) == -1) {
+		e = errno;
+		close(fd);
+		p->h->log(p->m, RDD_LOG_WARN,
+		    "cannot copy %s to %s: %s: the log was not rotated", path,
+		    to, strerror(e));
+		return -1;
+	}
+	if (fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, k) == 0) {
+		close(fd);
+		return (int64_t)k;
+	}
+copytruncate:
+	if (fstat(fd, &sb) == -1 ||
+	    (to != NULL && proc_copy_head(fd, to, sb.st_size) == -1) ||
+	    ftruncate(fd, 0) == -1) {
+		e = errno;
+		close(fd);
+		p->h->log(p->m, RDD_LOG_WARN, "cannot rotate %s: %s", path,
+		    strerror(e));
+		return -1;
+	}
+	close(fd);
+	return (int64_t)sb.st_size;
+}
 
 static void
 proc_rotate_one(struct proc *p, const char *path)
 {
 	char from[4096], to[4096];
 	struct stat sb;
-	int64_t k;
-	int in, out;
-	ssize_t n;
-	loff_t off;
+	int64_t k, moved;
 
 	if (stat(path, &sb) == -1 || sb.st_size <= p->cfg->log_max)
 		return;
@@ -1388,34 +1461,11 @@ proc_rotate_one(struct proc *p, const char *path)
 		snprintf(to, sizeof(to), "%s.%lld", path, (long long)k);
 		(void)rename(from, to);
 	}
-	if (p->cfg->log_keep > 0) {
-		/*
-		 * The process keeps its descriptor (O_APPEND), so the file
-		 * cannot be renamed under it: copy, then truncate in place;
-		 * lines written between the two are lost, as with
-		 * logrotate's copytruncate.
-		 */
-		snprintf(to, sizeof(to), "%s.1", path);
-		if ((in = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			return;
-		out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-		if (out == -1) {
-			close(in);
-			return;
-		}
-		off = 0;
-		while ((n = copy_file_range(
-		            in, &off, out, NULL, (size_t)sb.st_size, 0)) > 0)
-			;
-		close(in);
-		close(out);
-	}
-	if (truncate(path, 0) == -1)
-		p->h->log(p->m, RDD_LOG_WARN, "cannot truncate %s: %s", path,
-		    strerror(errno));
-	else
-		p->h->log(p->m, RDD_LOG_INFO, "rotated %s at %lld bytes", path,
-		    (long long)sb.st_size);
+	snprintf(to, sizeof(to), "%s.1", path);
+	moved = proc_rotate_cut(p, path, p->cfg->log_keep > 0 ? to : NULL);
+	if (moved >= 0)
+		p->h->log(p->m, RDD_LOG_INFO, "rotated %s: %lld of %lld bytes",
+		    path, (long long)moved, (long long)sb.st_size);
 }
 
 static void

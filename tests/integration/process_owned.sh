@@ -1,8 +1,9 @@
 #!/bin/sh
 # process_owned: redundancyd starts and owns a process; with a monitor
 # interval of one hour a kill -9 is still repaired at once (only the pidfd
-# can have seen it); an operator's stop is respected; the logs rotate; the
-# process goes with the daemon (detach = false).
+# can have seen it); an operator's stop is respected; the logs rotate and
+# no line written while they do is lost; the process goes with the daemon
+# (detach = false).
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 plugins "$WS/plugins" process
@@ -18,6 +19,23 @@ while :; do
 done
 APP
 chmod +x "$WS/chatty.sh"
+# Numbered lines in bursts (the shell's own echo: fast), then stays: every
+# line must be in the rotated files and the live log, in order, once.
+cat >"$WS/counter.sh" <<'APP'
+#!/bin/sh
+i=0
+while [ $i -lt 60000 ]; do
+	j=0
+	while [ $j -lt 500 ]; do
+		i=$((i + 1)); j=$((j + 1))
+		echo "line $i"
+	done
+	sleep 0.02
+done
+echo "counter done"
+exec sleep 1000
+APP
+chmod +x "$WS/counter.sh"
 EXTRA_CLEANUP='for p in $(pgrep -f "^$WS/"); do kill -KILL $p; done 2>/dev/null'
 {
 	conf_head
@@ -28,7 +46,10 @@ monitors = (
 	  env = ["WEB_MODE=test"]; },
 	{ name = "chatty"; plugin = "process"; interval = "200ms";
 	  command = ["$WS/chatty.sh"]; log_max = "4K"; log_keep = 2;
-	  stdout_log = "$WS/chatty.out"; stderr_log = "$WS/chatty.err"; }
+	  stdout_log = "$WS/chatty.out"; stderr_log = "$WS/chatty.err"; },
+	{ name = "counter"; plugin = "process"; interval = "100ms";
+	  command = ["$WS/counter.sh"]; log_max = "64K"; log_keep = 99;
+	  stdout_log = "$WS/counter.out"; }
 );
 CONF
 } >"$WS/redundancyd.conf"
@@ -66,6 +87,21 @@ check "the chatty log rotated" wait_for 15 test -s "$WS/chatty.out.1"
 check "stderr went to its own file" grep -q 'chatty starts' "$WS/chatty.err"
 check "the live log stays near log_max" wait_for 10 sh -c "test \$(stat -c %s '$WS/chatty.out') -lt 60000"
 check "no more than log_keep rotations" test ! -e "$WS/chatty.out.3"
+
+# Oldest first: FILE.N .. FILE.1, then FILE; split lines rejoin.
+counter_all() {
+	n=$(ls "$WS" | grep -c '^counter\.out\.[0-9]*$')
+	while [ "$n" -gt 0 ]; do
+		cat "$WS/counter.out.$n"
+		n=$((n - 1))
+	done
+	cat "$WS/counter.out"
+}
+check "the counter wrote all its lines" wait_for 60 grep -q '^counter done$' "$WS/counter.out"
+nrot=$(ls "$WS" | grep -c '^counter\.out\.[0-9]*$')
+check "its log rotated while it wrote ($nrot times)" test "$nrot" -ge 2
+counter_all | grep '^line ' >"$WS/counter.all"
+check "no line lost or repeated across $nrot rotations" sh -c "seq 1 60000 | sed 's/^/line /' | cmp -s - '$WS/counter.all'"
 
 check "daemon stops on SIGTERM with status 0" stop_daemon
 check "the owned process went with the daemon" wait_for 5 sh -c "test \$(pgrep -f '^$WS/websleep' | wc -l) -eq 0"
