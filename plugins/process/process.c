@@ -482,16 +482,20 @@ proc_describe_status(char *buf, size_t len, int st)
 		snprintf(buf, len, "ended");
 }
 
+/*
+ * The watched process is gone: reap it if it is our child, forget it, and
+ * end the operation that waited for it. Called by its pidfd, or by whoever
+ * saw it gone first (a check in the same loop turn, a deadline without a
+ * pidfd): each path must finish the stop, or it waits for ever. push: say
+ * so to the engine (a check reports for itself).
+ */
 static void
-proc_exit_cb(int fd, int events, void *arg)
+proc_gone(struct proc *p, int push)
 {
-	struct proc *p = arg;
 	char msg[PROC_MSG_MAX];
 	pid_t pid = p->pid, r;
 	int st;
 
-	(void)fd;
-	(void)events;
 	p->last_exit[0] = '\0';
 	if (p->child) {
 		while ((r = waitpid(pid, &st, WNOHANG)) == -1 && errno == EINTR)
@@ -526,10 +530,18 @@ proc_exit_cb(int fd, int events, void *arg)
 	default:
 		break;
 	}
-	if (p->opstop)
+	if (p->opstop || !push)
 		return;
 	snprintf(msg, sizeof(msg), "pid %d %s", (int)pid, p->last_exit);
 	p->h->push(p->m, p->target, RDD_CRITICAL, msg);
+}
+
+static void
+proc_exit_cb(int fd, int events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	proc_gone(arg, 1);
 }
 
 /*
@@ -546,9 +558,10 @@ proc_locate(struct proc *p, char *why, size_t len)
 	if (p->pid > 0) {
 		if (proc_alive(p->pid, &st) && st.starttime == p->pstart)
 			return p->pid;
-		/* Missed by the pidfd (no pidfd support): gone. */
-		snprintf(p->last_exit, sizeof(p->last_exit), "exited");
-		proc_forget(p);
+		/* Before its pidfd said so, or without pidfd support. */
+		proc_gone(p, 0);
+		if (p->pid > 0)
+			return p->pid; /* a stop-then-start started it anew */
 	}
 	if (p->mode == PM_OWNED) {
 		snprintf(why, len, "not running%s%s",
@@ -998,10 +1011,16 @@ static void
 proc_stop_deadline(void *arg)
 {
 	struct proc *p = arg;
+	struct procfs_stat st;
 
 	p->op_timer = 0;
 	if (p->pid <= 0)
 		return;
+	/* Gone without a word from a pidfd: never signal a recycled pid. */
+	if (!proc_alive(p->pid, &st) || st.starttime != p->pstart) {
+		proc_gone(p, 1);
+		return;
+	}
 	if (p->killed) {
 		proc_op_done(p, 0,
 		    "pid %d survived SIGKILL for %d ms "
