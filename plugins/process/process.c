@@ -1876,11 +1876,18 @@ proc_validate(
 	if (cfg->command.n == 0 &&
 	    (cfg->user || cfg->group || cfg->umask || cfg->stdout_log ||
 	        cfg->stderr_log || cfg->detach)) {
+		/* Name the one that was set: the operator looks for it. */
 		snprintf(err, errlen,
-		    "user, group, umask, stdout_log, "
-		    "stderr_log and detach apply to an owned process "
-		    "(command = [...]): drop them, or put them in the start "
-		    "command's own setup");
+		    "%s applies to an owned process (command = [...]) only, "
+		    "not with %s: drop it, or put it in the start command's "
+		    "own setup",
+		    cfg->user         ? "user"
+		    : cfg->group      ? "group"
+		    : cfg->umask      ? "umask"
+		    : cfg->stdout_log ? "stdout_log"
+		    : cfg->stderr_log ? "stderr_log"
+		                      : "detach",
+		    cfg->pidfile != NULL ? "pidfile" : "match");
 		return -1;
 	}
 	if (cfg->match != NULL) {

@@ -556,11 +556,14 @@ test_validate_owned_only(void **state)
 			    mock_config_new(&f->mh, &rdd_plugin, modes[k][0],
 			        modes[k][1], opts[i][0], opts[i][1], NULL);
 
-			/* Names the option and the two ways out. */
-			assert_refused(f, cfg, opts[i][0]);
-			assert_refused(f, cfg,
-			    "apply to an owned process (command = [...]): "
-			    "drop them");
+			char want[160];
+
+			/* Names the option set, the mode, and the way out. */
+			snprintf(want, sizeof(want),
+			    "%s applies to an owned process (command = [...]) "
+			    "only, not with %s: drop it",
+			    opts[i][0], modes[k][0]);
+			assert_refused(f, cfg, want);
 		}
 		/* The same option is fine for an owned process. */
 		assert_accepted(
