@@ -245,7 +245,8 @@ struct proc {
 	struct proc_probe tcp, web;
 	struct proc_cpu cpu[PROC_CPU_SAMPLES];
 	size_t ncpu;
-	uint64_t log_timer;
+	struct proc *rot_prev, *rot_next; /* on proc_rot's list */
+	int rot_on;
 	unsigned restarts;
 };
 
@@ -1499,6 +1500,77 @@ proc_rotate(void *arg)
 		proc_rotate_one(p, p->err_path);
 }
 
+/*
+ * One poll of log sizes for every owned process of this worker, not a
+ * timer each: a hundred processes cost one wake-up every 5 s instead of
+ * twenty a second. The timer belongs to one instance (the host ties
+ * timers to monitors) and moves to another when that one stops. Plugin
+ * code runs on the worker's loop thread only: no lock.
+ */
+static struct {
+	struct proc *head;
+	struct proc *owner;
+	uint64_t timer;
+} proc_rot;
+
+static void
+proc_rotate_all(void *arg)
+{
+	struct proc *p, *next;
+
+	(void)arg;
+	for (p = proc_rot.head; p != NULL; p = next) {
+		next = p->rot_next;
+		proc_rotate(p);
+	}
+}
+
+static void
+proc_rot_arm(struct proc *p)
+{
+	proc_rot.owner = p;
+	proc_rot.timer = p != NULL ? p->h->timer_add(p->m, PROC_LOG_POLL_MS, 1,
+	                                 proc_rotate_all, NULL)
+	                           : 0;
+}
+
+static void
+proc_rot_add(struct proc *p)
+{
+	if (p->rot_on)
+		return;
+	p->rot_on = 1;
+	p->rot_prev = NULL;
+	p->rot_next = proc_rot.head;
+	if (proc_rot.head != NULL)
+		proc_rot.head->rot_prev = p;
+	proc_rot.head = p;
+	if (proc_rot.timer == 0)
+		proc_rot_arm(p);
+}
+
+/* own_calls: 0 after stop, when p may no longer call the host. */
+static void
+proc_rot_remove(struct proc *p, int own_calls)
+{
+	if (!p->rot_on)
+		return;
+	p->rot_on = 0;
+	if (p->rot_prev != NULL)
+		p->rot_prev->rot_next = p->rot_next;
+	else
+		proc_rot.head = p->rot_next;
+	if (p->rot_next != NULL)
+		p->rot_next->rot_prev = p->rot_prev;
+	p->rot_prev = p->rot_next = NULL;
+	if (proc_rot.owner == p) {
+		/* Without own calls the host drops p's timer with p. */
+		if (proc_rot.timer != 0 && own_calls)
+			p->h->timer_del(p->m, proc_rot.timer);
+		proc_rot_arm(proc_rot.head);
+	}
+}
+
 /* ---- checks ---- */
 
 /* The process and its descendants: RSS in pages, CPU ticks. */
@@ -2184,8 +2256,7 @@ proc_start_err(void *ctx, char *err, size_t errlen)
 		return 0;
 	}
 	if (p->cfg->log_max > 0 && !p->h->read_only(p->m))
-		p->log_timer =
-		    p->h->timer_add(p->m, PROC_LOG_POLL_MS, 1, proc_rotate, p);
+		proc_rot_add(p);
 	if (proc_adopt(p) || p->opstop || p->h->read_only(p->m))
 		return 0;
 	if (proc_start_owned(p, msg, sizeof(msg)) != 0) {
@@ -2279,9 +2350,7 @@ proc_stop(void *ctx)
 	p->cmd = NULL;
 	p->check = NULL;
 	proc_op_clear(p);
-	if (p->log_timer != 0)
-		p->h->timer_del(p->m, p->log_timer);
-	p->log_timer = 0;
+	proc_rot_remove(p, 1);
 	p->check = NULL;
 	/*
 	 * A reload that keeps the monitor must not restart its process (an
@@ -2314,6 +2383,7 @@ proc_destroy(void *ctx)
 
 	if (p == NULL)
 		return;
+	proc_rot_remove(p, 0); /* only if never stopped */
 	if (p->stop_deadline != 0 && p->pid > 0)
 		proc_stop_wait(p);
 	proc_unwatch(p); /* after stop, the watch is gone: closes the pidfd */

@@ -1338,6 +1338,68 @@ test_thresholds_cpu(void **state)
 	assert_msg(r, RDD_WARNING, "(cpu_warn)");
 }
 
+/* ---- one log poll for every owned process, handed on at a stop ---- */
+
+static void
+grow_file(const char *path, size_t n)
+{
+	FILE *fp = fopen(path, "a");
+	size_t i;
+
+	assert_non_null(fp);
+	for (i = 0; i < n; i++)
+		fputc('x', fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+test_rotation_timer_shared(void **state)
+{
+	struct fx *f = *state;
+	char alog[320], blog[320], rotated[330];
+	void *a = NULL, *b = NULL;
+	char err[512] = "";
+	int t1, t2, active = 0;
+	size_t i;
+	struct stat sb;
+
+	snprintf(alog, sizeof(alog), "%s/a.log", f->dir);
+	snprintf(blog, sizeof(blog), "%s/b.log", f->dir);
+	assert_int_equal(
+	    rdd_plugin.create(&f->mh.host, mock_monitor(&f->mh),
+	        cfg_ok(f, mock_config_new(&f->mh, &rdd_plugin, "command",
+	                      "[\"sleep\", \"3600\"]", "stdout_log", alog,
+	                      "log_max", "1K", NULL)),
+	        &a, err, sizeof(err)),
+	    0);
+	assert_int_equal(
+	    mock_plugin_start(&f->mh, &rdd_plugin, a, err, sizeof(err)), 0);
+	t1 = mock_timer_last(&f->mh);
+	assert_true(t1 >= 0);
+	fx_start(f, cfg_ok(f, mock_config_new(&f->mh, &rdd_plugin, "command",
+	                          "[\"sleep\", \"3600\"]", "stdout_log", blog,
+	                          "log_max", "1K", NULL)));
+	b = f->ctx;
+	/* The second owned process shares the first one's poll. */
+	assert_int_equal(mock_timer_last(&f->mh), t1);
+	/* The owner stops: the poll moves to b, one timer still. */
+	mock_plugin_stop(&f->mh, &rdd_plugin, a);
+	rdd_plugin.destroy(a);
+	t2 = mock_timer_last(&f->mh);
+	assert_true(t2 > t1);
+	for (i = 0; i < f->mh.ntimers; i++)
+		active += f->mh.timers[i]->active;
+	assert_int_equal(active, 1);
+	/* b's log past log_max: the moved poll rotates it. */
+	grow_file(blog, 3000);
+	assert_int_equal(mock_timer_fire(&f->mh, (size_t)t2), 0);
+	snprintf(rotated, sizeof(rotated), "%s.1", blog);
+	assert_int_equal(stat(rotated, &sb), 0);
+	assert_true(sb.st_size > 0);
+	assert_int_equal(stat(blog, &sb), 0);
+	assert_true(sb.st_size < 3000);
+}
+
 /* ---- a stop whose exit a check sees before the pidfd does ---- */
 
 /*
@@ -1425,6 +1487,8 @@ main(void)
 	        test_thresholds_cpu, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_stop_seen_by_check_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_rotation_timer_shared, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
