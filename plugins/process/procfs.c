@@ -134,6 +134,37 @@ procfs_pidfile_parse(const char *buf, size_t len, pid_t *pid)
 }
 
 /*
+ * /proc/PID/task/TID/children: the pids of that thread's children, blank
+ * separated. Stores up to max of them in out; returns how many were
+ * stored, or -1 for anything but pids and blanks.
+ */
+int
+procfs_children_parse(const char *buf, size_t len, pid_t *out, size_t max)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned long long v;
+	size_t n = 0;
+
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\n'))
+			p++;
+		if (p == end)
+			return (int)n;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		for (v = 0; p < end && isdigit((unsigned char)*p); p++) {
+			v = v * 10 + (unsigned long long)(*p - '0');
+			if (v > PROCFS_PID_MAX)
+				return -1;
+		}
+		if (v < 1 || (p < end && *p != ' ' && *p != '\n'))
+			return -1;
+		if (n < max)
+			out[n++] = (pid_t)v;
+	}
+}
+
+/*
  * /proc/PID/cmdline's NUL-separated argv as one line, as pgrep -f and
  * Monit's `matching` see it: NULs become spaces, trailing ones dropped.
  * buf holds len bytes and room for one more; returns the new length.

@@ -24,6 +24,7 @@ struct procfs_stat {
 
 int procfs_stat_parse(const char *buf, size_t len, struct procfs_stat *st);
 int procfs_pidfile_parse(const char *buf, size_t len, pid_t *pid);
+int procfs_children_parse(const char *buf, size_t len, pid_t *out, size_t max);
 size_t procfs_cmdline_join(char *buf, size_t len);
 int procfs_uptime_parse(const char *buf, size_t len, double *secs);
 

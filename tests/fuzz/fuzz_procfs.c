@@ -1,6 +1,6 @@
 /*
- * fuzz_procfs.c: fuzz harness of the process plugin's parsers of
- * /proc/PID/stat, cmdline, /proc/uptime and pidfiles; checks their promises.
+ * fuzz_procfs.c: fuzz harness of the process plugin's /proc parsers (stat,
+ * cmdline, children, uptime) and of pidfiles; checks their promises.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	double secs;
 	char *buf;
 	size_t n;
-	pid_t pid;
+	pid_t pid, kids[8];
+	int nk, i;
 
 	/* Exact-size copies: a read past the end is ASan's to see. */
 	if ((buf = malloc(size + 1)) == NULL)
@@ -32,6 +33,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (procfs_pidfile_parse(buf, size, &pid) == 0 &&
 	    (pid < 1 || pid > PROCFS_PID_MAX))
 		abort();
+	nk = procfs_children_parse(buf, size, kids, 8);
+	if (nk > 8)
+		abort();
+	for (i = 0; i < nk; i++)
+		if (kids[i] < 1 || kids[i] > PROCFS_PID_MAX)
+			abort();
 	if (procfs_uptime_parse(buf, size, &secs) == 0 &&
 	    (!(secs >= 0) || secs > 1e12))
 		abort();
