@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pwd.h>
@@ -1713,7 +1714,8 @@ proc_tree_kids(pid_t pid, long long nthreads, pid_t *v, size_t *n)
  * second at 100 monitors was that, 300 times).
  */
 static void
-proc_tree(pid_t root, long long *rss, unsigned long long *ticks)
+proc_tree(pid_t root, const struct procfs_stat *rootst, long long *rss,
+    unsigned long long *ticks)
 {
 	struct procfs_stat st;
 	pid_t *v;
@@ -1729,7 +1731,9 @@ proc_tree(pid_t root, long long *rss, unsigned long long *ticks)
 		return;
 	v[0] = root;
 	for (i = 0; i < n; i++) {
-		if (proc_stat(v[i], &st) != 0)
+		if (i == 0)
+			st = *rootst; /* read by the caller a moment ago */
+		else if (proc_stat(v[i], &st) != 0)
 			continue; /* gone meanwhile */
 		*rss += st.rss > 0 ? st.rss : 0;
 		*ticks += st.utime + st.stime;
@@ -1744,10 +1748,16 @@ proc_count_fds(pid_t pid)
 {
 	char path[64];
 	struct dirent *e;
+	struct stat sb;
 	DIR *d;
 	int n = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	/* Linux 6.2 and later give the count as the directory's size. */
+	if (stat(path, &sb) == -1)
+		return -1;
+	if (sb.st_size > 0)
+		return sb.st_size > INT_MAX ? INT_MAX : (int)sb.st_size;
 	if ((d = opendir(path)) == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL)
@@ -1819,7 +1829,8 @@ proc_check_report(struct proc *p)
 	enum rdd_state state = RDD_OK;
 	char msg[PROC_MSG_MAX], why[PROC_MSG_MAX], up[256];
 	unsigned long long ticks;
-	double cpu, uptime = 0;
+	struct timespec bt;
+	double cpu, uptime = 0, boot;
 	long long rss_tree;
 	long page = sysconf(_SC_PAGESIZE);
 	size_t nm = 0;
@@ -1837,14 +1848,19 @@ proc_check_report(struct proc *p)
 		p->h->check_done(c);
 		return;
 	}
-	proc_tree(p->pid, &rss_tree, &ticks);
+	proc_tree(p->pid, &st, &rss_tree, &ticks);
 	cpu = proc_cpu_pct(p, ticks, proc_now_ms());
 	fds = proc_count_fds(p->pid);
-	if (proc_read_file("/proc/uptime", up, sizeof(up)) > 0 &&
-	    procfs_uptime_parse(up, strlen(up), &uptime) == 0) {
+	/* Start times count from boot: CLOCK_BOOTTIME is /proc/uptime. */
+	if (clock_gettime(CLOCK_BOOTTIME, &bt) == 0)
+		boot = (double)bt.tv_sec + (double)bt.tv_nsec / 1e9;
+	else if (proc_read_file("/proc/uptime", up, sizeof(up)) <= 0 ||
+	         procfs_uptime_parse(up, strlen(up), &boot) != 0)
+		boot = -1;
+	if (boot >= 0) {
 		long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
 
-		uptime -= (double)st.starttime / (double)hz;
+		uptime = boot - (double)st.starttime / (double)hz;
 		if (uptime < 0)
 			uptime = 0;
 	}
@@ -1919,8 +1935,6 @@ proc_check(void *ctx, struct rdd_check *c)
 		p->h->check_done(c);
 		return;
 	}
-	if (p->mode == PM_OWNED)
-		proc_rotate(p);
 	pid = proc_locate(p, why, sizeof(why));
 	if (pid < 0) {
 		p->h->report(c, p->target, RDD_UNKNOWN, why, NULL, 0);
