@@ -7,7 +7,7 @@ process (pidfds). Installs nothing (scripts/bootstrap has monit and
 supervisor); a missing peer is skipped. Prints a table; never fails.
 
   usage: bench/peers/run.py [--build DIR] [--n 1,100] [--kills 30]
-                            [--idle 20] [--full]   (--full: idle 3 x 60 s)
+                            [--idle 60] [--full]   (--full: idle 3 x 60 s)
 """
 import argparse
 import os
@@ -275,13 +275,22 @@ class RddExec(Redundancyd):
 
 
 class RddProcess(Redundancyd):
+    """Liveness from pidfds only, as supervisord does it: nothing polls."""
     name = "redundancyd process"
     plugin = "process"
+    interval = "1h"
 
     def monitor(self, i):
         a = job_argv(self.ws, i)
-        return ('{ name = "j%d"; plugin = "process"; interval = "30s"; '
-                'command = ["%s", "%s"]; }' % (i, a[0], a[1]))
+        return ('{ name = "j%d"; plugin = "process"; interval = "%s"; '
+                'command = ["%s", "%s"]; }' % (i, self.interval, a[0], a[1]))
+
+
+class RddProcessRes(RddProcess):
+    """And Monit's resource checks (memory, CPU, fds...) every 30 s,
+    which supervisord does not do."""
+    name = "redundancyd process+res"
+    interval = "30s"
 
 
 def wait_all(ws, n, deadline_ms):
@@ -376,7 +385,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(TOP, "_build"))
     ap.add_argument("--n", default="1,100")
     ap.add_argument("--kills", type=int, default=30)
-    ap.add_argument("--idle", type=float, default=20.0)
+    # 60 s: two rounds of the 30 s resource checks fall in the window.
+    ap.add_argument("--idle", type=float, default=60.0)
     ap.add_argument("--full", action="store_true")
     ap.add_argument("--only", default="")
     args = ap.parse_args()
@@ -384,13 +394,13 @@ def main():
     args.idle_runs = 1
     if args.full:
         args.idle, args.idle_runs = 60.0, 3
-    peers = [Monit, Supervisord, RddExec, RddProcess]
+    peers = [Monit, Supervisord, RddExec, RddProcess, RddProcessRes]
     if args.only:
         peers = [p for p in peers if p.name in args.only.split(",")]
     print("peers bench on %d cores, %s; idle CPU over %d x %.0f s; "
           "kill -9: median of %d" % (os.cpu_count(), os.uname().release,
                                      args.idle_runs, args.idle, args.kills))
-    hdr = "%-20s %5s %9s %9s %12s %10s %14s %10s" % (
+    hdr = "%-24s %5s %9s %9s %12s %10s %14s %10s" % (
         "supervisor", "N", "RSS", "PSS", "all running", "status",
         "kill->running", "idle CPU")
     print(hdr)
@@ -401,13 +411,13 @@ def main():
             try:
                 r = run_peer(cls, n, args)
             except Exception as e:  # a benchmark prints, never fails
-                print("%-20s %5d error: %s" % (cls.name, n, e))
+                print("%-24s %5d error: %s" % (cls.name, n, e))
                 continue
             if r is None:
-                print("%-20s %5d not installed (scripts/bootstrap)" % (cls.name, n))
+                print("%-24s %5d not installed (scripts/bootstrap)" % (cls.name, n))
                 continue
             results[(cls.name, n)] = r
-            print("%-20s %5d %9s %9s %12s %10s %14s %10s" % (
+            print("%-24s %5d %9s %9s %12s %10s %14s %10s" % (
                 cls.name, n, fmt(r["rss"] / 1024.0, "MB"),
                 fmt(r["pss"] / 1024.0, "MB"),
                 fmt(r["start"], "ms", 0), fmt(r["status"], "ms"),
@@ -436,13 +446,15 @@ def ratios(res):
          "idle", 1, 1.0),
         ("idle CPU vs supervisord", "redundancyd process", "supervisord",
          "idle", 100, 1.0),
+        ("idle CPU (+res. checks) vs supervisord", "redundancyd process+res",
+         "supervisord", "idle", 100, 1.0),
         ("status vs Monit", "redundancyd process", "monit", "status", 100,
          0.25),
         ("CPU, 100 polled checks/s vs Monit", "redundancyd exec", "monit",
          "idle", 100, 1.0),
     ]
     print("\ngoals (ratio = ours / peer's; met when <= bound)")
-    print("%-36s %5s %9s %9s %9s %6s %4s" % ("goal", "N", "ours", "peer",
+    print("%-40s %5s %9s %9s %9s %6s %4s" % ("goal", "N", "ours", "peer",
                                            "ratio", "bound", "met"))
     for what, ours, peer, key, n, bound in goals:
         o = res.get((ours, n), {}).get(key)
@@ -453,7 +465,7 @@ def ratios(res):
             p = res.get((peer, n), {}).get(key)
             v = ratio(o, p)
         met = "n/a" if v is None else ("yes" if v <= bound else "no")
-        print("%-36s %5d %9s %9s %9s %6s %4s" % (
+        print("%-40s %5d %9s %9s %9s %6s %4s" % (
             what, n, "n/a" if o is None else "%.4g" % o,
             "-" if peer is None else ("n/a" if p is None else "%.4g" % p),
             "n/a" if v is None else "%.3g" % v, "%g" % bound, met))
