@@ -36,7 +36,6 @@
 #define CHILD_POLL_MS 50		/* waitpid polling without pidfd */
 #define CHILD_READS_PER_EVENT 16	/* let other events run too */
 
-
 extern char **environ;
 
 struct child_stream {
