@@ -137,6 +137,7 @@ enum worker_state {
 /* Master side of one plugin worker process. */
 struct worker {
 	struct rdd_daemon *d;
+	int corked;		/* its wire holds this turn's checks (batch) */
 	char *name;		/* plugin, plugin@user, or the isolated monitor */
 	char *plugin;
 	char *user, *group;	/* NULL: the daemon's own */
@@ -225,6 +226,8 @@ struct rdd_daemon {
 	size_t nretiring;
 	uint64_t next_id;	/* checks, recoveries, commands on the wire */
 	struct event *chld_ev;
+	struct event *batch_ev;	/* master: ends a turn's corked requests */
+	int batching;
 	struct wkctx *wctx;	/* worker: the child's side, NULL in the master */
 	/*
 	 * Worker: the plugin code running now works for a check: check()
@@ -356,6 +359,7 @@ void recover_done(struct rdd_recovery *r, int ok, const char *msg);
 int workers_assign(struct rdd_daemon *d);
 void workers_spawn_all(struct rdd_daemon *d);
 int workers_check(struct monitor *m, struct rdd_check *c);
+void workers_batch(struct rdd_daemon *d);
 void workers_cancel_check(struct monitor *m, struct rdd_check *c);
 int workers_recover(struct monitor *m, struct rdd_recovery *r);
 int workers_command(struct monitor *m, struct rdd_command *c, int argc,

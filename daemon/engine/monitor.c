@@ -47,19 +47,55 @@ monitor_rearm(struct monitor *m, int64_t ms)
 }
 
 static void
-monitor_arm(struct monitor *m, int64_t ms)
+monitor_arm_us(struct monitor *m, int64_t us)
 {
 	struct timeval tv;
 
 	if (m->d->stopping || m->d->once)
 		return;
-	if (ms < 0)
-		ms = 0;
+	if (us < 0)
+		us = 0;
 	log_write(m->cm->name, RDD_LOG_DEBUG, "next check in %lld ms",
-	    (long long)ms);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	    (long long)(us / 1000));
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
 	evtimer_add(m->timer, &tv);
+}
+
+static void
+monitor_arm(struct monitor *m, int64_t ms)
+{
+	monitor_arm_us(m, ms * 1000);
+}
+
+/*
+ * The regular cadence, due on a grid of a twentieth of the interval (at
+ * most 100 ms) of the loop's own clock, as systemd's AccuracySec or the
+ * kernel's timer slack: checks due on one point expire together, so the
+ * master wakes once for them and their worker once for their requests
+ * (sent in one go, workers_batch). A check runs at most that much late.
+ */
+static void
+monitor_arm_cadence(struct monitor *m, int64_t ms)
+{
+	struct timeval now;
+	int64_t g = m->cm->interval_ms / 20, t, due;
+
+	if (g > 100)
+		g = 100;
+	if (g < 10 || event_base_gettimeofday_cached(m->d->base, &now) != 0) {
+		monitor_arm(m, ms);
+		return;
+	}
+	/*
+	 * From the loop's cached time, to which libevent adds the delay: so
+	 * every timer aimed at one grid point gets one and the same expiry.
+	 */
+	g *= 1000;
+	t = (int64_t)now.tv_sec * 1000000 + now.tv_usec;
+	due = t + ms * 1000;
+	due = (due + g - 1) / g * g;
+	monitor_arm_us(m, due - t);
 }
 
 struct monitor *
@@ -268,7 +304,7 @@ monitor_check_done(struct rdd_check *c)
 		evtimer_del(m->timer);
 		monitor_arm(m, 0);
 	} else if (!evtimer_pending(m->timer, NULL))
-		monitor_arm(m, m->cm->interval_ms);
+		monitor_arm_cadence(m, m->cm->interval_ms);
 }
 
 static void
@@ -276,10 +312,11 @@ monitor_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct monitor *m = arg;
 
+	workers_batch(m->d);
 	monitor_run_check(m);
 	/* Keep the cadence of the interval, not interval plus check time. */
 	if (m->cur != NULL && !evtimer_pending(m->timer, NULL))
-		monitor_arm(m, m->cm->interval_ms +
+		monitor_arm_cadence(m, m->cm->interval_ms +
 		    monitor_jitter(m->cm->interval_ms / 40));
 }
 

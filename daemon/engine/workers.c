@@ -988,6 +988,10 @@ workers_check(struct monitor *m, struct rdd_check *c)
 	c->id = ++m->d->next_id;
 	o = wk_msg("check", m);
 	json_object_object_add(o, "c", json_object_new_int64((int64_t)c->id));
+	if (m->d->batching && !m->wk->corked) {
+		m->wk->corked = 1;
+		wire_cork(m->wk->w);
+	}
 	return wire_send(m->wk->w, o);
 }
 
@@ -1206,6 +1210,42 @@ workers_alive(struct rdd_daemon *d)
 	return n;
 }
 
+static void
+wk_batch_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct rdd_daemon *d = arg;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	d->batching = 0;
+	for (i = 0; i < d->nwk; i++) {
+		if (!d->wk[i]->corked)
+			continue;
+		d->wk[i]->corked = 0;
+		(void)wire_uncork(d->wk[i]->w);
+	}
+}
+
+/*
+ * Checks requested from now to the end of this loop turn (those whose
+ * timers expired together) leave in one sendmmsg per worker, after every
+ * timer of the turn has run: the end is an event made active now, which
+ * libevent runs after those already active. The wire of a worker is
+ * corked at its first check of the batch (workers_check).
+ */
+void
+workers_batch(struct rdd_daemon *d)
+{
+	if (d->batching)
+		return;
+	if (d->batch_ev == NULL &&
+	    (d->batch_ev = event_new(d->base, -1, 0, wk_batch_end, d)) == NULL)
+		return;
+	d->batching = 1;
+	event_active(d->batch_ev, EV_TIMEOUT, 0);
+}
+
 void
 workers_free(struct rdd_daemon *d)
 {
@@ -1225,6 +1265,11 @@ workers_free(struct rdd_daemon *d)
 		event_free(d->chld_ev);
 		d->chld_ev = NULL;
 	}
+	if (d->batch_ev) {
+		event_free(d->batch_ev);
+		d->batch_ev = NULL;
+	}
+	d->batching = 0;
 }
 
 int
