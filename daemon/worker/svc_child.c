@@ -379,8 +379,13 @@ child_exit_cb(evutil_socket_t fd, short what, void *arg)
 	pid_t r;
 	int st;
 
-	if ((j->flags & SVC_CHILD_KILL_GROUP) && !child_exited_kill_group(j))
-		return;
+	if (j->flags & SVC_CHILD_KILL_GROUP) {
+		/* A readable pidfd says it has exited: no need to ask. */
+		if (j->pidfd != -1 && (what & EV_READ))
+			child_kill_group(j, SIGKILL);
+		else if (!child_exited_kill_group(j))
+			return;
+	}
 	r = waitpid(j->pid, &st, WNOHANG);
 	if (r == 0 || (r == -1 && errno == EINTR))
 		return;

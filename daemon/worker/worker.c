@@ -48,7 +48,20 @@ struct wkctx {
 	unsigned misuse;	/* kinds of misuse already logged */
 	struct loader_entry le;
 	int stopping;
+	struct event *turn_ev;	/* uncorks the wire at the end of a turn */
+	int turn_corked;
 };
+
+static void
+wk_turn_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct wkctx *x = arg;
+
+	(void)fd;
+	(void)what;
+	x->turn_corked = 0;
+	(void)wire_uncork(x->w);
+}
 
 /* ---- callbacks into the plugin: timed, and named in shared memory ---- */
 
@@ -61,8 +74,17 @@ wk_enter(struct wkctx *x, int cb, int mon, struct wk_save *sv)
 	x->wk->shm->mon = mon;
 	x->wk->shm->since = util_now_ms();
 	x->wk->shm->cb = cb;
-	/* What one callback says (reports, done, logs) leaves in one send. */
-	wire_cork(x->w);
+	/*
+	 * What the callbacks of one loop turn say (several checks' reports
+	 * and dones when their children ended together) leaves in one send,
+	 * after the turn's callbacks: an event made active now runs after
+	 * those already active.
+	 */
+	if (!x->turn_corked && x->w != NULL && x->turn_ev != NULL) {
+		x->turn_corked = 1;
+		wire_cork(x->w);
+		event_active(x->turn_ev, EV_TIMEOUT, 0);
+	}
 }
 
 static void
@@ -84,7 +106,6 @@ wk_leave(struct wkctx *x, const struct wk_save *sv)
 		json_object_object_add(o, "ms", json_object_new_int64(ms));
 		(void)wire_send(x->w, o);
 	}
-	(void)wire_uncork(x->w);
 }
 
 /*
@@ -502,6 +523,8 @@ wk_exit(struct wkctx *x, int code)
 	wire_free(x->w);
 	x->w = NULL;
 	free(x->slots);
+	if (x->turn_ev)
+		event_free(x->turn_ev);
 	if (x->d.base)
 		event_base_free(x->d.base);
 	_exit(code);
@@ -753,6 +776,8 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 	x->w = wire_new(x->d.base, 3, wk_on_msg, wk_on_eof, x);
 	if (x->w == NULL)
 		_exit(71);
+	/* Without it (no memory) every send just goes at once. */
+	x->turn_ev = event_new(x->d.base, -1, 0, wk_turn_end, x);
 	log_set_sink(wk_log_sink, x);
 	journal_set_sink(wk_journal_sink, x);
 	x->d.child = svc_child_new(x->d.base, md->conf->max_children);
