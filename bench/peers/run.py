@@ -280,7 +280,10 @@ class RddExec(Redundancyd):
             # WARNING.
             probe = "pgrep -f '^%s %s$' >/dev/null || exit 2" % (a[0], a[1])
         else:
-            probe = "read p <%s && kill -0 \"$p\" 2>/dev/null || exit 2" % pf
+            # Shell builtins only; a zombie counts as gone (where init
+            # does not reap at once, kill -0 would still say yes).
+            probe = ("read p <%s && read -r s </proc/$p/stat && "
+                     "case $s in *') Z '*) exit 2;; esac || exit 2" % pf)
         return ('{ name = "j%d"; plugin = "exec"; interval = "1s"; '
                 'command = ["/bin/sh", "-c", "%s"]; recover = '
                 '( ["/bin/sh", "-c", "setsid %s %s </dev/null >/dev/null '

@@ -73,7 +73,8 @@ monitor_arm(struct monitor *m, int64_t ms)
  * most 100 ms) of the loop's own clock, as systemd's AccuracySec or the
  * kernel's timer slack: checks due on one point expire together, so the
  * master wakes once for them and their worker once for their requests
- * (sent in one go, workers_batch). A check runs at most that much late.
+ * (sent in one go, workers_batch). A check runs at most half of it early
+ * or late.
  */
 static void
 monitor_arm_cadence(struct monitor *m, int64_t ms)
@@ -94,7 +95,10 @@ monitor_arm_cadence(struct monitor *m, int64_t ms)
 	g *= 1000;
 	t = (int64_t)now.tv_sec * 1000000 + now.tv_usec;
 	due = t + ms * 1000;
-	due = (due + g - 1) / g * g;
+	/* The nearest point, so the cadence keeps its interval on average. */
+	due = (due + g / 2) / g * g;
+	if (due <= t)
+		due += g;
 	monitor_arm_us(m, due - t);
 }
 
