@@ -189,6 +189,17 @@ wire_try(struct wire *w)
 	return 0;
 }
 
+/* What the socket takes now; the rest when it is writable again. */
+static int
+wire_kick(struct wire *w)
+{
+	if (wire_try(w) == -1)
+		return -1;
+	if (w->head != NULL)
+		event_add(w->wev, NULL);
+	return 0;
+}
+
 static void
 wire_write_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -260,11 +271,7 @@ wire_send(struct wire *w, json_object *o)
 	if (w->cork > 0)
 		return 0;
 	/* Send now: a PM2 exit must reach the engine without a loop turn. */
-	if (wire_try(w) == -1)
-		return -1;
-	if (w->head != NULL)
-		event_add(w->wev, NULL);
-	return 0;
+	return wire_kick(w);
 }
 
 void
@@ -283,11 +290,7 @@ wire_uncork(struct wire *w)
 {
 	if (w == NULL || w->cork == 0 || --w->cork > 0 || w->head == NULL)
 		return 0;
-	if (wire_try(w) == -1)
-		return -1;
-	if (w->head != NULL)
-		event_add(w->wev, NULL);
-	return 0;
+	return wire_kick(w);
 }
 
 void

@@ -974,42 +974,21 @@ mock_stopping_for_good(struct rdd_monitor *m)
 void
 mock_host_set_minor(struct mock_host *mh, int minor)
 {
-	if (minor == 0) {
-		mh->host.size = RDD_HOST_SIZE_V1_0;
-		mh->host.abi_minor = 0;
-		mh->host.post = NULL;
-		mh->host.read_only = NULL;
-		mh->host.report_bounds = NULL;
-		mh->host.stopping_for_good = NULL;
-	} else if (minor == 1) {
-		mh->host.size = RDD_HOST_SIZE_V1_1;
-		mh->host.abi_minor = 1;
-		mh->host.post = mock_post_fn;
-		mh->host.read_only = NULL;
-		mh->host.report_bounds = NULL;
-		mh->host.stopping_for_good = NULL;
-	} else if (minor == 2) {
-		mh->host.size = RDD_HOST_SIZE_V1_2;
-		mh->host.abi_minor = 2;
-		mh->host.post = mock_post_fn;
-		mh->host.read_only = mock_read_only;
-		mh->host.report_bounds = NULL;
-		mh->host.stopping_for_good = NULL;
-	} else if (minor == 3) {
-		mh->host.size = RDD_HOST_SIZE_V1_3;
-		mh->host.abi_minor = 3;
-		mh->host.post = mock_post_fn;
-		mh->host.read_only = mock_read_only;
-		mh->host.report_bounds = mock_report_bounds_fn;
-		mh->host.stopping_for_good = NULL;
-	} else {
-		mh->host.size = sizeof(struct rdd_host);
-		mh->host.abi_minor = RDD_ABI_MINOR;
-		mh->host.post = mock_post_fn;
-		mh->host.read_only = mock_read_only;
-		mh->host.report_bounds = mock_report_bounds_fn;
-		mh->host.stopping_for_good = mock_stopping_for_good;
-	}
+	/* The host table of each minor: what it had, and its size. */
+	static const size_t size[] = {RDD_HOST_SIZE_V1_0, RDD_HOST_SIZE_V1_1,
+	    RDD_HOST_SIZE_V1_2, RDD_HOST_SIZE_V1_3};
+	_Static_assert(sizeof(size) / sizeof(size[0]) == RDD_ABI_MINOR,
+	    "a size for each older minor of this major");
+
+	if (minor < 0 || minor >= RDD_ABI_MINOR)
+		minor = RDD_ABI_MINOR;
+	mh->host.size = minor < RDD_ABI_MINOR ? size[minor]
+	                                      : sizeof(struct rdd_host);
+	mh->host.abi_minor = minor;
+	mh->host.post = minor >= 1 ? mock_post_fn : NULL;
+	mh->host.read_only = minor >= 2 ? mock_read_only : NULL;
+	mh->host.report_bounds = minor >= 3 ? mock_report_bounds_fn : NULL;
+	mh->host.stopping_for_good = minor >= 4 ? mock_stopping_for_good : NULL;
 }
 
 /* Life cycle. */
