@@ -318,7 +318,8 @@ int monitor_blocked(struct monitor *m);
  * m waits: whether the upstream is the cause is not known.
  */
 const char *monitor_upstream_unknown(struct monitor *m);
-char *engine_status_text(struct rdd_daemon *d, const char *monitor);
+char *engine_status_text(
+    struct rdd_daemon *d, const char *monitor, int with_metrics);
 
 /* stats.c: what /metrics counts, kept across reloads */
 extern const double stats_check_le[STATS_CHECK_NB];

@@ -667,7 +667,9 @@ ctlcmd_handle(void *arg, struct control_req *r, void *request, long uid)
 
 		if (mon && monitor_find(d, mon) == NULL)
 			return ctl_error("no monitor named '%s'", mon);
-		if ((text = engine_status_text(d, mon)) == NULL)
+		/* brief: no metrics, which the text table does not show. */
+		if ((text = engine_status_text(
+		         d, mon, !ctl_bool(req, "brief"))) == NULL)
 			return ctl_error("out of memory");
 		control_reply_text(r, text);
 		free(text);

@@ -378,7 +378,7 @@ jb_bool(struct jbuf *b, int v)
 }
 
 static void
-health_target_text(struct jbuf *b, struct target *t)
+health_target_text(struct jbuf *b, struct target *t, int with_metrics)
 {
 	size_t i;
 
@@ -410,6 +410,10 @@ health_target_text(struct jbuf *b, struct target *t)
 	jb_bool(b, t->flapping);
 	if (t->last_ttr_ms > 0)
 		jb_fmt(b, ",\"last_ttr_ms\":%lld", (long long)t->last_ttr_ms);
+	if (!with_metrics) {
+		jb_lit(b, "}");
+		return;
+	}
 	jb_lit(b, ",\"metrics\":{");
 	for (i = 0; i < t->nmetrics; i++) {
 		if (i)
@@ -424,7 +428,7 @@ health_target_text(struct jbuf *b, struct target *t)
 }
 
 char *
-engine_status_text(struct rdd_daemon *d, const char *monitor)
+engine_status_text(struct rdd_daemon *d, const char *monitor, int with_metrics)
 {
 	enum rdd_state st = monitor ? RDD_OK : d->overall;
 	struct jbuf b = { 0 };
@@ -500,7 +504,7 @@ engine_status_text(struct rdd_daemon *d, const char *monitor)
 		for (j = 0; j < m->nt; j++) {
 			if (j)
 				jb_lit(&b, ",");
-			health_target_text(&b, m->t[j]);
+			health_target_text(&b, m->t[j], with_metrics);
 		}
 		jb_lit(&b, "]}");
 	}

@@ -24,7 +24,7 @@ monitors = (
 	{ name = "child"; plugin = "exec"; interval = "200ms"; depends_on = ["base"];
 	  command = ["/bin/sh", "-c", "echo 'CHILD CRITICAL: its base is down'; exit 2"]; },
 	{ name = "crashy"; plugin = "exec"; interval = "200ms"; isolate = true;
-	  command = ["/bin/sh", "-c", "echo 'CRASHY OK'"]; }
+	  command = ["/bin/sh", "-c", "echo 'CRASHY OK | load=1'"]; }
 );
 CONF
 
@@ -80,5 +80,26 @@ check "status: crashy is QUARANTINED, and says how to end it" wait_for 10 row '^
 check "status: up is not quarantined" sh -c "! grep -q '^up .*QUARANTINED' '$WS/status.txt'"
 check "unquarantine crashy" ctl unquarantine crashy
 check "status: no longer quarantined" wait_for 10 sh -c "'$CTL' -s '$WS/control.sock' status | grep '^crashy ' | grep -qv QUARANTINED"
+# The table asks for no metrics ("brief"); --json keeps them.
+raw() {
+	python3 - "$WS/control.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+b = b""
+while not b.endswith(b"\n"):
+	d = s.recv(65536)
+	if not d:
+		break
+	b += d
+sys.stdout.write(b.decode())
+PY
+}
+check "a full status carries the metrics" wait_for 5 sh -c "'$CTL' -s '$WS/control.sock' --json status | grep -q '\"load\"'"
+raw '{"cmd":"status"}' >"$WS/full.json"
+raw '{"cmd":"status","brief":true}' >"$WS/brief.json"
+check "a brief status has the monitors but no metrics" sh -c "grep -q '\"crashy\"' '$WS/brief.json' && ! grep -q '\"metrics\"' '$WS/brief.json' && grep -q '\"metrics\"' '$WS/full.json'"
+
 check "the daemon stops cleanly" stop_daemon
 finish
