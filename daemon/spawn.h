@@ -29,4 +29,7 @@ struct spawn_req {
  */
 int spawn_run(const struct spawn_req *r, pid_t *pid, int *pidfd);
 
+/* pidfd_open(2) of a process started elsewhere; -1 ENOSYS before 5.3. */
+int spawn_pidfd_open(pid_t pid);
+
 #endif

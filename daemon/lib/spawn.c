@@ -11,6 +11,7 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -178,4 +179,15 @@ spawn_run(const struct spawn_req *r, pid_t *pid, int *pidfd)
 	*pid = p;
 	*pidfd = pfd;
 	return 0;
+}
+
+int
+spawn_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
 }

@@ -426,17 +426,6 @@ child_timeout_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-child_pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-static int
 child_stream_watch(struct child_job *j, struct child_stream *st)
 {
 	st->j = j;
@@ -569,7 +558,7 @@ child_start(struct child_job *j)
 		}
 	}
 	/* pidfd: no global SIGCHLD handler to share with the rest. */
-	if (j->pidfd != -1 || (j->pidfd = child_pidfd_open(j->pid)) != -1) {
+	if (j->pidfd != -1 || (j->pidfd = spawn_pidfd_open(j->pid)) != -1) {
 		j->ev_exit = event_new(base, j->pidfd, EV_READ | EV_PERSIST,
 		    child_exit_cb, j);
 		ev = 0;

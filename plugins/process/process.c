@@ -324,17 +324,6 @@ proc_alive(pid_t pid, struct procfs_stat *st)
 	       st->state != 'X';
 }
 
-static int
-proc_pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 /* The pid in the pidfile, alive, or 0 with why. */
 static pid_t
 proc_find_pidfile(struct proc *p, char *why, size_t len)
@@ -449,7 +438,7 @@ proc_watch(struct proc *p, pid_t pid, unsigned long long st, int child,
 	}
 	proc_unwatch(p);
 	/* A pidfd from the spawn itself, or one opened now. */
-	if ((p->pidfd = pidfd != -1 ? pidfd : proc_pidfd_open(pid)) == -1) {
+	if ((p->pidfd = pidfd != -1 ? pidfd : spawn_pidfd_open(pid)) == -1) {
 		if (errno == ESRCH)
 			return -1;
 		p->h->log(p->m, RDD_LOG_WARN,
