@@ -75,6 +75,7 @@ struct target {
 	int recovering;		/* an action is in flight */
 	int queued;		/* waiting for a global recovery slot */
 	int verifying;		/* action succeeded; waiting for a check */
+	uint64_t verify_seq;	/* the first check that can verify it */
 	int blocked;		/* an upstream monitor is down */
 	int gave_up;
 	uint32_t na_rungs;	/* rungs that said "not applicable" */
@@ -93,6 +94,7 @@ struct rdd_check {
 	struct monitor *m;
 	uint64_t id;		/* names it on the wire */
 	int once;		/* --once: print, no recovery */
+	uint64_t seq;		/* m->check_seq when it started */
 	struct event *timeout_ev;
 };
 
@@ -188,6 +190,7 @@ struct monitor {
 	int64_t check_started_mono;
 	int64_t last_check_ms;	/* duration */
 	int recheck;		/* run a check as soon as the current ends */
+	uint64_t check_seq;	/* checks started, numbered */
 	struct rdd_recovery **recs; /* not yet answered by the plugin */
 	size_t nrecs;
 

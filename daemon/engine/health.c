@@ -168,7 +168,7 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 {
 	struct monitor *m = t->m;
 	enum rdd_state old = t->state;
-	int oldhard = t->hard, changed, served;
+	int oldhard = t->hard, changed, served, stale;
 
 	if (msg == NULL)
 		msg = "";
@@ -202,8 +202,16 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 	 * action was still verifying). That ends the ladder without a
 	 * give-up: no more attempts, a warning, the incident stays open.
 	 */
-	served = st == RDD_WARNING && t->verifying && t->crit_action &&
-	         !pushed && !m->d->once;
+	/*
+	 * A check that started before the last action ended looked at the
+	 * target as it was then: it neither confirms nor refutes the action
+	 * (under load its CRITICAL came after a spare was up, and cost an
+	 * attempt and a give-up). The re-check decides.
+	 */
+	stale = t->verifying && !pushed && m->cur != NULL &&
+	        m->cur->seq < t->verify_seq;
+	served = st == RDD_WARNING && t->verifying && !stale &&
+	         t->crit_action && !pushed && !m->d->once;
 	if (served)
 		t->hard = 1;
 	/* The first observation replaces "not checked yet": not a change. */
@@ -229,8 +237,11 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 			log_write(m->cm->name, lvl, "%s: %s is hard after %d "
 			    "checks: %s", t->name, util_state_name(st),
 			    t->fails, msg);
-		/* Served: its own record and event below, no detection. */
-		if (!served) {
+		/*
+		 * Served: its own record and event below, no detection; a
+		 * stale WARNING waits for the re-check that says served.
+		 */
+		if (!served && !(stale && st == RDD_WARNING && t->crit_action)) {
 			if (st != RDD_OK && t->hard)
 				journal_write(
 				    "detect", m->cm->name, t->name, msg, -1);
@@ -250,7 +261,11 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 		recover_served(t, msg);
 	if (m->d->once)
 		return;
-	if (st == RDD_OK) {
+	if (stale) {
+		log_write(m->cm->name, RDD_LOG_DEBUG, "%s: %s from a check "
+		    "started before the last action ended: waiting for the "
+		    "re-check", t->name, util_state_name(st));
+	} else if (st == RDD_OK) {
 		/* An action in flight ends with its own re-check. */
 		if (!t->recovering && (t->incident || t->verifying))
 			recover_confirmed(t);

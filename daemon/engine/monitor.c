@@ -256,6 +256,7 @@ monitor_run_check(struct monitor *m)
 		return;
 	c->m = m;
 	c->once = m->d->once;
+	c->seq = ++m->check_seq;
 	c->timeout_ev = evtimer_new(m->d->base, monitor_check_timeout, c);
 	tv.tv_sec = m->cm->timeout_ms / 1000;
 	tv.tv_usec = (m->cm->timeout_ms % 1000) * 1000;

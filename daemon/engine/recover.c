@@ -848,8 +848,13 @@ recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 		t->recovering = 0;
 		t->rec = NULL;
 		if (ok > 0 && !d->stopping) {
-			/* Confirm by a re-check before counting it a success. */
+			/*
+			 * Confirm by a re-check before counting it a success:
+			 * a check already in flight looked before the action
+			 * ended, so only the next one started can say.
+			 */
 			t->verifying = 1;
+			t->verify_seq = m->check_seq + 1;
 			if (m->cur != NULL)
 				m->recheck = 1;
 			else {

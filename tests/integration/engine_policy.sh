@@ -2,7 +2,8 @@
 # engine_policy: soft and hard states (hard_after), flap detection, the
 # sliding-window give-up that stops a crash loop whose every incident looks
 # repaired for a moment, and an action that leaves its target WARNING
-# (served by a fallback): the ladder ends there, served, not given up.
+# (served by a fallback): the ladder ends there, served, not given up,
+# even when a check that started before the action ended answers after it.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 plugins "$WS/plugins" exec
@@ -33,11 +34,25 @@ monitors = (
 	  recover = ( ["/bin/true"] ); },
 	{ name = "fallback"; plugin = "exec"; interval = "100ms";
 	  command = ["/bin/sh", "-c", "if [ -e '$WS/fb.ok' ]; then echo 'FB OK'; elif [ -e '$WS/fb.spare' ]; then echo 'FB WARNING: down, the spare serves'; exit 1; else echo 'FB CRITICAL: down'; exit 2; fi"];
-	  recover = ( ["/bin/false"], ["/usr/bin/touch", "$WS/fb.spare"] ); }
+	  recover = ( ["/bin/false"], ["/usr/bin/touch", "$WS/fb.spare"] ); },
+	{ name = "stale"; plugin = "exec"; interval = "100ms"; timeout = "20s";
+	  command = ["/bin/sh", "$WS/stale.sh"];
+	  recover = ( ["/bin/sh", "-c", "touch '$WS/st.acting'; while [ ! -e '$WS/st.held' ]; do sleep 0.01; done; touch '$WS/st.spare'"] ); }
 );
 CONF
 } >"$WS/redundancyd.conf"
 
+# The check that holds: it looked before the spare was up (the action
+# waits for it to hold), and answers only once the action's success is
+# journaled, so its CRITICAL is stale by construction, not by timing.
+cat >"$WS/stale.sh" <<STALE
+if [ -e '$WS/st.spare' ]; then echo 'ST WARNING: the spare serves'; exit 1; fi
+if [ -e '$WS/st.acting' ] && [ ! -e '$WS/st.held' ]; then
+	touch '$WS/st.held'
+	until grep -q '"kind":"result","monitor":"stale".*succeeded' '$WS/log/journal.jsonl'; do sleep 0.01; done
+fi
+echo 'ST CRITICAL: down'; exit 2
+STALE
 start_daemon -d
 check "the third failure makes the state hard" wait_for 10 grep -q '"kind":"detect","monitor":"soft"' "$WS/log/journal.jsonl"
 check "the first failure was logged as soft" grep -q 'UNKNOWN -> CRITICAL (soft): SOFT CRITICAL 1' "$WS/log/soft.log"
@@ -72,6 +87,12 @@ ctl --json health fallback >"$WS/fb.json" 2>/dev/null
 check "status says served, not given up" sh -c "grep -q '\"served\":true' '$WS/fb.json' && grep -q '\"gave_up\":false' '$WS/fb.json' && grep -q '\"needs_operator\":false' '$WS/fb.json'"
 check "redundancyctl status marks it" sh -c \
     "ctl() { \"$CTL\" -s '$WS/control.sock' \"\$@\"; }; ctl status | grep -F 'FB WARNING' | grep -qF '[served, degraded: incident open]'"
+check "a stale CRITICAL neither refutes the action nor costs an attempt" \
+    wait_for 20 grep -q '"kind":"served","monitor":"stale".*ST WARNING: the spare serves; degraded but served after 1 attempt' "$WS/log/journal.jsonl"
+check "the stale answer is logged as such" \
+    grep -q 'stale: CRITICAL from a check started before the last action ended' "$WS/log/stale.log"
+check "one attempt, no give-up, no WARNING detection for it" sh -c \
+    "! grep -q '\"monitor\":\"stale\".*\(giveup\|attempt 2\)' '$WS/log/journal.jsonl' && ! grep '\"kind\":\"detect\",\"monitor\":\"stale\"' '$WS/log/journal.jsonl' | grep -q 'ST WARNING'"
 touch "$WS/fb.ok"
 check "the served incident closes when OK" wait_for 10 grep -q '"kind":"recovered","monitor":"fallback".*after 2 attempts' "$WS/log/journal.jsonl"
 check "no give-up and no third attempt for it" sh -c "! grep -q '\"monitor\":\"fallback\".*\(giveup\|attempt 3\)' '$WS/log/journal.jsonl' && ! grep -q '\"kind\":\"giveup\",\"monitor\":\"fallback\"' '$WS/log/journal.jsonl'"
