@@ -82,6 +82,7 @@ struct target {
 	int needs_operator;	/* no rung applies: wait for a person */
 	int served;		/* an action left it WARNING: degraded, served */
 	int crit_action;	/* the last action started on a CRITICAL state */
+	int warn_deferred; /* a WARNING's detection waits for the re-check */
 	int pause_noted;        /* "paused" journaled for this incident */
 	int64_t last_ttr_ms;	/* time to recover of the last incident */
 	struct event *retry_ev;
@@ -312,6 +313,7 @@ void health_observe(struct target *t, enum rdd_state st, const char *msg,
     const struct rdd_metric *mv, const struct rdd_metric_bounds *bv, size_t nm,
     int pushed);
 void health_check_finished(struct monitor *m);
+void health_detect_deferred(struct target *t);
 void health_rollup(struct rdd_daemon *d);
 void health_target_free(struct target *t);
 int monitor_blocked(struct monitor *m);

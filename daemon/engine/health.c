@@ -161,6 +161,41 @@ health_set_metrics(struct target *t, const struct rdd_metric *mv,
 	}
 }
 
+/* A change of state, journaled and alerted as a detection. */
+static void
+health_detect(
+    struct target *t, enum rdd_state st, enum rdd_state old, const char *msg)
+{
+	struct monitor *m = t->m;
+
+	if (st != RDD_OK && t->hard)
+		journal_write("detect", m->cm->name, t->name, msg, -1);
+	if (st == RDD_CRITICAL && t->hard)
+		alerts_event(
+		    m->d->alerts, AEV_CRITICAL, m->cm->name, t->name, msg);
+	else if (st == RDD_WARNING && t->hard)
+		alerts_event(
+		    m->d->alerts, AEV_WARNING, m->cm->name, t->name, msg);
+	else if (st == RDD_OK && old != RDD_OK)
+		alerts_event(
+		    m->d->alerts, AEV_RECOVERED, m->cm->name, t->name, msg);
+}
+
+/*
+ * A WARNING seen while an action ran turned out not to be served (the
+ * action failed, or the re-check came without it): it is a detection.
+ */
+void
+health_detect_deferred(struct target *t)
+{
+	if (!t->warn_deferred)
+		return;
+	t->warn_deferred = 0;
+	if (t->state == RDD_WARNING)
+		health_detect(
+		    t, RDD_WARNING, RDD_CRITICAL, t->msg ? t->msg : "");
+}
+
 void
 health_observe(struct target *t, enum rdd_state st, const char *msg,
     const struct rdd_metric *mv, const struct rdd_metric_bounds *bv, size_t nm,
@@ -168,7 +203,7 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 {
 	struct monitor *m = t->m;
 	enum rdd_state old = t->state;
-	int oldhard = t->hard, changed, served, stale;
+	int oldhard = t->hard, changed, served, stale, defer;
 
 	if (msg == NULL)
 		msg = "";
@@ -212,6 +247,13 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 	        m->cur->seq < t->verify_seq;
 	served = st == RDD_WARNING && t->verifying && !stale &&
 	         t->crit_action && !pushed && !m->d->once;
+	/*
+	 * WARNING while the action that may have caused it is still running,
+	 * or from a stale check: the re-check says served, or the detection
+	 * is journaled then (health_detect_deferred), never both.
+	 */
+	defer = st == RDD_WARNING && t->crit_action && !pushed && !m->d->once &&
+	        (stale || t->recovering);
 	if (served)
 		t->hard = 1;
 	/* The first observation replaces "not checked yet": not a change. */
@@ -237,26 +279,19 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 			log_write(m->cm->name, lvl, "%s: %s is hard after %d "
 			    "checks: %s", t->name, util_state_name(st),
 			    t->fails, msg);
-		/*
-		 * Served: its own record and event below, no detection; a
-		 * stale WARNING waits for the re-check that says served.
-		 */
-		if (!served && !(stale && st == RDD_WARNING && t->crit_action)) {
-			if (st != RDD_OK && t->hard)
-				journal_write(
-				    "detect", m->cm->name, t->name, msg, -1);
-			if (st == RDD_CRITICAL && t->hard)
-				alerts_event(m->d->alerts, AEV_CRITICAL,
-				    m->cm->name, t->name, msg);
-			else if (st == RDD_WARNING && t->hard)
-				alerts_event(m->d->alerts, AEV_WARNING,
-				    m->cm->name, t->name, msg);
-			else if (st == RDD_OK && old != RDD_OK)
-				alerts_event(m->d->alerts, AEV_RECOVERED,
-				    m->cm->name, t->name, msg);
-		}
+		/* Served: its own record and event below, no detection. */
+		if (served)
+			;
+		else if (defer && t->hard)
+			t->warn_deferred = 1;
+		else
+			health_detect(t, st, old, msg);
 	}
 	t->state = st;
+	if (served || st != RDD_WARNING)
+		t->warn_deferred = 0;
+	else if (!defer)
+		health_detect_deferred(t);
 	if (served)
 		recover_served(t, msg);
 	if (m->d->once)

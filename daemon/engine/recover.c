@@ -847,6 +847,9 @@ recover_finish(struct rdd_recovery *r, int ok, const char *msg)
 	if (t != NULL) {
 		t->recovering = 0;
 		t->rec = NULL;
+		/* A WARNING seen while it ran is not served by a failure. */
+		if (ok == 0)
+			health_detect_deferred(t);
 		if (ok > 0 && !d->stopping) {
 			/*
 			 * Confirm by a re-check before counting it a success:

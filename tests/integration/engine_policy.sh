@@ -37,7 +37,14 @@ monitors = (
 	  recover = ( ["/bin/false"], ["/usr/bin/touch", "$WS/fb.spare"] ); },
 	{ name = "stale"; plugin = "exec"; interval = "100ms"; timeout = "20s";
 	  command = ["/bin/sh", "$WS/stale.sh"];
-	  recover = ( ["/bin/sh", "-c", "touch '$WS/st.acting'; while [ ! -e '$WS/st.held' ]; do sleep 0.01; done; touch '$WS/st.spare'"] ); }
+	  recover = ( ["/bin/sh", "-c", "touch '$WS/st.acting'; while [ ! -e '$WS/st.held' ]; do sleep 0.01; done; touch '$WS/st.spare'"] ); },
+	{ name = "midway"; plugin = "exec"; interval = "100ms";
+	  command = ["/bin/sh", "-c", "if [ -e '$WS/mw.spare' ]; then echo 'MW WARNING: the spare serves'; exit 1; fi; echo 'MW CRITICAL: down'; exit 2"];
+	  recover = ( ["/bin/sh", "-c", "touch '$WS/mw.spare'; until grep -q 'midway: CRITICAL -> WARNING' '$WS/log/midway.log'; do sleep 0.01; done"] ); },
+	{ name = "midfail"; plugin = "exec"; interval = "100ms";
+	  recovery = { max_attempts = 1; };
+	  command = ["/bin/sh", "-c", "if [ -e '$WS/mf.spare' ]; then echo 'MF WARNING: half up'; exit 1; fi; echo 'MF CRITICAL: down'; exit 2"];
+	  recover = ( ["/bin/sh", "-c", "touch '$WS/mf.spare'; until grep -q 'midfail: CRITICAL -> WARNING' '$WS/log/midfail.log'; do sleep 0.01; done; exit 1"] ); }
 );
 CONF
 } >"$WS/redundancyd.conf"
@@ -93,6 +100,18 @@ check "the stale answer is logged as such" \
     grep -q 'stale: CRITICAL from a check started before the last action ended' "$WS/log/stale.log"
 check "one attempt, no give-up, no WARNING detection for it" sh -c \
     "! grep -q '\"monitor\":\"stale\".*\(giveup\|attempt 2\)' '$WS/log/journal.jsonl' && ! grep '\"kind\":\"detect\",\"monitor\":\"stale\"' '$WS/log/journal.jsonl' | grep -q 'ST WARNING'"
+# WARNING seen while the action still runs (it waits until a check saw
+# it): the re-check says served, and that is the only record of it.
+check "WARNING during the action, then served" \
+    wait_for 20 grep -q '"kind":"served","monitor":"midway".*MW WARNING' "$WS/log/journal.jsonl"
+check "and no WARNING detection for it" sh -c \
+    "! grep '\"kind\":\"detect\",\"monitor\":\"midway\"' '$WS/log/journal.jsonl' | grep -q 'MW WARNING'"
+# The same, but the action fails: not served, and the WARNING it left is
+# journaled as a detection once the failure is known, not lost.
+check "WARNING during an action that fails is detected after it" \
+    wait_for 20 grep -q '"kind":"detect","monitor":"midfail".*MF WARNING: half up' "$WS/log/journal.jsonl"
+check "after the failure, once, and not served" sh -c \
+    "grep -n '\"monitor\":\"midfail\"' '$WS/log/journal.jsonl' | grep -A1 '\"kind\":\"result\".*failed' | grep -q '\"kind\":\"detect\".*MF WARNING' && [ \$(grep -c '\"kind\":\"detect\",\"monitor\":\"midfail\".*MF WARNING' '$WS/log/journal.jsonl') -eq 1 ] && ! grep -q '\"kind\":\"served\",\"monitor\":\"midfail\"' '$WS/log/journal.jsonl'"
 touch "$WS/fb.ok"
 check "the served incident closes when OK" wait_for 10 grep -q '"kind":"recovered","monitor":"fallback".*after 2 attempts' "$WS/log/journal.jsonl"
 check "no give-up and no third attempt for it" sh -c "! grep -q '\"monitor\":\"fallback\".*\(giveup\|attempt 3\)' '$WS/log/journal.jsonl' && ! grep -q '\"kind\":\"giveup\",\"monitor\":\"fallback\"' '$WS/log/journal.jsonl'"
