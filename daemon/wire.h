@@ -30,8 +30,10 @@ void wire_flush(struct wire *w, int timeout_ms);
 uint64_t wire_dropped(const struct wire *w);
 void wire_free(struct wire *w);
 
-/* A datagram as the peer sent it: one object with a string "t", or NULL. */
+/* One message: one object with a string "t", or NULL. */
 json_object *wire_decode(const char *buf, size_t len);
+/* A datagram as the peer sent it, a message a line: the lines refused. */
+size_t wire_decode_each(const char *buf, size_t len, wire_msg_cb fn, void *arg);
 const char *wire_str(json_object *o, const char *key);
 int wire_int(json_object *o, const char *key, int64_t *out);
 

@@ -33,6 +33,7 @@
 #define CHILD_DEFAULT_CAP (64 * 1024)
 #define CHILD_KILL_AFTER_MS 2000	/* SIGTERM, then this, then SIGKILL */
 #define CHILD_EOF_GRACE_MS 100		/* pipes after the child is reaped */
+#define CHILD_WATCH_AFTER_MS 20 /* pipes polled once it runs this long */
 #define CHILD_POLL_MS 50		/* waitpid polling without pidfd */
 #define CHILD_READS_PER_EVENT 16	/* let other events run too */
 
@@ -72,7 +73,7 @@ struct child_job {
 	struct event *ev_in;
 	struct event *ev_exit;	/* pidfd readable, or the polling timer */
 	struct event *ev_timeout;
-	struct event *ev_grace;	/* EOF grace, or deferred spawn failure */
+	struct event *ev_grace; /* pipe watch, EOF grace, or spawn failure */
 	struct child_stream out, err;
 	int term_sent;
 	int reaped;
@@ -99,6 +100,7 @@ struct svc_child {
 };
 
 static void child_dispatch(struct svc_child *s);
+static int child_stream_watch(struct child_job *j, struct child_stream *st);
 static void child_finish(struct child_job *j);
 static void child_destroy(struct svc_child *s);
 
@@ -348,6 +350,8 @@ child_reaped(struct child_job *j)
 		return;
 	}
 	/* A grandchild holds the pipes: give it a moment, then end it. */
+	(void)child_stream_watch(j, &j->out);
+	(void)child_stream_watch(j, &j->err);
 	tv = child_tv(CHILD_EOF_GRACE_MS);
 	evtimer_add(j->ev_grace, &tv);
 }
@@ -372,6 +376,20 @@ child_exited_kill_group(struct child_job *j)
 	return 1;
 }
 
+/*
+ * What a child that has exited wrote is in the pipes: read without waiting.
+ * Most checks end before their pipes were ever watched, which saves each
+ * two epoll_ctl to add and two to remove (issue 13).
+ */
+static void
+child_drain(struct child_job *j)
+{
+	if (j->out.fd != -1)
+		child_read_cb(j->out.fd, EV_READ, &j->out);
+	if (j->err.fd != -1)
+		child_read_cb(j->err.fd, EV_READ, &j->err);
+}
+
 static void
 child_exit_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -394,6 +412,7 @@ child_exit_cb(evutil_socket_t fd, short what, void *arg)
 		j->wstatus_valid = 1;
 	}
 	/* -1 ECHILD: someone reaped it (SIGCHLD ignored); status unknown. */
+	child_drain(j);
 	child_reaped(j);
 }
 
@@ -402,6 +421,15 @@ child_grace_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct child_job *j = arg;
 
+	if (!j->reaped) {
+		/*
+		 * Still running: from now on its output is read as it comes,
+		 * or one that writes more than a pipe holds would wait for us.
+		 */
+		(void)child_stream_watch(j, &j->out);
+		(void)child_stream_watch(j, &j->err);
+		return;
+	}
 	child_kill_group(j, SIGKILL);
 	child_stream_close(&j->out);
 	child_stream_close(&j->err);
@@ -429,6 +457,8 @@ static int
 child_stream_watch(struct child_job *j, struct child_stream *st)
 {
 	st->j = j;
+	if (st->fd == -1 || st->ev != NULL)
+		return 0;
 	st->ev = event_new(j->s->base, st->fd, EV_READ | EV_PERSIST,
 	    child_read_cb, st);
 	if (st->ev == NULL || event_add(st->ev, NULL) == -1)
@@ -544,8 +574,10 @@ child_start(struct child_job *j)
 		child_fail_later(j, errno);
 		return;
 	}
-	if (child_stream_watch(j, &j->out) == -1 ||
-	    child_stream_watch(j, &j->err) == -1)
+	j->out.j = j;
+	j->err.j = j;
+	tv = child_tv(CHILD_WATCH_AFTER_MS);
+	if (evtimer_add(j->ev_grace, &tv) == -1)
 		goto fail;
 	if (j->in_fd != -1) {
 		if (j->input_len == 0) {

@@ -1,6 +1,6 @@
 /*
  * fuzz_wire.c: fuzz harness for what a worker may send the master: one
- * datagram through wire_decode and the master's dispatch, engine included.
+ * datagram, a message a line, through the master's dispatch and engine.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +61,12 @@ fz_setup(void)
 	fz.ready = 1;
 }
 
+static void
+fz_feed(void *arg, json_object *o)
+{
+	workers_feed(arg, o);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -82,10 +88,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			m->cur->id = i + 1;
 		}
 	}
+	/* Whole, as one message, and as the datagram of lines it may be. */
 	if ((o = wire_decode((const char *)data, size)) != NULL) {
 		workers_feed(wk, o);
 		json_object_put(o);
 	}
+	(void)wire_decode_each((const char *)data, size, fz_feed, wk);
 	return 0;
 }
 
