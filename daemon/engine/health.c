@@ -203,7 +203,7 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 {
 	struct monitor *m = t->m;
 	enum rdd_state old = t->state;
-	int oldhard = t->hard, changed, served, stale, defer;
+	int oldhard = t->hard, changed, served, stale, defer, degraded;
 
 	if (msg == NULL)
 		msg = "";
@@ -231,13 +231,6 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 		t->hard = pushed || t->fails >= m->cm->rec.hard_after;
 	}
 	/*
-	 * A CRITICAL target that an action said it repaired is WARNING at
-	 * its re-check: the action made it serve, degraded (a PM2 app down
-	 * while its backup serves; the WARNING may have been seen while the
-	 * action was still verifying). That ends the ladder without a
-	 * give-up: no more attempts, a warning, the incident stays open.
-	 */
-	/*
 	 * A check that started before the last action ended looked at the
 	 * target as it was then: it neither confirms nor refutes the action
 	 * (under load its CRITICAL came after a spare was up, and cost an
@@ -245,15 +238,19 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 	 */
 	stale = t->verifying && !pushed && m->cur != NULL &&
 	        m->cur->seq < t->verify_seq;
-	served = st == RDD_WARNING && t->verifying && !stale &&
-	         t->crit_action && !pushed && !m->d->once;
 	/*
-	 * WARNING while the action that may have caused it is still running,
-	 * or from a stale check: the re-check says served, or the detection
-	 * is journaled then (health_detect_deferred), never both.
+	 * A CRITICAL target that an action said it repaired is WARNING at
+	 * its re-check: the action made it serve, degraded (a PM2 app down
+	 * while its backup serves). That ends the ladder without a give-up:
+	 * no more attempts, a warning, the incident stays open. The same
+	 * WARNING while the action still runs, or from a stale check, waits:
+	 * the re-check says served, or the detection is journaled then
+	 * (health_detect_deferred), never both.
 	 */
-	defer = st == RDD_WARNING && t->crit_action && !pushed && !m->d->once &&
-	        (stale || t->recovering);
+	degraded =
+	    st == RDD_WARNING && t->crit_action && !pushed && !m->d->once;
+	served = degraded && t->verifying && !stale;
+	defer = degraded && (stale || t->recovering);
 	if (served)
 		t->hard = 1;
 	/* The first observation replaces "not checked yet": not a change. */
@@ -280,11 +277,9 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 			    "checks: %s", t->name, util_state_name(st),
 			    t->fails, msg);
 		/* Served: its own record and event below, no detection. */
-		if (served)
-			;
-		else if (defer && t->hard)
+		if (!served && defer && t->hard)
 			t->warn_deferred = 1;
-		else
+		else if (!served)
 			health_detect(t, st, old, msg);
 	}
 	t->state = st;

@@ -100,7 +100,7 @@ struct svc_child {
 };
 
 static void child_dispatch(struct svc_child *s);
-static int child_stream_watch(struct child_job *j, struct child_stream *st);
+static void child_watch_pipes(struct child_job *j);
 static void child_finish(struct child_job *j);
 static void child_destroy(struct svc_child *s);
 
@@ -350,8 +350,7 @@ child_reaped(struct child_job *j)
 		return;
 	}
 	/* A grandchild holds the pipes: give it a moment, then end it. */
-	(void)child_stream_watch(j, &j->out);
-	(void)child_stream_watch(j, &j->err);
+	child_watch_pipes(j);
 	tv = child_tv(CHILD_EOF_GRACE_MS);
 	evtimer_add(j->ev_grace, &tv);
 }
@@ -426,8 +425,7 @@ child_grace_cb(evutil_socket_t fd, short what, void *arg)
 		 * Still running: from now on its output is read as it comes,
 		 * or one that writes more than a pipe holds would wait for us.
 		 */
-		(void)child_stream_watch(j, &j->out);
-		(void)child_stream_watch(j, &j->err);
+		child_watch_pipes(j);
 		return;
 	}
 	child_kill_group(j, SIGKILL);
@@ -464,6 +462,17 @@ child_stream_watch(struct child_job *j, struct child_stream *st)
 	if (st->ev == NULL || event_add(st->ev, NULL) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * Without an event (out of memory) the pipes are still read at exit; a
+ * child that fills one then waits for its timeout.
+ */
+static void
+child_watch_pipes(struct child_job *j)
+{
+	(void)child_stream_watch(j, &j->out);
+	(void)child_stream_watch(j, &j->err);
 }
 
 /*

@@ -82,98 +82,110 @@ drain(int fd, struct got *g)
 	return dgrams;
 }
 
+/* One end wrapped in a wire, the other read raw; g counts what came. */
+struct fx {
+	struct event_base *base;
+	struct wire *w;
+	int peer;
+	struct got g;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	int sv[2];
+
+	if (f == NULL || (f->base = event_base_new()) == NULL ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+		return -1;
+	f->g.in_order = 1;
+	if ((f->w = wire_new(f->base, sv[0], got_msg, NULL, &f->g)) == NULL)
+		return -1;
+	f->peer = sv[1];
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	wire_free(f->w);
+	close(f->peer);
+	event_base_free(f->base);
+	free(f);
+	return 0;
+}
+
 static void
 test_corked_messages_share_datagrams(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct got g = {0, 0, 1, 0};
-	struct wire *w;
-	int sv[2], i, dgrams;
+	struct fx *f = *state;
+	int i, dgrams;
 
-	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	w = wire_new(base, sv[0], got_msg, NULL, &g);
-	assert_non_null(w);
-	wire_cork(w);
+	wire_cork(f->w);
 	for (i = 1; i <= 200; i++)
-		assert_int_equal(wire_send(w, msg(i, 0)), 0);
-	assert_int_equal(wire_uncork(w), 0);
-	dgrams = drain(sv[1], &g);
-	assert_int_equal(g.n, 200);
-	assert_true(g.in_order);
+		assert_int_equal(wire_send(f->w, msg(i, 0)), 0);
+	assert_int_equal(wire_uncork(f->w), 0);
+	dgrams = drain(f->peer, &f->g);
+	assert_int_equal(f->g.n, 200);
+	assert_true(f->g.in_order);
 	/* 64 a datagram at most: 200 take 4, not 200. */
 	assert_int_equal(dgrams, 4);
-	wire_free(w);
-	close(sv[1]);
-	event_base_free(base);
 }
 
 static void
 test_big_messages_go_alone(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct got g = {0, 0, 1, 0};
-	struct wire *w;
-	int sv[2], dgrams;
+	struct fx *f = *state;
+	int dgrams;
 
-	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	w = wire_new(base, sv[0], got_msg, NULL, &g);
-	assert_non_null(w);
-	wire_cork(w);
+	wire_cork(f->w);
 	/*
 	 * 40 KB each: two do not fit one 64 KB datagram, a small one does
 	 * after the second; 100 KB goes alone: [1] [2 3] [4] [5].
 	 */
-	assert_int_equal(wire_send(w, msg(1, 40000)), 0);
-	assert_int_equal(wire_send(w, msg(2, 40000)), 0);
-	assert_int_equal(wire_send(w, msg(3, 10)), 0);
-	assert_int_equal(wire_send(w, msg(4, 100000)), 0);
-	assert_int_equal(wire_send(w, msg(5, 10)), 0);
-	assert_int_equal(wire_uncork(w), 0);
-	dgrams = drain(sv[1], &g);
-	assert_int_equal(g.n, 5);
-	assert_true(g.in_order);
-	assert_int_equal(g.biggest, 100000);
+	assert_int_equal(wire_send(f->w, msg(1, 40000)), 0);
+	assert_int_equal(wire_send(f->w, msg(2, 40000)), 0);
+	assert_int_equal(wire_send(f->w, msg(3, 10)), 0);
+	assert_int_equal(wire_send(f->w, msg(4, 100000)), 0);
+	assert_int_equal(wire_send(f->w, msg(5, 10)), 0);
+	assert_int_equal(wire_uncork(f->w), 0);
+	dgrams = drain(f->peer, &f->g);
+	assert_int_equal(f->g.n, 5);
+	assert_true(f->g.in_order);
+	assert_int_equal(f->g.biggest, 100000);
 	assert_int_equal(dgrams, 4);
-	wire_free(w);
-	close(sv[1]);
-	event_base_free(base);
 }
 
 static void
 test_receiver_splits_lines(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct got g = {0, 0, 1, 0};
+	struct fx *f = *state;
 	const char dg[] =
 	    "{\"t\":\"pong\",\"i\":1}\n\n{\"t\":\"pong\",\"i\":2}\n"
 	    "not json\n{\"t\":\"pong\",\"i\":3}";
-	struct wire *w;
-	int sv[2];
 
-	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	w = wire_new(base, sv[0], got_msg, NULL, &g);
-	assert_non_null(w);
-	assert_int_equal(send(sv[1], dg, sizeof(dg) - 1, 0), sizeof(dg) - 1);
-	assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	assert_int_equal(send(f->peer, dg, sizeof(dg) - 1, 0), sizeof(dg) - 1);
+	assert_int_equal(event_base_loop(f->base, EVLOOP_NONBLOCK), 0);
 	/* Three messages; the bad line is counted, not fatal to the rest. */
-	assert_int_equal(g.n, 3);
-	assert_true(g.in_order);
-	assert_int_equal(wire_dropped(w), 1);
-	wire_free(w);
-	close(sv[1]);
-	event_base_free(base);
+	assert_int_equal(f->g.n, 3);
+	assert_true(f->g.in_order);
+	assert_int_equal(wire_dropped(f->w), 1);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_corked_messages_share_datagrams),
-	    cmocka_unit_test(test_big_messages_go_alone),
-	    cmocka_unit_test(test_receiver_splits_lines),
+	    cmocka_unit_test_setup_teardown(
+	        test_corked_messages_share_datagrams, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_big_messages_go_alone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_receiver_splits_lines, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
