@@ -14,6 +14,7 @@ chmod 0755 "$WS"
 DPID=""
 fails=0
 passes=0
+failed=""
 
 cleanup() {
 	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
@@ -27,6 +28,8 @@ cleanup() {
 			tail -n 40 "$f"
 		done
 	fi
+	# Last, so a CI excerpt that keeps only the ends still names them.
+	[ "$fails" -eq 0 ] || printf 'failed checks:%s\n' "$failed"
 	[ -n "${KEEP_WS:-}" ] || rm -rf "$WS"
 }
 trap cleanup EXIT
@@ -38,6 +41,8 @@ ok() {
 
 not_ok() {
 	fails=$((fails + 1))
+	failed="$failed
+  not ok - $*"
 	echo "not ok - $*"
 }
 
