@@ -101,6 +101,8 @@ check "a full status carries the metrics" wait_for 5 sh -c "'$CTL' -s '$WS/contr
 raw '{"cmd":"status"}' >"$WS/full.json"
 raw '{"cmd":"status","brief":true}' >"$WS/brief.json"
 check "a brief status has the monitors but no metrics" sh -c "grep -q '\"crashy\"' '$WS/brief.json' && ! grep -q '\"metrics\"' '$WS/brief.json' && grep -q '\"metrics\"' '$WS/full.json'"
+check "brief leaves out what the table does not show" sh -c "! grep -q '\"overruns\"' '$WS/brief.json' && ! grep -q '\"flapping\"' '$WS/brief.json' && grep -q '\"overruns\"' '$WS/full.json' && grep -q '\"flapping\"' '$WS/full.json'"
+check "and the flags that are false, not those that are set" sh -c "! grep -q ':false' '$WS/brief.json' && grep -q '\"gave_up\":true' '$WS/brief.json' && grep -q '\"gave_up\":false' '$WS/full.json'"
 
 check "the daemon stops cleanly" stop_daemon
 finish
