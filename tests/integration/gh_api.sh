@@ -38,7 +38,7 @@ check "the fake API starts" start_fake "$WS/s1.json" "$TOKEN"
 	conf_head
 	cat <<CONF
 monitors = (
-	{ name = "gh"; plugin = "github_actions"; interval = "1s";
+	{ name = "gh"; plugin = "github_actions"; interval = "1s"; timeout = "20s";
 	  repository = "$WS/repo"; github_repo = "octo/app";
 	  token_env = "GH_TEST_TOKEN"; api_url = "http://127.0.0.1:$PORT";
 	  status_url = "http://127.0.0.1:$PORT"; rerun_max = 1;

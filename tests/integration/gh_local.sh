@@ -74,7 +74,7 @@ git -C "$WS/repo" add -A && git -C "$WS/repo" commit -q -m pipeline
 	conf_head
 	cat <<CONF
 monitors = (
-	{ name = "gh"; plugin = "github_actions"; interval = "1s";
+	{ name = "gh"; plugin = "github_actions"; interval = "1s"; timeout = "20s";
 	  repository = "$WS/repo"; }
 );
 CONF

@@ -159,7 +159,7 @@ git -C "$WS/repo" commit -q -m "matrix workflows"
 	conf_head
 	cat <<CONF
 monitors = (
-	{ name = "gh"; plugin = "github_actions"; interval = "1s";
+	{ name = "gh"; plugin = "github_actions"; interval = "1s"; timeout = "20s";
 	  repository = "$WS/repo"; }
 );
 CONF

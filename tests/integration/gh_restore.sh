@@ -19,10 +19,10 @@ cp "$W/ci.yml" "$WS/ci.orig"
 	conf_head
 	cat <<CONF
 monitors = (
-	{ name = "gh"; plugin = "github_actions"; interval = "2s";
+	{ name = "gh"; plugin = "github_actions"; interval = "2s"; timeout = "20s";
 	  repository = "$WS/repo"; restore_grace = "300ms";
 	  delete_grace = "300ms"; },
-	{ name = "plain"; plugin = "github_actions"; interval = "2s";
+	{ name = "plain"; plugin = "github_actions"; interval = "2s"; timeout = "20s";
 	  repository = "$WS/plain"; restore_grace = "300ms";
 	  delete_grace = "300ms"; }
 );

@@ -18,7 +18,7 @@ G="git -C $WS/repo"
 	conf_head
 	cat <<CONF
 monitors = (
-	{ name = "gh"; plugin = "github_actions"; interval = "1s";
+	{ name = "gh"; plugin = "github_actions"; interval = "1s"; timeout = "20s";
 	  repository = "$WS/repo"; restore_grace = "3s";
 	  delete_grace = "2s"; }
 );
