@@ -391,8 +391,8 @@ jb_flag(struct jbuf *b, const char *key, int v, int brief)
 
 /*
  * Brief (the text table's request, no metrics) leaves out what the table
- * does not show and the flags that are false: at 100 monitors the reply
- * is a third of its size, and parsing it was most of the command's time.
+ * does not show and the flags that are false: at 100 monitors 25 KB where
+ * the full reply is 82 KB, and parsing it was most of the command's time.
  */
 static void
 health_target_text(struct jbuf *b, struct target *t, int with_metrics)
