@@ -277,10 +277,12 @@ health_observe(struct target *t, enum rdd_state st, const char *msg,
 			    "checks: %s", t->name, util_state_name(st),
 			    t->fails, msg);
 		/* Served: its own record and event below, no detection. */
-		if (!served && defer && t->hard)
-			t->warn_deferred = 1;
-		else if (!served)
-			health_detect(t, st, old, msg);
+		if (!served) {
+			if (defer && t->hard)
+				t->warn_deferred = 1;
+			else
+				health_detect(t, st, old, msg);
+		}
 	}
 	t->state = st;
 	if (served || st != RDD_WARNING)
