@@ -257,7 +257,16 @@ wk_read_mem(struct worker *wk)
 	fclose(f);
 }
 
-/* "in check of monitor pm2" from the shared record, or "". */
+/* A signal the kernel raises for the worker's own fault, not one sent. */
+static int
+wk_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+	       sig == SIGFPE || sig == SIGABRT || sig == SIGSYS ||
+	       sig == SIGTRAP || sig == SIGXCPU || sig == SIGXFSZ;
+}
+
+/* "during check of monitor pm2" from the shared record, or "while idle". */
 static void
 wk_where(struct worker *wk, char *buf, size_t len, int64_t *since)
 {
@@ -265,14 +274,14 @@ wk_where(struct worker *wk, char *buf, size_t len, int64_t *since)
 
 	*since = wk->shm->since;
 	if (cb == WK_CB_NONE) {
-		snprintf(buf, len, "between callbacks");
+		snprintf(buf, len, "while idle (between callbacks)");
 		return;
 	}
 	if (mi >= 0 && (size_t)mi < wk->nmon)
-		snprintf(buf, len, "%s of monitor %s", wk_cb_name(cb),
+		snprintf(buf, len, "during %s of monitor %s", wk_cb_name(cb),
 		    wk->mon[mi]->cm->name);
 	else
-		snprintf(buf, len, "%s", wk_cb_name(cb));
+		snprintf(buf, len, "during %s", wk_cb_name(cb));
 }
 
 static const char *
@@ -315,8 +324,9 @@ wk_ping_cb(evutil_socket_t fd, short what, void *arg)
 	    now - wk->ping_mono >= d->conf->stall_timeout_ms) {
 		wk_where(wk, where, sizeof(where), &since);
 		if (wk->shm->cb != WK_CB_NONE)
-			snprintf(msg, sizeof(msg), "%s plugin stalled in %s "
-			    "for %lld s", wk->plugin, where,
+			snprintf(msg, sizeof(msg),
+			    "%s plugin stalled in %s for %lld s", wk->plugin,
+			    where + strlen("during "),
 			    (long long)((now - since + 500) / 1000));
 		else
 			snprintf(msg, sizeof(msg), "%s plugin stalled: its "
@@ -774,14 +784,29 @@ workers_dead(struct worker *wk, int status)
 							      : "killed");
 		kind = wk->kill_why == WK_KILL_STALL ? "worker-stall"
 						     : "worker-memory";
-	} else if (WIFSIGNALED(status))
-		snprintf(msg, sizeof(msg), "%s plugin crashed: SIG%s during "
-		    "%s", wk->plugin, sigabbrev_np(WTERMSIG(status)) ?
-		    sigabbrev_np(WTERMSIG(status)) : "?", where);
-	else
-		snprintf(msg, sizeof(msg), "%s plugin exited with status %d "
-		    "during %s", wk->plugin,
-		    WIFEXITED(status) ? WEXITSTATUS(status) : -1, where);
+	} else if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		const char *ab = sigabbrev_np(sig) ? sigabbrev_np(sig) : "?";
+
+		/*
+		 * A fault is the plugin's; SIGTERM or SIGKILL was sent (pkill
+		 * -f, the OOM killer): say which, so the operator does not
+		 * debug a plugin that did nothing wrong.
+		 */
+		if (wk_fault_signal(sig))
+			snprintf(msg, sizeof(msg),
+			    "%s plugin crashed: SIG%s %s", wk->plugin, ab,
+			    where);
+		else
+			snprintf(msg, sizeof(msg),
+			    "%s worker killed by SIG%s "
+			    "%s: sent by another process or the kernel, not "
+			    "raised by the plugin's code",
+			    wk->plugin, ab, where);
+	} else
+		snprintf(msg, sizeof(msg), "%s plugin exited with status %d %s",
+		    wk->plugin, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		    where);
 	wk->kill_why = WK_KILL_CRASH;
 	wk_set_failure(wk, msg);
 	log_write(mon, RDD_LOG_ERR, "worker %s: %s", wk->name, msg);

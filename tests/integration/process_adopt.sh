@@ -1,7 +1,8 @@
 #!/bin/sh
 # process_adopt: an owned process with detach = true outlives redundancyd
 # and is adopted by the next one (no second copy); one without detach goes
-# with the daemon; a crashed worker adopts its processes back; a recorded
+# with the daemon; a crashed or signalled worker's successor adopts its
+# processes back (a SIGTERM is said to be sent, not a crash); a recorded
 # pid that now belongs to another process (other start time) is not ours.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
@@ -53,6 +54,18 @@ check "no second gone after the worker crash" wait_for 5 test "$(n gonesleep)" -
 g1=$(pgrep -f "^$WS/gonesleep")
 kill -9 "$g1"
 check "the new worker still sees exits at once" wait_for 5 sh -c "p=\$(pgrep -f '^$WS/gonesleep'); [ -n \"\$p\" ] && [ \"\$p\" != '$g1' ]"
+
+# SIGTERM to the worker, as `pkill -f redundancyd` sends it: said to be a
+# signal from outside, not a plugin crash, and still no second copy.
+wk=$(pgrep -P "$DPID" -x 'rdd:process')
+kill -TERM $wk
+check "a SIGTERM to the worker is journaled as sent, not as a crash" \
+    wait_for 10 grep -q 'process worker killed by SIGTERM while idle (between callbacks): sent by another process or the kernel, not raised by the plugin' "$WS/log/journal.jsonl"
+check "and not as 'plugin crashed'" sh -c "! grep -q 'crashed: SIGTERM' '$WS/log/journal.jsonl'"
+check "a new worker runs after the SIGTERM" wait_for 10 sh -c "p=\$(pgrep -P $DPID -x 'rdd:process'); [ -n \"\$p\" ] && [ \"\$p\" != '$wk' ]"
+check "keep OK after the SIGTERM" wait_for 10 sh -c "[ \"\$('$CTL' -s '$WS/control.sock' run keep status | cut -d' ' -f2)\" = '$k1' ]"
+check "no second keep after the SIGTERM" test "$(n keepsleep)" -eq 1
+check "no second gone after the SIGTERM" wait_for 5 test "$(n gonesleep)" -eq 1
 
 # A recorded pid that is alive but started at another time is not ours.
 check "daemon stops again" stop_daemon
