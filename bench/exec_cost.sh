@@ -2,6 +2,7 @@
 # bench/exec_cost.sh: the daemon's own CPU per exec check (master and
 # workers, not the checks' children): N exec monitors run /bin/true every
 # second for a window. Prints; never fails.
+# Then the floor: what one bare spawn costs its parent on this machine.
 #   usage: bench/exec_cost.sh [BUILD_DIR] [N=100] [WINDOW_S=10] [RUNS=3]
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,3 +71,11 @@ while [ "$r" -le "$RUNS" ]; do
 	r=$((r + 1))
 done
 echo "exec: $N checks/s over ${W} s, $RUNS runs: daemon CPU per check (median): $(sort -n "$WS/per" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') ms (runs: $(tr '\n' ' ' <"$WS/per"))"
+# The floor: a bare clone + exec /bin/true + waitpid, paced as the checks
+# are (one each 10 ms). Its cost is the kernel's and the hypervisor's (a
+# VM with paravirtual page tables pays several times bare metal's), and no
+# exec check can cost less: the figure above over this one is our share.
+if ${CC:-cc} -O2 -o "$WS/spawn_floor" "$TOP/bench/spawn_floor.c" 2>/dev/null; then
+	"$WS/spawn_floor" 500 10 >"$WS/floor"
+	echo "exec: the kernel's floor on this machine (bench/spawn_floor.c): $(cat "$WS/floor") ms per bare spawn of /bin/true"
+fi
