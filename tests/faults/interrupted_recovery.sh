@@ -66,8 +66,8 @@ check "still no overlap" test ! -e "$WS/overlap"
 # before attempt 4, which never runs beside it.
 P3=$(sed -n 3p "$WS/starts")
 kill -KILL "$(ps -o ppid= -p "$P3" | tr -d ' ')"
-check "a worker crash during an action journals its result" wait_for 10 grep -q \
-    '"kind":"result","monitor":"svc","target":"svc","msg":"attempt 3: recover-[0-9] failed.*crashed.*stopped before the next attempt' \
+check "a worker killed during an action journals its result" wait_for 10 grep -q \
+    '"kind":"result","monitor":"svc","target":"svc","msg":"attempt 3: recover-[0-9] failed.*: exec worker killed by SIGKILL .*stopped before the next attempt' \
     "$WS/log/journal.jsonl"
 check "and stops what the action left" wait_for 10 sh -c "! kill -0 $P3 2>/dev/null"
 check "attempt 4 runs once the worker is back" wait_for 20 sh -c "[ \$(wc -l <'$WS/starts') -ge 4 ]"
