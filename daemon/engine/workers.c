@@ -322,12 +322,12 @@ wk_ping_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (wk->ping_seq > wk->pong_seq &&
 	    now - wk->ping_mono >= d->conf->stall_timeout_ms) {
+		/* One read of the shared record: the worker may move on. */
 		wk_where(wk, where, sizeof(where), &since);
-		if (wk->shm->cb != WK_CB_NONE)
+		if (strncmp(where, "during ", 7) == 0)
 			snprintf(msg, sizeof(msg),
 			    "%s plugin stalled in %s for %lld s", wk->plugin,
-			    where + strlen("during "),
-			    (long long)((now - since + 500) / 1000));
+			    where + 7, (long long)((now - since + 500) / 1000));
 		else
 			snprintf(msg, sizeof(msg), "%s plugin stalled: its "
 			    "loop did not answer for %lld s", wk->plugin,
