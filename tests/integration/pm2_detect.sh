@@ -13,13 +13,17 @@ P1=$PORT_BASE
 P2=$((PORT_BASE + 1))
 P3=$((PORT_BASE + 2))
 
+# PM2 counts an exit as unstable only within min_uptime x max_restarts of
+# the app's creation (lib/God.js): 3 s by default for "crash", which a
+# loaded machine's node startups overrun, and PM2 then restarts forever.
 cat >"$WS/eco.json" <<EOF
 {
   "apps": [
     { "name": "web", "script": "$APPS/stable.js", "env": { "PORT": $P1 } },
-    { "name": "crash", "script": "$APPS/crash.js", "max_restarts": 3 },
+    { "name": "crash", "script": "$APPS/crash.js", "max_restarts": 3,
+      "min_uptime": 10000 },
     { "name": "crashd", "script": "$APPS/crash.js", "max_restarts": 2,
-      "restart_delay": 200 },
+      "min_uptime": 10000, "restart_delay": 200 },
     { "name": "leak", "script": "$APPS/leak.js",
       "env": { "LEAK_MB": 20, "LEAK_MAX_MB": 300 } },
     { "name": "block", "script": "$APPS/block.js" },
