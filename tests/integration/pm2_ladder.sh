@@ -15,11 +15,14 @@ PA=$PORT_BASE
 PB=$((PORT_BASE + 1))
 PW=$((PORT_BASE + 2))
 
+# min_uptime 10 s: PM2 errors a crash loop only within min_uptime x
+# max_restarts of the start (lib/God.js), 3 s by default, which slow node
+# startups on a loaded machine overrun (see pm2_detect).
 cat >"$WS/ecosystem.json" <<EOF
 {
   "apps": [
     { "name": "api", "script": "$APPS/stable.js", "max_restarts": 3,
-      "env": { "PORT": $PA } },
+      "min_uptime": 10000, "env": { "PORT": $PA } },
     { "name": "worker", "script": "$APPS/stable.js", "autorestart": false,
       "env": { "PORT": $PW } },
     { "name": "gone", "script": "$APPS/exit_after.js",
