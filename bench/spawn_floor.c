@@ -3,6 +3,7 @@
  * + exec /bin/true + waitpid, paced as the exec bench paces its checks.
  */
 #define _GNU_SOURCE /* clone */
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,7 +59,10 @@ main(int argc, char **argv)
 			return 1;
 		}
 		while (waitpid(p, &st, 0) == -1)
-			;
+			if (errno != EINTR) {
+				perror("spawn_floor: waitpid");
+				return 1;
+			}
 		if (pace_ms > 0)
 			nanosleep(&pace, NULL);
 	}

@@ -266,22 +266,25 @@ wk_fault_signal(int sig)
 	       sig == SIGTRAP || sig == SIGXCPU || sig == SIGXFSZ;
 }
 
-/* "during check of monitor pm2" from the shared record, or "while idle". */
-static void
+/*
+ * "check of monitor pm2" from the shared record, read once (the worker
+ * may move on): 1 if a callback runs, 0 (and "") between callbacks.
+ */
+static int
 wk_where(struct worker *wk, char *buf, size_t len, int64_t *since)
 {
 	int cb = wk->shm->cb, mi = wk->shm->mon;
 
 	*since = wk->shm->since;
-	if (cb == WK_CB_NONE) {
-		snprintf(buf, len, "while idle (between callbacks)");
-		return;
-	}
+	buf[0] = '\0';
+	if (cb == WK_CB_NONE)
+		return 0;
 	if (mi >= 0 && (size_t)mi < wk->nmon)
-		snprintf(buf, len, "during %s of monitor %s", wk_cb_name(cb),
+		snprintf(buf, len, "%s of monitor %s", wk_cb_name(cb),
 		    wk->mon[mi]->cm->name);
 	else
-		snprintf(buf, len, "during %s", wk_cb_name(cb));
+		snprintf(buf, len, "%s", wk_cb_name(cb));
+	return 1;
 }
 
 static const char *
@@ -322,12 +325,10 @@ wk_ping_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (wk->ping_seq > wk->pong_seq &&
 	    now - wk->ping_mono >= d->conf->stall_timeout_ms) {
-		/* One read of the shared record: the worker may move on. */
-		wk_where(wk, where, sizeof(where), &since);
-		if (strncmp(where, "during ", 7) == 0)
+		if (wk_where(wk, where, sizeof(where), &since))
 			snprintf(msg, sizeof(msg),
 			    "%s plugin stalled in %s for %lld s", wk->plugin,
-			    where + 7, (long long)((now - since + 500) / 1000));
+			    where, (long long)((now - since + 500) / 1000));
 		else
 			snprintf(msg, sizeof(msg), "%s plugin stalled: its "
 			    "loop did not answer for %lld s", wk->plugin,
@@ -758,11 +759,16 @@ workers_dead(struct worker *wk, int status)
 	struct rdd_daemon *d = wk->d;
 	char where[256], msg[768], qmsg[1024];
 	const char *kind = "worker-crash", *mon;
+	const char *during = "during ";
 	int64_t since, now = util_now_ms(), delay;
 	int n, i;
 	struct timeval tv;
 
-	wk_where(wk, where, sizeof(where), &since);
+	if (!wk_where(wk, where, sizeof(where), &since)) {
+		during = "";
+		snprintf(
+		    where, sizeof(where), "while idle (between callbacks)");
+	}
 	mon = wk_first_monitor(wk);
 	wire_free(wk->w);
 	wk->w = NULL;
@@ -795,17 +801,18 @@ workers_dead(struct worker *wk, int status)
 		 */
 		if (wk_fault_signal(sig))
 			snprintf(msg, sizeof(msg),
-			    "%s plugin crashed: SIG%s %s", wk->plugin, ab,
-			    where);
+			    "%s plugin crashed: SIG%s %s%s", wk->plugin, ab,
+			    during, where);
 		else
 			snprintf(msg, sizeof(msg),
-			    "%s worker killed by SIG%s "
-			    "%s: sent by another process or the kernel, not "
-			    "raised by the plugin's code",
-			    wk->plugin, ab, where);
+			    "%s worker killed by SIG%s %s%s: sent by another "
+			    "process or the kernel, not raised by the plugin's "
+			    "code",
+			    wk->plugin, ab, during, where);
 	} else
-		snprintf(msg, sizeof(msg), "%s plugin exited with status %d %s",
-		    wk->plugin, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		snprintf(msg, sizeof(msg),
+		    "%s plugin exited with status %d %s%s", wk->plugin,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1, during,
 		    where);
 	wk->kill_why = WK_KILL_CRASH;
 	wk_set_failure(wk, msg);
