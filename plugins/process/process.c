@@ -4,6 +4,7 @@
  * its exit is seen at once through a pidfd, its resources are checked.
  */
 #include <linux/falloc.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,6 +39,7 @@
 #define PROC_READY_POLL_MS 50   /* readiness during a start: bounded polling */
 #define PROC_LOG_POLL_MS 5000   /* size of the owned process's logs */
 #define PROC_KILL_GRACE_MS 2000 /* after SIGKILL, before giving up */
+#define PROC_RETURN_POLL_MS 2000 /* a found process stopped from outside */
 #define PROC_CPU_SAMPLES 16
 #define PROC_METRICS_MAX 12
 
@@ -65,6 +67,7 @@ struct proc_config {
 	int64_t stop_timeout;
 	int64_t command_timeout;
 	char *stop_signal;
+	char *restart_on;
 	char *host;
 	int64_t port;
 	char *url;
@@ -134,6 +137,10 @@ static const struct rdd_option proc_options[] = {
     PROC_OPT("stop_signal", RDD_OPT_STRING, "TERM", 0, 0, stop_signal, 0,
         "signal that stops the process: TERM, INT, QUIT, HUP, KILL, USR1, "
         "USR2"),
+    PROC_OPT("restart_on", RDD_OPT_STRING, "failure", 0, 0, restart_on, 0,
+        "failure: an exit that is clean (status 0, SIGTERM, SIGINT, SIGHUP, "
+        "SIGPIPE: a stop from outside) is respected, not restarted; always: "
+        "every exit is restarted"),
     PROC_OPT("host", RDD_OPT_STRING, "127.0.0.1", 0, 0, host, 0,
         "numeric address that port is probed on"),
     PROC_OPT("port", RDD_OPT_INT, "0", 0, 65535, port, 0,
@@ -224,6 +231,9 @@ struct proc {
 	uint64_t pidfd_w;
 	int child; /* 1: our child, so waitpid gives its status */
 	int opstop;
+	/* stopped from outside (a clean exit): why, or "" */
+	char outstop[PROC_MSG_MAX];
+	uint64_t return_timer; /* found modes: looks for it back */
 	/* the definition fields that changed since it started, or "" */
 	char stale[96];
 	/* shutdown: signalled in stop, waited for in destroy until then */
@@ -474,6 +484,169 @@ proc_describe_status(char *buf, size_t len, int st)
 }
 
 /*
+ * pidfs's record of how a process ended (PIDFD_GET_INFO, Linux 6.15): kept
+ * for whoever holds a pidfd, once the parent has reaped it. Declared here:
+ * the C library's headers are older than the kernel.
+ */
+struct proc_pidfd_info {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid,
+	    fsgid;
+	int32_t exit_code;
+};
+#define PROC_PIDFD_GET_INFO _IOWR(0xFF, 11, struct proc_pidfd_info)
+#define PROC_PIDFD_INFO_EXIT (1ULL << 3)
+
+static int
+proc_pidfd_exit(int pidfd, int *status)
+{
+	struct proc_pidfd_info in;
+
+	memset(&in, 0, sizeof(in));
+	in.mask = PROC_PIDFD_INFO_EXIT;
+	if (pidfd == -1 || ioctl(pidfd, PROC_PIDFD_GET_INFO, &in) == -1 ||
+	    (in.mask & PROC_PIDFD_INFO_EXIT) == 0)
+		return 0;
+	*status = in.exit_code;
+	return 1;
+}
+
+/*
+ * The wait status of a found process (not our child): pidfs has it once
+ * its parent reaped it; until then the zombie's /proc/PID/stat shows it,
+ * but as 0 to whoever may not ptrace it, so only ours or root's is read.
+ * 0 when neither can say (an older kernel, a zombie of another user).
+ */
+static int
+proc_found_status(const struct proc *p, pid_t pid, int *status)
+{
+	struct procfs_stat st;
+	struct stat sb;
+	char path[32];
+
+	if (proc_pidfd_exit(p->pidfd, status))
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (proc_stat(pid, &st) == 0 && st.starttime == p->pstart &&
+	    st.state == 'Z' && st.has_exit && stat(path, &sb) == 0 &&
+	    (geteuid() == 0 || sb.st_uid == geteuid())) {
+		*status = st.exit_code;
+		return 1;
+	}
+	/* Reaped between the two looks: pidfs has it now. */
+	return proc_pidfd_exit(p->pidfd, status);
+}
+
+/*
+ * An exit that is a stop, not a failure, as systemd's Restart=on-failure
+ * counts them: status 0, or SIGHUP, SIGINT, SIGTERM, SIGPIPE, also as the
+ * 128+N a shell or a JVM exits with when such a signal ended its work.
+ */
+static int
+proc_clean_exit(int status)
+{
+	int n;
+
+	if (WIFSIGNALED(status))
+		n = WTERMSIG(status);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) > 128)
+		n = WEXITSTATUS(status) - 128;
+	else
+		return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return n == SIGHUP || n == SIGINT || n == SIGTERM || n == SIGPIPE;
+}
+
+/* This boot's id: a stop from outside is kept until the machine restarts. */
+static void
+proc_boot_id(char *buf, size_t len)
+{
+	ssize_t n = proc_read_file("/proc/sys/kernel/random/boot_id", buf, len);
+
+	if (n <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	buf[strcspn(buf, " \n")] = '\0';
+}
+
+static void proc_return_tick(void *arg);
+
+static void
+proc_outstop_clear(struct proc *p)
+{
+	if (p->return_timer != 0)
+		p->h->timer_del(p->m, p->return_timer);
+	p->return_timer = 0;
+	if (p->outstop[0] != '\0' && !p->h->read_only(p->m))
+		p->h->state_set(p->m, "outside_stopped", NULL);
+	p->outstop[0] = '\0';
+}
+
+/* A found process is looked for until someone starts it again. */
+static void
+proc_return_arm(struct proc *p)
+{
+	if (p->mode != PM_OWNED && p->return_timer == 0)
+		p->return_timer = p->h->timer_add(
+		    p->m, PROC_RETURN_POLL_MS, 0, proc_return_tick, p);
+}
+
+/*
+ * Someone stopped it (a clean exit outside our operations): respected.
+ * Kept in the state, with the boot it happened in, so a daemon restart
+ * keeps it and a reboot, which starts every service, drops it.
+ */
+static void
+proc_outstop_set(struct proc *p, pid_t pid, const char *how)
+{
+	char boot[64], *rec;
+	size_t len;
+
+	snprintf(p->outstop, sizeof(p->outstop),
+	    "stopped outside redundancyd: pid %d %s, a clean exit, not a "
+	    "failure: not restarted; redundancyctl run %s start brings it back",
+	    (int)pid, how, p->h->monitor_name(p->m));
+	p->h->log(p->m, RDD_LOG_WARN, "%s: %s", p->target, p->outstop);
+	p->h->journal(p->m, "outside-stop", p->target, p->outstop);
+	proc_return_arm(p);
+	if (p->h->read_only(p->m))
+		return;
+	proc_boot_id(boot, sizeof(boot));
+	len = strlen(boot) + strlen(p->outstop) + 2;
+	if ((rec = malloc(len)) == NULL)
+		return;
+	snprintf(rec, len, "%s %s", boot, p->outstop);
+	p->h->state_set(p->m, "outside_stopped", rec);
+	free(rec);
+}
+
+/* A daemon restart keeps a stop from outside; a reboot drops it. */
+static void
+proc_outstop_load(struct proc *p)
+{
+	const char *s = p->h->state_get(p->m, "outside_stopped");
+	char boot[64];
+	size_t n;
+
+	p->outstop[0] = '\0';
+	if (s == NULL)
+		return;
+	proc_boot_id(boot, sizeof(boot));
+	n = strlen(boot);
+	if (strncmp(s, boot, n) == 0 && s[n] == ' ') {
+		snprintf(p->outstop, sizeof(p->outstop), "%s", s + n + 1);
+		proc_return_arm(p);
+		return;
+	}
+	p->h->log(p->m, RDD_LOG_INFO,
+	    "%s: it was stopped from outside before the machine restarted: "
+	    "that stop is not kept",
+	    p->target);
+	if (!p->h->read_only(p->m))
+		p->h->state_set(p->m, "outside_stopped", NULL);
+}
+
+/*
  * The watched process is gone: reap it if it is our child, forget it, and
  * end the operation that waited for it. Called by its pidfd, or by whoever
  * saw it gone first (a check in the same loop turn, a deadline without a
@@ -485,15 +658,30 @@ proc_gone(struct proc *p, int push)
 {
 	char msg[PROC_MSG_MAX];
 	pid_t pid = p->pid, r;
-	int st;
+	int st = 0, known = 0, clean = 0;
 
 	p->last_exit[0] = '\0';
 	if (p->child) {
 		while ((r = waitpid(pid, &st, WNOHANG)) == -1 && errno == EINTR)
 			;
-		if (r == pid)
-			proc_describe_status(
-			    p->last_exit, sizeof(p->last_exit), st);
+		known = r == pid;
+	} else
+		known = proc_found_status(p, pid, &st);
+	if (known)
+		proc_describe_status(p->last_exit, sizeof(p->last_exit), st);
+	if (p->phase == PH_NONE && !p->opstop &&
+	    strcmp(p->cfg->restart_on, "always") != 0) {
+		if (known)
+			clean = proc_clean_exit(st);
+		else if (p->mode == PM_PIDFILE &&
+		         access(p->cfg->pidfile, F_OK) == -1 &&
+		         errno == ENOENT) {
+			/* A crash leaves its pidfile; a shutdown removes it. */
+			snprintf(p->last_exit, sizeof(p->last_exit),
+			    "exited and removed its pidfile %s",
+			    p->cfg->pidfile);
+			clean = 1;
+		}
 	}
 	if (p->last_exit[0] == '\0')
 		snprintf(p->last_exit, sizeof(p->last_exit), "exited");
@@ -521,8 +709,16 @@ proc_gone(struct proc *p, int push)
 	default:
 		break;
 	}
-	if (p->opstop || !push)
+	if (p->opstop)
 		return;
+	if (clean)
+		proc_outstop_set(p, pid, p->last_exit);
+	if (!push)
+		return;
+	if (p->outstop[0] != '\0') {
+		p->h->push(p->m, p->target, RDD_WARNING, p->outstop);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "pid %d %s", (int)pid, p->last_exit);
 	p->h->push(p->m, p->target, RDD_CRITICAL, msg);
 }
@@ -568,7 +764,37 @@ proc_locate(struct proc *p, char *why, size_t len)
 		    (int)pid);
 		return 0;
 	}
+	if (p->outstop[0] != '\0') {
+		char msg[PROC_MSG_MAX];
+
+		/* Started again by whoever stopped it: watched as before. */
+		snprintf(msg, sizeof(msg),
+		    "running again as pid %d, started outside redundancyd",
+		    (int)pid);
+		p->h->log(p->m, RDD_LOG_INFO, "%s: %s", p->target, msg);
+		p->h->journal(p->m, "outside-start", p->target, msg);
+		proc_outstop_clear(p);
+	}
 	return pid;
+}
+
+static void
+proc_return_tick(void *arg)
+{
+	struct proc *p = arg;
+	char why[PROC_MSG_MAX], msg[PROC_MSG_MAX];
+	pid_t pid;
+
+	p->return_timer = 0;
+	if (p->outstop[0] == '\0')
+		return;
+	if (p->phase == PH_NONE &&
+	    (pid = proc_locate(p, why, sizeof(why))) > 0) {
+		snprintf(msg, sizeof(msg), "pid %d running", (int)pid);
+		p->h->push(p->m, p->target, RDD_OK, msg);
+		return;
+	}
+	proc_return_arm(p);
 }
 
 /* ---- probes: a TCP port, an HTTP URL ---- */
@@ -1291,6 +1517,10 @@ proc_recover(void *ctx, struct rdd_recovery *r, const char *target,
 		    "brings it back");
 		return;
 	}
+	if (p->outstop[0] != '\0') {
+		p->h->recovery_done(r, RDD_RECOVERY_NOT_APPLICABLE, p->outstop);
+		return;
+	}
 	if (p->phase != PH_NONE) {
 		p->h->recovery_done(r, RDD_RECOVERY_FAILED,
 		    "another operation on the process is in flight");
@@ -1321,7 +1551,9 @@ proc_command(
 	if (strcmp(verb, "status") == 0) {
 		pid_t pid = proc_locate(p, why, sizeof(why));
 
-		if (pid > 0 && p->stale[0] != '\0')
+		if (pid == 0 && p->outstop[0] != '\0')
+			snprintf(why, sizeof(why), "%s", p->outstop);
+		else if (pid > 0 && p->stale[0] != '\0')
 			snprintf(why, sizeof(why),
 			    "pid %d%s (the definition from before the reload: "
 			    "%s changed; restart applies it)",
@@ -1356,6 +1588,8 @@ proc_command(
 	}
 	p->cmd = c;
 	(void)proc_locate(p, why, sizeof(why));
+	/* The operator speaks now: a stop seen from outside is replaced. */
+	proc_outstop_clear(p);
 	if (strcmp(verb, "stop") == 0) {
 		/* Remembered first: the exit it causes is intended. */
 		proc_set_opstop(p, 1);
@@ -1936,6 +2170,9 @@ proc_check(void *ctx, struct rdd_check *c)
 			    "stopped by an operator: redundancyctl run "
 			    "MONITOR start brings it back",
 			    NULL, 0);
+		else if (p->outstop[0] != '\0')
+			p->h->report(
+			    c, p->target, RDD_WARNING, p->outstop, NULL, 0);
 		else
 			p->h->report(c, p->target, RDD_CRITICAL, why, NULL, 0);
 		p->h->check_done(c);
@@ -2023,6 +2260,14 @@ proc_validate(
 		    "(owned), pidfile = \"...\" or match = \"REGEX\"",
 		    modes ? "command, pidfile and match exclude each other"
 		          : "no process named");
+		return -1;
+	}
+	if (strcmp(cfg->restart_on, "failure") != 0 &&
+	    strcmp(cfg->restart_on, "always") != 0) {
+		snprintf(err, errlen,
+		    "restart_on = \"%s\": expected \"failure\" (a clean exit "
+		    "is a stop, respected) or \"always\"",
+		    cfg->restart_on);
 		return -1;
 	}
 	if (!proc_argv_ok(&cfg->command, "command", err, errlen) ||
@@ -2344,13 +2589,18 @@ proc_start_err(void *ctx, char *err, size_t errlen)
 
 	s = p->h->state_get(p->m, "operator_stopped");
 	p->opstop = s != NULL && strcmp(s, "1") == 0;
+	proc_outstop_load(p);
 	if (p->mode != PM_OWNED) {
 		(void)proc_locate(p, why, sizeof(why));
 		return 0;
 	}
 	if (p->cfg->log_max > 0 && !p->h->read_only(p->m))
 		proc_rot_add(p);
-	if (proc_adopt(p) || p->opstop || p->h->read_only(p->m))
+	if (proc_adopt(p)) {
+		proc_outstop_clear(p); /* running: no stop to keep */
+		return 0;
+	}
+	if (p->opstop || p->outstop[0] != '\0' || p->h->read_only(p->m))
 		return 0;
 	if (proc_start_owned(p, msg, sizeof(msg)) != 0) {
 		/* Not fatal: the check reports it and the engine retries. */
@@ -2444,6 +2694,9 @@ proc_stop(void *ctx)
 	p->check = NULL;
 	proc_op_clear(p);
 	proc_rot_remove(p, 1);
+	if (p->return_timer != 0)
+		p->h->timer_del(p->m, p->return_timer);
+	p->return_timer = 0;
 	p->check = NULL;
 	/*
 	 * A reload that keeps the monitor must not restart its process (an

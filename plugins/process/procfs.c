@@ -102,6 +102,24 @@ procfs_stat_parse(const char *buf, size_t len, struct procfs_stat *st)
 	st->utime = v[13];
 	st->stime = v[14];
 	st->starttime = v[21];
+	/*
+	 * Fields 25..51 are skipped: rsslim is 2^64-1 and addresses may be
+	 * anything. A short line (an old kernel) is no error: no exit_code.
+	 */
+	for (i = 25; i < 52; i++) {
+		while (p < end && *p == ' ')
+			p++;
+		if (p < end && *p == '-')
+			p++;
+		if (p == end || !isdigit((unsigned char)*p))
+			return 0;
+		while (p < end && isdigit((unsigned char)*p))
+			p++;
+	}
+	if (procfs_ll(&p, end, &sv) == 0 && sv >= 0 && sv <= 0xffff) {
+		st->exit_code = (int)sv;
+		st->has_exit = 1;
+	}
 	return 0;
 }
 

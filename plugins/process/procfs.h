@@ -20,6 +20,9 @@ struct procfs_stat {
 	long long num_threads;
 	unsigned long long starttime; /* ticks after boot: the pid's identity */
 	long long rss;                /* pages */
+	/* field 52 (Linux 3.5+; 0 unless we may ptrace it): wait status */
+	int has_exit;
+	int exit_code;
 };
 
 int procfs_stat_parse(const char *buf, size_t len, struct procfs_stat *st);

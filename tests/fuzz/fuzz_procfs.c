@@ -28,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, data, size);
 	if (procfs_stat_parse(buf, size, &st) == 0 &&
 	    (st.pid < 1 || st.pid > PROCFS_PID_MAX || st.ppid < 0 ||
-	        st.pgrp < 0))
+	        st.pgrp < 0 ||
+	        (st.has_exit && (st.exit_code < 0 || st.exit_code > 0xffff))))
 		abort();
 	if (procfs_pidfile_parse(buf, size, &pid) == 0 &&
 	    (pid < 1 || pid > PROCFS_PID_MAX))

@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "plugins/process/procfs.h"
 #include "tests/lib/mock_host.h"
 
 extern const struct rdd_plugin rdd_plugin;
@@ -789,11 +790,14 @@ test_pidfile_live(void **state)
 	/* Found, not owned: nothing is recorded for adoption. */
 	assert_null(state_get(f, "pid"));
 
-	/* The exit is pushed from the pidfd, with no check. */
+	/*
+	 * The exit is pushed from the pidfd, with no check, and how it ended
+	 * although it is not the plugin's child (a zombie's stat, or pidfs).
+	 */
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	fire_exit(f);
 	assert_int_equal(npushes(f), 1);
-	snprintf(buf, sizeof(buf), "pid %d exited", (int)pid);
+	snprintf(buf, sizeof(buf), "pid %d killed by signal 9", (int)pid);
 	assert_msg(last_push(f), RDD_CRITICAL, buf);
 	assert_int_equal(active_fds(f), 0);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
@@ -902,9 +906,9 @@ test_match(void **state)
 	assert_msg(check(f), RDD_OK, want);
 	(void)pidfd_watch(f);
 
-	assert_int_equal(kill(a, SIGTERM), 0);
+	assert_int_equal(kill(a, SIGKILL), 0);
 	fire_exit(f);
-	snprintf(want, sizeof(want), "pid %d exited", (int)a);
+	snprintf(want, sizeof(want), "pid %d killed by signal 9", (int)a);
 	assert_msg(last_push(f), RDD_CRITICAL, want);
 	assert_int_equal(waitpid(a, NULL, 0), a);
 
@@ -1166,6 +1170,243 @@ test_operator_stop_escalates(void **state)
 	assert_non_null(strstr(f->mh.commands[cid].text, "killed by signal 9"));
 }
 
+/* ---- 5b. a stop from outside: a clean exit is respected ---- */
+
+/*
+ * Field 52 of /proc/PID/stat (a zombie's wait status, as Linux 6.18 wrote
+ * it for a process killed by SIGTERM); a shorter line of an older kernel
+ * parses without it.
+ */
+static void
+test_stat_exit_code(void **state)
+{
+	static const char z[] =
+	    "23221 (python3) Z 23114 23105 6038 0 -1 4228172 240 0 0 0 0 0 0 "
+	    "0 20 0 1 0 1576646 0 0 18446744073709551615 0 0 0 0 0 0 0 "
+	    "16781312 2 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 15\n";
+	static const char old[] =
+	    "1234 (nginx: master) S 1 1234 1234 0 -1 4194560 300 0 0 0 5 3 0 "
+	    "0 20 0 1 0 98765 12345678 600 18446744073709551615 1 1 0 0 0 0 0 "
+	    "4096 0 0 0 0 17 0 0 0 0 0 0\n";
+	struct procfs_stat st;
+
+	(void)state;
+	assert_int_equal(procfs_stat_parse(z, sizeof(z) - 1, &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.has_exit, 1);
+	assert_true(WIFSIGNALED(st.exit_code));
+	assert_int_equal(WTERMSIG(st.exit_code), SIGTERM);
+	assert_int_equal(procfs_stat_parse(old, sizeof(old) - 1, &st), 0);
+	assert_int_equal(st.starttime, 98765);
+	assert_int_equal(st.has_exit, 0);
+}
+
+/* The state's record of a stop from outside: "BOOTID MESSAGE". */
+static void
+boot_id(char *buf, size_t len)
+{
+	FILE *fp = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, (int)len, fp));
+	fclose(fp);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/*
+ * How an owned process ends decides: a clean exit (systemd's set: 0 and
+ * the stop signals, also as a shell's 128+N) is a stop, anything else a
+ * failure that the engine repairs.
+ */
+static void
+test_outside_stop_exit_codes(void **state)
+{
+	static const struct {
+		const char *cmd;
+		enum rdd_state st;
+		const char *want;
+	} cases[] = {
+	    {"exit 0", RDD_WARNING, "exited with status 0"},
+	    {"exit 143", RDD_WARNING, "exited with status 143"},
+	    {"exit 130", RDD_WARNING, "exited with status 130"},
+	    {"kill -TERM $$", RDD_WARNING, "killed by signal 15"},
+	    {"kill -HUP $$", RDD_WARNING, "killed by signal 1"},
+	    {"exit 1", RDD_CRITICAL, "exited with status 1"},
+	    {"exit 137", RDD_CRITICAL, "exited with status 137"},
+	    {"kill -SEGV $$", RDD_CRITICAL, "killed by signal 11"},
+	    {"kill -KILL $$", RDD_CRITICAL, "killed by signal 9"},
+	};
+	struct fx *f = *state;
+	char cmd[128], want[160];
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "[\"/bin/sh\", \"-c\", \"%s\"]",
+		    cases[i].cmd);
+		fx_start(f, owned_cfg(f, cmd));
+		pid = owned_pid(f);
+		fire_exit(f);
+		snprintf(
+		    want, sizeof(want), "pid %d %s", (int)pid, cases[i].want);
+		assert_msg(last_push(f), cases[i].st, want);
+		if (cases[i].st == RDD_WARNING) {
+			assert_msg(last_push(f), RDD_WARNING,
+			    "stopped outside redundancyd");
+			assert_msg(check(f), RDD_WARNING,
+			    "not restarted; redundancyctl run web start");
+			assert_non_null(state_get(f, "outside_stopped"));
+		} else {
+			assert_msg(check(f), RDD_CRITICAL, "not running");
+			assert_null(state_get(f, "outside_stopped"));
+		}
+		fx_destroy(f);
+		f->mh.host.state_set(mock_monitor(&f->mh), "pid", NULL);
+		f->mh.host.state_set(
+		    mock_monitor(&f->mh), "outside_stopped", NULL);
+	}
+}
+
+/* Respected: no recovery, journaled, kept; run start brings it back. */
+static void
+test_outside_stop_respected(void **state)
+{
+	struct fx *f = *state;
+	char boot[64], want[160];
+	const char *rec;
+	pid_t pid;
+	int rid, cid;
+
+	fx_start(f, owned_cfg(f, "[\"sleep\", \"3600\"]"));
+	pid = owned_pid(f);
+	wait_asleep(pid);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	fire_exit(f);
+	snprintf(want, sizeof(want),
+	    "stopped outside redundancyd: pid %d killed by signal 15",
+	    (int)pid);
+	assert_msg(last_push(f), RDD_WARNING, want);
+	assert_int_equal(journal_count(f, "outside-stop"), 1);
+
+	/* The engine's restart does not apply, not even forced. */
+	rid = recover(f);
+	assert_int_equal(f->mh.recoveries[rid].done, 1);
+	assert_int_equal(f->mh.recoveries[rid].ok, RDD_RECOVERY_NOT_APPLICABLE);
+	assert_non_null(strstr(f->mh.recoveries[rid].msg, "clean exit"));
+	assert_int_equal(journal_count(f, "process-start"), 1);
+
+	/* Kept with this boot's id, so a daemon restart keeps it too. */
+	boot_id(boot, sizeof(boot));
+	rec = state_get(f, "outside_stopped");
+	assert_non_null(rec);
+	assert_true(strncmp(rec, boot, strlen(boot)) == 0);
+	assert_non_null(strstr(rec, want));
+
+	cid = command(f, "start");
+	assert_int_equal(f->mh.commands[cid].ok, 1);
+	assert_null(state_get(f, "outside_stopped"));
+	assert_true(running(owned_pid(f)));
+	assert_msg(check(f), RDD_OK, "running");
+	/* Now a failure is repaired as ever. */
+	assert_int_equal(kill(owned_pid(f), SIGKILL), 0);
+	fire_exit(f);
+	assert_msg(last_push(f), RDD_CRITICAL, "killed by signal 9");
+}
+
+/* restart_on = "always": every exit is a failure (Monit's way). */
+static void
+test_outside_stop_always(void **state)
+{
+	struct fx *f = *state;
+
+	assert_refused(f,
+	    mock_config_new(&f->mh, &rdd_plugin, "command", "/bin/true",
+	        "restart_on", "sometimes", NULL),
+	    "restart_on = \"sometimes\": expected \"failure\"");
+	fx_start(f, mock_config_new(&f->mh, &rdd_plugin, "command",
+	                "[\"/bin/sh\", \"-c\", \"exit 0\"]", "restart_on",
+	                "always", NULL));
+	fire_exit(f);
+	assert_msg(last_push(f), RDD_CRITICAL, "exited with status 0");
+	assert_null(state_get(f, "outside_stopped"));
+	assert_int_equal(journal_count(f, "outside-stop"), 0);
+}
+
+/*
+ * A daemon restart keeps the stop (the process is not started); a
+ * record from another boot is dropped (the machine restarted: started).
+ */
+static void
+test_outside_stop_boots(void **state)
+{
+	struct fx *f = *state;
+	char boot[64], rec[256];
+
+	boot_id(boot, sizeof(boot));
+	snprintf(rec, sizeof(rec),
+	    "%s stopped outside redundancyd: pid 7 "
+	    "exited with status 0, a clean exit",
+	    boot);
+	f->mh.host.state_set(mock_monitor(&f->mh), "outside_stopped", rec);
+	fx_start(f, owned_cfg(f, "[\"sleep\", \"3600\"]"));
+	assert_int_equal(journal_count(f, "process-start"), 0);
+	assert_null(state_get(f, "pid"));
+	assert_msg(check(f), RDD_WARNING, "pid 7 exited with status 0");
+	fx_destroy(f);
+
+	f->mh.host.state_set(mock_monitor(&f->mh), "outside_stopped",
+	    "00000000-0000-0000-0000-000000000000 stopped outside "
+	    "redundancyd: pid 7 exited with status 0");
+	fx_start(f, owned_cfg(f, "[\"sleep\", \"3600\"]"));
+	assert_int_equal(journal_count(f, "process-start"), 1);
+	assert_true(running(owned_pid(f)));
+	assert_null(state_get(f, "outside_stopped"));
+	assert_true(mock_log_find(&f->mh, "before the machine restarted") >= 0);
+}
+
+/*
+ * A found process stopped cleanly (not the plugin's child: its status
+ * comes from a zombie's stat or pidfs) is not started; when someone
+ * starts it again, it is watched again without a check.
+ */
+static void
+test_outside_stop_found(void **state)
+{
+	struct fx *f = *state;
+	char buf[64], want[160];
+	pid_t a, b;
+	int t;
+
+	a = spawn_sleep("sleep");
+	snprintf(buf, sizeof(buf), "%d\n", (int)a);
+	write_file(f->pidfile, buf);
+	fx_start(f, mock_config_new(&f->mh, &rdd_plugin, "pidfile", f->pidfile,
+	                "start", "[\"/bin/false\"]", NULL));
+	assert_msg(check(f), RDD_OK, "running");
+	wait_asleep(a);
+	assert_int_equal(kill(a, SIGTERM), 0);
+	fire_exit(f);
+	snprintf(want, sizeof(want),
+	    "stopped outside redundancyd: pid %d killed by signal 15", (int)a);
+	assert_msg(last_push(f), RDD_WARNING, want);
+	assert_int_equal(waitpid(a, NULL, 0), a);
+	assert_msg(check(f), RDD_WARNING, want);
+
+	/* Someone starts it again: the return timer finds it. */
+	b = spawn_sleep("sleep");
+	snprintf(buf, sizeof(buf), "%d\n", (int)b);
+	write_file(f->pidfile, buf);
+	t = mock_timer_last(&f->mh);
+	assert_true(t >= 0 && f->mh.timers[t]->active);
+	assert_int_equal(f->mh.timers[t]->ms, 2000);
+	assert_int_equal(mock_timer_fire(&f->mh, (size_t)t), 0);
+	snprintf(want, sizeof(want), "pid %d running", (int)b);
+	assert_msg(last_push(f), RDD_OK, want);
+	assert_int_equal(journal_count(f, "outside-start"), 1);
+	assert_null(state_get(f, "outside_stopped"));
+	(void)pidfd_watch(f);
+}
+
 /* A reload keeps the process: the next instance adopts it by pid. */
 static void
 test_adopt_after_reload(void **state)
@@ -1380,6 +1621,7 @@ test_rotation_timer_shared(void **state)
 	                          "[\"sleep\", \"3600\"]", "stdout_log", blog,
 	                          "log_max", "1K", NULL)));
 	b = f->ctx;
+	assert_non_null(b);
 	/* The second owned process shares the first one's poll. */
 	assert_int_equal(mock_timer_last(&f->mh), t1);
 	/* The owner stops: the poll moves to b, one timer still. */
@@ -1465,6 +1707,17 @@ main(void)
 	        test_pidfile_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_match, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_match_none, setup, teardown),
+	    cmocka_unit_test(test_stat_exit_code),
+	    cmocka_unit_test_setup_teardown(
+	        test_outside_stop_exit_codes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_outside_stop_respected, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_outside_stop_always, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_outside_stop_boots, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_outside_stop_found, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_owned_start_exit_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
