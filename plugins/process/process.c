@@ -599,13 +599,20 @@ proc_return_arm(struct proc *p)
 static void
 proc_outstop_set(struct proc *p, pid_t pid, const char *how)
 {
-	char boot[64], *rec;
+	char boot[64], then[160], *rec;
 	size_t len;
 
+	if (p->mode != PM_OWNED && p->cfg->start.n == 0 &&
+	    p->cfg->restart.n == 0)
+		snprintf(then, sizeof(then), "watched again once it runs");
+	else
+		snprintf(then, sizeof(then),
+		    "redundancyctl run %s start brings it back",
+		    p->h->monitor_name(p->m));
 	snprintf(p->outstop, sizeof(p->outstop),
 	    "stopped outside redundancyd: pid %d %s, a clean exit, not a "
-	    "failure: not restarted; redundancyctl run %s start brings it back",
-	    (int)pid, how, p->h->monitor_name(p->m));
+	    "failure: not restarted; %s",
+	    (int)pid, how, then);
 	p->h->log(p->m, RDD_LOG_WARN, "%s: %s", p->target, p->outstop);
 	p->h->journal(p->m, "outside-stop", p->target, p->outstop);
 	proc_return_arm(p);

@@ -1407,6 +1407,31 @@ test_outside_stop_found(void **state)
 	(void)pidfd_watch(f);
 }
 
+/* A watch-only match monitor: no start to offer, so none is named. */
+static void
+test_outside_stop_watch_only(void **state)
+{
+	struct fx *f = *state;
+	char name[64], re[96], want[160];
+	pid_t a;
+
+	snprintf(name, sizeof(name), "rdd-ptest-%d-w", (int)getpid());
+	snprintf(re, sizeof(re), "^%s 3600$", name);
+	a = spawn_sleep(name);
+	fx_start(f, mock_config_new(&f->mh, &rdd_plugin, "match", re, NULL));
+	assert_msg(check(f), RDD_OK, "running");
+	wait_asleep(a);
+	assert_int_equal(kill(a, SIGINT), 0);
+	fire_exit(f);
+	snprintf(want, sizeof(want),
+	    "pid %d killed by signal 2 (Interrupt), a clean exit, not a "
+	    "failure: not restarted; watched again once it runs",
+	    (int)a);
+	assert_msg(last_push(f), RDD_WARNING, want);
+	assert_int_equal(waitpid(a, NULL, 0), a);
+	assert_msg(check(f), RDD_WARNING, want);
+}
+
 /* A reload keeps the process: the next instance adopts it by pid. */
 static void
 test_adopt_after_reload(void **state)
@@ -1718,6 +1743,8 @@ main(void)
 	        test_outside_stop_boots, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_outside_stop_found, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_outside_stop_watch_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_owned_start_exit_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
