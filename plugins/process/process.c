@@ -68,6 +68,7 @@ struct proc_config {
 	int64_t command_timeout;
 	char *stop_signal;
 	char *restart_on;
+	int64_t hang_max;
 	char *host;
 	int64_t port;
 	char *url;
@@ -149,6 +150,10 @@ static const struct rdd_option proc_options[] = {
         "HTTP URL that must answer with a status below 400"),
     PROC_OPT("probe_timeout", RDD_OPT_DURATION, "5s", 10, 600000.0,
         probe_timeout, 0, "limit of one port or url probe"),
+    PROC_OPT("hang_max", RDD_OPT_DURATION, "5m", 0, 86400000.0, hang_max, 0,
+        "a port or url that times out while the process runs is UNKNOWN "
+        "(slow or hung: not acted on) until it has for this long, then "
+        "CRITICAL (a restart); 0: CRITICAL at the first timeout"),
     PROC_OPT("mem_warn", RDD_OPT_SIZE, "0", 0, 1e15, mem_warn, 0,
         "WARNING when the RSS of the process and its children reaches this"),
     PROC_OPT("mem_crit", RDD_OPT_SIZE, "0", 0, 1e15, mem_crit, 0,
@@ -203,6 +208,7 @@ struct proc_probe {
 	int fd;
 	uint64_t watch, timer, http;
 	int busy, done, ok;
+	int timed_out; /* no answer at all: slow or hung, not refused */
 	int64_t t0;
 	double ms;
 	char msg[160]; /* the last result, kept after a cancel */
@@ -240,6 +246,7 @@ struct proc {
 	int64_t stop_deadline;
 	char last_exit[256];
 	int spawn_errno;
+	int64_t hang_since; /* first of the probe timeouts in a row, or 0 */
 
 	/* one operation (a recovery or a command) at a time */
 	enum proc_phase phase;
@@ -464,6 +471,7 @@ proc_watch(struct proc *p, pid_t pid, unsigned long long st, int child,
 	p->pstart = st;
 	p->child = child;
 	p->ncpu = 0;
+	p->hang_since = 0;
 	if (p->mode == PM_OWNED && !p->h->read_only(p->m)) {
 		snprintf(buf, sizeof(buf), "%d %llu", (int)pid, st);
 		p->h->state_set(p->m, "pid", buf);
@@ -860,6 +868,7 @@ proc_probe_timeout(void *arg)
 	struct proc *p = pr->p;
 
 	pr->timer = 0;
+	pr->timed_out = 1;
 	if (pr == &p->tcp)
 		proc_probe_end(pr, 0, "port %s:%d: no answer within %lld ms",
 		    p->cfg->host, (int)p->cfg->port,
@@ -879,6 +888,7 @@ proc_tcp_begin(struct proc *p)
 
 	pr->busy = 1;
 	pr->done = 0;
+	pr->timed_out = 0;
 	pr->t0 = proc_now_ms();
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
@@ -921,6 +931,7 @@ proc_http_cb(void *arg, const struct rdd_http_response *res)
 	struct proc *p = pr->p;
 
 	pr->http = 0;
+	pr->timed_out = res->error == RDD_HTTP_TIMEDOUT;
 	if (res->error != 0)
 		proc_probe_end(pr, 0, "%s: %s", p->cfg->url,
 		    res->errmsg ? res->errmsg : "transfer failed");
@@ -938,6 +949,7 @@ proc_http_begin(struct proc *p)
 
 	pr->busy = 1;
 	pr->done = 0;
+	pr->timed_out = 0;
 	pr->t0 = proc_now_ms();
 	memset(&req, 0, sizeof(req));
 	req.url = p->cfg->url;
@@ -2051,6 +2063,77 @@ proc_cpu_pct(struct proc *p, unsigned long long ticks, int64_t now)
 	       (double)(now - old->ms);
 }
 
+/* Not running: what the operator's and the outside's stops say, else why. */
+static void
+proc_report_gone(struct proc *p, struct rdd_check *c, const char *why)
+{
+	if (p->opstop)
+		p->h->report(c, p->target, RDD_OK,
+		    "stopped by an operator: redundancyctl run "
+		    "MONITOR start brings it back",
+		    NULL, 0);
+	else if (p->outstop[0] != '\0')
+		p->h->report(c, p->target, RDD_WARNING, p->outstop, NULL, 0);
+	else
+		p->h->report(c, p->target, RDD_CRITICAL, why, NULL, 0);
+	p->h->check_done(c);
+}
+
+/*
+ * A probe that failed: refused, reset or an HTTP error is an answer, and
+ * CRITICAL; no answer at all is a process that may be slow, not dead.
+ */
+static void
+proc_probe_state(struct proc *p, const struct proc_probe *pr,
+    enum rdd_state *st, int *hung, char *msg, size_t len)
+{
+	size_t used = strlen(msg);
+
+	(void)p;
+	if (pr->timed_out)
+		*hung = 1;
+	else
+		*st = RDD_CRITICAL;
+	snprintf(msg + used, len - used, "; %s", pr->msg);
+}
+
+/*
+ * Probes that time out while the process runs: UNKNOWN, never acted on,
+ * for hang_max (a GC pause, a swapping or CPU-starved host: a restart
+ * would drop every request in flight and load a struggling machine);
+ * past it, hung, and CRITICAL. A CRITICAL of its own (a threshold, a
+ * refused port) stands.
+ */
+static void
+proc_hang_state(
+    struct proc *p, int hung, enum rdd_state *st, char *msg, size_t len)
+{
+	int64_t now = proc_now_ms(), for_ms;
+	size_t used = strlen(msg);
+
+	if (!hung) {
+		p->hang_since = 0;
+		return;
+	}
+	if (p->hang_since == 0)
+		p->hang_since = now;
+	for_ms = now - p->hang_since;
+	if (for_ms >= p->cfg->hang_max) {
+		*st = RDD_CRITICAL;
+		snprintf(msg + used, len - used,
+		    "; no answer for %lld s: hung (hang_max = %lld s)",
+		    (long long)for_ms / 1000,
+		    (long long)p->cfg->hang_max / 1000);
+		return;
+	}
+	if (*st != RDD_CRITICAL)
+		*st = RDD_UNKNOWN;
+	snprintf(msg + used, len - used,
+	    "; running but not answering for %lld s: slow or hung, not acted "
+	    "on before hang_max = %lld s",
+	    (long long)for_ms / 1000, (long long)p->cfg->hang_max / 1000);
+}
+
 static void
 proc_check_report(struct proc *p)
 {
@@ -2064,7 +2147,8 @@ proc_check_report(struct proc *p)
 	long long rss_tree;
 	long page = sysconf(_SC_PAGESIZE);
 	size_t nm = 0;
-	int fds;
+	int fds, hung = 0;
+	enum rdd_state pst = RDD_OK; /* the port and url probes' verdict */
 	struct rdd_check *c = p->check;
 
 	/* During a start the probes are its own: report their last word. */
@@ -2072,11 +2156,22 @@ proc_check_report(struct proc *p)
 		return;
 	p->check = NULL;
 	if (p->pid <= 0 || proc_stat(p->pid, &st) != 0) {
-		(void)proc_locate(p, why, sizeof(why));
-		p->h->report(c, p->target, RDD_CRITICAL,
-		    why[0] ? why : "not running", NULL, 0);
-		p->h->check_done(c);
-		return;
+		/* It ended while the probes ran. */
+		pid_t np = proc_locate(p, why, sizeof(why));
+
+		if (np < 0) {
+			p->h->report(c, p->target, RDD_UNKNOWN, why, NULL, 0);
+			p->h->check_done(c);
+			return;
+		}
+		if (np == 0) {
+			proc_report_gone(p, c, why[0] ? why : "not running");
+			return;
+		}
+		if (proc_stat(p->pid, &st) != 0) {
+			proc_report_gone(p, c, "not running");
+			return;
+		}
 	}
 	proc_tree(p->pid, &st, &rss_tree, &ticks);
 	cpu = proc_cpu_pct(p, ticks, proc_now_ms());
@@ -2131,20 +2226,32 @@ proc_check_report(struct proc *p)
 	    (double)p->cfg->uptime_crit / 1000.0, 1, "uptime", " s", "uptime");
 	if (p->cfg->port != 0) {
 		mv[nm++] = (struct rdd_metric){"port_ms", p->tcp.ms, "ms"};
-		if (!p->tcp.ok) {
-			state = RDD_CRITICAL;
-			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-			    "; %s", p->tcp.msg);
-		}
+		if (!p->tcp.ok)
+			proc_probe_state(
+			    p, &p->tcp, &pst, &hung, msg, sizeof(msg));
 	}
 	if (p->cfg->url != NULL) {
 		mv[nm++] = (struct rdd_metric){"url_ms", p->web.ms, "ms"};
-		if (!p->web.ok) {
-			state = RDD_CRITICAL;
-			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-			    "; %s", p->web.msg);
-		}
+		if (!p->web.ok)
+			proc_probe_state(
+			    p, &p->web, &pst, &hung, msg, sizeof(msg));
 	}
+	proc_hang_state(p, hung, &pst, msg, sizeof(msg));
+	/*
+	 * Just started (by us at the daemon's start, by a person, by its own
+	 * supervisor): not listening yet is what starting looks like.
+	 */
+	if (pst != RDD_OK && boot >= 0 &&
+	    uptime * 1000.0 < (double)p->cfg->start_timeout) {
+		pst = RDD_UNKNOWN;
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+		    "; started %.1f s ago: not judged before start_timeout = "
+		    "%.1f s",
+		    uptime, (double)p->cfg->start_timeout / 1000.0);
+	}
+	if (pst == RDD_CRITICAL ||
+	    (pst == RDD_UNKNOWN && state != RDD_CRITICAL))
+		state = pst;
 	/* Not what the configuration says: the operator's call, not ours. */
 	if (p->stale[0] != '\0' && state == RDD_OK)
 		state = RDD_WARNING;
@@ -2172,17 +2279,7 @@ proc_check(void *ctx, struct rdd_check *c)
 		return;
 	}
 	if (pid == 0) {
-		if (p->opstop)
-			p->h->report(c, p->target, RDD_OK,
-			    "stopped by an operator: redundancyctl run "
-			    "MONITOR start brings it back",
-			    NULL, 0);
-		else if (p->outstop[0] != '\0')
-			p->h->report(
-			    c, p->target, RDD_WARNING, p->outstop, NULL, 0);
-		else
-			p->h->report(c, p->target, RDD_CRITICAL, why, NULL, 0);
-		p->h->check_done(c);
+		proc_report_gone(p, c, why);
 		return;
 	}
 	p->check = c;

@@ -227,7 +227,7 @@ struct rdd_http_request {
 
 /* Owned by the host; the struct and its strings live during the cb only. */
 struct rdd_http_response {
-	int error;	    /* 0, or non-zero: transfer failed, see errmsg */
+	int error;          /* 0, or libcurl's CURLcode: see errmsg */
 	const char *errmsg; /* transport error text */
 	long status;	    /* HTTP status */
 	const char *body;   /* NUL-terminated */
@@ -235,6 +235,9 @@ struct rdd_http_response {
 	const char *headers; /* raw header block of the final response */
 	double total_ms;
 };
+
+/* rdd_http_response.error of a request that had no answer in timeout_ms. */
+#define RDD_HTTP_TIMEDOUT 28 /* CURLE_OPERATION_TIMEDOUT, on every host */
 
 /*
  * Callbacks. `arg` is the plugin's, passed back untouched: the host never

@@ -2,14 +2,17 @@
  * test_process.c: the process plugin on the mock host, against real children
  * (sleep): options, pidfile/match lookups, owned starts, pidfd exits, intent.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <regex.h>
 #include <setjmp.h>
@@ -1432,6 +1435,110 @@ test_outside_stop_watch_only(void **state)
 	assert_msg(check(f), RDD_WARNING, want);
 }
 
+/* ---- 5c. a probe without an answer: slow or hung, not dead ---- */
+
+/* A check whose url probe the test answers with res: its report. */
+static const struct mock_report *
+check_url(struct fx *f, const struct rdd_http_response *res)
+{
+	int done = f->mh.checks_done, h;
+
+	rdd_plugin.check(f->ctx, mock_check_begin(&f->mh));
+	assert_int_equal(f->mh.checks_done, done);
+	h = mock_http_last(&f->mh);
+	assert_true(h >= 0);
+	assert_int_equal(mock_http_complete(&f->mh, (size_t)h, res), 0);
+	assert_int_equal(f->mh.checks_done, done + 1);
+	return &f->mh.reports[f->mh.nreports - 1];
+}
+
+static void
+test_probe_timeout_unknown(void **state)
+{
+	struct fx *f = *state;
+	struct rdd_http_response
+	    slow = {RDD_HTTP_TIMEDOUT,
+	        "Operation timed out after 5000 milliseconds", 0, "", 0, "",
+	        5000},
+	    refused = {7, "Couldn't connect to server", 0, "", 0, "", 1};
+
+	/* Just started: not listening yet is what starting looks like. */
+	fx_start(f,
+	    mock_config_new(&f->mh, &rdd_plugin, "command",
+	        "[\"sleep\", \"3600\"]", "url", "http://127.0.0.1:9/", NULL));
+	assert_msg(check_url(f, &refused), RDD_UNKNOWN,
+	    "Couldn't connect to server; started ");
+	assert_msg(&f->mh.reports[f->mh.nreports - 1], RDD_UNKNOWN,
+	    "not judged before start_timeout = 10.0 s");
+	fx_destroy(f);
+
+	/*
+	 * A process that has run for long, found by its pidfile: init. Only
+	 * read (and probed through the mock): nothing is sent to it.
+	 */
+	write_file(f->pidfile, "1\n");
+	fx_start(f, mock_config_new(&f->mh, &rdd_plugin, "pidfile", f->pidfile,
+	                "url", "http://127.0.0.1:9/", NULL));
+	/* No answer: UNKNOWN, which the engine never acts on. */
+	assert_msg(check_url(f, &slow), RDD_UNKNOWN,
+	    "Operation timed out after 5000 milliseconds; running but not "
+	    "answering for 0 s: slow or hung, not acted on before hang_max = "
+	    "300 s");
+	assert_msg(check_url(f, &slow), RDD_UNKNOWN, "slow or hung");
+	/* A refusal is an answer: CRITICAL at once. */
+	assert_msg(check_url(f, &refused), RDD_CRITICAL,
+	    "http://127.0.0.1:9/: Couldn't connect to server");
+	assert_null(strstr(f->mh.reports[f->mh.nreports - 1].msg, "hang"));
+	fx_destroy(f);
+
+	/* hang_max = 0: Monit's way, a timeout is CRITICAL at once. */
+	fx_start(f, mock_config_new(&f->mh, &rdd_plugin, "pidfile", f->pidfile,
+	                "url", "http://127.0.0.1:9/", "hang_max", "0", NULL));
+	assert_msg(check_url(f, &slow), RDD_CRITICAL,
+	    "no answer for 0 s: hung (hang_max = 0 s)");
+}
+
+/*
+ * The port probe's own timeout: a listener whose accept queue is full
+ * drops the SYN, so the connect neither succeeds nor fails (loopback).
+ */
+static void
+test_port_timeout_unknown(void **state)
+{
+	struct fx *f = *state;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	char port[16];
+	int l, c1, t, done;
+
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(l >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 0), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&sa, &sl), 0);
+	c1 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(c1, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	snprintf(port, sizeof(port), "%d", (int)ntohs(sa.sin_port));
+
+	write_file(f->pidfile, "1\n"); /* init: long running, only read */
+	fx_start(f, mock_config_new(&f->mh, &rdd_plugin, "pidfile", f->pidfile,
+	                "port", port, NULL));
+	done = f->mh.checks_done;
+	rdd_plugin.check(f->ctx, mock_check_begin(&f->mh));
+	assert_int_equal(f->mh.checks_done, done); /* the connect waits */
+	t = mock_timer_last(&f->mh);
+	assert_true(t >= 0 && f->mh.timers[t]->ms == 5000);
+	assert_int_equal(mock_timer_fire(&f->mh, (size_t)t), 0);
+	assert_int_equal(f->mh.checks_done, done + 1);
+	assert_msg(&f->mh.reports[f->mh.nreports - 1], RDD_UNKNOWN,
+	    "no answer within 5000 ms; running but not answering");
+	close(c1);
+	close(l);
+}
+
 /* A reload keeps the process: the next instance adopts it by pid. */
 static void
 test_adopt_after_reload(void **state)
@@ -1745,6 +1852,10 @@ main(void)
 	        test_outside_stop_found, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_outside_stop_watch_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_probe_timeout_unknown, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_port_timeout_unknown, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_owned_start_exit_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
