@@ -247,6 +247,7 @@ struct proc {
 	char last_exit[256];
 	int spawn_errno;
 	int64_t hang_since; /* first of the probe timeouts in a row, or 0 */
+	int uptime_only;    /* the last check: CRITICAL for uptime_crit only */
 
 	/* one operation (a recovery or a command) at a time */
 	enum proc_phase phase;
@@ -428,6 +429,7 @@ static void
 proc_forget(struct proc *p)
 {
 	proc_unwatch(p);
+	p->uptime_only = 0; /* gone: that is a failure of its own */
 	p->pid = 0;
 	p->pstart = 0;
 	p->child = 0;
@@ -472,6 +474,7 @@ proc_watch(struct proc *p, pid_t pid, unsigned long long st, int child,
 	p->child = child;
 	p->ncpu = 0;
 	p->hang_since = 0;
+	p->uptime_only = 0;
 	if (p->mode == PM_OWNED && !p->h->read_only(p->m)) {
 		snprintf(buf, sizeof(buf), "%d %llu", (int)pid, st);
 		p->h->state_set(p->m, "pid", buf);
@@ -1540,6 +1543,13 @@ proc_recover(void *ctx, struct rdd_recovery *r, const char *target,
 		p->h->recovery_done(r, RDD_RECOVERY_NOT_APPLICABLE, p->outstop);
 		return;
 	}
+	if (p->uptime_only) {
+		p->h->recovery_done(r, RDD_RECOVERY_NOT_APPLICABLE,
+		    "running for less than uptime_crit: it restarts too often, "
+		    "and a restart of ours would not cure that: find why it "
+		    "exits (its stderr log, the journal's earlier exits)");
+		return;
+	}
 	if (p->phase != PH_NONE) {
 		p->h->recovery_done(r, RDD_RECOVERY_FAILED,
 		    "another operation on the process is in flight");
@@ -2149,6 +2159,7 @@ proc_check_report(struct proc *p)
 	size_t nm = 0;
 	int fds, hung = 0;
 	enum rdd_state pst = RDD_OK; /* the port and url probes' verdict */
+	enum rdd_state ust = RDD_OK; /* uptime's */
 	struct rdd_check *c = p->check;
 
 	/* During a start the probes are its own: report their last word. */
@@ -2221,7 +2232,7 @@ proc_check_report(struct proc *p)
 	proc_threshold(&state, msg, sizeof(msg), (double)st.num_threads,
 	    (double)p->cfg->threads_warn, (double)p->cfg->threads_crit, 0,
 	    "threads", "", "threads");
-	proc_threshold(&state, msg, sizeof(msg), uptime,
+	proc_threshold(&ust, msg, sizeof(msg), uptime,
 	    (double)p->cfg->uptime_warn / 1000.0,
 	    (double)p->cfg->uptime_crit / 1000.0, 1, "uptime", " s", "uptime");
 	if (p->cfg->port != 0) {
@@ -2252,6 +2263,10 @@ proc_check_report(struct proc *p)
 	if (pst == RDD_CRITICAL ||
 	    (pst == RDD_UNKNOWN && state != RDD_CRITICAL))
 		state = pst;
+	/* A restart cannot cure restarting too often: see proc_recover. */
+	p->uptime_only = ust == RDD_CRITICAL && state != RDD_CRITICAL;
+	if (ust != RDD_OK && (ust > state || state == RDD_UNKNOWN))
+		state = ust;
 	/* Not what the configuration says: the operator's call, not ours. */
 	if (p->stale[0] != '\0' && state == RDD_OK)
 		state = RDD_WARNING;

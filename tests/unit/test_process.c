@@ -1619,6 +1619,7 @@ test_thresholds_counts(void **state)
 {
 	struct fx *f = *state;
 	const struct mock_report *r;
+	int rid;
 
 	fx_start(f, mock_config_new(&f->mh, &rdd_plugin, "command",
 	                "[\"sleep\", \"3600\"]", "threads_warn", "1",
@@ -1643,6 +1644,17 @@ test_thresholds_counts(void **state)
 	r = check(f);
 	assert_msg(r, RDD_CRITICAL, "(uptime_crit)");
 	assert_true(metric(r, "uptime") < 3600);
+	/* ...which another restart would not cure: not ours to act on. */
+	rid = recover(f);
+	assert_int_equal(f->mh.recoveries[rid].done, 1);
+	assert_int_equal(f->mh.recoveries[rid].ok, RDD_RECOVERY_NOT_APPLICABLE);
+	assert_non_null(strstr(f->mh.recoveries[rid].msg, "uptime_crit"));
+	/* A crash is a failure of its own, and repaired. */
+	assert_int_equal(kill(owned_pid(f), SIGKILL), 0);
+	fire_exit(f);
+	rid = recover(f);
+	assert_int_equal(f->mh.recoveries[rid].done, 1);
+	assert_int_equal(f->mh.recoveries[rid].ok, RDD_RECOVERY_OK);
 	fx_destroy(f);
 
 	fx_start(f, mock_config_new(&f->mh, &rdd_plugin, "command",
