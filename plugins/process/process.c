@@ -39,7 +39,10 @@
 #define PROC_READY_POLL_MS 50   /* readiness during a start: bounded polling */
 #define PROC_LOG_POLL_MS 5000   /* size of the owned process's logs */
 #define PROC_KILL_GRACE_MS 2000 /* after SIGKILL, before giving up */
-#define PROC_RETURN_POLL_MS 2000 /* a found process stopped from outside */
+/* A found process stopped from outside is looked for: one file read, or a
+ * scan of every process for match. */
+#define PROC_RETURN_POLL_MS 2000
+#define PROC_RETURN_SCAN_MS 10000
 #define PROC_CPU_SAMPLES 16
 #define PROC_METRICS_MAX 12
 
@@ -598,8 +601,10 @@ static void
 proc_return_arm(struct proc *p)
 {
 	if (p->mode != PM_OWNED && p->return_timer == 0)
-		p->return_timer = p->h->timer_add(
-		    p->m, PROC_RETURN_POLL_MS, 0, proc_return_tick, p);
+		p->return_timer = p->h->timer_add(p->m,
+		    p->mode == PM_MATCH ? PROC_RETURN_SCAN_MS
+		                        : PROC_RETURN_POLL_MS,
+		    0, proc_return_tick, p);
 }
 
 /*
