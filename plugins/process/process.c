@@ -2099,12 +2099,11 @@ proc_report_gone(struct proc *p, struct rdd_check *c, const char *why)
  * CRITICAL; no answer at all is a process that may be slow, not dead.
  */
 static void
-proc_probe_state(struct proc *p, const struct proc_probe *pr,
-    enum rdd_state *st, int *hung, char *msg, size_t len)
+proc_probe_state(const struct proc_probe *pr, enum rdd_state *st, int *hung,
+    char *msg, size_t len)
 {
 	size_t used = strlen(msg);
 
-	(void)p;
 	if (pr->timed_out)
 		*hung = 1;
 	else
@@ -2244,13 +2243,13 @@ proc_check_report(struct proc *p)
 		mv[nm++] = (struct rdd_metric){"port_ms", p->tcp.ms, "ms"};
 		if (!p->tcp.ok)
 			proc_probe_state(
-			    p, &p->tcp, &pst, &hung, msg, sizeof(msg));
+			    &p->tcp, &pst, &hung, msg, sizeof(msg));
 	}
 	if (p->cfg->url != NULL) {
 		mv[nm++] = (struct rdd_metric){"url_ms", p->web.ms, "ms"};
 		if (!p->web.ok)
 			proc_probe_state(
-			    p, &p->web, &pst, &hung, msg, sizeof(msg));
+			    &p->web, &pst, &hung, msg, sizeof(msg));
 	}
 	proc_hang_state(p, hung, &pst, msg, sizeof(msg));
 	/*
