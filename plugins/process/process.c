@@ -39,8 +39,10 @@
 #define PROC_READY_POLL_MS 50   /* readiness during a start: bounded polling */
 #define PROC_LOG_POLL_MS 5000   /* size of the owned process's logs */
 #define PROC_KILL_GRACE_MS 2000 /* after SIGKILL, before giving up */
-/* A found process stopped from outside is looked for: one file read, or a
- * scan of every process for match. */
+/*
+ * A found process stopped from outside is looked for: one file read, or a
+ * scan of every process for match.
+ */
 #define PROC_RETURN_POLL_MS 2000
 #define PROC_RETURN_SCAN_MS 10000
 #define PROC_CPU_SAMPLES 16
