@@ -402,6 +402,14 @@ int probe_validate(const struct rdd_host *host, struct monitor *m,
     struct conf_monitor *cm, char *err, size_t errlen);
 
 /*
+ * rename.c: before a reload's monitors_destroy, marks the monitors of next
+ * that are renamed ones (their old instances then stop as for a successor);
+ * after it, carries their state, state directory and pauses over.
+ */
+size_t rename_prepare(struct rdd_daemon *d, struct conf *next);
+void rename_apply(struct rdd_daemon *d, const struct conf *next, long uid);
+
+/*
  * inflight.c: a recovery in flight is in the state (with its children's
  * process groups) until its result; at start-up what a killed daemon left
  * is journaled as interrupted and stopped before its target acts again.

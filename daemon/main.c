@@ -529,7 +529,9 @@ daemon_reload(
 		log_warn("reload: changes to daemon sockets and directories "
 		    "take effect at the next restart");
 	/* A monitor that stays keeps what its plugin runs (its processes). */
+	(void)rename_prepare(d, nc);
 	monitors_destroy(d, nc);
+	rename_apply(d, nc, uid);
 	conf_free(d->conf);
 	d->conf = nc;
 	daemon_alerts_apply(d);

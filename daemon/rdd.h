@@ -186,6 +186,7 @@ struct conf_monitor {
 	int isolate;		/* a worker of its own */
 	char *user, *group;	/* the worker's account; NULL: daemon's */
 	int64_t memory_max;	/* worker RSS limit; 0: daemon.memory_max */
+	char *renamed_from;     /* a reload found it renamed (conf_renames) */
 };
 
 /* daemon.control_socket when unset; redundancyctl's default too. */
@@ -256,6 +257,13 @@ int conf_bind_plugins(struct conf *c,
 int conf_bind_plugin(struct conf *c, const char *plugin,
     const struct rdd_plugin *pd, struct errlist *errs);
 void conf_free(struct conf *c);
+/*
+ * Marks each monitor of next that is one of prev's under a new name: same
+ * plugin, account and plugin options (how the engine watches it, such as
+ * interval or depends_on, may differ) and no other monitor that could be it
+ * either way. Returns how many.
+ */
+size_t conf_renames(const struct conf *prev, struct conf *next);
 /* Fill one options struct (also used by tests and --plugin-help). */
 int conf_fill_options(const struct rdd_option *opts, void *dst,
     const void *setting, const char *file, struct errlist *errs);
@@ -518,6 +526,8 @@ const char *state_get(struct state *s, const char *scope, const char *key);
 void state_set(struct state *s, const char *scope, const char *key,
     const char *value);
 void state_del_scope(struct state *s, const char *scope);
+/* A monitor's scopes to its new name; the count, or -1 (out of memory). */
+int state_rename_scope(struct state *s, const char *from, const char *to);
 /* fn for each scope that has key; fn must not change the state. */
 size_t state_each(struct state *s, const char *key,
     void (*fn)(void *arg, const char *scope, const char *val), void *arg);

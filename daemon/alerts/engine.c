@@ -1832,6 +1832,12 @@ alerts_paused(struct alerts *a, const char *monitor, long *by,
 	return 1;
 }
 
+size_t
+alerts_rename(struct alerts *a, const char *from, const char *to)
+{
+	return a != NULL ? holds_rename(&a->holds, from, to) : 0;
+}
+
 int
 alerts_recovery_gate(struct alerts *a, const char *monitor, const char *target,
     const char *action, int manual, char *why, size_t len)

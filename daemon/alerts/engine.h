@@ -27,6 +27,11 @@ int alerts_recovery_gate(struct alerts *a, const char *monitor,
 int alerts_paused(struct alerts *a, const char *monitor, long *by,
     int64_t *until_wall, const char **comment);
 
+/*
+ * A monitor renamed by a reload: its silences, acknowledgements and pauses
+ * follow it (Alertmanager's silences match labels: not ours to move).
+ */
+size_t alerts_rename(struct alerts *a, const char *from, const char *to);
 /* Control commands: 0 with msg, or -1 with msg as the error. */
 int alerts_ack(struct alerts *a, const char *monitor, const char *target,
     const char *comment, long uid, char *msg, size_t len);

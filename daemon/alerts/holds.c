@@ -266,6 +266,42 @@ holds_remove_on(
 	return n;
 }
 
+/*
+ * A monitor renamed by a reload keeps what the operator put on it; a target
+ * named after the monitor is renamed with it (as in the state).
+ */
+size_t
+holds_rename(struct holds *h, const char *from, const char *to)
+{
+	size_t i, n = 0;
+	char *m, *t;
+
+	for (i = 0; i < h->n; i++) {
+		if (h->v[i].monitor == NULL ||
+		    strcmp(h->v[i].monitor, from) != 0)
+			continue;
+		if ((m = strdup(to)) == NULL)
+			break;
+		t = NULL;
+		if (h->v[i].target != NULL &&
+		    strcmp(h->v[i].target, from) == 0 &&
+		    (t = strdup(to)) == NULL) {
+			free(m);
+			break;
+		}
+		free(h->v[i].monitor);
+		h->v[i].monitor = m;
+		if (t != NULL) {
+			free(h->v[i].target);
+			h->v[i].target = t;
+		}
+		n++;
+	}
+	if (n > 0)
+		(void)holds_save(h);
+	return n;
+}
+
 const struct hold *
 holds_find(const struct holds *h, enum hold_kind k, const char *monitor,
     const char *target, int64_t now)

@@ -37,6 +37,8 @@ int holds_remove(struct holds *h, uint64_t id);
 /* Remove every hold of kind k on exactly monitor/target; the count. */
 size_t holds_remove_on(
     struct holds *h, enum hold_kind k, const char *monitor, const char *target);
+/* Every hold on monitor from to monitor to (a rename); the count. */
+size_t holds_rename(struct holds *h, const char *from, const char *to);
 /* The first live hold of kind k covering monitor/target at now. */
 const struct hold *holds_find(const struct holds *h, enum hold_kind k,
     const char *monitor, const char *target, int64_t now);

@@ -568,6 +568,48 @@ state_del_scope(struct state *s, const char *scope)
 	s->dirty = 1;
 }
 
+/*
+ * A monitor renamed by a reload: its scope, and "from/T" (a target's), go
+ * to "to" and "to/T"; a target named after the monitor is renamed with it.
+ * What stood under the new name (a monitor of that name long gone) goes.
+ */
+int
+state_rename_scope(struct state *s, const char *from, const char *to)
+{
+	size_t i, fl, tl;
+	char *nn;
+	const char *rest;
+	int n = 0;
+
+	if (s == NULL || from == NULL || to == NULL || strcmp(from, to) == 0)
+		return 0;
+	fl = strlen(from);
+	tl = strlen(to);
+	for (i = 0; i < s->n;)
+		if (strncmp(s->sc[i].name, to, tl) == 0 &&
+		    (s->sc[i].name[tl] == '\0' || s->sc[i].name[tl] == '/')) {
+			state_remove_scope(s, &s->sc[i]);
+			s->dirty = 1;
+		} else
+			i++;
+	for (i = 0; i < s->n; i++) {
+		if (strncmp(s->sc[i].name, from, fl) != 0 ||
+		    (s->sc[i].name[fl] != '\0' && s->sc[i].name[fl] != '/'))
+			continue;
+		rest = s->sc[i].name + fl;
+		if (*rest == '/' && strcmp(rest + 1, from) == 0)
+			rest = NULL; /* "from/from" */
+		if (asprintf(&nn, "%s%s%s", to, rest ? rest : "/",
+		        rest ? "" : to) < 0)
+			return -1;
+		free(s->sc[i].name);
+		s->sc[i].name = nn;
+		s->dirty = 1;
+		n++;
+	}
+	return n;
+}
+
 int
 state_dirty(const struct state *s)
 {

@@ -1134,8 +1134,9 @@ workers_free_one(struct worker *wk)
 
 /*
  * Whether monitor m comes back in next (a reload's configuration): the
- * same name, plugin and enabled. Its new instance then adopts what the
- * old one leaves running; anything else stops for good.
+ * same name (or renamed, conf_renames), plugin and enabled. Its new
+ * instance then adopts what the old one leaves running; anything else
+ * stops for good.
  */
 static int
 wk_has_successor(const struct monitor *m, const struct conf *next)
@@ -1145,7 +1146,9 @@ wk_has_successor(const struct monitor *m, const struct conf *next)
 	if (next == NULL || m->d->stopping)
 		return 0;
 	for (i = 0; i < next->nmon; i++)
-		if (strcmp(next->mon[i].name, m->cm->name) == 0)
+		if (strcmp(next->mon[i].name, m->cm->name) == 0 ||
+		    (next->mon[i].renamed_from != NULL &&
+		        strcmp(next->mon[i].renamed_from, m->cm->name) == 0))
 			return next->mon[i].enabled &&
 			       strcmp(next->mon[i].plugin, m->cm->plugin) == 0;
 	return 0;

@@ -1026,6 +1026,7 @@ conf_monitor_free(struct conf_monitor *m)
 	free(m->file);
 	free(m->user);
 	free(m->group);
+	free(m->renamed_from);
 	conf_strlist_free(&m->depends_on);
 	memset(m, 0, sizeof(*m));
 }
@@ -2126,6 +2127,148 @@ conf_topo_order(const struct conf *c, size_t *order, struct errlist *errs)
 	}
 	free(done);
 	return 0;
+}
+
+/*
+ * Keys of a monitor that tell the engine how to watch it, not what it is:
+ * a rename may come with them changed (depends_on must, when a dependency
+ * is renamed too).
+ */
+static const char *const conf_engine_keys[] = {"name", "depends_on", "interval",
+    "timeout", "recovery", "isolate", "memory_max", NULL};
+
+static int
+conf_skipped(const char *const *skip, const char *key)
+{
+	for (; skip != NULL && *skip != NULL; skip++)
+		if (strcmp(*skip, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Same value and shape; 1 and 1L are one number. skip: top-level keys. */
+static int
+conf_setting_same(const config_setting_t *a, const config_setting_t *b,
+    const char *const *skip)
+{
+	const config_setting_t *e, *f;
+	int i, n, na = 0, nb = 0;
+
+	if (conf_is_int(a) && conf_is_int(b))
+		return config_setting_get_int64(a) ==
+		       config_setting_get_int64(b);
+	if (config_setting_type(a) != config_setting_type(b))
+		return 0;
+	switch (config_setting_type(a)) {
+	case CONFIG_TYPE_FLOAT:
+		return config_setting_get_float(a) ==
+		       config_setting_get_float(b);
+	case CONFIG_TYPE_BOOL:
+		return config_setting_get_bool(a) == config_setting_get_bool(b);
+	case CONFIG_TYPE_STRING:
+		return strcmp(config_setting_get_string(a),
+		           config_setting_get_string(b)) == 0;
+	case CONFIG_TYPE_GROUP:
+		/* Members by name: their order in the file means nothing. */
+		n = config_setting_length(a);
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(a, (unsigned)i);
+			if (conf_skipped(skip, config_setting_name(e)))
+				continue;
+			na++;
+			f = config_setting_get_member(
+			    b, config_setting_name(e));
+			if (f == NULL || !conf_setting_same(e, f, NULL))
+				return 0;
+		}
+		n = config_setting_length(b);
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(b, (unsigned)i);
+			if (!conf_skipped(skip, config_setting_name(e)))
+				nb++;
+		}
+		return na == nb;
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		n = config_setting_length(a);
+		if (n != config_setting_length(b))
+			return 0;
+		for (i = 0; i < n; i++)
+			if (!conf_setting_same(
+			        config_setting_get_elem(a, (unsigned)i),
+			        config_setting_get_elem(b, (unsigned)i), NULL))
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+conf_str_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static const struct conf_monitor *
+conf_mon_named(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nmon; i++)
+		if (strcmp(c->mon[i].name, name) == 0)
+			return &c->mon[i];
+	return NULL;
+}
+
+/* a (of one configuration) is b (of the other) but for its name. */
+static int
+conf_mon_renamed(const struct conf *ca, const struct conf_monitor *a,
+    const struct conf *cb, const struct conf_monitor *b)
+{
+	return a->enabled && b->enabled &&
+	       conf_mon_named(ca, b->name) == NULL &&
+	       conf_mon_named(cb, a->name) == NULL &&
+	       strcmp(a->plugin, b->plugin) == 0 &&
+	       conf_str_same(a->user, b->user) &&
+	       conf_str_same(a->group, b->group) && a->setting != NULL &&
+	       b->setting != NULL &&
+	       conf_setting_same(a->setting, b->setting, conf_engine_keys);
+}
+
+size_t
+conf_renames(const struct conf *prev, struct conf *next)
+{
+	const struct conf_monitor *o, *cand;
+	size_t i, j, k, n = 0, hits;
+
+	if (prev == NULL || next == NULL)
+		return 0;
+	for (i = 0; i < next->nmon; i++) {
+		free(next->mon[i].renamed_from);
+		next->mon[i].renamed_from = NULL;
+	}
+	for (j = 0; j < prev->nmon; j++) {
+		o = &prev->mon[j];
+		cand = NULL;
+		for (i = 0, hits = 0; i < next->nmon; i++)
+			if (conf_mon_renamed(prev, o, next, &next->mon[i])) {
+				cand = &next->mon[i];
+				hits++;
+			}
+		if (hits != 1)
+			continue;
+		/* And no other old monitor that the new one could be. */
+		for (k = 0, hits = 0; k < prev->nmon; k++)
+			if (conf_mon_renamed(prev, &prev->mon[k], next, cand))
+				hits++;
+		if (hits != 1)
+			continue;
+		i = (size_t)(cand - next->mon);
+		if ((next->mon[i].renamed_from = strdup(o->name)) != NULL)
+			n++;
+	}
+	return n;
 }
 
 void

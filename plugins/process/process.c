@@ -1046,7 +1046,7 @@ proc_open_log(const char *path, char *msg, size_t len)
  */
 enum { PD_COMMAND, PD_CWD, PD_ENV, PD_USER, PD_GROUP, PD_UMASK, PD_LOGS, PD_N };
 static const char *const proc_def_names[PD_N] = {
-    "command", "cwd", "env", "user", "group", "umask", "logs"};
+    "command", "cwd", "env", "user", "group", "umask", "log_files"};
 
 /* FNV-1a over a string and its terminating NUL, so "ab","c" != "a","bc" */
 static uint64_t
@@ -1072,6 +1072,29 @@ proc_fnv_list(const struct rdd_strlist *l)
 	return h;
 }
 
+/*
+ * A log in the monitor's state directory is keyed without the monitor's
+ * name: a rename moves that directory, and the file, with it (the host
+ * carries renamed monitors over), so the process still writes where the
+ * new instance looks. "logs" in older records hashed the whole path.
+ */
+static uint64_t
+proc_log_key(uint64_t h, const char *configured, const char *path)
+{
+	const char *leaf, *mon;
+
+	if (configured != NULL || path == NULL ||
+	    (leaf = strrchr(path, '/')) == NULL || leaf == path)
+		return proc_fnv(h, path);
+	for (mon = leaf - 1; mon > path && *mon != '/'; mon--)
+		;
+	for (; path < mon; path++) {
+		h ^= (unsigned char)*path;
+		h *= 0x100000001b3ULL;
+	}
+	return proc_fnv(h, leaf);
+}
+
 /* "command=HEX cwd=HEX ...": the state's record of the definition. */
 static void
 proc_def_print(const struct proc *p, char *buf, size_t len)
@@ -1086,7 +1109,9 @@ proc_def_print(const struct proc *p, char *buf, size_t len)
 	v[PD_USER] = proc_fnv(b, p->cfg->user);
 	v[PD_GROUP] = proc_fnv(b, p->cfg->group);
 	v[PD_UMASK] = proc_fnv(b, p->cfg->umask);
-	v[PD_LOGS] = proc_fnv(proc_fnv(b, p->out_path), p->err_path);
+	v[PD_LOGS] =
+	    proc_log_key(proc_log_key(b, p->cfg->stdout_log, p->out_path),
+	        p->cfg->stderr_log, p->err_path);
 	buf[0] = '\0';
 	for (i = 0; i < PD_N && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s=%016llx",

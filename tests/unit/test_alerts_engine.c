@@ -461,6 +461,16 @@ t_silence_pause_dryrun(void **state)
 	assert_true(alerts_paused(b, "db", &by, &until, NULL));
 	assert_int_equal(by, 1001);
 	assert_int_equal(until, 0);
+	/* A rename by a reload carries the pause over, and saves it. */
+	assert_int_equal(alerts_rename(b, "db", "pg"), 1);
+	assert_false(alerts_paused(b, "db", NULL, NULL, NULL));
+	assert_true(alerts_paused(b, "pg", &by, NULL, NULL));
+	assert_int_equal(by, 1001);
+	assert_int_equal(alerts_rename(b, "nothing", "here"), 0);
+	alerts_free(b);
+	b = alerts_new(&f->d);
+	assert_true(alerts_paused(b, "pg", NULL, NULL, NULL));
+	assert_int_equal(alerts_rename(b, "pg", "db"), 1);
 	alerts_free(b);
 
 	/* The silence expires: the alert still fires, so it is told. */

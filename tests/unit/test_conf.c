@@ -1248,6 +1248,117 @@ test_load_memory(void **state)
 	free(l);
 }
 
+/* ---- renames across a reload (conf_renames) ---- */
+
+static struct conf *
+load_text(struct fx *f, const char *text)
+{
+	struct conf *c;
+
+	put(f, "redundancyd.conf", text);
+	c = conf_load2(f->main, &f->errs, &f->warns);
+	if (c == NULL)
+		dump("errs", &f->errs);
+	assert_non_null(c);
+	return c;
+}
+
+static const char *
+renamed(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nmon; i++)
+		if (strcmp(c->mon[i].name, name) == 0)
+			return c->mon[i].renamed_from;
+	fail_msg("no monitor %s", name);
+	return NULL;
+}
+
+static void
+test_renames(void **state)
+{
+	struct fx *f = *state;
+	struct conf *a, *b;
+
+	a = load_text(f,
+	    "monitors = (\n"
+	    "{ name = \"web\"; plugin = \"process\"; command = [\"/bin/a\", "
+	    "\"1\"];"
+	    "  cwd = \"/srv\"; interval = \"10s\"; },\n"
+	    "{ name = \"db\"; plugin = \"process\"; match = \"^pg\"; },\n"
+	    "{ name = \"x\"; plugin = \"exec\"; command = [\"/bin/true\"]; },\n"
+	    "{ name = \"y\"; plugin = \"exec\"; command = [\"/bin/true\"]; },\n"
+	    "{ name = \"off\"; plugin = \"exec\"; enabled = false;"
+	    "  command = [\"/bin/false\"]; }\n);\n");
+	/*
+	 * web: renamed, members reordered, interval changed (how it is
+	 * watched, not what it is). db: renamed with an option changed: a new
+	 * monitor. x and y are alike: which one is z cannot be told. A
+	 * disabled monitor runs nothing to carry over.
+	 */
+	b = load_text(f,
+	    "monitors = (\n"
+	    "{ cwd = \"/srv\"; plugin = \"process\"; name = \"site\";"
+	    "  command = [\"/bin/a\", \"1\"]; interval = \"1m\"; },\n"
+	    "{ name = \"pg\"; plugin = \"process\"; match = \"^postgres\"; },\n"
+	    "{ name = \"z\"; plugin = \"exec\"; command = [\"/bin/true\"]; },\n"
+	    "{ name = \"on\"; plugin = \"exec\"; enabled = false;"
+	    "  command = [\"/bin/false\"]; }\n);\n");
+	assert_int_equal(conf_renames(a, b), 1);
+	assert_string_equal(renamed(b, "site"), "web");
+	assert_null(renamed(b, "pg"));
+	assert_null(renamed(b, "z"));
+	assert_null(renamed(b, "on"));
+	/* The other way round: nothing keeps a stale mark. */
+	assert_int_equal(conf_renames(b, b), 0);
+	assert_null(renamed(b, "site"));
+	conf_free(b);
+
+	/* A name that stays is no rename, even if another could be it. */
+	b = load_text(f,
+	    "monitors = (\n"
+	    "{ name = \"web\"; plugin = \"process\"; command = [\"/bin/a\", "
+	    "\"1\"];"
+	    "  cwd = \"/srv\"; },\n"
+	    "{ name = \"web2\"; plugin = \"process\"; command = [\"/bin/a\", "
+	    "\"1\"];"
+	    "  cwd = \"/srv\"; },\n"
+	    "{ name = \"x\"; plugin = \"exec\"; command = [\"/bin/true\"]; },\n"
+	    "{ name = \"w\"; plugin = \"exec\"; command = [\"/bin/true\"]; "
+	    "}\n);\n");
+	assert_int_equal(conf_renames(a, b), 1);
+	assert_null(renamed(b, "web"));
+	assert_null(renamed(b, "web2"));
+	assert_null(renamed(b, "x"));
+	/* y is the only one gone and w the only one new of its kind. */
+	assert_string_equal(renamed(b, "w"), "y");
+	conf_free(b);
+
+	/* 1 and 1L, 2.0 and 2.0: one value; another plugin is another. */
+	conf_free(a);
+	a = load_text(f, "monitors = ( { name = \"a\"; plugin = \"p\";"
+	                 " n = 1; d = 2.0; g = { k = true; }; } );\n");
+	b = load_text(f, "monitors = ( { name = \"b\"; plugin = \"p\";"
+	                 " n = 1L; d = 2.0; g = { k = true; }; } );\n");
+	assert_int_equal(conf_renames(a, b), 1);
+	conf_free(b);
+	b = load_text(f, "monitors = ( { name = \"b\"; plugin = \"p\";"
+	                 " n = 1; d = 2.0; g = { k = false; }; } );\n");
+	assert_int_equal(conf_renames(a, b), 0);
+	conf_free(b);
+	b = load_text(f, "monitors = ( { name = \"b\"; plugin = \"q\";"
+	                 " n = 1; d = 2.0; g = { k = true; }; } );\n");
+	assert_int_equal(conf_renames(a, b), 0);
+	conf_free(b);
+	b = load_text(f,
+	    "monitors = ( { name = \"b\"; plugin = \"p\";"
+	    " n = 1; d = 2.0; g = { k = true; }; extra = \"\"; } );\n");
+	assert_int_equal(conf_renames(a, b), 0);
+	conf_free(b);
+	conf_free(a);
+}
+
 int
 main(void)
 {
@@ -1276,6 +1387,7 @@ main(void)
 	    T(test_environment),
 	    T(test_environment_errors),
 	    T(test_load_memory),
+	    T(test_renames),
 	    cmocka_unit_test(test_errlist),
 	};
 

@@ -409,22 +409,57 @@ t_many(void **state)
 	state_free(s);
 }
 
+/* A monitor renamed by a reload: its scopes follow, a stale one goes. */
+static void
+t_rename(void **state)
+{
+	struct fx *f = *state;
+	struct state *s;
+	char err[RDD_ERRLEN];
+
+	s = state_open(f->path, err, sizeof(err));
+	assert_non_null(s);
+	state_set(s, "web", "pid", "42");
+	state_set(s, "web/web", "attempts", "2");
+	state_set(s, "web/port", "attempts", "1");
+	state_set(s, "webx", "k", "other");
+	state_set(s, "site", "pid", "stale");
+	state_set(s, "site/site", "attempts", "9");
+	state_set(s, "sitex", "k", "kept");
+	assert_int_equal(state_flush(s), 0);
+	assert_int_equal(state_rename_scope(s, "web", "site"), 3);
+	assert_true(state_dirty(s));
+	assert_string_equal(state_get(s, "site", "pid"), "42");
+	assert_string_equal(state_get(s, "site/site", "attempts"), "2");
+	assert_string_equal(state_get(s, "site/port", "attempts"), "1");
+	assert_null(state_get(s, "web", "pid"));
+	assert_null(state_get(s, "web/web", "attempts"));
+	assert_string_equal(state_get(s, "webx", "k"), "other");
+	assert_string_equal(state_get(s, "sitex", "k"), "kept");
+	assert_int_equal(state_rename_scope(s, "nothing", "here"), 0);
+	assert_int_equal(state_rename_scope(s, "site", "site"), 0);
+	assert_int_equal(state_flush(s), 0);
+	state_free(s);
+	s = state_open(f->path, err, sizeof(err));
+	assert_non_null(s);
+	assert_string_equal(state_get(s, "site", "pid"), "42");
+	assert_null(state_get(s, "web", "pid"));
+	state_free(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(t_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_clean_no_write, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(t_corrupt, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_corrupt_twice, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(t_valid_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_unusable_dir, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(t_flush_fails, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(t_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_clean_no_write, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_corrupt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_corrupt_twice, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_valid_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_unusable_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_flush_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_rename, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
