@@ -2221,26 +2221,36 @@ conf_mon_named(const struct conf *c, const char *name)
 	return NULL;
 }
 
-/* a (of one configuration) is b (of the other) but for its name. */
+/* a, gone from its configuration, is b, new in the other, but for its name. */
 static int
-conf_mon_renamed(const struct conf *ca, const struct conf_monitor *a,
-    const struct conf *cb, const struct conf_monitor *b)
+conf_mon_alike(const struct conf_monitor *a, const struct conf_monitor *b)
 {
-	return a->enabled && b->enabled &&
-	       conf_mon_named(ca, b->name) == NULL &&
-	       conf_mon_named(cb, a->name) == NULL &&
-	       strcmp(a->plugin, b->plugin) == 0 &&
+	return strcmp(a->plugin, b->plugin) == 0 &&
 	       conf_str_same(a->user, b->user) &&
 	       conf_str_same(a->group, b->group) && a->setting != NULL &&
 	       b->setting != NULL &&
 	       conf_setting_same(a->setting, b->setting, conf_engine_keys);
 }
 
+/* gone[j]: prev's monitor j, enabled, has no namesake in next. */
+static char *
+conf_unmatched(const struct conf *prev, const struct conf *next)
+{
+	char *v = calloc(prev->nmon + 1, 1);
+	size_t j;
+
+	for (j = 0; v != NULL && j < prev->nmon; j++)
+		v[j] = prev->mon[j].enabled &&
+		       conf_mon_named(next, prev->mon[j].name) == NULL;
+	return v;
+}
+
 size_t
 conf_renames(const struct conf *prev, struct conf *next)
 {
-	const struct conf_monitor *o, *cand;
-	size_t i, j, k, n = 0, hits;
+	const struct conf_monitor *cand;
+	char *gone = NULL, *fresh = NULL;
+	size_t i, j, k, n = 0, hits, at = 0;
 
 	if (prev == NULL || next == NULL)
 		return 0;
@@ -2248,26 +2258,34 @@ conf_renames(const struct conf *prev, struct conf *next)
 		free(next->mon[i].renamed_from);
 		next->mon[i].renamed_from = NULL;
 	}
+	/* Names first (n^2 compares), so pairs are looked for among few. */
+	if ((gone = conf_unmatched(prev, next)) == NULL ||
+	    (fresh = conf_unmatched(next, prev)) == NULL)
+		goto out;
 	for (j = 0; j < prev->nmon; j++) {
-		o = &prev->mon[j];
+		if (!gone[j])
+			continue;
 		cand = NULL;
 		for (i = 0, hits = 0; i < next->nmon; i++)
-			if (conf_mon_renamed(prev, o, next, &next->mon[i])) {
+			if (fresh[i] &&
+			    conf_mon_alike(&prev->mon[j], &next->mon[i])) {
 				cand = &next->mon[i];
+				at = i;
 				hits++;
 			}
 		if (hits != 1)
 			continue;
 		/* And no other old monitor that the new one could be. */
 		for (k = 0, hits = 0; k < prev->nmon; k++)
-			if (conf_mon_renamed(prev, &prev->mon[k], next, cand))
+			if (gone[k] && conf_mon_alike(&prev->mon[k], cand))
 				hits++;
-		if (hits != 1)
-			continue;
-		i = (size_t)(cand - next->mon);
-		if ((next->mon[i].renamed_from = strdup(o->name)) != NULL)
+		if (hits == 1 && (next->mon[at].renamed_from =
+		                         strdup(prev->mon[j].name)) != NULL)
 			n++;
 	}
+out:
+	free(gone);
+	free(fresh);
 	return n;
 }
 
