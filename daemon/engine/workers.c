@@ -601,6 +601,29 @@ wk_on_hello(struct worker *wk, json_object *o)
 	health_rollup(wk->d);
 }
 
+/*
+ * A worker was sent one of the master's signals (worker.c blocks and reads
+ * them): who sent it, and what to do instead.
+ */
+static void
+wk_on_signal(struct worker *wk, json_object *o)
+{
+	const char *s = wire_str(o, "s");
+	int64_t pid = -1, uid = -1;
+	char msg[RDD_ERRLEN];
+
+	(void)wire_int(o, "p", &pid);
+	(void)wire_int(o, "u", &uid);
+	snprintf(msg, sizeof(msg),
+	    "%s worker ignored SIG%.12s from pid %lld (uid %lld): the master "
+	    "stops, reloads and reopens for its workers; signal only the pid "
+	    "in the daemon's pidfile (redundancyctl stop, systemctl stop), or "
+	    "SIGKILL a worker to restart it",
+	    wk->plugin, s ? s : "?", (long long)pid, (long long)uid);
+	log_warn("worker %s: %s", wk->name, msg);
+	journal_write("worker-signal", NULL, NULL, msg, (long)uid);
+}
+
 static void
 wk_on_msg(void *arg, json_object *o)
 {
@@ -651,6 +674,8 @@ wk_on_msg(void *arg, json_object *o)
 							: "plugin",
 			    m->cm->name, wire_str(o, "tg"), wire_str(o, "msg"),
 			    -1);
+	} else if (strcmp(t, "signal") == 0) {
+		wk_on_signal(wk, o);
 	} else if (strcmp(t, "sset") == 0) {
 		const char *k = wire_str(o, "k");
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -50,6 +51,8 @@ struct wkctx {
 	int stopping;
 	struct event *turn_ev;	/* uncorks the wire at the end of a turn */
 	int turn_corked;
+	int sigfd; /* the master's signals, read and not obeyed */
+	struct event *sig_ev;
 };
 
 static void
@@ -525,6 +528,10 @@ wk_exit(struct wkctx *x, int code)
 	free(x->slots);
 	if (x->turn_ev)
 		event_free(x->turn_ev);
+	if (x->sig_ev)
+		event_free(x->sig_ev);
+	if (x->sigfd != -1)
+		close(x->sigfd);
 	if (x->d.base)
 		event_base_free(x->d.base);
 	_exit(code);
@@ -553,6 +560,69 @@ wk_stop_reason(struct wkctx *x, json_object *o)
 		    (size_t)json_object_get_int64(e) < x->d.nmon)
 			x->d.mon[json_object_get_int64(e)]->stop_for_good = 0;
 	}
+}
+
+/*
+ * TERM, HUP and USR1 are the master's to act on. `pkill -f redundancyd`
+ * and the like send them to every worker too (a worker's command line is
+ * the master's), and a worker that died of one would leave what it runs
+ * with nobody to stop it at the master's own shutdown a moment later, and
+ * count as a crash. So they are blocked, read here and said: the master
+ * stops its workers; SIGKILL still ends one.
+ */
+static const int wk_master_sigs[] = {SIGTERM, SIGHUP, SIGUSR1};
+
+static void
+wk_master_sigset(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(wk_master_sigs) / sizeof(wk_master_sigs[0]); i++)
+		sigaddset(set, wk_master_sigs[i]);
+}
+
+/* Each is told to the master, which logs and journals it. */
+static void
+wk_sig_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wkctx *x = arg;
+	struct signalfd_siginfo si;
+	json_object *o;
+	const char *ab;
+
+	(void)what;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (x->w == NULL)
+			continue;
+		ab = sigabbrev_np((int)si.ssi_signo);
+		o = wk_msg("signal", -1);
+		json_object_object_add(o, "s", wk_text(ab ? ab : "?"));
+		json_object_object_add(
+		    o, "p", json_object_new_int64(si.ssi_pid));
+		json_object_object_add(
+		    o, "u", json_object_new_int64(si.ssi_uid));
+		(void)wire_send(x->w, o);
+	}
+}
+
+/* Without a signalfd (no memory) the signals are simply ignored. */
+static void
+wk_sig_watch(struct wkctx *x)
+{
+	sigset_t set;
+	size_t i;
+
+	wk_master_sigset(&set);
+	x->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (x->sigfd != -1 &&
+	    (x->sig_ev = event_new(x->d.base, x->sigfd, EV_READ | EV_PERSIST,
+	         wk_sig_cb, x)) != NULL &&
+	    event_add(x->sig_ev, NULL) == 0)
+		return;
+	for (i = 0; i < sizeof(wk_master_sigs) / sizeof(wk_master_sigs[0]); i++)
+		signal(wk_master_sigs[i], SIG_IGN);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static void
@@ -753,7 +823,8 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 	/* A worker's private memory is its budget (issue 8: 1 MB idle). */
 	mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD);
-	sigemptyset(&all);
+	/* Held until wk_sig_watch reads them: none is lost or obeyed. */
+	wk_master_sigset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (fd != 3) {
 		if (dup2(fd, 3) == -1)
@@ -776,10 +847,12 @@ worker_main(struct rdd_daemon *md, struct worker *wk, int fd)
 	x->w = wire_new(x->d.base, 3, wk_on_msg, wk_on_eof, x);
 	if (x->w == NULL)
 		_exit(71);
+	x->sigfd = -1;
 	/* Without it (no memory) every send just goes at once. */
 	x->turn_ev = event_new(x->d.base, -1, 0, wk_turn_end, x);
 	log_set_sink(wk_log_sink, x);
 	journal_set_sink(wk_journal_sink, x);
+	wk_sig_watch(x);
 	x->d.child = svc_child_new(x->d.base, md->conf->max_children);
 	svc_child_on_spawn(x->d.child, wk_recovery_group, x);
 	x->d.http = svc_http_new(x->d.base, md->conf->max_transfers);

@@ -1,9 +1,10 @@
 #!/bin/sh
 # process_adopt: an owned process with detach = true outlives redundancyd
 # and is adopted by the next one (no second copy); one without detach goes
-# with the daemon; a crashed or signalled worker's successor adopts its
-# processes back (a SIGTERM is said to be sent, not a crash); a recorded
-# pid that now belongs to another process (other start time) is not ours.
+# with the daemon; a crashed worker's successor adopts its processes back;
+# a worker ignores the master's signals (pkill -f) and says so, and a
+# pkill -f of the whole daemon still stops what it owns; a recorded pid
+# that now belongs to another process (other start time) is not ours.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 plugins "$WS/plugins" process
@@ -55,17 +56,44 @@ g1=$(pgrep -f "^$WS/gonesleep")
 kill -9 "$g1"
 check "the new worker still sees exits at once" wait_for 5 sh -c "p=\$(pgrep -f '^$WS/gonesleep'); [ -n \"\$p\" ] && [ \"\$p\" != '$g1' ]"
 
-# SIGTERM to the worker, as `pkill -f redundancyd` sends it: said to be a
-# signal from outside, not a plugin crash, and still no second copy.
+# SIGTERM, SIGHUP and SIGUSR1 to the worker alone, as `pkill -f
+# redundancyd` sends them to every process of the daemon: the master's to
+# act on, so the worker says so and runs on (no crash, no restart).
 wk=$(pgrep -P "$DPID" -x 'rdd:process')
+crashes() { grep -c '"kind":"worker-crash"' "$WS/log/journal.jsonl"; }
+c0=$(crashes)
 kill -TERM $wk
-check "a SIGTERM to the worker is journaled as sent, not as a crash" \
-    wait_for 10 grep -q 'process worker killed by SIGTERM while idle (between callbacks): sent by another process or the kernel, not raised by the plugin' "$WS/log/journal.jsonl"
-check "and not as 'plugin crashed'" sh -c "! grep -q 'crashed: SIGTERM' '$WS/log/journal.jsonl'"
-check "a new worker runs after the SIGTERM" wait_for 10 sh -c "p=\$(pgrep -P $DPID -x 'rdd:process'); [ -n \"\$p\" ] && [ \"\$p\" != '$wk' ]"
-check "keep OK after the SIGTERM" wait_for 10 sh -c "[ \"\$('$CTL' -s '$WS/control.sock' run keep status | cut -d' ' -f2)\" = '$k1' ]"
-check "no second keep after the SIGTERM" test "$(n keepsleep)" -eq 1
-check "no second gone after the SIGTERM" wait_for 5 test "$(n gonesleep)" -eq 1
+check "a SIGTERM to the worker is journaled as ignored, with its sender" \
+    wait_for 10 grep -q '"kind":"worker-signal".*process worker ignored SIGTERM from pid [0-9]* (uid [0-9]*): the master stops' "$WS/log/journal.jsonl"
+kill -HUP $wk
+kill -USR1 $wk
+check "so are SIGHUP and SIGUSR1" wait_for 10 sh -c "grep -q 'ignored SIGHUP from' '$WS/log/journal.jsonl' && grep -q 'ignored SIGUSR1 from' '$WS/log/journal.jsonl'"
+check "the system log names the fix" grep -q "worker process: process worker ignored SIGTERM .*signal only the pid in the daemon's pidfile" "$WS/log/system.log"
+check "the same worker runs on" test "$(pgrep -P "$DPID" -x 'rdd:process')" = "$wk"
+check "no crash was counted" test "$(crashes)" -eq "$c0"
+check "nothing was killed by them" sh -c "! grep -q 'killed by SIG\(TERM\|HUP\|USR1\)' '$WS/log/journal.jsonl'"
+check "keep is still watched, same pid" sh -c "[ \"\$('$CTL' -s '$WS/control.sock' run keep status | cut -d' ' -f2)\" = '$k1' ]"
+g1=$(pgrep -f "^$WS/gonesleep")
+kill -9 "$g1"
+check "it still sees exits at once" wait_for 5 sh -c "p=\$(pgrep -f '^$WS/gonesleep'); [ -n \"\$p\" ] && [ \"\$p\" != '$g1' ]"
+check "no second keep after the signals" test "$(n keepsleep)" -eq 1
+check "no second gone after the signals" wait_for 5 test "$(n gonesleep)" -eq 1
+
+# `pkill -f` with the daemon's own command line: master and worker get
+# SIGTERM together. The master stops as it would alone, and its worker
+# stops what it owns: gone (no detach) must not outlive the daemon.
+g2=$(pgrep -f "^$WS/gonesleep")
+check "gone runs before the pkill" test -n "$g2"
+pkill -TERM -f -- "-c $WS/redundancyd.conf"
+wait "$DPID"
+rc=$?
+DPID=""
+check "the daemon exits with status 0 (rc=$rc)" test "$rc" -eq 0
+check "gone went with the daemon" wait_for 10 sh -c "! kill -0 $g2 2>/dev/null || grep -q '^State:.*Z' /proc/$g2/status"
+check "keep (detach = true) outlived it" kill -0 "$k1"
+check "no worker is left" test "$(pgrep -f -- "-c $WS/redundancyd.conf" | wc -l)" -eq 0
+start_daemon
+check "keep adopted again after the pkill" wait_for 10 sh -c "[ \"\$('$CTL' -s '$WS/control.sock' run keep status | cut -d' ' -f2)\" = '$k1' ]"
 
 # A recorded pid that is alive but started at another time is not ours.
 check "daemon stops again" stop_daemon
