@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """bench/peers/run.py: redundancyd against Monit and supervisord on one job,
-N children of /bin/sleep, each supervisor from one run: its RSS, start until
-all children run, status latency, kill -9 until running again, idle CPU.
+N children of /bin/sleep, each supervisor from one run: its RSS (summed over
+its processes; "RSS once" with each physical page counted once, as if they
+were one process; PSS), start until all children run, status latency,
+kill -9 until running again, idle CPU.
 redundancyd runs twice: exec (pgrep each second, the polling model) and
 process (pidfds). Installs nothing (scripts/bootstrap has monit and
 supervisor); a missing peer is skipped. Prints a table; never fails.
@@ -16,6 +18,7 @@ import shutil
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -98,6 +101,36 @@ def pss_kb(pids):
         except OSError:
             pass
     return t
+
+
+def once_kb(pids):
+    """Resident memory with each physical page counted once: for one
+    process its RSS; for a master and its forked workers, a page they both
+    map (libc, the binary, untouched copy-on-write memory) counts once, as
+    it would in a single process, where the RSS sum counts it in each.
+    Frame numbers from /proc/PID/pagemap need root: None without them."""
+    frames = set()
+    page = os.sysconf("SC_PAGE_SIZE")
+    for p in pids:
+        try:
+            with open("/proc/%d/maps" % p) as maps, \
+                    open("/proc/%d/pagemap" % p, "rb") as pm:
+                for line in maps:
+                    f = line.split()
+                    if f[-1] == "[vsyscall]":
+                        continue
+                    a, b = (int(x, 16) for x in f[0].split("-"))
+                    pm.seek(a // page * 8)
+                    buf = pm.read((b - a) // page * 8)
+                    for (e,) in struct.iter_unpack("<Q", buf):
+                        if e >> 63:
+                            pfn = e & ((1 << 55) - 1)
+                            if pfn == 0:
+                                return None
+                            frames.add(pfn)
+        except OSError:
+            continue
+    return len(frames) * page // 1024
 
 
 def cpu_ns(pids):
@@ -371,6 +404,7 @@ def run_peer(cls, n, args):
         pids = tree(peer.proc.pid)
         r["rss"] = rss_kb(pids)
         r["pss"] = pss_kb(pids)
+        r["once"] = once_kb(pids)
         lat = []
         for _ in range(10):
             a = now_ms()
@@ -420,9 +454,9 @@ def main():
     print("peers bench on %d cores, %s; idle CPU over %d x %.0f s; "
           "kill -9: median of %d" % (os.cpu_count(), os.uname().release,
                                      args.idle_runs, args.idle, args.kills))
-    hdr = "%-24s %5s %9s %9s %12s %10s %14s %10s" % (
-        "supervisor", "N", "RSS", "PSS", "all running", "status",
-        "kill->running", "idle CPU")
+    hdr = "%-24s %5s %9s %9s %9s %12s %10s %14s %10s" % (
+        "supervisor", "N", "RSS", "RSS once", "PSS", "all running",
+        "status", "kill->running", "idle CPU")
     print(hdr)
     print("-" * len(hdr))
     results = {}
@@ -437,8 +471,10 @@ def main():
                 print("%-24s %5d not installed (scripts/bootstrap)" % (cls.name, n))
                 continue
             results[(cls.name, n)] = r
-            print("%-24s %5d %9s %9s %12s %10s %14s %10s" % (
+            print("%-24s %5d %9s %9s %9s %12s %10s %14s %10s" % (
                 cls.name, n, fmt(r["rss"] / 1024.0, "MB"),
+                fmt(None if r["once"] is None else r["once"] / 1024.0,
+                    "MB"),
                 fmt(r["pss"] / 1024.0, "MB"),
                 fmt(r["start"], "ms", 0), fmt(r["status"], "ms"),
                 fmt(r["kill"], "ms"), fmt(r["idle"], "%", 2)) +
@@ -461,6 +497,10 @@ def ratios(res):
          "kill", 1, 10.0),
         ("RSS vs Monit", "redundancyd process", "monit", "rss", 1, 0.5),
         ("RSS vs Monit", "redundancyd process", "monit", "rss", 100, 0.5),
+        ("RSS, pages counted once, vs Monit", "redundancyd process",
+         "monit", "once", 1, 0.5),
+        ("RSS, pages counted once, vs Monit", "redundancyd process",
+         "monit", "once", 100, 0.5),
         ("PSS vs Monit", "redundancyd process", "monit", "pss", 1, 0.5),
         ("idle CPU vs supervisord", "redundancyd process", "supervisord",
          "idle", 1, 1.0),
