@@ -823,8 +823,16 @@ deliver_main(struct rdd_daemon *md, int fd)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	/* Ctrl-C is the master's to act on (see worker_main). */
+	/*
+	 * Ctrl-C is the master's to act on, and so are TERM, HUP and USR1,
+	 * which `pkill -f redundancyd` sends this fork too (see worker_main):
+	 * the master ends it, and the outbox on disk keeps what is due.
+	 * Commands it runs get default dispositions back (spawn.c).
+	 */
 	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
 	mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD);
 	sigemptyset(&all);

@@ -85,6 +85,11 @@ check "3 queued while down" ctl alerts test hook 3
 check "tried" wait_for 10 down_tries 1
 AP=$(alerts_pid)
 check "the alerts worker is a child of the daemon ($AP)" test -n "$AP"
+# TERM, HUP and USR1 (as pkill -f redundancyd sends them) are the master's.
+n0=$(lines "$WS/hook.log")
+[ -n "$AP" ] && kill -TERM "$AP" && kill -HUP "$AP" && kill -USR1 "$AP"
+check "tried again after TERM, HUP and USR1 to it" wait_for 30 down_tries $((n0 + 1))
+check "by the same alerts worker: it did not obey them" test "$(alerts_pid)" = "$AP"
 [ -n "$AP" ] && kill -9 "$AP"
 rm -f "$WS/down"
 check "after its crash all 3 delivered" wait_for 20 delivered 3
