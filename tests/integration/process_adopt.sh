@@ -91,7 +91,9 @@ DPID=""
 check "the daemon exits with status 0 (rc=$rc)" test "$rc" -eq 0
 check "gone went with the daemon" wait_for 10 sh -c "! kill -0 $g2 2>/dev/null || grep -q '^State:.*Z' /proc/$g2/status"
 check "keep (detach = true) outlived it" kill -0 "$k1"
-check "no worker is left" test "$(pgrep -f -- "-c $WS/redundancyd.conf" | wc -l)" -eq 0
+# A function, not sh -c: a shell's own command line would hold the pattern.
+none_left() { test "$(pgrep -f -- "-c $WS/redundancyd.conf" | wc -l)" -eq 0; }
+check "no worker is left" wait_for 5 none_left
 start_daemon
 check "keep adopted again after the pkill" wait_for 10 sh -c "[ \"\$('$CTL' -s '$WS/control.sock' run keep status | cut -d' ' -f2)\" = '$k1' ]"
 
