@@ -588,11 +588,17 @@ proc_boot_id(char *buf, size_t len)
 static void proc_return_tick(void *arg);
 
 static void
-proc_outstop_clear(struct proc *p)
+proc_return_disarm(struct proc *p)
 {
 	if (p->return_timer != 0)
 		p->h->timer_del(p->m, p->return_timer);
 	p->return_timer = 0;
+}
+
+static void
+proc_outstop_clear(struct proc *p)
+{
+	proc_return_disarm(p);
 	if (p->outstop[0] != '\0' && !p->h->read_only(p->m))
 		p->h->state_set(p->m, "outside_stopped", NULL);
 	p->outstop[0] = '\0';
@@ -1048,17 +1054,24 @@ enum { PD_COMMAND, PD_CWD, PD_ENV, PD_USER, PD_GROUP, PD_UMASK, PD_LOGS, PD_N };
 static const char *const proc_def_names[PD_N] = {
     "command", "cwd", "env", "user", "group", "umask", "log_files"};
 
+/* FNV-1a over n bytes. */
+static uint64_t
+proc_fnv_n(uint64_t h, const char *s, size_t n)
+{
+	while (n-- > 0) {
+		h ^= (unsigned char)*s++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 /* FNV-1a over a string and its terminating NUL, so "ab","c" != "a","bc" */
 static uint64_t
 proc_fnv(uint64_t h, const char *s)
 {
 	if (s == NULL)
 		return h ^ 0xff; /* unset differs from "" */
-	do {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	} while (*s++ != '\0');
-	return h;
+	return proc_fnv_n(h, s, strlen(s) + 1);
 }
 
 static uint64_t
@@ -1088,11 +1101,7 @@ proc_log_key(uint64_t h, const char *configured, const char *path)
 		return proc_fnv(h, path);
 	for (mon = leaf - 1; mon > path && *mon != '/'; mon--)
 		;
-	for (; path < mon; path++) {
-		h ^= (unsigned char)*path;
-		h *= 0x100000001b3ULL;
-	}
-	return proc_fnv(h, leaf);
+	return proc_fnv(proc_fnv_n(h, path, (size_t)(mon - path)), leaf);
 }
 
 /* "command=HEX cwd=HEX ...": the state's record of the definition. */
@@ -2844,9 +2853,7 @@ proc_stop(void *ctx)
 	p->check = NULL;
 	proc_op_clear(p);
 	proc_rot_remove(p, 1);
-	if (p->return_timer != 0)
-		p->h->timer_del(p->m, p->return_timer);
-	p->return_timer = 0;
+	proc_return_disarm(p);
 	p->check = NULL;
 	/*
 	 * A reload that keeps the monitor must not restart its process (an
